@@ -1,0 +1,36 @@
+"""One function per subcommand (the model: Alembic's command.py).
+
+Commands take plain arguments, return plain data and raise ContractspecError;
+they never print or exit. `cli` does both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config, load_config
+from ..loader import LoadedSpec, load_specs
+from ..registry import MigrationRegistry
+
+
+@dataclass
+class Project:
+    config: Config
+    registry: MigrationRegistry
+    specs: dict[str, LoadedSpec]  # by key
+
+    def loaded(self, key: str) -> LoadedSpec:
+        return self.specs[key]
+
+
+def open_project(project: Path | None = None, database: str | None = None) -> Project:
+    """Read the config and every spec; raise every spec and graph problem together."""
+    config = load_config(project, database)
+    registry = MigrationRegistry()
+    specs: dict[str, LoadedSpec] = {}
+    for loaded in load_specs(config.specs_dir, config.root):
+        registry.register(loaded.spec, loaded)
+        specs[loaded.key] = loaded
+    registry.graph()  # unknown dependencies and cycles fail here, before any work
+    return Project(config, registry, specs)

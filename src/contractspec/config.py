@@ -1,0 +1,113 @@
+"""Project configuration: `[tool.contractspec]` in the project's pyproject.toml.
+
+Precedence for the database URL: `--database` > `CONTRACTSPEC_DATABASE_URL` >
+`database` in the config file > `sqlite:///contractspec.db`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError, Diagnostic, SpecError
+
+DEFAULTS = {
+    "specs": "migrations",
+    "harnesses": "generated/harnesses",
+    "database": "sqlite:///contractspec.db",
+}
+ENV_DATABASE = "CONTRACTSPEC_DATABASE_URL"
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path  # the project folder (holds pyproject.toml)
+    specs_dir: Path
+    harness_dir: Path
+    database: str
+
+    def relative(self, path: Path) -> str:
+        """A path as shown to people and written into generated files: root-relative, posix."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def database_url(self) -> str:
+        """The URL with a relative SQLite path anchored at the project root, not the cwd."""
+        prefix = "sqlite:///"
+        if self.database.startswith(prefix):
+            path = self.database[len(prefix) :]
+            if path and path != ":memory:" and not path.startswith("/"):
+                return prefix + (self.root / path).resolve().as_posix()
+        return self.database
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above start that holds a pyproject.toml, else start."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return start
+
+
+def load_config(project: Path | None = None, database: str | None = None) -> Config:
+    root = project.resolve() if project is not None else find_root(Path.cwd())
+    if project is not None and not root.is_dir():
+        raise ConfigError(f"project folder {project} does not exist")
+    settings = dict(DEFAULTS)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        settings.update(_read_table(pyproject))
+    url = database or os.environ.get(ENV_DATABASE) or settings["database"]
+    return Config(
+        root=root,
+        specs_dir=root / settings["specs"],
+        harness_dir=root / settings["harnesses"],
+        database=url,
+    )
+
+
+def _read_table(pyproject: Path) -> dict[str, str]:
+    text = pyproject.read_text(encoding="utf-8")
+    display = pyproject.name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+), column (\d+)", str(exc))
+        line, col = (int(match[1]), int(match[2])) if match else (1, 1)
+        raise SpecError([Diagnostic(display, line, col, f"invalid TOML: {exc}")]) from None
+    table = data.get("tool", {}).get("contractspec", {})
+    problems = []
+    for key, value in table.items():
+        line, col = _locate(text, key)
+        if key not in DEFAULTS:
+            problems.append(
+                Diagnostic(
+                    display,
+                    line,
+                    col,
+                    f"unknown key {key!r} in [tool.contractspec]; known keys: {', '.join(DEFAULTS)}",
+                )
+            )
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(Diagnostic(display, line, col, f"{key} must be a non-empty string"))
+    if problems:
+        raise SpecError(problems)
+    return table
+
+
+def _locate(text: str, key: str) -> tuple[int, int]:
+    """Best-effort position of `key =` inside the [tool.contractspec] table."""
+    in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_table = stripped.replace(" ", "") == "[tool.contractspec]"
+        elif in_table and re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line):
+            return number, len(line) - len(line.lstrip()) + 1
+    return 1, 1

@@ -1,0 +1,384 @@
+"""Static spec loader: reads spec files with `ast`, never executes them.
+
+A spec file is a Python module with one module-level assignment of a
+`MigrationSpec(...)` call. Values must be literals, or names bound to
+literals at module level in the same file. Every problem becomes a
+`Diagnostic` (`path:line:col: message`); all problems of a run are reported
+together in one `SpecError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import spec as model
+from .errors import Diagnostic, SpecError
+
+MODEL_CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        model.MigrationSpec,
+        model.MigrationMeta,
+        model.MigrationPlan,
+        model.SchemaStep,
+        model.DataStep,
+        model.ValidationStep,
+        model.MigrationCheck,
+    )
+}
+STEP_CLASS_NAMES = ("SchemaStep", "DataStep", "ValidationStep")
+
+# What a model field must hold when it holds model objects: (class, field) →
+# (allowed class names, is a list).
+NESTED: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {
+    ("MigrationSpec", "meta"): (("MigrationMeta",), False),
+    ("MigrationSpec", "plan"): (("MigrationPlan",), False),
+    ("MigrationPlan", "up"): (STEP_CLASS_NAMES, True),
+    ("MigrationPlan", "down"): (STEP_CLASS_NAMES, True),
+    **{(step, "pre_checks"): (("MigrationCheck",), True) for step in STEP_CLASS_NAMES},
+    **{(step, "post_checks"): (("MigrationCheck",), True) for step in STEP_CLASS_NAMES},
+}
+
+ALLOWED = (
+    "values must be literals (strings, numbers, True/False/None, lists) or names"
+    " bound to literals at module level in this file"
+)
+
+
+@dataclass
+class LoadedSpec:
+    """A spec with where it came from: file, the call's position, every field's position."""
+
+    spec: model.MigrationSpec
+    path: str  # as displayed: relative to the project root when discovered
+    line: int
+    col: int
+    positions: dict[model.Path, tuple[int, int]]
+    variable: str  # the module-level name the spec is assigned to
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    def position(self, path: model.Path) -> tuple[int, int]:
+        """The position of a field, or of its nearest enclosing node."""
+        while path not in self.positions and path:
+            path = path[:-1]
+        return self.positions.get(path, (self.line, self.col))
+
+    def diagnostic(self, path: model.Path, message: str) -> Diagnostic:
+        line, col = self.position(path)
+        return Diagnostic(self.path, line, col, message)
+
+
+class _Invalid:
+    """Stands for a value that already produced a diagnostic."""
+
+
+INVALID = _Invalid()
+
+
+class _Reader:
+    def __init__(self, source: str, path: str):
+        self.source = source
+        self.path = path
+        self.lines = source.splitlines()
+        self.diagnostics: list[Diagnostic] = []
+        self.positions: dict[model.Path, tuple[int, int]] = {}
+        self.model_aliases: dict[str, str] = {}  # local name → model class name
+        self.module_aliases: set[str] = set()  # `import contractspec as cs`
+        self.imported: dict[str, str] = {}  # local name → module it came from
+        self.bindings: dict[str, ast.expr] = {}
+        self.resolving: set[str] = set()
+
+    # -- positions ----------------------------------------------------------
+    def pos(self, node: ast.AST) -> tuple[int, int]:
+        line = getattr(node, "lineno", 1)
+        offset = getattr(node, "col_offset", 0)
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        # ast offsets count UTF-8 bytes; people count characters.
+        col = len(text.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
+        return line, col
+
+    def error(self, node: ast.AST, message: str) -> _Invalid:
+        line, col = self.pos(node)
+        self.diagnostics.append(Diagnostic(self.path, line, col, message))
+        return INVALID
+
+    # -- module level ---------------------------------------------------------
+    def read(self) -> LoadedSpec | None:
+        try:
+            tree = ast.parse(self.source, filename=self.path)
+        except SyntaxError as exc:
+            line, col = exc.lineno or 1, exc.offset or 1
+            self.diagnostics.append(Diagnostic(self.path, line, col, f"syntax error: {exc.msg}"))
+            return None
+        except ValueError as exc:  # e.g. NUL bytes
+            self.diagnostics.append(Diagnostic(self.path, 1, 1, f"cannot parse: {exc}"))
+            return None
+
+        spec_assignments: list[tuple[str, ast.Call]] = []
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    local = alias.asname or alias.name
+                    if node.module == "contractspec" and alias.name in MODEL_CLASSES:
+                        self.model_aliases[local] = alias.name
+                    else:
+                        self.imported[local] = "." * node.level + (node.module or "")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == "contractspec":
+                        self.module_aliases.add(alias.asname or alias.name)
+                    else:
+                        self.imported[alias.asname or alias.name.split(".")[0]] = alias.name
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                if self.model_class(node.value) == "MigrationSpec":
+                    spec_assignments.append((names[0] if names else "", node.value))
+                for name in names:
+                    self.bindings[name] = node.value
+
+        if not spec_assignments:
+            self.diagnostics.append(
+                Diagnostic(
+                    self.path,
+                    1,
+                    1,
+                    "no module-level `NAME = MigrationSpec(...)` assignment"
+                    " (import it with `from contractspec import MigrationSpec`)",
+                )
+            )
+            return None
+        for _, extra in spec_assignments[1:]:
+            self.error(extra, "a spec file holds exactly one MigrationSpec; this is another")
+        variable, call = spec_assignments[0]
+        spec = self.value(call, ())
+        if spec is INVALID:
+            return None
+        line, col = self.pos(call)
+        return LoadedSpec(spec, self.path, line, col, self.positions, variable)
+
+    def model_class(self, node: ast.expr) -> str | None:
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        if isinstance(func, ast.Name):
+            return self.model_aliases.get(func.id)
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.module_aliases
+            and func.attr in MODEL_CLASSES
+        ):
+            return func.attr
+        return None
+
+    # -- values ---------------------------------------------------------------
+    def value(self, node: ast.expr, path: model.Path) -> Any:
+        self.positions.setdefault(path, self.pos(node))
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, (str, int, float, bool)) or node.value is None:
+                return node.value
+            return self.error(node, f"{type(node.value).__name__} values are not allowed; {ALLOWED}")
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [self.value(item, path + (index,)) for index, item in enumerate(node.elts)]
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, (ast.USub, ast.UAdd))
+            and isinstance(node.operand, ast.Constant)
+            and type(node.operand.value) in (int, float)
+        ):
+            return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+        if isinstance(node, ast.Name):
+            return self.name(node, path)
+        if isinstance(node, ast.Call):
+            return self.call(node, path)
+        if isinstance(node, ast.JoinedStr):
+            return self.error(node, f"f-strings are not allowed; {ALLOWED}")
+        return self.error(node, f"{_describe(node)} is not allowed; {ALLOWED}")
+
+    def name(self, node: ast.Name, path: model.Path) -> Any:
+        name = node.id
+        if name in self.imported:
+            return self.error(
+                node, f"{name!r} is imported from {self.imported[name]!r}; {ALLOWED}"
+            )
+        if name not in self.bindings:
+            return self.error(node, f"name {name!r} is not bound at module level; {ALLOWED}")
+        if name in self.resolving:
+            return self.error(node, f"name {name!r} refers to itself")
+        self.resolving.add(name)
+        try:
+            return self.value(self.bindings[name], path)
+        finally:
+            self.resolving.discard(name)
+
+    def call(self, node: ast.Call, path: model.Path) -> Any:
+        class_name = self.model_class(node)
+        if class_name is None:
+            func = ast.unparse(node.func)
+            return self.error(
+                node,
+                f"call to unknown function {func!r}: only the contractspec model classes"
+                f" ({', '.join(MODEL_CLASSES)}) may be called; {ALLOWED}",
+            )
+        cls = MODEL_CLASSES[class_name]
+        fields = [f for f in dataclasses.fields(cls)]
+        positional = [f.name for f in fields if not f.kw_only]
+        names = {f.name for f in fields}
+        arguments: dict[str, ast.expr] = {}
+        failed = False
+        if len(node.args) > len(positional):
+            self.error(node.args[len(positional)], f"{class_name}() takes at most {len(positional)} positional arguments")
+            failed = True
+        for field_name, arg in zip(positional, node.args):
+            if isinstance(arg, ast.Starred):
+                return self.error(arg, f"*arguments are not allowed; {ALLOWED}")
+            arguments[field_name] = arg
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                return self.error(keyword.value, f"**arguments are not allowed; {ALLOWED}")
+            if keyword.arg not in names:
+                self.error(
+                    keyword,
+                    f"{class_name}() has no field {keyword.arg!r}; fields:"
+                    f" {', '.join(sorted(names))}",
+                )
+                failed = True
+            elif keyword.arg in arguments:
+                self.error(keyword, f"{class_name}() got {keyword.arg!r} twice")
+                failed = True
+            else:
+                arguments[keyword.arg] = keyword.value
+
+        values: dict[str, Any] = {}
+        for field_name, arg in arguments.items():
+            values[field_name] = self.nested(class_name, field_name, arg, path + (field_name,))
+        for field in fields:
+            if field.name not in values and _required(field):
+                self.error(node, f"{class_name}() is missing required field {field.name!r}")
+                failed = True
+        if failed or any(v is INVALID for v in values.values()):
+            return INVALID
+        if any(isinstance(v, list) and INVALID in v for v in values.values()):
+            return INVALID
+        return cls(**values)
+
+    def nested(self, class_name: str, field_name: str, arg: ast.expr, path: model.Path) -> Any:
+        expected = NESTED.get((class_name, field_name))
+        value = self.value(arg, path)
+        if expected is None or value is INVALID:
+            if expected is None and value is not INVALID and _is_model(value):
+                return self.error(arg, f"{field_name} cannot hold a {type(value).__name__}")
+            return value
+        allowed, is_list = expected
+        if is_list and value is None and field_name == "down":
+            return None
+        items = value if is_list else [value]
+        if is_list and not isinstance(value, list):
+            return self.error(arg, f"{field_name} must be a list of {' / '.join(allowed)}")
+        elements = arg.elts if is_list and isinstance(arg, (ast.List, ast.Tuple)) else [arg] * len(items)
+        for item, element in zip(items, elements):
+            if item is not INVALID and type(item).__name__ not in allowed:
+                self.error(element, f"{field_name} must hold {' / '.join(allowed)}, not {_type_name(item)}")
+                return INVALID
+        return value
+
+
+def _is_model(value: Any) -> bool:
+    return type(value).__name__ in MODEL_CLASSES
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__ if _is_model(value) else f"a {type(value).__name__} value"
+
+
+def _required(field: dataclasses.Field) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+
+
+def _describe(node: ast.AST) -> str:
+    kinds = {
+        ast.BinOp: "an operator expression",
+        ast.Dict: "a dict",
+        ast.Set: "a set",
+        ast.Attribute: "an attribute access",
+        ast.Subscript: "a subscript",
+        ast.Lambda: "a lambda",
+        ast.IfExp: "a conditional expression",
+        ast.ListComp: "a comprehension",
+        ast.GeneratorExp: "a generator expression",
+        ast.DictComp: "a comprehension",
+        ast.SetComp: "a comprehension",
+        ast.BoolOp: "a boolean expression",
+        ast.Compare: "a comparison",
+    }
+    return kinds.get(type(node), f"a {type(node).__name__} expression")
+
+
+# ---------------------------------------------------------------------------
+
+
+def load_source(source: str, path: str) -> LoadedSpec:
+    """Read one spec from source text; raise SpecError with every problem."""
+    reader = _Reader(source, path)
+    loaded = reader.read()
+    diagnostics = list(reader.diagnostics)
+    if loaded is not None:
+        diagnostics += [loaded.diagnostic(p.path, p.message) for p in model.validate(loaded.spec)]
+    if diagnostics:
+        raise SpecError(diagnostics)
+    assert loaded is not None
+    return loaded
+
+
+def load_file(path: Path, display: str | None = None) -> LoadedSpec:
+    display = display or path.as_posix()
+    try:
+        source = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]) from None
+    except OSError as exc:
+        raise SpecError([Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]) from None
+    return load_source(source, display)
+
+
+def discover(folder: Path) -> list[Path]:
+    """Spec files under folder, sorted; names starting with `_` or `.` are skipped."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*.py")
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(folder).parts)
+    )
+
+
+def load_specs(folder: Path, root: Path | None = None) -> list[LoadedSpec]:
+    """Load every spec under folder; all problems of all files in one SpecError."""
+    loaded: list[LoadedSpec] = []
+    diagnostics: list[Diagnostic] = []
+    for path in discover(folder):
+        display = _display(path, root)
+        try:
+            loaded.append(load_file(path, display))
+        except SpecError as exc:
+            diagnostics += exc.diagnostics
+    if diagnostics:
+        raise SpecError(diagnostics)
+    return loaded
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()

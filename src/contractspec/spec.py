@@ -1,0 +1,305 @@
+"""The migration spec model (standard library only).
+
+A spec file builds one ``MigrationSpec`` from these classes. The loader reads
+spec files statically and constructs the same objects, so the model is the
+single definition of what a spec is; ``validate`` is the single definition of
+what a *valid* spec is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterator, Union
+
+STABILITIES = ("idea", "in_creation", "experimental", "beta", "stable", "deprecated")
+STEP_KINDS = ("schema", "data", "validation")
+
+# `boundedContext.namespace.timestamp_slug`: dotted segments of letters, digits
+# and underscores; the first starts with a letter.
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+# A dependency: a bare name, or an exact key `name.vN`.
+KEY_RE = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
+
+
+@dataclass
+class MigrationCheck:
+    description: str
+    expression: str
+
+
+@dataclass
+class _Step:
+    kind: ClassVar[str]
+    payload_field: ClassVar[str]
+
+    description: str | None = field(default=None, kw_only=True)
+    timeout_ms: int | None = field(default=None, kw_only=True)
+    retries: int = field(default=0, kw_only=True)
+    pre_checks: list[MigrationCheck] = field(default_factory=list, kw_only=True)
+    post_checks: list[MigrationCheck] = field(default_factory=list, kw_only=True)
+
+    @property
+    def payload(self) -> str:
+        return getattr(self, self.payload_field)
+
+
+@dataclass
+class SchemaStep(_Step):
+    """SQL run inside the migration's transaction."""
+
+    kind: ClassVar[str] = "schema"
+    payload_field: ClassVar[str] = "sql"
+    sql: str
+
+
+@dataclass
+class DataStep(_Step):
+    """A `.sql` file, a Python callable (`file.py:func`, `pkg.mod:func`) or inline SQL."""
+
+    kind: ClassVar[str] = "data"
+    payload_field: ClassVar[str] = "script"
+    script: str
+
+
+@dataclass
+class ValidationStep(_Step):
+    """SQL whose first column of the first row must be truthy."""
+
+    kind: ClassVar[str] = "validation"
+    payload_field: ClassVar[str] = "assertion"
+    assertion: str
+
+
+MigrationStep = Union[SchemaStep, DataStep, ValidationStep]
+STEP_CLASSES: dict[str, type[_Step]] = {
+    cls.kind: cls for cls in (SchemaStep, DataStep, ValidationStep)
+}
+
+
+@dataclass
+class MigrationMeta:
+    name: str
+    version: int
+    title: str
+    description: str = ""
+    domain: str = ""
+    owners: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    stability: str = "experimental"
+
+
+@dataclass
+class MigrationPlan:
+    up: list[MigrationStep]
+    down: list[MigrationStep] | None = None
+
+
+@dataclass
+class MigrationSpec:
+    meta: MigrationMeta
+    plan: MigrationPlan
+    dependencies: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def version(self) -> int:
+        return self.meta.version
+
+    @property
+    def key(self) -> str:
+        return migration_key(self.meta.name, self.meta.version)
+
+
+def migration_key(name: str, version: int) -> str:
+    return f"{name}.v{version}"
+
+
+def split_key(reference: str) -> tuple[str, int | None]:
+    """`core.db.x.v2` → ("core.db.x", 2); a bare name → (name, None)."""
+    match = KEY_RE.match(reference)
+    if match:
+        return match["name"], int(match["version"])
+    return reference, None
+
+
+# --------------------------------------------------------------------------
+# Validation. A problem names the field by its path inside the spec, e.g.
+# ("plan", "up", 2, "timeout_ms"), so the loader can point at the source.
+
+Path = tuple[Union[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    message: str
+
+
+def validate(spec: MigrationSpec) -> list[Problem]:
+    return list(_problems(spec))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _blank(value: Any) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+def _problems(spec: MigrationSpec) -> Iterator[Problem]:
+    meta = spec.meta
+    name = meta.name
+    if _blank(name):
+        yield Problem(("meta", "name"), "name must not be empty")
+    elif not NAME_RE.match(name):
+        yield Problem(
+            ("meta", "name"),
+            f"malformed name {name!r}: expected dotted segments of letters, digits and"
+            " underscores, like 'core.db.2025_01_add_users'",
+        )
+    elif KEY_RE.match(name):
+        yield Problem(
+            ("meta", "name"),
+            f"name {name!r} must not end in '.vN': the version goes in 'version'",
+        )
+    if not _is_int(meta.version) or meta.version < 1:
+        yield Problem(
+            ("meta", "version"), f"version must be an integer >= 1, got {meta.version!r}"
+        )
+    if _blank(meta.title):
+        yield Problem(("meta", "title"), "title must not be empty")
+    if meta.stability not in STABILITIES:
+        yield Problem(
+            ("meta", "stability"),
+            f"unknown stability {meta.stability!r}: expected one of {', '.join(STABILITIES)}",
+        )
+    if not meta.owners:
+        yield Problem(("meta", "owners"), "owners must name at least one owner")
+    for index, owner in enumerate(meta.owners):
+        if _blank(owner):
+            yield Problem(("meta", "owners", index), "an owner must not be empty")
+    for index, tag in enumerate(meta.tags):
+        if _blank(tag):
+            yield Problem(("meta", "tags", index), "a tag must not be empty")
+
+    if not spec.plan.up:
+        yield Problem(("plan", "up"), "the up plan must have at least one step")
+    for direction in ("up", "down"):
+        for index, step in enumerate(getattr(spec.plan, direction) or []):
+            yield from _step_problems(step, ("plan", direction, index))
+
+    seen: set[str] = set()
+    for index, dependency in enumerate(spec.dependencies):
+        where = ("dependencies", index)
+        if _blank(dependency):
+            yield Problem(where, "a dependency must not be empty")
+            continue
+        dep_name, dep_version = split_key(dependency)
+        if dep_name == name and dep_version in (None, meta.version):
+            yield Problem(where, f"migration {spec.key} depends on itself")
+        elif dependency in seen:
+            yield Problem(where, f"duplicate dependency {dependency!r}")
+        elif not NAME_RE.match(dep_name):
+            yield Problem(where, f"malformed dependency {dependency!r}")
+        seen.add(dependency)
+
+
+def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
+    payload = step.payload
+    if _blank(payload):
+        yield Problem(
+            where + (step.payload_field,), f"{step.kind} step needs a non-empty {step.payload_field}"
+        )
+    if step.timeout_ms is not None and (not _is_int(step.timeout_ms) or step.timeout_ms <= 0):
+        yield Problem(
+            where + ("timeout_ms",),
+            f"timeout_ms must be a positive integer, got {step.timeout_ms!r}",
+        )
+    if not _is_int(step.retries) or step.retries < 0:
+        yield Problem(
+            where + ("retries",), f"retries must be an integer >= 0, got {step.retries!r}"
+        )
+    for checks in ("pre_checks", "post_checks"):
+        for index, check in enumerate(getattr(step, checks)):
+            if _blank(check.expression):
+                yield Problem(where + (checks, index, "expression"), "a check needs an expression")
+            if _blank(check.description):
+                yield Problem(where + (checks, index, "description"), "a check needs a description")
+
+
+# --------------------------------------------------------------------------
+# Plain-data form: the canonical form for fingerprints, and JSON interop with
+# the TypeScript original (camelCase names).
+
+_TS_NAMES = {"timeout_ms": "timeoutMs", "pre_checks": "preChecks", "post_checks": "postChecks"}
+_PY_NAMES = {ts: py for py, ts in _TS_NAMES.items()}
+
+
+def step_to_dict(step: _Step, typescript: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": step.kind,
+        step.payload_field: step.payload,
+        "description": step.description,
+        "timeout_ms": step.timeout_ms,
+        "retries": step.retries,
+        "pre_checks": [check_to_dict(c) for c in step.pre_checks],
+        "post_checks": [check_to_dict(c) for c in step.post_checks],
+    }
+    if typescript:
+        data = {_TS_NAMES.get(k, k): v for k, v in data.items()}
+    return data
+
+
+def check_to_dict(check: MigrationCheck) -> dict[str, str]:
+    return {"description": check.description, "expression": check.expression}
+
+
+def to_dict(spec: MigrationSpec, typescript: bool = False) -> dict[str, Any]:
+    meta = spec.meta
+    down = spec.plan.down
+    return {
+        "meta": {
+            "name": meta.name,
+            "version": meta.version,
+            "title": meta.title,
+            "description": meta.description,
+            "domain": meta.domain,
+            "owners": list(meta.owners),
+            "tags": list(meta.tags),
+            "stability": meta.stability,
+        },
+        "plan": {
+            "up": [step_to_dict(s, typescript) for s in spec.plan.up],
+            "down": None if down is None else [step_to_dict(s, typescript) for s in down],
+        },
+        "dependencies": list(spec.dependencies),
+    }
+
+
+def from_dict(data: dict[str, Any]) -> MigrationSpec:
+    """Build a spec from plain data; accepts Python or TypeScript field names."""
+
+    def step(raw: dict[str, Any]) -> MigrationStep:
+        raw = {_PY_NAMES.get(k, k): v for k, v in raw.items()}
+        cls = STEP_CLASSES[raw.pop("kind")]
+        for checks in ("pre_checks", "post_checks"):
+            raw[checks] = [MigrationCheck(**c) for c in raw.get(checks) or []]
+        if raw.get("retries") is None:
+            raw["retries"] = 0
+        return cls(**raw)
+
+    plan = data["plan"]
+    down = plan.get("down")
+    return MigrationSpec(
+        meta=MigrationMeta(**data["meta"]),
+        plan=MigrationPlan(
+            up=[step(s) for s in plan["up"]],
+            down=None if down is None else [step(s) for s in down],
+        ),
+        dependencies=list(data.get("dependencies") or []),
+    )
