@@ -73,15 +73,23 @@ def load_config(project: Path | None = None, database: str | None = None) -> Con
 
 
 def _read_table(pyproject: Path) -> dict[str, str]:
-    text = pyproject.read_text(encoding="utf-8")
     display = pyproject.name
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+), column (\d+)", str(exc))
+        match = re.search(r" \(at line (\d+), column (\d+)\)", str(exc))
         line, col = (int(match[1]), int(match[2])) if match else (1, 1)
-        raise SpecError([Diagnostic(display, line, col, f"invalid TOML: {exc}")]) from None
-    table = data.get("tool", {}).get("contractspec", {})
+        message = str(exc).replace(match[0], "") if match else str(exc)
+        raise SpecError([Diagnostic(display, line, col, f"invalid TOML: {message}")]) from None
+    tool = data.get("tool", {})
+    table = tool.get("contractspec", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        line, col = _locate(text, "contractspec", "[tool]")
+        raise SpecError([Diagnostic(display, line, col, "tool.contractspec must be a table")])
     problems = []
     for key, value in table.items():
         line, col = _locate(text, key)
@@ -101,13 +109,16 @@ def _read_table(pyproject: Path) -> dict[str, str]:
     return table
 
 
-def _locate(text: str, key: str) -> tuple[int, int]:
-    """Best-effort position of `key =` inside the [tool.contractspec] table."""
+def _locate(text: str, key: str, table: str = "[tool.contractspec]") -> tuple[int, int]:
+    """Best-effort position of `key =` inside the table (or of a `[table.key]` header)."""
     in_table = False
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("["):
-            in_table = stripped.replace(" ", "") == "[tool.contractspec]"
+            header = stripped.split("#", 1)[0].replace(" ", "").replace("\t", "")
+            if header == f"{table[:-1]}.{key}]":
+                return number, len(line) - len(line.lstrip()) + 1
+            in_table = header == table
         elif in_table and re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line):
             return number, len(line) - len(line.lstrip()) + 1
     return 1, 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,12 +83,16 @@ class _Invalid:
 
 INVALID = _Invalid()
 
+# Python's own line breaks (ast line numbers count these, not str.splitlines'
+# extra ones such as form feed or U+2028 inside a string literal).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 class _Reader:
     def __init__(self, source: str, path: str):
         self.source = source
         self.path = path
-        self.lines = source.splitlines()
+        self.lines = _LINE_BREAK.split(source)
         self.diagnostics: list[Diagnostic] = []
         self.positions: dict[model.Path, tuple[int, int]] = {}
         self.model_aliases: dict[str, str] = {}  # local name → model class name
@@ -100,6 +106,8 @@ class _Reader:
         line = getattr(node, "lineno", 1)
         offset = getattr(node, "col_offset", 0)
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return line, offset + 1
         # ast offsets count UTF-8 bytes; people count characters.
         col = len(text.encode("utf-8")[:offset].decode("utf-8", "replace")) + 1
         return line, col
@@ -112,7 +120,10 @@ class _Reader:
     # -- module level ---------------------------------------------------------
     def read(self) -> LoadedSpec | None:
         try:
-            tree = ast.parse(self.source, filename=self.path)
+            with warnings.catch_warnings():
+                # e.g. "invalid escape sequence" in SQL: not ours to print.
+                warnings.simplefilter("ignore")
+                tree = ast.parse(self.source, filename=self.path)
         except SyntaxError as exc:
             line, col = exc.lineno or 1, exc.offset or 1
             self.diagnostics.append(Diagnostic(self.path, line, col, f"syntax error: {exc.msg}"))
@@ -235,7 +246,11 @@ class _Reader:
         arguments: dict[str, ast.expr] = {}
         failed = False
         if len(node.args) > len(positional):
-            self.error(node.args[len(positional)], f"{class_name}() takes at most {len(positional)} positional arguments")
+            count = len(positional)
+            self.error(
+                node.args[count],
+                f"{class_name}() takes at most {count} positional argument{'s' if count != 1 else ''}",
+            )
             failed = True
         for field_name, arg in zip(positional, node.args):
             if isinstance(arg, ast.Starred):
@@ -264,9 +279,7 @@ class _Reader:
             if field.name not in values and _required(field):
                 self.error(node, f"{class_name}() is missing required field {field.name!r}")
                 failed = True
-        if failed or any(v is INVALID for v in values.values()):
-            return INVALID
-        if any(isinstance(v, list) and INVALID in v for v in values.values()):
+        if failed or any(_has_invalid(v) for v in values.values()):
             return INVALID
         return cls(**values)
 
@@ -289,6 +302,12 @@ class _Reader:
                 self.error(element, f"{field_name} must hold {' / '.join(allowed)}, not {_type_name(item)}")
                 return INVALID
         return value
+
+
+def _has_invalid(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_invalid(item) for item in value)
+    return value is INVALID
 
 
 def _is_model(value: Any) -> bool:
@@ -341,11 +360,17 @@ def load_source(source: str, path: str) -> LoadedSpec:
 def load_file(path: Path, display: str | None = None) -> LoadedSpec:
     display = display or path.as_posix()
     try:
-        source = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError([Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]) from None
+        data = path.read_bytes()
     except OSError as exc:
         raise SpecError([Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        source = data.decode("utf-8-sig")  # a leading BOM is allowed, as Python allows it
+    except UnicodeDecodeError as exc:
+        # Point at the first bad byte: everything before it decodes.
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        before = _LINE_BREAK.split(data[:start].decode("utf-8-sig"))
+        message = f"not UTF-8: {exc.reason} (byte 0x{data[start]:02x}); spec files must be UTF-8"
+        raise SpecError([Diagnostic(display, len(before), len(before[-1]) + 1, message)]) from None
     return load_source(source, display)
 
 

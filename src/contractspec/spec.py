@@ -154,7 +154,9 @@ def _blank(value: Any) -> bool:
 def _problems(spec: MigrationSpec) -> Iterator[Problem]:
     meta = spec.meta
     name = meta.name
-    if _blank(name):
+    if not isinstance(name, str):
+        yield Problem(("meta", "name"), f"name must be a string, got {name!r}")
+    elif _blank(name):
         yield Problem(("meta", "name"), "name must not be empty")
     elif not NAME_RE.match(name):
         yield Problem(
@@ -171,33 +173,59 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
         yield Problem(
             ("meta", "version"), f"version must be an integer >= 1, got {meta.version!r}"
         )
-    if _blank(meta.title):
+    if not isinstance(meta.title, str):
+        yield Problem(("meta", "title"), f"title must be a string, got {meta.title!r}")
+    elif _blank(meta.title):
         yield Problem(("meta", "title"), "title must not be empty")
+    for text_field in ("description", "domain"):
+        value = getattr(meta, text_field)
+        if not isinstance(value, str):
+            yield Problem(("meta", text_field), f"{text_field} must be a string, got {value!r}")
     if meta.stability not in STABILITIES:
         yield Problem(
             ("meta", "stability"),
             f"unknown stability {meta.stability!r}: expected one of {', '.join(STABILITIES)}",
         )
-    if not meta.owners:
+    if not isinstance(meta.owners, list):
+        yield Problem(
+            ("meta", "owners"), f"owners must be a list of strings, got {meta.owners!r}"
+        )
+    elif not meta.owners:
         yield Problem(("meta", "owners"), "owners must name at least one owner")
-    for index, owner in enumerate(meta.owners):
-        if _blank(owner):
-            yield Problem(("meta", "owners", index), "an owner must not be empty")
-    for index, tag in enumerate(meta.tags):
-        if _blank(tag):
-            yield Problem(("meta", "tags", index), "a tag must not be empty")
+    else:
+        for index, owner in enumerate(meta.owners):
+            if _blank(owner):
+                yield Problem(("meta", "owners", index), "an owner must be a non-empty string")
+    if not isinstance(meta.tags, list):
+        yield Problem(("meta", "tags"), f"tags must be a list of strings, got {meta.tags!r}")
+    else:
+        for index, tag in enumerate(meta.tags):
+            if _blank(tag):
+                yield Problem(("meta", "tags", index), "a tag must be a non-empty string")
 
     if not spec.plan.up:
         yield Problem(("plan", "up"), "the up plan must have at least one step")
     for direction in ("up", "down"):
         for index, step in enumerate(getattr(spec.plan, direction) or []):
+            if not isinstance(step, _Step):
+                yield Problem(
+                    ("plan", direction, index),
+                    f"{direction} must hold SchemaStep / DataStep / ValidationStep, got {step!r}",
+                )
+                continue
             yield from _step_problems(step, ("plan", direction, index))
 
+    if not isinstance(spec.dependencies, list):
+        yield Problem(
+            ("dependencies",),
+            f"dependencies must be a list of strings, got {spec.dependencies!r}",
+        )
+        return
     seen: set[str] = set()
     for index, dependency in enumerate(spec.dependencies):
         where = ("dependencies", index)
         if _blank(dependency):
-            yield Problem(where, "a dependency must not be empty")
+            yield Problem(where, "a dependency must be a non-empty string")
             continue
         dep_name, dep_version = split_key(dependency)
         if dep_name == name and dep_version in (None, meta.version):
@@ -224,8 +252,17 @@ def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
         yield Problem(
             where + ("retries",), f"retries must be an integer >= 0, got {step.retries!r}"
         )
+    if step.description is not None and not isinstance(step.description, str):
+        yield Problem(
+            where + ("description",), f"description must be a string, got {step.description!r}"
+        )
     for checks in ("pre_checks", "post_checks"):
         for index, check in enumerate(getattr(step, checks)):
+            if not isinstance(check, MigrationCheck):
+                yield Problem(
+                    where + (checks, index), f"{checks} must hold MigrationCheck, got {check!r}"
+                )
+                continue
             if _blank(check.expression):
                 yield Problem(where + (checks, index, "expression"), "a check needs an expression")
             if _blank(check.description):

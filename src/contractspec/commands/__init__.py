@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config, load_config
+from ..errors import Diagnostic, RegistryError
 from ..loader import LoadedSpec, load_specs
 from ..registry import MigrationRegistry
 
@@ -29,8 +30,15 @@ def open_project(project: Path | None = None, database: str | None = None) -> Pr
     config = load_config(project, database)
     registry = MigrationRegistry()
     specs: dict[str, LoadedSpec] = {}
+    duplicates: list[Diagnostic] = []
     for loaded in load_specs(config.specs_dir, config.root):
-        registry.register(loaded.spec, loaded)
+        try:
+            registry.register(loaded.spec, loaded)
+        except RegistryError as exc:  # report every duplicate, not just the first
+            duplicates += exc.diagnostics
+            continue
         specs[loaded.key] = loaded
+    if duplicates:
+        raise RegistryError(duplicates)
     registry.graph()  # unknown dependencies and cycles fail here, before any work
     return Project(config, registry, specs)

@@ -1,0 +1,13 @@
+# A negative timeout.
+# expect: invalid/timeout_negative.py:12:62: timeout_ms must be a positive integer, got -500
+from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
+
+spec = MigrationSpec(
+    meta=MigrationMeta(
+        name="tests.invalid.timeout_negative",
+        version=1,
+        title="A test migration",
+        owners=["team-tests"],
+    ),
+    plan=MigrationPlan(up=[SchemaStep("SELECT 1", timeout_ms=-500)]),
+)

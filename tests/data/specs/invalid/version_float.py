@@ -1,0 +1,13 @@
+# version=1.5.
+# expect: invalid/version_float.py:8:17: version must be an integer >= 1, got 1.5
+from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
+
+spec = MigrationSpec(
+    meta=MigrationMeta(
+        name="tests.invalid.version_float",
+        version=1.5,
+        title="A test migration",
+        owners=["team-tests"],
+    ),
+    plan=MigrationPlan(up=[SchemaStep("CREATE TABLE t (id INTEGER)")]),
+)

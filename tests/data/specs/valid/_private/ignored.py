@@ -1,0 +1,2 @@
+# Files under `_`-prefixed folders are skipped too.
+this is not python

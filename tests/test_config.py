@@ -1,0 +1,193 @@
+"""Project configuration: [tool.contractspec], the environment, flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contractspec.config import DEFAULTS, ENV_DATABASE, Config, find_root, load_config
+from contractspec.errors import EXIT_SPEC, ConfigError, SpecError
+
+
+@pytest.fixture(autouse=True)
+def no_env_database(monkeypatch):
+    monkeypatch.delenv(ENV_DATABASE, raising=False)
+
+
+def write_pyproject(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "pyproject.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def diagnostics(exc: pytest.ExceptionInfo) -> list[str]:
+    return [str(d) for d in exc.value.diagnostics]
+
+
+def test_defaults_without_pyproject(tmp_path):
+    config = load_config(tmp_path)
+    assert config == Config(
+        root=tmp_path.resolve(),
+        specs_dir=tmp_path.resolve() / "migrations",
+        harness_dir=tmp_path.resolve() / "generated" / "harnesses",
+        database="sqlite:///contractspec.db",
+    )
+    assert DEFAULTS == {
+        "specs": "migrations",
+        "harnesses": "generated/harnesses",
+        "database": "sqlite:///contractspec.db",
+    }
+
+
+def test_defaults_with_pyproject_without_table(tmp_path):
+    write_pyproject(tmp_path, '[project]\nname = "x"\n\n[tool.black]\nline-length = 100\n')
+    config = load_config(tmp_path)
+    assert (config.specs_dir, config.harness_dir, config.database) == (
+        tmp_path.resolve() / "migrations",
+        tmp_path.resolve() / "generated/harnesses",
+        "sqlite:///contractspec.db",
+    )
+
+
+def test_table_keys(tmp_path):
+    write_pyproject(
+        tmp_path,
+        '[tool.contractspec]\nspecs = "db/specs"\nharnesses = "db/harnesses"\ndatabase = "postgresql://app@localhost/app"\n',
+    )
+    config = load_config(tmp_path)
+    assert config.specs_dir == tmp_path.resolve() / "db" / "specs"
+    assert config.harness_dir == tmp_path.resolve() / "db" / "harnesses"
+    assert config.database == "postgresql://app@localhost/app"
+    assert config.database_url() == "postgresql://app@localhost/app"
+
+
+def test_unknown_key_is_an_error_with_its_position(tmp_path):
+    write_pyproject(
+        tmp_path,
+        '[project]\nname = "x"\n\n[tool.contractspec]  # our settings\nspecs = "m"\n  spec = "typo"\n"harness" = "h"\n',
+    )
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == [
+        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database",
+        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database",
+    ]
+    assert caught.value.exit_code == EXIT_SPEC
+
+
+def test_unknown_subtable_points_at_its_header(tmp_path):
+    write_pyproject(tmp_path, '[tool.contractspec]\nspecs = "m"\n\n[tool.contractspec.extra]\nx = 1\n')
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == [
+        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database"
+    ]
+
+
+@pytest.mark.parametrize("value", ['""', "3", "[]", '"  "'])
+def test_values_must_be_non_empty_strings(tmp_path, value):
+    write_pyproject(tmp_path, f"[tool.contractspec]\nharnesses = {value}\n")
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == ["pyproject.toml:2:1: harnesses must be a non-empty string"]
+
+
+def test_invalid_toml(tmp_path):
+    write_pyproject(tmp_path, '[tool.contractspec]\nspecs = migrations\n')
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == ["pyproject.toml:2:9: invalid TOML: Invalid value"]
+
+
+def test_table_that_is_not_a_table(tmp_path):
+    write_pyproject(tmp_path, '[tool]\ncontractspec = "yes"\n')
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == ["pyproject.toml:2:1: tool.contractspec must be a table"]
+
+
+def test_database_precedence(tmp_path, monkeypatch):
+    write_pyproject(tmp_path, '[tool.contractspec]\ndatabase = "sqlite:///from-file.db"\n')
+    assert load_config(tmp_path).database == "sqlite:///from-file.db"
+    monkeypatch.setenv(ENV_DATABASE, "sqlite:///from-env.db")
+    assert load_config(tmp_path).database == "sqlite:///from-env.db"
+    assert load_config(tmp_path, database="sqlite:///from-flag.db").database == "sqlite:///from-flag.db"
+    monkeypatch.setenv(ENV_DATABASE, "")  # empty means unset
+    assert load_config(tmp_path).database == "sqlite:///from-file.db"
+    monkeypatch.delenv(ENV_DATABASE)
+    assert load_config(tmp_path, database="postgresql://h/db").database == "postgresql://h/db"
+
+
+def test_env_beats_default(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_DATABASE, "postgresql://env/db")
+    assert load_config(tmp_path).database == "postgresql://env/db"
+
+
+def test_project_folder_and_discovery_from_cwd(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    write_pyproject(project, '[tool.contractspec]\nspecs = "specs"\n')
+    deep = project / "src" / "pkg"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    # Without -C: the nearest pyproject.toml at or above the current folder.
+    assert load_config().root == project.resolve()
+    assert load_config().specs_dir == project.resolve() / "specs"
+    assert find_root(deep) == project.resolve()
+    # -C/--project wins over the current folder, relative to the current folder.
+    other = tmp_path / "other"
+    other.mkdir()
+    assert load_config(Path("../../../other")).root == other.resolve()
+    assert load_config(other).specs_dir == other.resolve() / "migrations"
+
+
+def test_find_root_without_any_pyproject(tmp_path):
+    # tmp_path is outside any project (pytest's base temp folder), so the start folder is the root.
+    if any((p / "pyproject.toml").is_file() for p in (tmp_path, *tmp_path.parents)):
+        pytest.skip("a pyproject.toml above the temporary folder")
+    assert find_root(tmp_path) == tmp_path.resolve()
+
+
+def test_missing_project_folder(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope")
+    assert str(caught.value) == f"project folder {tmp_path / 'nope'} does not exist"
+    assert caught.value.exit_code == EXIT_SPEC
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("sqlite:///contractspec.db", "sqlite:///{root}/contractspec.db"),
+        ("sqlite:///data/app.db", "sqlite:///{root}/data/app.db"),
+        ("sqlite:///../shared.db", "sqlite:///{parent}/shared.db"),
+        ("sqlite:////var/lib/app.db", "sqlite:////var/lib/app.db"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+        ("postgresql://user@host/db", "postgresql://user@host/db"),
+    ],
+)
+def test_relative_sqlite_urls_are_anchored_at_the_project_root(tmp_path, monkeypatch, url, expected):
+    project = tmp_path / "proj"
+    write_pyproject(project, f'[tool.contractspec]\ndatabase = "{url}"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the cwd does not matter
+    config = load_config(project)
+    assert config.database == url
+    root = project.resolve().as_posix()
+    assert config.database_url() == expected.format(root=root, parent=project.resolve().parent.as_posix())
+
+
+def test_relative_path_display(tmp_path):
+    config = load_config(tmp_path)
+    assert config.relative(tmp_path / "migrations" / "a.py") == "migrations/a.py"
+    assert config.relative(Path("/elsewhere/x.py")) == "/elsewhere/x.py"
+
+
+def test_example_project_config():
+    root = Path(__file__).parent.parent / "generated_examples" / "shop"
+    config = load_config(root)
+    assert config.specs_dir == root.resolve() / "migrations"
+    assert config.harness_dir == root.resolve() / "harnesses"
+    assert config.database_url() == f"sqlite:///{root.resolve().as_posix()}/shop.db"
