@@ -1,0 +1,160 @@
+"""Data-step scripts: what a `script` points at, resolved and pinned at build time.
+
+A data step's `script` is classified once, here, by its text alone:
+
+- `path/to/file.sql`                → `sql_file`      (one line ending in `.sql`)
+- `path/to/file.py:function`        → `python_file`
+- `package.module:function`         → `python_module` (dotted identifiers, no `/`, not `.py`)
+- anything else                     → `inline_sql`
+
+File paths in a spec are relative to the spec file's folder. In the harness,
+`script_path` is relative to the harness's folder (posix) and
+`script_sha256` pins the file's bytes (plain hex); the runtime verifies the
+hash before it runs the file. A missing file, a directory, an absolute path
+or (for `.py:function`) a file without that top-level name is a spec error
+that points at the `script` argument.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Diagnostic, SpecError
+from .fingerprint import sha256_bytes
+
+INLINE_SQL = "inline_sql"
+SQL_FILE = "sql_file"
+PYTHON_FILE = "python_file"
+PYTHON_MODULE = "python_module"
+SCRIPT_TYPES = (INLINE_SQL, SQL_FILE, PYTHON_FILE, PYTHON_MODULE)
+
+
+def _identifier(text: str) -> bool:
+    return text.isidentifier() and not keyword.iskeyword(text)
+
+
+def classify_script(script: str) -> str:
+    """The script type of a data step's `script` text (see the module docstring)."""
+    if not script or script != script.strip() or any(c in script for c in "\r\n\0"):
+        return INLINE_SQL
+    if script.endswith(".sql"):
+        return SQL_FILE
+    target, colon, function = script.rpartition(":")
+    if colon and _identifier(function) and target:
+        if target.endswith(".py") and target != ".py":
+            return PYTHON_FILE
+        if "/" not in target and all(_identifier(part) for part in target.split(".")):
+            return PYTHON_MODULE
+    return INLINE_SQL
+
+
+def script_file(script: str, script_type: str) -> str | None:
+    """The file part of a file script (`a/b.py:f` → `a/b.py`), else None."""
+    if script_type == SQL_FILE:
+        return script
+    if script_type == PYTHON_FILE:
+        return script.rpartition(":")[0]
+    return None
+
+
+@dataclass(frozen=True)
+class ResolvedScript:
+    script_type: str
+    script_path: str | None  # relative to the harness folder, posix
+    script_sha256: str | None
+
+
+@dataclass
+class Resolution:
+    """Every data step of one spec, resolved: by (direction, index)."""
+
+    steps: dict[tuple[str, int], ResolvedScript] = field(default_factory=dict)
+    pins: dict[str, str] = field(default_factory=dict)  # "up.0" → sha256 hex
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resolution:
+    """Classify, locate and pin every data step of a loaded spec; all problems in one SpecError."""
+    root = Path(config.root)
+    harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
+    spec_dir = Path(os.path.normpath(root / loaded.path)).parent
+    resolution = Resolution()
+    problems: list[Diagnostic] = []
+    for direction in ("up", "down"):
+        for index, step in enumerate(getattr(loaded.spec.plan, direction) or []):
+            if step.kind != "data":
+                continue
+            where = ("plan", direction, index, "script")
+            script_type = classify_script(step.script)
+            relative = script_file(step.script, script_type)
+            if relative is None:
+                resolution.steps[(direction, index)] = ResolvedScript(script_type, None, None)
+                continue
+            if os.path.isabs(relative) or relative.startswith("\\") or relative[1:3] == ":\\":
+                problems.append(
+                    loaded.diagnostic(
+                        where,
+                        f"script file {relative!r} must be a path relative to the spec file's folder",
+                    )
+                )
+                continue
+            target = Path(os.path.normpath(spec_dir / relative))
+            shown = os.path.relpath(target, root).replace(os.sep, "/")
+            try:
+                data = target.read_bytes()
+            except IsADirectoryError:
+                problems.append(loaded.diagnostic(where, f"script {shown} is a folder, not a file"))
+                continue
+            except FileNotFoundError:
+                problems.append(
+                    loaded.diagnostic(
+                        where,
+                        f"script file not found: {shown} (paths are relative to the spec file's folder)",
+                    )
+                )
+                continue
+            except OSError as exc:
+                problems.append(loaded.diagnostic(where, f"cannot read script {shown}: {exc.strerror}"))
+                continue
+            if script_type == PYTHON_FILE:
+                function = step.script.rpartition(":")[2]
+                problem = _python_problem(data, function, shown)
+                if problem:
+                    problems.append(loaded.diagnostic(where, problem))
+                    continue
+            digest = sha256_bytes(data)
+            resolution.pins[f"{direction}.{index}"] = digest
+            resolution.steps[(direction, index)] = ResolvedScript(
+                script_type,
+                os.path.relpath(target, harness_dir).replace(os.sep, "/"),
+                digest,
+            )
+    if problems:
+        raise SpecError(problems)
+    return resolution
+
+
+def _python_problem(data: bytes, function: str, shown: str) -> str | None:
+    try:
+        tree = ast.parse(data, filename=shown)
+    except (SyntaxError, ValueError) as exc:
+        return f"script {shown} is not valid Python: {exc}"
+    if function not in _top_level_names(tree):
+        return f"script {shown} defines no top-level {function!r}"
+    return None

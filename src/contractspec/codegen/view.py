@@ -1,0 +1,121 @@
+"""The view model: everything a harness template prints, as plain, ordered data.
+
+Templates never reach into spec objects or the file system; they get this
+dict of strings, ints, None, lists and dicts. Step order is the spec's;
+dependencies are sorted (name, then numeric version) so the view of a spec
+doesn't depend on the order its dependencies were written in.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..spec import MigrationSpec, split_key
+from .naming import module_name
+from .scripts import Resolution, ResolvedScript
+
+
+def _dependency_sort_key(key: str) -> tuple[str, int, str]:
+    name, version = split_key(key)
+    return name, version or 0, key
+
+
+def spec_path_of(loaded, root: Path) -> str:
+    """The spec file relative to the project root, posix (never absolute when it can be helped)."""
+    absolute = os.path.normpath(Path(root) / loaded.path)
+    return os.path.relpath(absolute, root).replace(os.sep, "/")
+
+
+def step_view(step, data: ResolvedScript | None) -> dict[str, Any]:
+    return {
+        "kind": step.kind,
+        "description": step.description,
+        "payload_field": step.payload_field,
+        "payload": step.payload,
+        "timeout_ms": step.timeout_ms,
+        "retries": step.retries,
+        "checks": [
+            {
+                "field": field,
+                "entries": [
+                    {"description": c.description, "expression": c.expression}
+                    for c in getattr(step, field)
+                ],
+            }
+            for field in ("pre_checks", "post_checks")
+        ],
+        "data": None
+        if data is None
+        else {
+            "script_type": data.script_type,
+            "script_path": data.script_path,
+            "script_sha256": data.script_sha256,
+        },
+    }
+
+
+def harness_view(
+    spec: MigrationSpec,
+    *,
+    spec_path: str,
+    dependencies: list[str],
+    resolution: Resolution,
+    fingerprint: str,
+    generator_version: str,
+) -> dict[str, Any]:
+    meta = spec.meta
+    dependencies = sorted(dict.fromkeys(dependencies), key=_dependency_sort_key)
+    plans = []
+    for direction in ("up", "down"):
+        steps = getattr(spec.plan, direction)
+        plans.append(
+            {
+                "direction": direction,
+                "steps": None
+                if steps is None
+                else [
+                    step_view(
+                        step,
+                        resolution.steps.get((direction, index)) if step.kind == "data" else None,
+                    )
+                    for index, step in enumerate(steps)
+                ],
+            }
+        )
+    for plan in plans:
+        for step in plan["steps"] or []:
+            if step["kind"] == "data" and step["data"] is None:
+                raise ValueError(f"{spec.key}: a data step was not resolved")
+    return {
+        "module": module_name(spec.key),
+        "spec_path": spec_path,
+        "fingerprint": fingerprint,
+        "generator_version": generator_version,
+        "doc": {
+            "key": spec.key,
+            "name": meta.name,
+            "title": meta.title,
+            "owners": list(meta.owners),
+            "domain": meta.domain,
+            "stability": meta.stability,
+            "dependencies": dependencies,
+        },
+        "m": {
+            "key": spec.key,
+            "name": meta.name,
+            "version": meta.version,
+            "title": meta.title,
+            "description": meta.description,
+            "domain": meta.domain,
+            "owners": list(meta.owners),
+            "tags": list(meta.tags),
+            "stability": meta.stability,
+            "spec_path": spec_path,
+            "spec_fingerprint": fingerprint,
+            "generator_version": generator_version,
+            "dependencies": dependencies,
+            "plans": plans,
+        },
+    }

@@ -1,0 +1,127 @@
+"""`contractspec build`: specs → committed harness modules.
+
+Modes (black's `--check`/`--diff` semantics):
+- write (default): write what changed, atomically; a full build (`--all`)
+  also removes orphans (files with our marker that no spec produces).
+- `check`: write nothing; the result is stale when any harness would be
+  created, rewritten or removed, and carries the unified diff.
+- `diff`: write nothing; the unified diff, never an error.
+- `stdout`: one harness's text, nothing written.
+
+Without NAMEs, `check` and `diff` look at the whole project, as `--all` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .. import writer
+from ..config import Config, load_config
+from ..errors import ConfigError, UsageError
+from . import open_project
+
+
+def _check_folders(config: Config) -> None:
+    """Harnesses inside the specs folder would be read back as specs (unless hidden by `_`/`.`)."""
+    specs, harnesses = config.specs_dir.resolve(), config.harness_dir.resolve()
+    if harnesses == specs or specs in harnesses.parents:
+        inside = harnesses.relative_to(specs).parts
+        if not any(part.startswith(("_", ".")) for part in inside):
+            raise ConfigError(
+                f"the harness folder {config.relative(config.harness_dir)} is inside the specs folder"
+                f" {config.relative(config.specs_dir)}, so harnesses would be loaded as specs;"
+                " move it out, or start its name with '_' (e.g. _harnesses)"
+            )
+
+
+@dataclass
+class BuildResult:
+    changes: list[writer.Change] = field(default_factory=list)
+    output: str = ""  # for stdout: the harness (stdout mode) or the diff
+    summary: str = ""  # for stderr
+    stale: bool = False  # some harness would be created, rewritten or removed
+    rebuild_command: str = "contractspec build --all"
+
+
+def _plural(count: int) -> str:
+    return f"{count} harness{'' if count == 1 else 'es'}"
+
+
+def _summary(changes: list[writer.Change], dry_run: bool) -> str:
+    counts = {status: 0 for status in (writer.CREATED, writer.UPDATED, writer.UNCHANGED, writer.REMOVED)}
+    for change in changes:
+        counts[change.status] += 1
+    written = counts[writer.CREATED] + counts[writer.UPDATED]
+    removed, unchanged = counts[writer.REMOVED], counts[writer.UNCHANGED]
+    if dry_run:
+        if not written and not removed:
+            return f"{_plural(unchanged)} up to date"
+        parts = []
+        if written:
+            new = f" ({counts[writer.CREATED]} missing)" if counts[writer.CREATED] else ""
+            parts.append(f"{_plural(written)} would be written{new}")
+        if removed:
+            parts.append(f"{removed} orphaned would be removed")
+        if unchanged:
+            parts.append(f"{unchanged} unchanged")
+        return ", ".join(parts)
+    parts = [f"{_plural(written)} written"]
+    if removed:
+        parts.append(f"{removed} removed")
+    if unchanged:
+        parts.append(f"{unchanged} unchanged")
+    return ", ".join(parts)
+
+
+def build(
+    references: Sequence[str] = (),
+    *,
+    all_: bool = False,
+    project: Path | None = None,
+    check: bool = False,
+    diff: bool = False,
+    stdout: bool = False,
+    use_cache: bool = True,
+    workers: int | None = None,
+) -> BuildResult:
+    from ..codegen.generate import generate
+    from ..format import default_cache
+
+    if stdout and (check or diff):
+        raise UsageError("--stdout can't be combined with --check or --diff")
+    if all_ and references:
+        raise UsageError("give migration names or --all, not both")
+    full = all_ or (not references and (check or diff))
+    if not references and not full:
+        raise UsageError("name a migration (NAME or NAME.vN) or pass --all")
+    if stdout and (full or len(references) != 1):
+        raise UsageError("--stdout prints exactly one harness: give one NAME[.vN]")
+
+    _check_folders(load_config(project))
+    proj = open_project(project)
+    config = proj.config
+    if full:
+        keys = [spec.key for spec in proj.registry.list()]
+    else:
+        keys = list(dict.fromkeys(proj.registry.lookup(ref).key for ref in references))
+    cache = default_cache(config.root) if use_cache else None
+    harnesses = generate(proj, keys, cache=cache, workers=workers)
+
+    if stdout:
+        return BuildResult(output=harnesses[0].source, summary=f"{keys[0]}: harness printed, nothing written")
+
+    changes = writer.plan(
+        ((h.path, h.display, h.source) for h in harnesses),
+        orphans_in=config.harness_dir if full else None,
+        relative=config.relative,
+    )
+    changes.sort(key=lambda c: c.display)
+    stale = any(c.pending for c in changes)
+    command = "contractspec build " + ("--all" if full else " ".join(keys))
+    if check or diff:
+        output = "".join(writer.unified_diff(c) for c in changes)
+        return BuildResult(changes, output, _summary(changes, True), stale, command)
+    writer.apply(changes)
+    return BuildResult(changes, "", _summary(changes, False), stale, command)

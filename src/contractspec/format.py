@@ -1,0 +1,204 @@
+"""black, in its default mode: the only module that imports black.
+
+Harnesses must survive a repository-wide `black --check`, so they are
+formatted with `black.Mode()` — black's defaults, fixed in code. The user's
+pyproject.toml settings for black are never read: the same spec gives the
+same bytes everywhere.
+
+black costs 100–200 ms per 200-line module, so a build never formats whole
+harnesses. It formats the small per-spec part (header, docstring,
+`MIGRATION`) and, once, the constant part (runtime and entry points) in the
+context it appears in; results are cached on disk by content hash:
+
+    <project>/.contractspec_cache/black/<2 hex>/<sha256>.py
+
+The key covers this module's schema version, black's version and the
+source text, so upgrading black or contractspec simply misses the cache.
+Each entry starts with the sha256 of its body and is ignored when that
+doesn't match (a torn or edited entry is recomputed). The folder holds a
+`.gitignore` of `*`; deleting it at any time is safe. Cold builds of many
+specs format on every core (a process pool).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+# Bump when the way we call black changes (invalidates every cache entry).
+FORMAT_SCHEMA = "contractspec-format-1"
+CACHE_DIR_NAME = ".contractspec_cache"
+# Below this many cache misses a process pool costs more than it saves.
+PARALLEL_MIN = 8
+
+
+class FormatError(RuntimeError):
+    """black rejected generated code: a bug in contractspec, never in a spec."""
+
+
+@lru_cache(maxsize=None)
+def black_version() -> str:
+    """black's version without importing black (a no-op build never needs black itself)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("black")
+    except PackageNotFoundError:  # pragma: no cover - black is a dependency
+        import black
+
+        return black.__version__
+
+
+def _mode():
+    import black
+
+    return black.Mode()  # black's defaults; never the user's configuration
+
+
+def format_source(source: str) -> str:
+    """black.format_str in the default mode."""
+    import black
+
+    try:
+        return black.format_str(source, mode=_mode())
+    except Exception as exc:  # black.InvalidInput and friends
+        raise FormatError(f"black could not format generated code: {exc}") from exc
+
+
+def is_black_stable(source: str) -> bool:
+    """True when black (default mode) would leave source exactly as it is."""
+    return format_source(source) == source
+
+
+def _format_chunk(sources: list[str]) -> list[str]:
+    return [format_source(s) for s in sources]
+
+
+def _workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def format_many(sources: Sequence[str], workers: int | None = None) -> list[str]:
+    """Format every source, on every core when there are enough of them."""
+    sources = list(sources)
+    workers = _workers() if workers is None else workers
+    if workers <= 1 or len(sources) < PARALLEL_MIN:
+        return _format_chunk(sources)
+    import black  # noqa: F401  - imported before forking, so workers inherit it
+
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    size = max(1, -(-len(sources) // (workers * 4)))
+    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_format_chunk, chunks))
+    except (OSError, ImportError, NotImplementedError, BrokenExecutor):  # pragma: no cover
+        # No usable multiprocessing here (sandboxes, a worker killed): same work, one core.
+        return _format_chunk(sources)
+    return [text for chunk in results for text in chunk]
+
+
+class FormatCache:
+    """Formatted sources on disk, by sha256 of (schema, black version, source)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._prepared = False
+
+    def key(self, source: str) -> str:
+        digest = hashlib.sha256()
+        digest.update(f"{FORMAT_SCHEMA}\0black {black_version()}\0".encode("ascii"))
+        digest.update(source.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / "black" / key[:2] / f"{key}.py"
+
+    def get(self, key: str) -> str | None:
+        try:
+            data = self._entry(key).read_bytes()
+        except OSError:
+            return None
+        head, newline, body = data.partition(b"\n")
+        if not newline or head != b"# sha256:" + hashlib.sha256(body).hexdigest().encode("ascii"):
+            return None
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:  # pragma: no cover - the hash matched
+            return None
+
+    def put(self, key: str, text: str) -> None:
+        try:
+            self._prepare()
+            entry = self._entry(key)
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            body = text.encode("utf-8")
+            data = b"# sha256:" + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
+            fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".py")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(temp, entry)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # a cache that can't be written is only a slower build
+
+    def _prepare(self) -> None:
+        if self._prepared:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by contractspec: a cache of black's output; safe to delete.\n*\n")
+        tag = self.folder / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(
+                "Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by contractspec.\n"
+            )
+        self._prepared = True
+
+
+def format_cached(sources: Sequence[str], cache: FormatCache | None, workers: int | None = None) -> list[str]:
+    """Format sources, reading and filling the cache; only the misses reach black."""
+    if cache is None:
+        return format_many(sources, workers)
+    keys = [cache.key(s) for s in sources]
+    results: list[str | None] = [cache.get(k) for k in keys]
+    missing: dict[str, int] = {}  # key → first index (identical sources format once)
+    for index, (key, result) in enumerate(zip(keys, results)):
+        if result is None:
+            missing.setdefault(key, index)
+    if missing:
+        formatted = format_many([sources[i] for i in missing.values()], workers)
+        by_key = dict(zip(missing, formatted))
+        for key, text in by_key.items():
+            cache.put(key, text)
+        results = [by_key[k] if r is None else r for k, r in zip(keys, results)]
+    return [r for r in results if r is not None]
+
+
+def format_in_context(prefix: str, source: str, cache: FormatCache | None) -> str:
+    """Format `source` as it appears after `prefix` (already black-formatted) in one module.
+
+    Returns only the part after prefix, blank lines included, so that
+    `prefix + result` is what black makes of the whole.
+    """
+    whole = format_cached([prefix + "\n\n" + source], cache, workers=1)[0]
+    if not whole.startswith(prefix):
+        raise FormatError("black changed the context prefix; cannot format in context")
+    return whole[len(prefix) :]
+
+
+def default_cache(root: Path) -> FormatCache:
+    return FormatCache(Path(root) / CACHE_DIR_NAME)
