@@ -1,0 +1,321 @@
+"""Shared fixtures: a real PostgreSQL 15 server started by the test run, fresh
+databases of both kinds, and a stand-in harness writer.
+
+PostgreSQL: `CONTRACTSPEC_TEST_PG_URL` (a server URL whose user may CREATE
+DATABASE) wins; otherwise a throwaway server is started from the PostgreSQL
+binaries (`pg_config --bindir` or /usr/lib/postgresql/*/bin), as the
+`postgres` OS user when we run as root. Missing binaries skip the PostgreSQL
+tests, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RUNTIME_PATH = REPO / "src" / "contractspec" / "runtime" / "harness_runtime.py"
+
+
+# --- PostgreSQL server ---------------------------------------------------------
+
+
+def _pg_bindir() -> Path | None:
+    candidates = []
+    if shutil.which("pg_config"):
+        try:
+            out = subprocess.run(
+                ["pg_config", "--bindir"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            candidates.append(Path(out))
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    found = glob.glob("/usr/lib/postgresql/*/bin")
+    found.sort(
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0
+    )
+    candidates += [Path(p) for p in reversed(found)]
+    for directory in candidates:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required under CI=true: {reason}")
+    pytest.skip(f"PostgreSQL unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """URL of a PostgreSQL server (maintenance database `postgres`)."""
+    env = os.environ.get("CONTRACTSPEC_TEST_PG_URL")
+    if env:
+        yield env
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable("psycopg is not installed")
+    bindir = _pg_bindir()
+    if bindir is None:
+        _unavailable(
+            "no PostgreSQL binaries (pg_config --bindir, /usr/lib/postgresql/*/bin)"
+        )
+    root = Path(tempfile.mkdtemp(prefix="contractspec-pg-"))
+    data, sock, log = root / "data", root / "sock", root / "server.log"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    options = (
+        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    start = subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        capture_output=True,
+        text=True,
+    )
+    if start.returncode != 0:
+        text = log.read_text() if log.exists() else ""
+        pytest.fail(f"could not start PostgreSQL: {start.stderr}\n{text}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ]
+            ),
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _with_dbname(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture
+def pg_db(pg_url):
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_dbname(pg_url, name)
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh database URL of each kind: a SQLite file or a PostgreSQL db."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"  # absolute: sqlite:////tmp/...
+    return request.getfixturevalue("pg_db")
+
+
+# --- looking at a database from the outside ---------------------------------------
+
+
+class DB:
+    """Independent access to a test database (not through the runtime)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.dialect = "sqlite" if url.startswith("sqlite:") else "postgresql"
+
+    def _connect(self):
+        if self.dialect == "sqlite":
+            return sqlite3.connect(self.url[len("sqlite:///") :], isolation_level=None)
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True)
+
+    def rows(self, sql: str, params=()) -> list[tuple]:
+        conn = self._connect()
+        try:
+            if self.dialect == "postgresql":
+                sql = sql.replace("?", "%s")
+            cur = conn.execute(sql, params)
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+        finally:
+            conn.close()
+
+    def scalar(self, sql: str, params=()):
+        rows = self.rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def execute(self, sql: str) -> None:
+        conn = self._connect()
+        try:
+            if self.dialect == "sqlite":
+                conn.executescript(sql)
+            else:
+                conn.execute(sql)
+        finally:
+            conn.close()
+
+    def table_exists(self, name: str) -> bool:
+        if self.dialect == "sqlite":
+            return bool(
+                self.scalar(
+                    "SELECT count(*) FROM sqlite_master WHERE name = ?", (name,)
+                )
+            )
+        return bool(self.scalar("SELECT to_regclass(?) IS NOT NULL", (name,)))
+
+    def history(self) -> list[tuple]:
+        if not self.table_exists("contractspec_history"):
+            return []
+        return self.rows(
+            "SELECT key, spec_fingerprint FROM contractspec_history ORDER BY key"
+        )
+
+    def events(self, migration: str | None = None) -> list[dict]:
+        if not self.table_exists("contractspec_events"):
+            return []
+        cols = [
+            "id",
+            "run_id",
+            "migration",
+            "step",
+            "attempt",
+            "event",
+            "status",
+            "error",
+            "detail",
+        ]
+        sql = f"SELECT {', '.join(cols)} FROM contractspec_events"
+        params: tuple = ()
+        if migration is not None:
+            sql, params = sql + " WHERE migration = ?", (migration,)
+        return [dict(zip(cols, r)) for r in self.rows(sql + " ORDER BY id", params)]
+
+
+@pytest.fixture
+def db(database_url) -> DB:
+    return DB(database_url)
+
+
+@pytest.fixture(name="DB")
+def db_class():
+    """The DB inspector class, for URLs other than `database_url`."""
+    return DB
+
+
+# --- a stand-in harness (codegen is built elsewhere) -------------------------------
+
+
+def write_harness(path: Path, migration: dict) -> Path:
+    """Write a harness-like module: MIGRATION data, the runtime verbatim, and
+    the main/run wrappers of docs/architecture.md."""
+    path = Path(path)
+    text = (
+        "# Code generated by contractspec tests. DO NOT EDIT.\n"
+        f"MIGRATION = {migration!r}\n\n"
+        + RUNTIME_PATH.read_text(encoding="utf-8")
+        + "\n\ndef run(command, database, **options):\n"
+        "    return run_migration(MIGRATION, command, database, **options)\n\n\n"
+        "def main(argv=None) -> int:\n"
+        "    return runtime_main(MIGRATION, argv)\n\n\n"
+        'if __name__ == "__main__":\n'
+        "    sys.exit(main())\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(name="write_harness")
+def write_harness_fixture():
+    return write_harness
+
+
+def run_harness(
+    path: Path, *args: str, timeout: float = 60, **kwargs
+) -> subprocess.CompletedProcess:
+    """Run a harness file in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
+
+
+@pytest.fixture(name="run_harness")
+def run_harness_fixture():
+    return run_harness
