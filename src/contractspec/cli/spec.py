@@ -1,0 +1,309 @@
+"""`spec …`: edit one spec file in place, leaving every other byte as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import report, root
+from .options import project_option
+
+TARGET_HELP = "NAME (its highest version), NAME.vN, or the path of a spec file."
+
+
+@root.group("spec")
+def spec_group() -> None:
+    """Edit one spec file in place (comments and layout are kept).
+
+    TARGET is a migration NAME (its highest version), an exact NAME.vN key,
+    or the path of a spec file. Only the lines the edit needs change; new
+    code follows the file's style. An edit that is already applied does
+    nothing and says so; a target that is not a literal, or a result that
+    would not load, is refused and the file is left as it was.
+
+    \b
+    Every command takes:
+      --diff   print the change as a unified diff; write nothing
+      --check  write nothing; exit 1 if the edit would change the file
+      -C DIR   the project folder
+
+    \b
+    Payload values (--sql, --script, --assertion, --expression):
+      TEXT     the value itself
+      @FILE    the contents of FILE
+      -        standard input
+      @@TEXT   the literal text @TEXT
+    """
+
+
+def edit_options(function):
+    function = project_option(function)
+    function = click.option(
+        "--check",
+        "check",
+        is_flag=True,
+        help="Write nothing; exit 1 if the edit would change the file.",
+    )(function)
+    function = click.option(
+        "--diff", "diff", is_flag=True, help="Print the change as a unified diff; write nothing."
+    )(function)
+    return function
+
+
+def run_edit(target: str, operation, project: Path | None, diff: bool, check: bool) -> None:
+    from ..commands.spec import edit_spec
+    from ..edit import EditRefused
+
+    ctx = click.get_current_context()
+    try:
+        outcome = edit_spec(target, operation, project, write=not (diff or check))
+    except EditRefused as exc:
+        report(exc)
+        if exc.note:
+            click.echo(exc.note, err=True)
+        ctx.exit(exc.exit_code)
+        return
+    result = outcome.result
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not result.changed:
+        click.echo(f"{outcome.path}: {result.message}; nothing to do", err=True)
+        return
+    if diff:
+        click.echo(result.diff(), nl=False)
+    if check or diff:
+        click.echo(f"{outcome.path}: would change: {result.message} (nothing written)", err=True)
+        if check:
+            ctx.exit(1)
+        return
+    click.echo(f"{outcome.path}: {result.message}", err=True)
+
+
+def _payload(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from ..commands.spec import read_value
+
+    return read_value(value, click.get_text_stream("stdin"))
+
+
+@spec_group.command("bump-version")
+@click.argument("target", metavar="TARGET")
+@click.option(
+    "--to",
+    "to",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Set this version (not lower than the current one) instead of adding 1.",
+)
+@edit_options
+def bump_version_command(
+    target: str, to: int | None, project: Path | None, diff: bool, check: bool
+) -> None:
+    """Add 1 to the spec's version (or set it with --to).
+
+    Refused when the new NAME.vN already exists, or when another spec depends
+    on the old NAME.vN exactly (depend on the bare NAME to follow versions).
+    """
+    from ..edit import BumpVersion
+
+    run_edit(target, BumpVersion(to), project, diff, check)
+
+
+@spec_group.command("set")
+@click.argument("target", metavar="TARGET")
+@click.argument(
+    "field", type=click.Choice(["title", "description", "domain", "stability", "owners", "tags"])
+)
+@click.argument("values", nargs=-1, required=True, metavar="VALUE...")
+@edit_options
+def set_command(
+    target: str, field: str, values: tuple[str, ...], project: Path | None, diff: bool, check: bool
+) -> None:
+    """Set a meta field: title, description, domain, stability, owners or tags.
+
+    owners and tags take several values, separated by commas or given as
+    separate arguments (`owners team-core,alice` = `owners team-core alice`);
+    `tags ""` empties the tags. The other fields take exactly one VALUE.
+    """
+    from ..commands.spec import split_values
+    from ..edit import LIST_FIELDS, SetField
+    from ..errors import UsageError
+
+    if field in LIST_FIELDS:
+        operation = SetField(field, split_values(values))
+    else:
+        if len(values) != 1:
+            raise UsageError(f"{field} takes exactly one value (quote it if it has spaces)")
+        operation = SetField(field, values[0])
+    run_edit(target, operation, project, diff, check)
+
+
+@spec_group.command("add-dependency")
+@click.argument("target", metavar="TARGET")
+@click.argument("reference", metavar="REF")
+@edit_options
+def add_dependency_command(
+    target: str, reference: str, project: Path | None, diff: bool, check: bool
+) -> None:
+    """Make TARGET depend on REF (a NAME, meaning its highest version, or NAME.vN)."""
+    from ..edit import AddDependency
+
+    run_edit(target, AddDependency(reference), project, diff, check)
+
+
+@spec_group.command("remove-dependency")
+@click.argument("target", metavar="TARGET")
+@click.argument("reference", metavar="REF")
+@edit_options
+def remove_dependency_command(
+    target: str, reference: str, project: Path | None, diff: bool, check: bool
+) -> None:
+    """Remove REF from TARGET's dependencies (spelled as it is in the spec)."""
+    from ..edit import RemoveDependency
+
+    run_edit(target, RemoveDependency(reference), project, diff, check)
+
+
+@spec_group.command("add-step")
+@click.argument("target", metavar="TARGET")
+@click.option(
+    "--kind",
+    type=click.Choice(["schema", "data", "validation"]),
+    default=None,
+    help="The step kind; implied by --sql / --script / --assertion.",
+)
+@click.option("--sql", default=None, metavar="VALUE", help="A schema step's SQL.")
+@click.option(
+    "--script",
+    default=None,
+    metavar="VALUE",
+    help="A data step's script: a .sql file, file.py:function, module:function, or inline SQL.",
+)
+@click.option(
+    "--assertion", default=None, metavar="VALUE", help="A validation step's SQL assertion."
+)
+@click.option(
+    "--down", is_flag=True, help="Add to the down plan (created if absent) instead of the up plan."
+)
+@click.option(
+    "--position",
+    type=click.IntRange(min=1),
+    default=None,
+    help="1-based position of the new step; default: last.",
+)
+@click.option("--description", default=None, help="What the step does.")
+@click.option(
+    "--timeout-ms",
+    "timeout_ms",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Bound on one attempt, in milliseconds.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Extra attempts after the first (transient errors only).",
+)
+@edit_options
+def add_step_command(
+    target: str,
+    kind: str | None,
+    sql: str | None,
+    script: str | None,
+    assertion: str | None,
+    down: bool,
+    position: int | None,
+    description: str | None,
+    timeout_ms: int | None,
+    retries: int | None,
+    project: Path | None,
+    diff: bool,
+    check: bool,
+) -> None:
+    """Add a step to the up (or, with --down, the down) plan.
+
+    Multi-line SQL is written as a triple-quoted string that starts and ends
+    on its own line. Adding a step identical to one the plan already has is
+    a no-op.
+    """
+    from ..edit import AddStep
+    from ..errors import UsageError
+
+    given = {
+        k: v
+        for k, v in (("schema", sql), ("data", script), ("validation", assertion))
+        if v is not None
+    }
+    if len(given) != 1:
+        raise UsageError(
+            "give exactly one of --sql (schema), --script (data) or --assertion (validation)"
+        )
+    ((implied, value),) = given.items()
+    if kind is not None and kind != implied:
+        option = {"schema": "--sql", "data": "--script", "validation": "--assertion"}[kind]
+        raise UsageError(f"a {kind} step takes {option}")
+    payload = _payload(value)
+    assert payload is not None
+    operation = AddStep(implied, payload, down, position, description, timeout_ms, retries)
+    run_edit(target, operation, project, diff, check)
+
+
+@spec_group.command("add-check")
+@click.argument("target", metavar="TARGET")
+@click.option(
+    "--step",
+    "step",
+    type=click.IntRange(min=1),
+    required=True,
+    help="1-based number of the step, as `contractspec show` prints it.",
+)
+@click.option("--down", is_flag=True, help="The step is in the down plan.")
+@click.option(
+    "--pre/--post", "pre", default=None, help="Run the check before or after the step's payload."
+)
+@click.option("--description", required=True, help="What the check guards (shown when it fails).")
+@click.option(
+    "--expression",
+    required=True,
+    metavar="VALUE",
+    help="SQL whose first column of the first row must be truthy.",
+)
+@edit_options
+def add_check_command(
+    target: str,
+    step: int,
+    down: bool,
+    pre: bool | None,
+    description: str,
+    expression: str,
+    project: Path | None,
+    diff: bool,
+    check: bool,
+) -> None:
+    """Add a pre- or post-check to a step."""
+    from ..edit import AddCheck
+    from ..errors import UsageError
+
+    if pre is None:
+        raise UsageError("give --pre or --post")
+    payload = _payload(expression)
+    assert payload is not None
+    operation = AddCheck(step, "pre" if pre else "post", description, payload, down)
+    run_edit(target, operation, project, diff, check)
+
+
+@spec_group.command("remove-step")
+@click.argument("target", metavar="TARGET")
+@click.argument("number", type=click.IntRange(min=1), metavar="N")
+@click.option("--down", is_flag=True, help="Remove from the down plan.")
+@edit_options
+def remove_step_command(
+    target: str, number: int, down: bool, project: Path | None, diff: bool, check: bool
+) -> None:
+    """Remove step N (1-based) of the up (or down) plan, with its own comments."""
+    from ..edit import RemoveStep
+
+    run_edit(target, RemoveStep(number, down), project, diff, check)

@@ -1,0 +1,222 @@
+"""`contractspec spec …`: edit one spec file in place.
+
+The target is a registered migration (`NAME` for its highest version, or an
+exact `NAME.vN` key) or a path to a spec file. The edit itself happens in
+`contractspec.edit` (libcst loads only there, on the first edit). This layer
+finds the file, picks the line length the project is formatted for, makes
+sure the edited spec still fits the project's registry (no duplicate key, no
+unknown dependency, no cycle that was not there before), and writes the file
+atomically unless asked only to preview.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import Config, find_root, load_config
+from ..errors import Diagnostic, RegistryError, SpecError, UsageError
+from ..loader import LoadedSpec, discover, load_file, load_source
+from ..registry import MigrationRegistry
+from . import open_project
+
+if TYPE_CHECKING:
+    from ..edit import EditResult
+
+
+@dataclass
+class SpecEdit:
+    """The outcome of one `spec` command."""
+
+    path: str  # as displayed: relative to the project root
+    file: Path
+    result: EditResult
+    written: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Project:
+    config: Config
+    specs: list[LoadedSpec]
+    broken: list[Diagnostic]  # spec files that do not load (the project is already unhealthy)
+
+
+def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
+    """`owners a,b c` → ["a", "b", "c"]: commas and repeated values both separate; blanks are dropped."""
+    out: list[str] = []
+    for value in values:
+        out += [part.strip() for part in value.split(",") if part.strip()]
+    return out
+
+
+def read_value(value: str, stdin=None) -> str:
+    """A payload argument: `-` reads stdin, `@path` reads a file, `@@text` is the literal `@text`."""
+    if value == "-":
+        import sys
+
+        return (stdin or sys.stdin).read()
+    if value.startswith("@@"):
+        return value[1:]
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {value}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"cannot read {value}: not UTF-8 ({exc.reason})") from None
+    return value
+
+
+def _looks_like_path(target: str) -> bool:
+    return "/" in target or os.sep in target or (target.endswith(".py") and Path(target).is_file())
+
+
+def _load_project(config: Config) -> _Project:
+    """Every spec of the project; tolerant, so a broken project can still be repaired by editing."""
+    try:
+        project = open_project(config.root)
+        return _Project(config, list(project.specs.values()), [])
+    except SpecError:
+        pass
+    specs: list[LoadedSpec] = []
+    broken: list[Diagnostic] = []
+    for path in discover(config.specs_dir):
+        try:
+            specs.append(load_file(path, config.relative(path)))
+        except SpecError as exc:
+            broken += exc.diagnostics
+    return _Project(config, specs, broken)
+
+
+def _lookup(project: _Project, reference: str) -> LoadedSpec:
+    registry = MigrationRegistry()
+    by_key: dict[str, LoadedSpec] = {}
+    for loaded in project.specs:
+        if loaded.key in by_key:
+            continue
+        registry.register(loaded.spec, loaded)
+        by_key[loaded.key] = loaded
+    try:
+        return by_key[registry.lookup(reference).key]
+    except RegistryError as exc:
+        if project.broken:
+            files = sorted({d.path for d in project.broken})
+            raise RegistryError(
+                f"{exc} ({len(files)} spec file{'s' if len(files) != 1 else ''} did not load:"
+                f" {', '.join(files)}; pass the spec's file path to edit it)"
+            ) from None
+        raise
+
+
+def _line_length(config: Config) -> int:
+    pyproject = config.root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            length = table.get("tool", {}).get("black", {}).get("line-length")
+            if isinstance(length, int) and length > 0:
+                return length
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pass
+    from ..edit.layout import infer_line_length
+
+    texts = []
+    for path in discover(config.specs_dir):
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return infer_line_length(*texts)
+
+
+def _registry_problems(specs: list[LoadedSpec]) -> list[Diagnostic]:
+    registry = MigrationRegistry()
+    problems: list[Diagnostic] = []
+    for loaded in specs:
+        try:
+            registry.register(loaded.spec, loaded)
+        except RegistryError as exc:
+            problems += exc.diagnostics or [Diagnostic(loaded.path, 1, 1, str(exc))]
+    try:
+        registry.graph()
+    except RegistryError as exc:
+        problems += exc.diagnostics or [Diagnostic("<registry>", 1, 1, str(exc))]
+    return problems
+
+
+def _check_registry(project: _Project, file: Path, display: str, result) -> None:
+    """Refuse an edit that breaks the project's registry (compared with before the edit)."""
+    from ..edit import EditRefused
+
+    others = [
+        s for s in project.specs if (project.config.root / s.path).resolve() != file.resolve()
+    ]
+    before_self = [s for s in project.specs if s not in others]
+    edited = result.loaded or load_source(result.new_source, display)
+    note = f"the file was not changed: after this edit ({result.message}) the project's registry would be broken"
+    for other in others:
+        if other.key == edited.key:
+            line, col = edited.position(("meta", "version"))
+            raise EditRefused(
+                [Diagnostic(display, line, col, f"{edited.key} already exists in {other.path}")],
+                note,
+            )
+    before = {(d.path, d.message) for d in _registry_problems(others + before_self)}
+    after = _registry_problems(others + [edited])
+    new = [d for d in after if (d.path, d.message) not in before]
+    if new:
+        raise EditRefused(new, note)
+
+
+def edit_spec(
+    target: str, operation, project_dir: Path | None = None, *, write: bool = True
+) -> SpecEdit:
+    """Apply one edit operation (contractspec.edit.*) to the spec named by target."""
+    from ..edit import edit_source, read_snapshot, write_if_unchanged
+
+    if _looks_like_path(target):
+        file = Path(target)
+        if not file.is_file():
+            raise UsageError(f"no such spec file: {target}")
+        config = load_config(
+            project_dir if project_dir is not None else find_root(file.resolve().parent)
+        )
+        project = _load_project(config)
+    else:
+        config = load_config(project_dir)
+        project = _load_project(config)
+        loaded = _lookup(project, target)
+        file = config.root / loaded.path
+    display = config.relative(file)
+    inside = _is_inside(file, config.specs_dir)
+    snapshot = read_snapshot(file, display)
+    result = edit_source(snapshot.text, display, operation, line_length=_line_length(config))
+    warnings: list[str] = []
+    if result.changed and inside:
+        _check_registry(project, file, display, result)
+    elif result.changed:
+        warnings.append(
+            f"{display} is outside the project's spec folder; the registry was not checked"
+        )
+    if project.broken and result.changed:
+        warnings.append(
+            "some spec files of the project do not load; the registry check covered the others"
+        )
+    written = False
+    if write and result.changed:
+        write_if_unchanged(snapshot, result.new_source, display)
+        written = True
+    return SpecEdit(display, file, result, written, warnings)
+
+
+def _is_inside(file: Path, folder: Path) -> bool:
+    try:
+        file.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,178 @@
+"""Round-trip spec editing: the only package that imports libcst.
+
+Importing this package is cheap; libcst loads on the first edit. The API:
+
+    from contractspec.edit import AddDependency, edit_source, edit_file
+
+    result = edit_source(text, "migrations/core/x.py", AddDependency("core.db.y"))
+    result.changed, result.new_source, result.message, result.diff()
+
+    edit_file(Path("migrations/core/x.py"), AddDependency("core.db.y"))  # atomic write
+
+Every edit changes only the nodes it has to; an edit already applied is a
+no-op (`changed` is False and `message` says why); a target that is not a
+literal, or a result that would not load and validate, raises `EditRefused`
+(a SpecError with `path:line:col` diagnostics) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import Diagnostic, SpecError
+from .operations import (
+    LIST_FIELDS,
+    PAYLOAD_FIELDS,
+    SCALAR_FIELDS,
+    SETTABLE_FIELDS,
+    AddCheck,
+    AddDependency,
+    AddStep,
+    BumpVersion,
+    EditRefused,
+    EditResult,
+    FileChanged,
+    Operation,
+    RemoveDependency,
+    RemoveStep,
+    SetField,
+)
+
+__all__ = [
+    "LIST_FIELDS",
+    "PAYLOAD_FIELDS",
+    "SCALAR_FIELDS",
+    "SETTABLE_FIELDS",
+    "AddCheck",
+    "AddDependency",
+    "AddStep",
+    "BumpVersion",
+    "EditRefused",
+    "EditResult",
+    "FileChanged",
+    "Operation",
+    "RemoveDependency",
+    "RemoveStep",
+    "SetField",
+    "Snapshot",
+    "edit_file",
+    "edit_source",
+    "edit_source_many",
+    "read_snapshot",
+    "write_if_unchanged",
+]
+
+
+def edit_source(
+    source: str, path: str, operation: Operation, *, line_length: int | None = None
+) -> EditResult:
+    """Apply one operation to spec source text (see engine.edit_source)."""
+    from .engine import edit_source as _edit
+
+    return _edit(source, path, operation, line_length=line_length)
+
+
+def edit_source_many(
+    source: str, path: str, operations: Iterable[Operation], *, line_length: int | None = None
+) -> EditResult:
+    """Apply operations one after the other; the result spans all of them."""
+    current = source
+    messages = []
+    for operation in operations:
+        result = edit_source(current, path, operation, line_length=line_length)
+        current = result.new_source
+        messages.append(result.message)
+    return EditResult(path, source, current, "; ".join(messages), current != source)
+
+
+# ---------------------------------------------------------------------------
+# Files: read once, write atomically, never over a change made meanwhile.
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    path: Path
+    data: bytes
+    text: str
+    mode: int
+
+    @property
+    def sha256(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def read_snapshot(path: Path, display: str | None = None) -> Snapshot:
+    display = display or path.as_posix()
+    try:
+        data = path.read_bytes()
+        mode = path.stat().st_mode & 0o7777
+    except OSError as exc:
+        raise SpecError([Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]) from None
+    return Snapshot(path, data, text, mode)
+
+
+def write_if_unchanged(snapshot: Snapshot, new_text: str, display: str | None = None) -> None:
+    """Replace the file with new_text atomically (temp file + os.replace), unless its
+    bytes differ from the snapshot: then raise FileChanged and leave it alone."""
+    path = snapshot.path
+    display = display or path.as_posix()
+    fd, temp = _temporary(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new_text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, snapshot.mode)
+        try:
+            current = path.read_bytes()
+        except OSError:
+            current = None
+        if current != snapshot.data:
+            raise FileChanged(
+                f"{display} changed on disk since it was read; not overwritten (run the edit again)"
+            )
+        os.replace(temp, path)
+        temp = ""
+    finally:
+        if temp:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new file beside path (same file system, so os.replace is atomic), opened for writing."""
+    for attempt in range(100):
+        name = path.parent / f".{path.name}.{os.getpid()}.{attempt}.tmp"
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), str(name)
+        except FileExistsError:
+            continue
+    raise OSError(f"cannot create a temporary file beside {path}")
+
+
+def edit_file(
+    path: Path,
+    operation: Operation,
+    *,
+    display: str | None = None,
+    line_length: int | None = None,
+    write: bool = True,
+) -> EditResult:
+    """Edit a spec file in place (or, with write=False, only compute the result)."""
+    display = display or path.as_posix()
+    snapshot = read_snapshot(path, display)
+    result = edit_source(snapshot.text, display, operation, line_length=line_length)
+    if write and result.changed:
+        write_if_unchanged(snapshot, result.new_source, display)
+    return result

@@ -1,0 +1,123 @@
+"""The edits `contractspec spec …` can make, as plain values (no libcst here).
+
+Each operation names *what* should be true afterwards; `edit_source` works out
+the smallest change to the file that makes it so, or says it already is.
+Step and check numbers are 1-based, as `contractspec show` prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from ..errors import EXIT_FAILED, ContractspecError, Diagnostic, SpecError
+
+# `spec set` fields; owners and tags are lists, the rest strings.
+SCALAR_FIELDS = ("title", "description", "domain", "stability")
+LIST_FIELDS = ("owners", "tags")
+SETTABLE_FIELDS = SCALAR_FIELDS + LIST_FIELDS
+PAYLOAD_FIELDS = {"schema": "sql", "data": "script", "validation": "assertion"}
+
+
+@dataclass(frozen=True)
+class BumpVersion:
+    """Increase `version` by one, or set it to `to` (which must not be lower)."""
+
+    to: int | None = None
+
+
+@dataclass(frozen=True)
+class SetField:
+    """Set a meta field. `value` is a str for scalar fields, a list of str for owners/tags."""
+
+    field: str
+    value: Union[str, tuple[str, ...], list[str]]
+
+
+@dataclass(frozen=True)
+class AddDependency:
+    reference: str  # a bare name or an exact key name.vN
+
+
+@dataclass(frozen=True)
+class RemoveDependency:
+    reference: str
+
+
+@dataclass(frozen=True)
+class AddStep:
+    kind: str  # schema | data | validation
+    payload: str  # the sql / script / assertion
+    down: bool = False
+    position: int | None = None  # 1-based; None appends
+    description: str | None = None
+    timeout_ms: int | None = None
+    retries: int | None = None
+
+
+@dataclass(frozen=True)
+class AddCheck:
+    step: int  # 1-based
+    when: str  # "pre" | "post"
+    description: str
+    expression: str
+    down: bool = False
+
+
+@dataclass(frozen=True)
+class RemoveStep:
+    step: int  # 1-based
+    down: bool = False
+
+
+Operation = Union[
+    BumpVersion, SetField, AddDependency, RemoveDependency, AddStep, AddCheck, RemoveStep
+]
+
+
+@dataclass
+class EditResult:
+    """What an edit did (or would do) to one spec file."""
+
+    path: str  # as displayed
+    source: str  # before
+    new_source: str  # after (== source when nothing changed)
+    message: str  # what changed, or why nothing had to
+    changed: bool
+    loaded: Any = field(
+        default=None, repr=False, compare=False
+    )  # the edited spec, as the loader reads it
+
+    def diff(self) -> str:
+        """A unified diff (`--- a/path`, `+++ b/path`), empty when nothing changed."""
+        import difflib
+
+        if not self.changed:
+            return ""
+        lines = difflib.unified_diff(
+            self.source.splitlines(keepends=True),
+            self.new_source.splitlines(keepends=True),
+            f"a/{self.path}",
+            f"b/{self.path}",
+        )
+        out = []
+        for line in lines:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(out)
+
+
+class EditRefused(SpecError):
+    """The edit cannot be made: a non-literal target, or a result that would not load.
+
+    `note` says what happened to the file (always: nothing).
+    """
+
+    def __init__(self, diagnostics: list[Diagnostic], note: str = ""):
+        super().__init__(diagnostics)
+        self.note = note
+
+
+class FileChanged(ContractspecError):
+    """The file changed on disk between reading and writing it; it was not overwritten."""
+
+    exit_code = EXIT_FAILED
