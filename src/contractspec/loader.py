@@ -402,6 +402,10 @@ def load_specs(folder: Path, root: Path | None = None) -> list[LoadedSpec]:
 
 def _display(path: Path, root: Path | None) -> str:
     if root is not None:
+        try:  # discovered paths usually sit under the root as given: no resolve() needed
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
         try:
             return path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:

@@ -6,7 +6,7 @@ they never print or exit. `cli` does both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config, load_config
@@ -21,8 +21,18 @@ class Project:
     registry: MigrationRegistry
     specs: dict[str, LoadedSpec]  # by key
 
+    _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
+
     def loaded(self, key: str) -> LoadedSpec:
         return self.specs[key]
+
+    def fingerprint(self, key: str) -> str:
+        """The spec's fingerprint with its pinned files, computed once per command."""
+        if key not in self._fingerprints:
+            from ..codegen.fingerprint import fingerprint_loaded
+
+            self._fingerprints[key] = fingerprint_loaded(self.specs[key], self.config)
+        return self._fingerprints[key]
 
 
 def open_project(project: Path | None = None, database: str | None = None) -> Project:

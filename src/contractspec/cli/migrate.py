@@ -1,0 +1,279 @@
+"""`migrate up/down/status/create` and `create --type migration`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_FAILED, MigrationFailed
+from ..spec import STABILITIES
+from . import root
+from .options import database_option, echo_json, json_option, project_option, table
+
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another runner's lock before giving up (naming the holder).",
+)
+audit_log_option = click.option(
+    "--audit-log", metavar="FILE", help="Also append every event (run, step, attempt, check) to FILE as JSON lines."
+)
+rehearse_option = click.option(
+    "--rehearse", is_flag=True, help="Run everything, then roll back: what would happen, nothing kept."
+)
+dry_run_option = click.option(
+    "--dry-run", "--plan", "dry_run", is_flag=True, help="Only say what would run; change nothing."
+)
+
+
+@root.group("migrate")
+def migrate() -> None:
+    """Run the committed harnesses against a database, in dependency order.
+
+    \b
+      contractspec migrate status            # applied, pending, drifted, stale, failed, unknown
+      contractspec migrate up                # apply everything pending
+      contractspec migrate up billing.db.2025_02_add_orders   # that and what it needs
+      contractspec migrate down --steps 2    # revert the two most recent
+      contractspec migrate create core.db.2025_06_add_invoices --title "Add invoices"
+
+    The database comes from --database, $CONTRACTSPEC_DATABASE_URL, or
+    `database` in [tool.contractspec] (default sqlite:///contractspec.db,
+    relative to the project folder).
+    """
+
+
+class _Progress:
+    """A bar on a terminal, plain lines otherwise, silence for --json."""
+
+    def __init__(self, verb: str, enabled: bool):
+        self.verb = verb
+        self.enabled = enabled
+        self.tty = enabled and sys.stderr.isatty()
+
+    def __call__(self, key: str, index: int, total: int, result: dict) -> None:
+        if not self.enabled:
+            return
+        line = result.get("message") or f"{result.get('status')} {key}"
+        if self.tty:
+            width = 24
+            done = int(width * (index + 1) / total)
+            bar = "#" * done + "-" * (width - done)
+            click.echo(f"\r\x1b[2K{line}", err=True)
+            if index + 1 < total:
+                click.echo(f"[{bar}] {index + 1}/{total}", err=True, nl=False)
+        else:
+            click.echo(f"[{index + 1}/{total}] {line}", err=True)
+
+
+def _finish(report, as_json: bool) -> None:
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        verb = {"up": "applied", "down": "reverted"}[report.command]
+        if report.rehearse:
+            verb = "rehearsed"
+        parts = [f"{len(report.applied)} {verb}"]
+        if report.skipped:
+            parts.append(f"{len(report.skipped)} already {'applied' if report.command == 'up' else 'not applied'}")
+        if report.failed:
+            parts.append(f"1 failed ({report.failed['key']})")
+        if report.not_attempted:
+            parts.append(f"{len(report.not_attempted)} not attempted")
+        click.echo(", ".join(parts), err=True)
+        if report.failed:
+            click.echo(f"error: {report.failed['error']}", err=True)
+            click.echo("not attempted: " + (", ".join(report.not_attempted) or "none"), err=True)
+    if report.failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _dry_run(report, as_json: bool) -> None:
+    if as_json:
+        echo_json(report.as_dict())
+        return
+    verb = "apply" if report.command == "up" else "revert"
+    if not report.not_attempted:
+        click.echo(f"nothing to {verb}", err=True)
+    for key in report.not_attempted:
+        click.echo(f"would {verb} {key}")
+
+
+@migrate.command("up")
+@click.argument("target", metavar="[NAME[.vN]]", required=False)
+@project_option
+@database_option
+@rehearse_option
+@dry_run_option
+@json_option
+@audit_log_option
+@lock_timeout_option
+def up_command(target, project, database, rehearse, dry_run, as_json, audit_log, lock_timeout) -> None:
+    """Apply pending migrations (all, or NAME and what it depends on).
+
+    Runs the committed harnesses in dependency order, one transaction per
+    migration, under one lock for the whole run. Refuses to start if a
+    harness it would run is missing or stale. Stops at the first failure:
+    that migration is rolled back, the ones before it stay applied, the
+    rest are not attempted.
+    """
+    from ..commands import migrate as command
+
+    progress = _Progress("apply", enabled=not as_json and not dry_run)
+    report = command.up(
+        project, database, target, rehearse=rehearse, dry_run=dry_run,
+        audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
+    )
+    _dry_run(report, as_json) if dry_run else _finish(report, as_json)
+
+
+@migrate.command("down")
+@click.argument("target", metavar="[NAME[.vN]]", required=False)
+@click.option("--steps", type=int, default=None, help="Revert the N most recent migrations (default 1).")
+@project_option
+@database_option
+@rehearse_option
+@dry_run_option
+@json_option
+@audit_log_option
+@lock_timeout_option
+def down_command(target, steps, project, database, rehearse, dry_run, as_json, audit_log, lock_timeout) -> None:
+    """Revert NAME, or the most recent applied migrations (--steps N).
+
+    Reverts in reverse dependency order, each in its own transaction that
+    also removes its history row. Refuses to revert a migration that an
+    applied migration still depends on; a migration without a down plan is
+    irreversible and stops the run.
+    """
+    from ..commands import migrate as command
+
+    progress = _Progress("revert", enabled=not as_json and not dry_run)
+    report = command.down(
+        project, database, target, steps=steps, rehearse=rehearse, dry_run=dry_run,
+        audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
+    )
+    if target and report.skipped and not as_json:
+        click.echo(f"{report.skipped[0]} is not applied; nothing to revert", err=True)
+    _dry_run(report, as_json) if dry_run else _finish(report, as_json)
+
+
+@migrate.command("status")
+@project_option
+@database_option
+@json_option
+@click.option("--check", is_flag=True, help="Exit 1 when anything needs attention (for CI and deploy gates).")
+def status_command(project, database, as_json, check) -> None:
+    """Show every migration: applied, pending, drifted, stale harness, failed, unknown.
+
+    \b
+    applied   in the database with the spec's current fingerprint
+    pending   not applied yet
+    drifted   applied, but its spec changed since (bump its version instead)
+    unknown   in the database, but no spec in this project
+    The HARNESS column says whether the committed harness is current, and
+    LAST FAILURE shows the error of a migration whose latest run failed.
+    """
+    from ..commands import migrate as command
+
+    rows = command.status(project, database)
+    attention = [row for row in rows if command.needs_attention(row)]
+    if as_json:
+        echo_json(rows)
+    else:
+        click.echo(
+            table(
+                [
+                    [
+                        r["key"],
+                        r["state"],
+                        r["harness"] if r["harness"] in ("ok", "-") else "stale" if "stale" in r["harness"] else r["harness"].split(":")[0],
+                        r.get("applied_at", "-")[:19].replace("T", " "),
+                        r.get("applied_by", "-"),
+                        f"{r['duration_ms']} ms" if "duration_ms" in r else "-",
+                        (r.get("last_failure") or "")[:60],
+                    ]
+                    for r in rows
+                ],
+                ["KEY", "STATE", "HARNESS", "APPLIED AT (UTC)", "BY", "TOOK", "LAST FAILURE"],
+            )
+        )
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["state"]] = counts.get(row["state"], 0) + 1
+        click.echo(", ".join(f"{n} {state}" for state, n in counts.items()) or "no migrations", err=True)
+    if check and attention:
+        if not as_json:
+            click.echo(f"{len(attention)} migration(s) need attention", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+def _create_options(function):
+    options = [
+        click.argument("name"),
+        project_option,
+        click.option("--title", help="One line for people (default: from the name's slug)."),
+        click.option("--description", default="", help="Longer context."),
+        click.option("--domain", help="Owning domain (default: the name's first segment)."),
+        click.option("--owner", "owners", multiple=True, help="An owner (repeatable; default: your user name)."),
+        click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
+        click.option("--stability", type=click.Choice(STABILITIES), default="in_creation", show_default=True),
+        click.option("--sql", "up_sql", help="The forward SQL (default: a placeholder to replace)."),
+        click.option("--down-sql", help="SQL that undoes it (default: none, irreversible)."),
+        click.option(
+            "--depends-on", multiple=True, metavar="NAME[.vN]",
+            help="A dependency (repeatable; default: the current heads of the graph).",
+        ),
+        click.option("--no-depends", is_flag=True, help="Depend on nothing."),
+        click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the spec (default: <specs>/<context>/<slug>.py)."),
+        json_option,
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _create(name, project, title, description, domain, owners, tags, stability, up_sql, down_sql, depends_on, no_depends, path, as_json):
+    from ..commands.create import create
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not as_json
+    if interactive and title is None:
+        title = click.prompt("Title", default="", show_default=False) or None
+    if interactive and not owners:
+        owners = tuple(o.strip() for o in click.prompt("Owners (comma-separated)").split(",") if o.strip())
+    created = create(
+        name, project, title=title, description=description, domain=domain, owners=list(owners),
+        tags=list(tags), stability=stability, up_sql=up_sql, down_sql=down_sql,
+        depends_on=list(depends_on), no_dependencies=no_depends, path=path,
+    )
+    if as_json:
+        echo_json({"key": created.key, "path": created.path, "dependencies": created.dependencies})
+        return
+    click.echo(created.path)
+    deps = ", ".join(created.dependencies) or "nothing"
+    click.echo(f"created {created.key} (depends on {deps}); next: edit it, then contractspec build {name}", err=True)
+
+
+@migrate.command("create")
+@_create_options
+def create_command(**options) -> None:
+    """Scaffold a new spec file NAME (e.g. core.db.2025_06_add_invoices).
+
+    Every value has a flag for scripts; on a terminal, missing title and
+    owners are asked for. The new spec depends on the current heads of the
+    graph unless --depends-on or --no-depends says otherwise, and it is
+    validated before the command returns.
+    """
+    _create(**options)
+
+
+@root.command("create")
+@click.option("--type", "kind", type=click.Choice(["migration"]), required=True, help="What to create (the original CLI's form).")
+@_create_options
+def create_type_command(kind, **options) -> None:
+    """Scaffold a spec: `create --type migration NAME` (same as `migrate create`)."""
+    _create(**options)

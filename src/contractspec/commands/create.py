@@ -1,0 +1,121 @@
+"""`migrate create` / `create --type migration`: scaffold a new spec file.
+
+The new spec depends on the current heads of the graph (the migrations
+nothing depends on yet) unless told otherwise, and it is loaded, validated
+and placed in the graph before the command returns: a scaffold that would
+not build is removed again and the problem reported.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SpecError, UsageError
+from ..loader import load_file
+from ..spec import NAME_RE, STABILITIES
+from . import open_project
+
+PLACEHOLDER_UP = "-- Write the forward SQL here; every statement runs in one transaction.\nSELECT 1\n"
+
+
+@dataclass
+class Created:
+    key: str
+    path: str  # relative to the project root
+    dependencies: list[str]
+
+
+def default_owner() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "unknown"
+
+
+def spec_file_for(specs_dir: Path, name: str) -> Path:
+    """`core.db.2025_05_add_invoices` → `<specs>/core/2025_05_add_invoices.py`."""
+    parts = name.split(".")
+    return specs_dir / parts[0] / f"{parts[-1]}.py"
+
+
+def create(
+    name: str,
+    project_dir: Path | None = None,
+    *,
+    title: str | None = None,
+    description: str = "",
+    domain: str | None = None,
+    owners: list[str] | None = None,
+    tags: list[str] | None = None,
+    stability: str = "in_creation",
+    up_sql: str | None = None,
+    down_sql: str | None = None,
+    depends_on: list[str] | None = None,
+    no_dependencies: bool = False,
+    path: Path | None = None,
+) -> Created:
+    if not NAME_RE.match(name):
+        raise UsageError(
+            f"malformed migration name {name!r}: expected dotted segments like core.db.2025_05_add_invoices"
+        )
+    if stability not in STABILITIES:
+        raise UsageError(f"unknown stability {stability!r}: expected one of {', '.join(STABILITIES)}")
+    project = open_project(project_dir)
+    registry = project.registry
+    if registry.versions(name):
+        raise UsageError(
+            f"{name} already exists ({project.specs[registry.get(name).key].path}); to rework it,"
+            " add a new version: contractspec spec bump-version " + name
+        )
+    if no_dependencies:
+        dependencies: list[str] = []
+    elif depends_on:
+        dependencies = list(dict.fromkeys(depends_on))
+        for ref in dependencies:
+            registry.lookup(ref)  # unknown → error now, not after writing
+    else:
+        dependencies = [registry.lookup(key).meta.name for key in registry.heads()]
+
+    target = path if path is not None else spec_file_for(project.config.specs_dir, name)
+    if not target.is_absolute():
+        target = project.config.root / target
+    if target.exists():
+        raise UsageError(f"{project.config.relative(target)} already exists")
+
+    slug = name.split(".")[-1]
+    words = slug.split("_")
+    while words and words[0].isdigit():
+        words.pop(0)
+    source = _render(
+        name=name,
+        title=title or (" ".join(words).capitalize() or slug),
+        description=description,
+        domain=domain if domain is not None else name.split(".")[0],
+        owners=owners or [default_owner()],
+        tags=tags or [],
+        stability=stability,
+        up_sql=up_sql or PLACEHOLDER_UP,
+        up_description=title or "Forward change",
+        down_sql=down_sql,
+        down_description="Undo the forward change",
+        dependencies=dependencies,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source, encoding="utf-8")
+    try:
+        loaded = load_file(target, project.config.relative(target))
+        open_project(project_dir)  # the new spec takes its place in the graph
+    except SpecError:
+        target.unlink()
+        raise
+    return Created(loaded.key, loaded.path, dependencies)
+
+
+def _render(**values) -> str:
+    from ..codegen.render import make_environment
+    from ..format import format_source
+
+    template = make_environment().get_template("spec.py.j2")
+    return format_source(template.render(**values))

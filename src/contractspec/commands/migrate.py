@@ -1,0 +1,355 @@
+"""`migrate up/down/status`: the whole registry, through its committed harnesses.
+
+What runs is what was reviewed: each migration's steps are read from its
+committed harness file (the `MIGRATION` literal, parsed, never imported), and
+run by the runtime whose source that harness embeds byte for byte. A harness
+that is missing, built from another version of its spec (fingerprint header)
+or by another generator version (runtime text) is refused before anything
+runs; `contractspec build --check` remains the byte-level gate in CI.
+
+One session (one connection, one lock) serves a whole run.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .. import __version__
+from ..errors import MigrationFailed, StaleError, UsageError
+from ..runtime import harness_runtime as runtime
+from ..runtime import runtime_source
+from . import Project, open_project
+
+FINGERPRINT_HEADER = "# contractspec-fingerprint: "
+GENERATOR_HEADER = "# contractspec-generator: "
+
+Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
+
+
+@dataclass
+class Harness:
+    """A committed harness as the orchestrator sees it."""
+
+    key: str
+    path: Path
+    display: str
+    migration: dict | None = None
+    problem: str | None = None  # why it cannot run (missing, stale, ...)
+
+
+def read_harness(
+    project: Project, key: str, runtime_text: str | None = None, parse: bool = True
+) -> Harness:
+    """Check one committed harness; with parse, also read its MIGRATION data."""
+    from ..codegen.naming import harness_path
+
+    path = harness_path(project.config, key)
+    harness = Harness(key, path, project.config.relative(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        harness.problem = "missing"
+        return harness
+    header = dict(
+        line.split(": ", 1)
+        for line in text[:1000].splitlines()[:3]
+        if line.startswith("# contractspec-")
+    )
+    generator = header.get(GENERATOR_HEADER[:-2], "?")
+    if generator != __version__:
+        harness.problem = f"built by contractspec {generator}, this is {__version__}"
+        return harness
+    if header.get(FINGERPRINT_HEADER[:-2]) != project.fingerprint(key):
+        harness.problem = "stale: its spec (or a file the spec runs) changed since it was built"
+        return harness
+    runtime_text = runtime_text or runtime_source()
+    # The runtime starts at its own first line; it must match byte for byte from there.
+    start = text.find(runtime_text[: runtime_text.index("\n")])
+    if start < 0 or not text.startswith(runtime_text, start):
+        harness.problem = "its embedded runtime differs from this contractspec's (edited by hand?)"
+        return harness
+    if parse:
+        harness.migration = _migration_literal(text[:start])
+        if harness.migration is None:
+            harness.problem = "no MIGRATION literal found (edited by hand?)"
+    return harness
+
+
+def _migration_literal(head: str) -> dict | None:
+    try:
+        tree = ast.parse(head)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "MIGRATION"
+        ):
+            try:
+                return ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    return None
+
+
+def committed_harnesses(project: Project, keys: list[str]) -> list[Harness]:
+    """The harnesses of keys; raise StaleError naming every one that cannot run."""
+    text = runtime_source()
+    harnesses = [read_harness(project, key, text) for key in keys]
+    bad = [h for h in harnesses if h.problem]
+    if bad:
+        lines = [f"{h.display}: {h.problem} (harness of {h.key})" for h in bad]
+        raise StaleError(
+            f"{len(bad)} harness{'es' if len(bad) != 1 else ''} cannot run:\n  "
+            + "\n  ".join(lines)
+            + "\nrebuild with: contractspec build --all   (then review and commit the diff)"
+        )
+    return harnesses
+
+
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    command: str
+    database: str
+    applied: list[dict] = field(default_factory=list)  # results, in order
+    skipped: list[str] = field(default_factory=list)  # already applied / nothing to do
+    failed: dict | None = None
+    not_attempted: list[str] = field(default_factory=list)
+    rehearse: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "database": runtime._redact(self.database),
+            "rehearse": self.rehearse,
+            "ok": self.ok,
+            "applied": self.applied,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "not_attempted": self.not_attempted,
+        }
+
+
+def _session(project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True):
+    try:
+        return runtime.open_session(
+            project.config.database_url(), lock_timeout=lock_timeout, audit_log=audit_log, lock=lock
+        )
+    except runtime.MigrationError as exc:
+        raise MigrationFailed(str(exc)) from None
+
+
+def _applied(session) -> dict[str, dict]:
+    return {row["key"]: row for row in runtime.read_history(session)}
+
+
+def _run(
+    session,
+    report: RunReport,
+    harnesses: list[Harness],
+    apply: Callable,
+    progress: Progress | None,
+) -> RunReport:
+    for index, harness in enumerate(harnesses):
+        try:
+            result = apply(session, harness.migration, rehearse=report.rehearse, base_dir=harness.path.parent)
+        except runtime.MigrationError as exc:
+            report.failed = {"key": harness.key, "error": str(exc)}
+            report.not_attempted = [h.key for h in harnesses[index + 1 :]]
+            if progress:
+                progress(harness.key, index, len(harnesses), {"status": "failed", "message": str(exc)})
+            return report
+        report.applied.append(result)
+        if progress:
+            progress(harness.key, index, len(harnesses), result)
+    return report
+
+
+def up(
+    project_dir: Path | None = None,
+    database: str | None = None,
+    target: str | None = None,
+    *,
+    rehearse: bool = False,
+    dry_run: bool = False,
+    audit_log: str | None = None,
+    lock_timeout: float = 30.0,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Apply every pending migration (or target and what it depends on), in dependency order."""
+    project = open_project(project_dir, database)
+    targets = [project.registry.lookup(target).key] if target else None
+    order = [spec.key for spec in project.registry.order(targets)]
+    report = RunReport("up", project.config.database, rehearse=rehearse)
+    with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
+        applied = _applied(session)  # read under the lock: what others applied is skipped
+        drifted = []
+        for key in order:
+            if key in applied:
+                expected = project.fingerprint(key)
+                if applied[key]["spec_fingerprint"] != expected:
+                    drifted.append(
+                        f"{key}: applied as {applied[key]['spec_fingerprint']}, spec is now"
+                        f" {expected} ({project.specs[key].path})"
+                    )
+        if drifted:
+            raise MigrationFailed(
+                "drift: these migrations changed after they were applied:\n  "
+                + "\n  ".join(drifted)
+                + "\nrestore the applied spec, or bump its version so the change runs as a new migration"
+            )
+        report.skipped = [key for key in order if key in applied]
+        pending = committed_harnesses(project, [key for key in order if key not in applied])
+        if dry_run:
+            report.not_attempted = [h.key for h in pending]
+            return report
+        if rehearse:
+            # A rehearsal rolls back, so only migrations whose dependencies are
+            # already applied can be rehearsed; the rest are reported as such.
+            ready = [h for h in pending if all(d in applied for d in h.migration["dependencies"])]
+            report.not_attempted = [h.key for h in pending if h not in ready]
+            pending = ready
+        return _run(session, report, pending, runtime.apply_up, progress)
+
+
+def down(
+    project_dir: Path | None = None,
+    database: str | None = None,
+    target: str | None = None,
+    *,
+    steps: int | None = None,
+    rehearse: bool = False,
+    dry_run: bool = False,
+    audit_log: str | None = None,
+    lock_timeout: float = 30.0,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Revert target, or the last `steps` applied migrations, in reverse dependency order."""
+    if target and steps is not None:
+        raise UsageError("give a migration NAME or --steps N, not both")
+    if steps is not None and steps < 1:
+        raise UsageError("--steps must be at least 1")
+    project = open_project(project_dir, database)
+    registry = project.registry
+    order = [spec.key for spec in registry.order()]
+    report = RunReport("down", project.config.database, rehearse=rehearse)
+    with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
+        applied = _applied(session)
+        unknown = sorted(set(applied) - set(order))
+        if target:
+            key = registry.lookup(target).key
+            if key not in applied:
+                report.skipped = [key]
+                return report
+            blocking = [k for k in order if k in applied and key in registry.dependencies(k)]
+            if blocking:
+                raise MigrationFailed(
+                    f"cannot revert {key}: applied migrations depend on it: {', '.join(blocking)}"
+                    f"\nrevert them first (contractspec migrate down --steps {len(blocking) + 1}"
+                    " reverts the most recent ones)"
+                )
+            chosen = [key]
+        else:
+            if unknown:
+                raise MigrationFailed(
+                    "the database has migrations this registry does not know: "
+                    + ", ".join(unknown)
+                    + "; revert by NAME, or restore their specs"
+                )
+            chosen = [k for k in reversed(order) if k in applied][: steps or 1]
+        harnesses = committed_harnesses(project, chosen)
+        irreversible = [h.key for h in harnesses if h.migration.get("down") is None]
+        if irreversible:  # refuse before reverting anything, not halfway through
+            raise MigrationFailed(
+                f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
+                " nothing was reverted. Write a new migration that undoes it instead."
+            )
+        if dry_run:
+            report.not_attempted = chosen
+            return report
+        return _run(session, report, harnesses, runtime.apply_down, progress)
+
+
+# ---------------------------------------------------------------------------
+
+
+def status(
+    project_dir: Path | None = None, database: str | None = None, lock_timeout: float = 30.0
+) -> list[dict[str, Any]]:
+    """One row per known migration and per unknown history row.
+
+    state: applied, pending, drifted (applied from another spec fingerprint),
+    unknown (in the database, not in the registry); plus `harness` (ok,
+    missing, stale...) and `last_failure` when the latest run of it failed.
+    """
+    project = open_project(project_dir, database)
+    order = [spec.key for spec in project.registry.order()]
+    text = runtime_source()
+    with _session(project, lock_timeout, None, lock=False) as session:
+        applied = _applied(session)
+        failures = _last_failures(session)
+    rows = []
+    for key in order:
+        harness = read_harness(project, key, text, parse=False)
+        row: dict[str, Any] = {
+            "key": key,
+            "state": "pending",
+            "harness": harness.problem or "ok",
+            "path": project.specs[key].path,
+        }
+        history = applied.get(key)
+        if history:
+            expected = project.fingerprint(key)
+            row["state"] = "applied" if history["spec_fingerprint"] == expected else "drifted"
+            row.update(
+                applied_at=str(history["applied_at"]),
+                applied_by=history["applied_by"],
+                duration_ms=history["duration_ms"],
+                spec_fingerprint=history["spec_fingerprint"],
+            )
+            if row["state"] == "drifted":
+                row["expected_fingerprint"] = expected
+        failure = failures.get(key)
+        if failure and (not history or str(failure["at"]) > str(history["applied_at"])):
+            row["last_failure"] = failure["error"]
+        rows.append(row)
+    for key in sorted(set(applied) - set(order)):
+        history = applied[key]
+        rows.append(
+            {
+                "key": key,
+                "state": "unknown",
+                "harness": "-",
+                "path": None,
+                "applied_at": str(history["applied_at"]),
+                "applied_by": history["applied_by"],
+                "duration_ms": history["duration_ms"],
+                "spec_fingerprint": history["spec_fingerprint"],
+            }
+        )
+    return rows
+
+
+def needs_attention(row: dict[str, Any]) -> bool:
+    return row["state"] != "applied" or row["harness"] != "ok" or "last_failure" in row
+
+
+def _last_failures(session) -> dict[str, dict]:
+    """Per migration, the run_end event of its latest run if that run failed."""
+    latest: dict[str, dict] = {}
+    for event in runtime.read_events(session):
+        if event["event"] == "run_end":
+            latest[event["migration"]] = event
+    return {k: e for k, e in latest.items() if e["status"] == "failed"}

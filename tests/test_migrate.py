@@ -1,0 +1,256 @@
+"""`contractspec migrate …` end to end, on SQLite and PostgreSQL (fixtures in conftest.py).
+
+Every test works on a copy of a project in tmp_path and drives the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from contractspec.cli import root
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "generated_examples" / "shop"
+SHOP_ORDER = [
+    "core.db.2025_01_add_accounts.v1",
+    "core.db.2025_01_add_users.v1",
+    "billing.db.2025_02_add_orders.v1",
+    "billing.db.2025_02_add_orders.v2",
+    "core.db.2025_03_backfill_display_names.v1",
+    "billing.db.2025_04_validate_orders.v1",
+]
+
+
+def cli(project: Path, *args: str, database: str | None = None):
+    """Run contractspec in-process; returns click's Result (exit_code, stdout, stderr)."""
+    argv = list(args) + ["-C", str(project)]
+    if database is not None:
+        argv += ["--database", database]
+    return CliRunner().invoke(root, argv, catch_exceptions=False)
+
+
+def status(project: Path, database: str) -> dict[str, dict]:
+    result = cli(project, "migrate", "status", "--json", database=database)
+    assert result.exit_code == 0, result.stderr
+    return {row["key"]: row for row in json.loads(result.stdout)}
+
+
+@pytest.fixture
+def shop(tmp_path) -> Path:
+    target = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__"))
+    # test_build_* guards that the committed harnesses are current; here, build them.
+    assert cli(target, "build", "--all").exit_code == 0
+    return target
+
+
+def test_up_status_down_status_up(shop, database_url, db):
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 0, result.stderr
+    assert "6 applied" in result.stderr
+    assert [key for key, _ in db.history()] == sorted(SHOP_ORDER)
+    assert db.table_exists("orders") and db.table_exists("users")
+
+    rows = status(shop, database_url)
+    assert list(rows) == SHOP_ORDER
+    assert {row["state"] for row in rows.values()} == {"applied"}
+    assert all(row["harness"] == "ok" for row in rows.values())
+    assert cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 0
+
+    # Everything applied: a second up is a no-op.
+    again = cli(shop, "migrate", "up", database=database_url)
+    assert again.exit_code == 0 and "0 applied, 6 already applied" in again.stderr
+
+    # The backfill is irreversible: a run that would need it reverts nothing at all.
+    down = cli(shop, "migrate", "down", "--steps", "2", database=database_url)
+    assert down.exit_code == 1
+    assert "irreversible" in down.stderr and "nothing was reverted" in down.stderr
+    assert len(db.history()) == 6
+    down = cli(shop, "migrate", "down", database=database_url)
+    assert down.exit_code == 0, down.stderr
+    rows = status(shop, database_url)
+    assert rows["billing.db.2025_04_validate_orders.v1"]["state"] == "pending"
+    assert rows["core.db.2025_03_backfill_display_names.v1"]["state"] == "applied"
+
+    # Revert orders v2 by name: its column and index go, v1's table stays.
+    down = cli(shop, "migrate", "down", "billing.db.2025_02_add_orders.v2", database=database_url)
+    assert down.exit_code == 0, down.stderr
+    assert status(shop, database_url)["billing.db.2025_02_add_orders.v2"]["state"] == "pending"
+    assert db.table_exists("orders")
+    assert cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
+
+    up = cli(shop, "migrate", "up", database=database_url)
+    assert up.exit_code == 0, up.stderr
+    assert "2 applied" in up.stderr
+    assert {row["state"] for row in status(shop, database_url).values()} == {"applied"}
+
+
+def test_down_refuses_while_dependents_are_applied(shop, database_url, db):
+    assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
+    result = cli(shop, "migrate", "down", "core.db.2025_01_add_accounts", database=database_url)
+    assert result.exit_code == 1
+    assert "applied migrations depend on it: core.db.2025_01_add_users.v1" in result.stderr
+    assert len(db.history()) == 6
+
+
+def test_partial_run_by_name(shop, database_url, db):
+    result = cli(shop, "migrate", "up", "billing.db.2025_02_add_orders.v1", database=database_url)
+    assert result.exit_code == 0, result.stderr
+    assert [k for k, _ in db.history()] == sorted(SHOP_ORDER[:3])
+    rows = status(shop, database_url)
+    assert [k for k, r in rows.items() if r["state"] == "pending"] == SHOP_ORDER[3:]
+
+
+def test_dry_run_and_json(shop, database_url, db):
+    result = cli(shop, "migrate", "up", "--dry-run", database=database_url)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [f"would apply {key}" for key in SHOP_ORDER]
+    assert db.history() == []
+
+    result = cli(shop, "migrate", "up", "--json", database=database_url)
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert [r["key"] for r in report["applied"]] == SHOP_ORDER
+    assert result.stderr == ""  # nothing but JSON
+
+
+def test_rehearse_changes_nothing(shop, database_url, db):
+    assert cli(shop, "migrate", "up", "core.db.2025_01_add_accounts", database=database_url).exit_code == 0
+    result = cli(shop, "migrate", "up", "--rehearse", database=database_url)
+    assert result.exit_code == 0, result.stderr
+    assert "1 rehearsed" in result.stderr  # only users has its dependencies applied
+    assert [k for k, _ in db.history()] == ["core.db.2025_01_add_accounts.v1"]
+    assert not db.table_exists("users")
+
+
+def test_stale_harness_is_refused(shop, database_url, db):
+    spec = shop / "migrations" / "billing" / "2025_02_add_orders.py"
+    spec.write_text(spec.read_text().replace("total_cents >= 0", "total_cents > 0"))
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert "harnesses/billing__db__2025_02_add_orders__v1.py: stale" in result.stderr
+    assert "contractspec build --all" in result.stderr
+    assert db.history() == []  # refused before anything ran
+
+    (shop / "harnesses" / "core__db__2025_01_add_users__v1.py").unlink()
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert "core__db__2025_01_add_users__v1.py: missing" in result.stderr
+
+
+def test_drift_after_an_edit_without_a_version_bump(shop, database_url, db):
+    assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
+    spec = shop / "migrations" / "core" / "2025_01_add_accounts.py"
+    spec.write_text(spec.read_text().replace("DEFAULT 'free'", "DEFAULT 'trial'"))
+    assert cli(shop, "build", "--all").exit_code == 0
+
+    rows = status(shop, database_url)
+    assert rows["core.db.2025_01_add_accounts.v1"]["state"] == "drifted"
+    assert rows["core.db.2025_01_add_users.v1"]["state"] == "applied"
+    assert cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
+
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert "drift" in result.stderr and "core.db.2025_01_add_accounts.v1" in result.stderr
+
+
+def _chain_project(root_dir: Path, failing: int) -> Path:
+    """Five migrations in a chain; the `failing`-th (1-based) has a failing post-check."""
+    project = root_dir / "chain"
+    (project / "migrations").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.contractspec]\nharnesses = "harnesses"\n')
+    for number in range(1, 6):
+        check = "SELECT COUNT(*) = 1 FROM t{n}" if number == failing else "SELECT COUNT(*) = 0 FROM t{n}"
+        dependency = f'dependencies=["chain.db.m{number - 1}"],' if number > 1 else ""
+        (project / "migrations" / f"m{number}.py").write_text(
+            textwrap.dedent(
+                f"""\
+                from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
+
+                spec = MigrationSpec(
+                    meta=MigrationMeta(name="chain.db.m{number}", version=1, title="m{number}", owners=["qa"]),
+                    plan=MigrationPlan(
+                        up=[
+                            SchemaStep(
+                                "CREATE TABLE t{number} (id INTEGER)",
+                                post_checks=[MigrationCheck(description="t{number} is empty", expression="{check.format(n=number)}")],
+                            )
+                        ],
+                        down=[SchemaStep("DROP TABLE t{number}")],
+                    ),
+                    {dependency}
+                )
+                """
+            )
+        )
+    assert cli(project, "build", "--all").exit_code == 0
+    return project
+
+
+def test_failure_in_the_middle_of_a_run_of_five(tmp_path, database_url, db):
+    project = _chain_project(tmp_path, failing=3)
+    result = cli(project, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert "2 applied, 1 failed (chain.db.m3.v1), 2 not attempted" in result.stderr
+    assert "t3 is empty" in result.stderr
+    assert [k for k, _ in db.history()] == ["chain.db.m1.v1", "chain.db.m2.v1"]
+    assert db.table_exists("t2") and not db.table_exists("t3")
+
+    rows = status(project, database_url)
+    assert [rows[f"chain.db.m{n}.v1"]["state"] for n in range(1, 6)] == [
+        "applied", "applied", "pending", "pending", "pending",
+    ]
+    assert "t3 is empty" in rows["chain.db.m3.v1"]["last_failure"]
+    assert "last_failure" not in rows["chain.db.m4.v1"]
+
+
+def test_two_concurrent_runs_apply_everything_once(shop, database_url, db):
+    command = [sys.executable, "-m", "contractspec", "migrate", "up", "-C", str(shop), "--database", database_url]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert [k for k, _ in db.history()] == sorted(SHOP_ORDER)
+    applied_events = [e for e in db.events() if e["event"] == "run_end" and e["status"] == "applied"]
+    assert sorted(e["migration"] for e in applied_events) == sorted(SHOP_ORDER)
+
+
+def test_status_shows_unknown_history_rows(shop, database_url, db):
+    assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
+    shutil.rmtree(shop / "migrations" / "billing")
+    for harness in (shop / "harnesses").glob("billing__*"):
+        harness.unlink()
+    rows = status(shop, database_url)
+    assert rows["billing.db.2025_02_add_orders.v2"]["state"] == "unknown"
+    assert rows["core.db.2025_01_add_users.v1"]["state"] == "applied"
+
+
+def test_create_scaffolds_a_spec_that_builds(shop):
+    result = cli(
+        shop, "migrate", "create", "core.db.2025_06_add_invoices", "--title", "Add invoices",
+        "--owner", "team-core", "--sql", "CREATE TABLE invoices (id INTEGER PRIMARY KEY)",
+        "--down-sql", "DROP TABLE invoices",
+    )
+    assert result.exit_code == 0, result.stderr
+    path = shop / "migrations" / "core" / "2025_06_add_invoices.py"
+    assert result.stdout.strip() == "migrations/core/2025_06_add_invoices.py"
+    text = path.read_text()
+    # The heads of the graph at the time: nothing depended on the validation yet.
+    assert 'dependencies=["billing.db.2025_04_validate_orders"]' in text
+    assert cli(shop, "build", "core.db.2025_06_add_invoices").exit_code == 0
+    assert (shop / "harnesses" / "core__db__2025_06_add_invoices__v1.py").exists()
+
+    # The original CLI's spelling does the same; an existing name is refused.
+    again = cli(shop, "create", "--type", "migration", "core.db.2025_06_add_invoices")
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    bad = cli(shop, "migrate", "create", "not a name")
+    assert bad.exit_code == 2 and "malformed migration name" in bad.stderr
