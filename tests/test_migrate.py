@@ -254,3 +254,40 @@ def test_create_scaffolds_a_spec_that_builds(shop):
     assert again.exit_code == 2 and "already exists" in again.stderr
     bad = cli(shop, "migrate", "create", "not a name")
     assert bad.exit_code == 2 and "malformed migration name" in bad.stderr
+
+
+def test_create_needed_by_edits_the_dependent_spec_in_place(shop):
+    dependent = shop / "migrations" / "billing" / "2025_04_validate_orders.py"
+    before = dependent.read_text()
+    result = cli(
+        shop, "migrate", "create", "billing.db.2025_03_add_refunds", "--owner", "team-billing",
+        "--depends-on", "billing.db.2025_02_add_orders", "--needed-by", "billing.db.2025_04_validate_orders",
+    )
+    assert result.exit_code == 0, result.stderr
+    after = dependent.read_text()
+    # Only the dependencies changed, in the file's own style.
+    assert after == before.replace(
+        '    dependencies=["billing.db.2025_02_add_orders.v2", "core.db.2025_03_backfill_display_names"],\n',
+        "    dependencies=[\n"
+        '        "billing.db.2025_02_add_orders.v2",\n'
+        '        "core.db.2025_03_backfill_display_names",\n'
+        '        "billing.db.2025_03_add_refunds",\n'
+        "    ],\n",
+    )
+    assert after != before
+    listed = cli(shop, "list", "--json")
+    deps = {row["key"]: row["dependencies"] for row in json.loads(listed.stdout)}
+    assert "billing.db.2025_03_add_refunds.v1" in deps["billing.db.2025_04_validate_orders.v1"]
+
+
+def test_create_refuses_a_cycle_and_leaves_every_file_alone(shop):
+    dependent = shop / "migrations" / "core" / "2025_01_add_accounts.py"
+    before = dependent.read_text()
+    result = cli(
+        shop, "migrate", "create", "core.db.2025_07_cycle", "--owner", "qa",
+        "--depends-on", "core.db.2025_01_add_users", "--needed-by", "core.db.2025_01_add_accounts",
+    )
+    assert result.exit_code == 3
+    assert "cycle" in result.stderr
+    assert dependent.read_text() == before
+    assert not (shop / "migrations" / "core" / "2025_07_cycle.py").exists()

@@ -229,6 +229,10 @@ def _create_options(function):
             help="A dependency (repeatable; default: the current heads of the graph).",
         ),
         click.option("--no-depends", is_flag=True, help="Depend on nothing."),
+        click.option(
+            "--needed-by", multiple=True, metavar="NAME[.vN]",
+            help="Add the new migration to the dependencies of this existing spec (repeatable; edited in place).",
+        ),
         click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the spec (default: <specs>/<context>/<slug>.py)."),
         json_option,
     ]
@@ -237,7 +241,7 @@ def _create_options(function):
     return function
 
 
-def _create(name, project, title, description, domain, owners, tags, stability, up_sql, down_sql, depends_on, no_depends, path, as_json):
+def _create(name, project, title, description, domain, owners, tags, stability, up_sql, down_sql, depends_on, no_depends, needed_by, path, as_json):
     from ..commands.create import create
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not as_json
@@ -248,7 +252,7 @@ def _create(name, project, title, description, domain, owners, tags, stability, 
     created = create(
         name, project, title=title, description=description, domain=domain, owners=list(owners),
         tags=list(tags), stability=stability, up_sql=up_sql, down_sql=down_sql,
-        depends_on=list(depends_on), no_dependencies=no_depends, path=path,
+        depends_on=list(depends_on), no_dependencies=no_depends, needed_by=list(needed_by), path=path,
     )
     if as_json:
         echo_json({"key": created.key, "path": created.path, "dependencies": created.dependencies})

@@ -17,7 +17,7 @@ from ..loader import load_file
 from ..spec import NAME_RE, STABILITIES
 from . import open_project
 
-PLACEHOLDER_UP = "-- Write the forward SQL here; every statement runs in one transaction.\nSELECT 1\n"
+PLACEHOLDER_UP = "\n-- Write the forward SQL here; every statement runs in one transaction.\nSELECT 1\n"
 
 
 @dataclass
@@ -54,6 +54,7 @@ def create(
     down_sql: str | None = None,
     depends_on: list[str] | None = None,
     no_dependencies: bool = False,
+    needed_by: list[str] | None = None,
     path: Path | None = None,
 ) -> Created:
     if not NAME_RE.match(name):
@@ -76,7 +77,11 @@ def create(
         for ref in dependencies:
             registry.lookup(ref)  # unknown → error now, not after writing
     else:
-        dependencies = [registry.lookup(key).meta.name for key in registry.heads()]
+        # The heads, except those the new spec is to be a dependency of.
+        dependents = {registry.lookup(ref).key for ref in needed_by or []}
+        dependencies = [
+            registry.lookup(key).meta.name for key in registry.heads() if key not in dependents
+        ]
 
     target = path if path is not None else spec_file_for(project.config.specs_dir, name)
     if not target.is_absolute():
@@ -107,10 +112,25 @@ def create(
     try:
         loaded = load_file(target, project.config.relative(target))
         open_project(project_dir)  # the new spec takes its place in the graph
-    except SpecError:
+        _add_as_dependency(name, needed_by or [], project_dir)
+    except (SpecError, UsageError):
         target.unlink()
         raise
     return Created(loaded.key, loaded.path, dependencies)
+
+
+def _add_as_dependency(name: str, needed_by: list[str], project_dir: Path | None) -> None:
+    """Make each spec in needed_by depend on the new one, through the libcst editor.
+
+    Every edit is checked (loads, validates, no cycle) before any file is written.
+    """
+    from ..edit import AddDependency
+    from .spec import edit_spec
+
+    for reference in needed_by:
+        edit_spec(reference, AddDependency(name), project_dir, write=False)
+    for reference in needed_by:
+        edit_spec(reference, AddDependency(name), project_dir)
 
 
 def _render(**values) -> str:
