@@ -29,9 +29,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+from .cachedir import cache_dir, prepare
+
 # Bump when the way we call black changes (invalidates every cache entry).
 FORMAT_SCHEMA = "contractspec-format-1"
-CACHE_DIR_NAME = ".contractspec_cache"
 # Below this many cache misses a process pool costs more than it saves.
 PARALLEL_MIN = 8
 
@@ -154,19 +155,9 @@ class FormatCache:
             pass  # a cache that can't be written is only a slower build
 
     def _prepare(self) -> None:
-        if self._prepared:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Created by contractspec: a cache of black's output; safe to delete.\n*\n")
-        tag = self.folder / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text(
-                "Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# This file is a cache directory tag created by contractspec.\n"
-            )
-        self._prepared = True
+        if not self._prepared:
+            prepare(self.folder)
+            self._prepared = True
 
 
 def format_cached(sources: Sequence[str], cache: FormatCache | None, workers: int | None = None) -> list[str]:
@@ -201,4 +192,4 @@ def format_in_context(prefix: str, source: str, cache: FormatCache | None) -> st
 
 
 def default_cache(root: Path) -> FormatCache:
-    return FormatCache(Path(root) / CACHE_DIR_NAME)
+    return FormatCache(cache_dir(root))

@@ -359,10 +359,17 @@ def load_source(source: str, path: str) -> LoadedSpec:
 
 def load_file(path: Path, display: str | None = None) -> LoadedSpec:
     display = display or path.as_posix()
+    return load_bytes(_read(path, display), display)
+
+
+def _read(path: Path, display: str) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SpecError([Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]) from None
+
+
+def load_bytes(data: bytes, display: str) -> LoadedSpec:
     try:
         source = data.decode("utf-8-sig")  # a leading BOM is allowed, as Python allows it
     except UnicodeDecodeError as exc:
@@ -385,19 +392,98 @@ def discover(folder: Path) -> list[Path]:
     )
 
 
-def load_specs(folder: Path, root: Path | None = None) -> list[LoadedSpec]:
+def load_specs(
+    folder: Path, root: Path | None = None, cache: SpecCache | None = None
+) -> list[LoadedSpec]:
     """Load every spec under folder; all problems of all files in one SpecError."""
     loaded: list[LoadedSpec] = []
     diagnostics: list[Diagnostic] = []
     for path in discover(folder):
         display = _display(path, root)
         try:
-            loaded.append(load_file(path, display))
+            data = _read(path, display)
+            hit = cache.get(data, display) if cache else None
+            loaded.append(hit or load_bytes(data, display))
+            if cache and not hit:
+                cache.put(data, loaded[-1])
         except SpecError as exc:
             diagnostics += exc.diagnostics
+    if cache:
+        cache.save()
     if diagnostics:
         raise SpecError(diagnostics)
     return loaded
+
+
+class SpecCache:
+    """Valid specs by the sha256 of their file's bytes, in one JSON file.
+
+    Parsing dominates loading (ast, then the walk); a spec whose bytes are
+    unchanged loads the same, so `list`, `build` and `migrate` skip both. Only
+    specs that loaded and validated are cached; the key includes the
+    contractspec version, so a new loader never reads an old entry.
+    """
+
+    SCHEMA = "contractspec-specs-1"
+
+    def __init__(self, path: Path):
+        from . import __version__
+
+        self.path = path
+        self.schema = f"{self.SCHEMA} {__version__}"
+        self.entries = self._read()
+        self.used: dict[str, dict] = {}
+
+    def _read(self) -> dict[str, dict]:
+        import json
+
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        return data.get("specs", {}) if data.get("schema") == self.schema else {}
+
+    @staticmethod
+    def _key(data: bytes) -> str:
+        import hashlib
+
+        return hashlib.sha256(data).hexdigest()
+
+    def get(self, data: bytes, display: str) -> LoadedSpec | None:
+        key = self._key(data)
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        self.used[key] = entry
+        positions = {tuple(path): (line, col) for path, line, col in entry["positions"]}
+        spec = model.from_dict(entry["spec"])
+        return LoadedSpec(spec, display, entry["line"], entry["col"], positions, entry["variable"])
+
+    def put(self, data: bytes, loaded: LoadedSpec) -> None:
+        self.used[self._key(data)] = {
+            "spec": model.to_dict(loaded.spec),
+            "line": loaded.line,
+            "col": loaded.col,
+            "variable": loaded.variable,
+            "positions": [[list(path), line, col] for path, (line, col) in loaded.positions.items()],
+        }
+
+    def save(self) -> None:
+        """Keep exactly the entries of this run's files; a cache that can't be written is only slower."""
+        import json
+
+        from .cachedir import prepare
+        from .writer import atomic_write
+
+        if self.used.keys() == self.entries.keys():
+            return
+        text = json.dumps({"schema": self.schema, "specs": self.used}, ensure_ascii=True)
+        try:
+            prepare(self.path.parent)
+            atomic_write(self.path, text.encode("ascii"))
+        except OSError:
+            pass
+        self.entries = dict(self.used)
 
 
 def _display(path: Path, root: Path | None) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..config import Config, load_config
 from ..errors import Diagnostic, RegistryError
-from ..loader import LoadedSpec, load_specs
+from ..cachedir import cache_dir
+from ..loader import LoadedSpec, SpecCache, load_specs
 from ..registry import MigrationRegistry
 
 
@@ -41,7 +42,8 @@ def open_project(project: Path | None = None, database: str | None = None) -> Pr
     registry = MigrationRegistry()
     specs: dict[str, LoadedSpec] = {}
     duplicates: list[Diagnostic] = []
-    for loaded in load_specs(config.specs_dir, config.root):
+    cache = SpecCache(cache_dir(config.root) / "specs.json")
+    for loaded in load_specs(config.specs_dir, config.root, cache):
         try:
             registry.register(loaded.spec, loaded)
         except RegistryError as exc:  # report every duplicate, not just the first

@@ -1,0 +1,63 @@
+"""The spec cache (loader.SpecCache): a hit loads exactly what parsing would."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from contractspec.errors import SpecError
+from contractspec import loader
+from contractspec.loader import SpecCache, load_specs
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "generated_examples" / "shop"
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    shutil.copytree(EXAMPLE / "migrations", tmp_path / "migrations")
+    return tmp_path
+
+
+def _load(project: Path, cache: SpecCache | None):
+    return load_specs(project / "migrations", project, cache)
+
+
+def test_a_cache_hit_equals_a_fresh_parse(project, monkeypatch):
+    path = project / "cache" / "specs.json"
+    fresh = _load(project, None)
+    _load(project, SpecCache(path))  # fills the cache
+
+    def no_parsing(*args):
+        raise AssertionError("a cached spec was parsed again")
+
+    monkeypatch.setattr(loader, "load_bytes", no_parsing)
+    cached = _load(project, SpecCache(path))
+    assert len(fresh) == len(cached) == 6
+    for a, b in zip(fresh, cached):
+        assert (a.spec, a.path, a.line, a.col, a.variable, a.positions) == (
+            b.spec, b.path, b.line, b.col, b.variable, b.positions,
+        )
+
+
+def test_a_changed_file_is_parsed_again_and_errors_are_never_cached(project):
+    path = project / "cache" / "specs.json"
+    _load(project, SpecCache(path))
+    spec = project / "migrations" / "core" / "2025_01_add_accounts.py"
+    spec.write_text(spec.read_text().replace('title="Add accounts table"', 'title="Accounts"'))
+    loaded = {s.key: s for s in _load(project, SpecCache(path))}
+    assert loaded["core.db.2025_01_add_accounts.v1"].spec.meta.title == "Accounts"
+
+    spec.write_text(spec.read_text().replace("version=1", "version=0"))
+    for _ in range(2):  # the error is reported every time, cache or not
+        with pytest.raises(SpecError, match="version must be an integer >= 1"):
+            _load(project, SpecCache(path))
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored(project):
+    path = project / "cache" / "specs.json"
+    path.parent.mkdir()
+    for text in ("not json", '{"schema": "someone else", "specs": {"x": 1}}'):
+        path.write_text(text)
+        assert len(_load(project, SpecCache(path))) == 6
