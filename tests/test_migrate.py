@@ -291,3 +291,14 @@ def test_create_refuses_a_cycle_and_leaves_every_file_alone(shop):
     assert "cycle" in result.stderr
     assert dependent.read_text() == before
     assert not (shop / "migrations" / "core" / "2025_07_cycle.py").exists()
+
+
+def test_project_and_database_may_come_before_the_subcommand(shop, tmp_path, DB):
+    url = f"sqlite:///{tmp_path / 'global.db'}"
+    result = CliRunner().invoke(root, ["-C", str(shop), "--database", url, "migrate", "up"])
+    assert result.exit_code == 0, result.stderr
+    assert len(DB(url).history()) == 6
+    # A subcommand's own option wins over the root's.
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    result = CliRunner().invoke(root, ["--database", url, "migrate", "status", "-C", str(shop), "--database", other, "--json"])
+    assert {row["state"] for row in json.loads(result.stdout)} == {"pending"}

@@ -15,6 +15,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_FAILED, EXIT_USAGE, ContractspecError, SpecError, UsageError
+from .options import root_database_option, root_project_option
 
 
 class Root(click.Group):
@@ -48,7 +49,9 @@ def report(exc: ContractspecError) -> None:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="contractspec")
-def root() -> None:
+@root_project_option
+@root_database_option
+def root(project, database) -> None:
     """Declarative, reviewable, safe database migrations.
 
     Write each migration as a spec (a Python file under migrations/), build

@@ -8,23 +8,41 @@ from typing import Any
 
 import click
 
-project_option = click.option(
-    "-C",
-    "--project",
-    "project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Project folder (holds pyproject.toml with [tool.contractspec]). Default: the nearest one above the current folder.",
-)
+def _or_from_root(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A subcommand's -C/--database falls back to the one given before the subcommand."""
+    if value is None and ctx.parent is not None:
+        return ctx.find_root().params.get(param.name)
+    return value
 
-database_option = click.option(
-    "--database",
-    "database",
-    metavar="URL",
-    default=None,
-    help="Database URL, e.g. sqlite:///app.db or postgresql://user@host/db."
-    " Default: $CONTRACTSPEC_DATABASE_URL, then [tool.contractspec] database, then sqlite:///contractspec.db.",
-)
+
+def _project(callback=None):
+    return click.option(
+        "-C",
+        "--project",
+        "project",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        callback=callback,
+        help="Project folder (holds pyproject.toml with [tool.contractspec])."
+        " Default: the nearest one at or above the current folder.",
+    )
+
+
+def _database(callback=None):
+    return click.option(
+        "--database",
+        "database",
+        metavar="URL",
+        default=None,
+        callback=callback,
+        help="Database URL, e.g. sqlite:///app.db or postgresql://user@host/db. Default:"
+        " $CONTRACTSPEC_DATABASE_URL, then [tool.contractspec] database, then sqlite:///contractspec.db.",
+    )
+
+
+# On the root group (`contractspec -C DIR list`) and on each subcommand (`contractspec list -C DIR`).
+root_project_option, root_database_option = _project(), _database()
+project_option, database_option = _project(_or_from_root), _database(_or_from_root)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines instead of a table.")
 
