@@ -191,7 +191,7 @@ def status_command(project, database, as_json, check) -> None:
                     [
                         r["key"],
                         r["state"],
-                        r["harness"] if r["harness"] in ("ok", "-") else "stale" if "stale" in r["harness"] else r["harness"].split(":")[0],
+                        r["harness"],
                         r.get("applied_at", "-")[:19].replace("T", " "),
                         r.get("applied_by", "-"),
                         f"{r['duration_ms']} ms" if "duration_ms" in r else "-",

@@ -23,8 +23,7 @@ from ..runtime import harness_runtime as runtime
 from ..runtime import runtime_source
 from . import Project, open_project
 
-FINGERPRINT_HEADER = "# contractspec-fingerprint: "
-GENERATOR_HEADER = "# contractspec-generator: "
+HEADER_PREFIX = "# contractspec-"  # `# contractspec-fingerprint: …`, `# contractspec-generator: …`
 
 Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
 
@@ -36,8 +35,13 @@ class Harness:
     key: str
     path: Path
     display: str
+    state: str = "ok"  # ok, missing, stale, foreign (another generator), edited
+    problem: str | None = None  # why it cannot run, for people
     migration: dict | None = None
-    problem: str | None = None  # why it cannot run (missing, stale, ...)
+
+    def refuse(self, state: str, problem: str) -> Harness:
+        self.state, self.problem = state, problem
+        return self
 
 
 def read_harness(
@@ -51,30 +55,28 @@ def read_harness(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        harness.problem = "missing"
-        return harness
+        return harness.refuse("missing", "missing")
     header = dict(
-        line.split(": ", 1)
+        line[len(HEADER_PREFIX) :].split(": ", 1)
         for line in text[:1000].splitlines()[:3]
-        if line.startswith("# contractspec-")
+        if line.startswith(HEADER_PREFIX)
     )
-    generator = header.get(GENERATOR_HEADER[:-2], "?")
+    generator = header.get("generator", "?")
     if generator != __version__:
-        harness.problem = f"built by contractspec {generator}, this is {__version__}"
-        return harness
-    if header.get(FINGERPRINT_HEADER[:-2]) != project.fingerprint(key):
-        harness.problem = "stale: its spec (or a file the spec runs) changed since it was built"
-        return harness
-    runtime_text = runtime_text or runtime_source()
-    # The runtime starts at its own first line; it must match byte for byte from there.
-    start = text.find(runtime_text[: runtime_text.index("\n")])
-    if start < 0 or not text.startswith(runtime_text, start):
-        harness.problem = "its embedded runtime differs from this contractspec's (edited by hand?)"
-        return harness
+        return harness.refuse("foreign", f"built by contractspec {generator}, this is {__version__}")
+    if header.get("fingerprint") != project.fingerprint(key):
+        return harness.refuse(
+            "stale", "stale: its spec (or a file the spec runs) changed since it was built"
+        )
+    start = text.find(runtime_text or runtime_source())
+    if start < 0:
+        return harness.refuse(
+            "edited", "its embedded runtime differs from this contractspec's (edited by hand?)"
+        )
     if parse:
         harness.migration = _migration_literal(text[:start])
         if harness.migration is None:
-            harness.problem = "no MIGRATION literal found (edited by hand?)"
+            return harness.refuse("edited", "no MIGRATION literal found (edited by hand?)")
     return harness
 
 
@@ -101,7 +103,7 @@ def committed_harnesses(project: Project, keys: list[str]) -> list[Harness]:
     """The harnesses of keys; raise StaleError naming every one that cannot run."""
     text = runtime_source()
     harnesses = [read_harness(project, key, text) for key in keys]
-    bad = [h for h in harnesses if h.problem]
+    bad = [h for h in harnesses if h.state != "ok"]
     if bad:
         lines = [f"{h.display}: {h.problem} (harness of {h.key})" for h in bad]
         raise StaleError(
@@ -306,7 +308,7 @@ def status(
         row: dict[str, Any] = {
             "key": key,
             "state": "pending",
-            "harness": harness.problem or "ok",
+            "harness": harness.state,
             "path": project.specs[key].path,
         }
         history = applied.get(key)
@@ -343,7 +345,7 @@ def status(
 
 
 def needs_attention(row: dict[str, Any]) -> bool:
-    return row["state"] != "applied" or row["harness"] != "ok" or "last_failure" in row
+    return row["state"] != "applied" or row["harness"] not in ("ok", "-") or "last_failure" in row
 
 
 def _last_failures(session) -> dict[str, dict]:
