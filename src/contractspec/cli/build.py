@@ -20,7 +20,7 @@ from .options import project_option
 )
 @click.option("--diff", is_flag=True, help="Write nothing; print a unified diff of what a build would change.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print one harness instead of writing it.")
-@click.option("--no-cache", is_flag=True, help="Ignore the formatting cache in .contractspec_cache/.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .contractspec_cache/ (formatted output, loaded specs).")
 @project_option
 def build_command(
     references: tuple[str, ...],

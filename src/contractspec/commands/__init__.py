@@ -36,13 +36,17 @@ class Project:
         return self._fingerprints[key]
 
 
-def open_project(project: Path | None = None, database: str | None = None) -> Project:
-    """Read the config and every spec; raise every spec and graph problem together."""
+def open_project(
+    project: Path | None = None, database: str | None = None, use_cache: bool = True
+) -> Project:
+    """Read the config and every spec; raise every spec and graph problem together.
+
+    use_cache=False neither reads nor writes .contractspec_cache/ (build --no-cache)."""
     config = load_config(project, database)
     registry = MigrationRegistry()
     specs: dict[str, LoadedSpec] = {}
     duplicates: list[Diagnostic] = []
-    cache = SpecCache(cache_dir(config.root) / "specs.json")
+    cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
     for loaded in load_specs(config.specs_dir, config.root, cache):
         try:
             registry.register(loaded.spec, loaded)

@@ -100,7 +100,7 @@ def build(
         raise UsageError("--stdout prints exactly one harness: give one NAME[.vN]")
 
     _check_folders(load_config(project))
-    proj = open_project(project)
+    proj = open_project(project, use_cache=use_cache)
     config = proj.config
     if full:
         keys = [spec.key for spec in proj.registry.list()]
