@@ -175,7 +175,8 @@ class _Restart(Exception):
 
 
 def _utcnow():
-    return _iso(datetime.datetime.now(datetime.timezone.utc))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _iso(value):
@@ -335,6 +336,7 @@ class Session:
         self.applied_by = f"{user}@{socket.gethostname()}"
         self.run_id = uuid.uuid4().hex
         self.tables_ready, self.pg_defaults = False, None
+        self.deferred = []  # our statements waiting for the next round trip
         self.conn = self.lock = self.audit = None
         self._own_audit = audit_log is not None and not hasattr(audit_log, "write")
         try:
@@ -400,8 +402,70 @@ def open_session(database, *, lock_timeout=30.0, audit_log=None, out=None, lock=
 # --- SQL helpers -------------------------------------------------------------
 
 
-def _sql(session, query):
-    return query.replace("?", "%s") if session.dialect == "postgresql" else query
+# On PostgreSQL every statement is a network round trip, and a migration needs
+# several of our own (BEGIN, SAVEPOINT, RELEASE, SET LOCAL, history, events,
+# COMMIT) around the user's SQL. So statements of ours that return nothing are
+# deferred: held back and sent in front of the next statement, in the same
+# query text. The server runs the text in order, so nothing changes but the
+# number of round trips. SQLite runs in process: there, _defer runs at once.
+
+
+def _defer(session, statement):
+    """Run one of our statements that returns no rows, now or (PostgreSQL)
+    in front of the next statement sent."""
+    if session.dialect == "postgresql":
+        session.deferred.append(statement)
+    else:
+        session.conn.execute(statement)
+
+
+def _take_deferred(session):
+    """The deferred statements as a prefix of a query text; forgets them."""
+    prefix = "".join(f"{statement};\n" for statement in session.deferred)
+    session.deferred.clear()
+    return prefix
+
+
+def _send_deferred(session):
+    """Send the deferred statements now (before handing the connection over)."""
+    if session.dialect == "postgresql" and session.deferred:
+        session.conn.execute(_take_deferred(session))
+
+
+def _pg_literals(conn, values):
+    """Values of ours as PostgreSQL literals: NULL, numbers, and text quoted by
+    libpq for this connection (PQescapeLiteral: quotes, backslashes and the
+    client encoding handled)."""
+    from psycopg.pq import Escaping
+
+    escape, encoding = Escaping(conn.pgconn).escape_literal, conn.info.encoding
+    literals = []
+    for value in values:
+        if value is None:
+            literals.append("NULL")
+        elif isinstance(value, (int, float)):  # ours: counts, finite durations
+            literals.append(repr(value))
+        else:  # text cannot hold NUL, and a NUL would cut the query text short
+            data = str(value).replace("\x00", "\\0").encode(encoding)
+            literals.append(escape(data).decode(encoding))
+    return literals
+
+
+def _execute(session, query, params=()):
+    """Run our own SQL ("?" placeholders); return the cursor of its last
+    statement. On PostgreSQL the values are written into the text as literals
+    and the deferred statements go in front: one text, one round trip
+    (several statements need the simple query protocol: no parameters)."""
+    if session.dialect == "sqlite":
+        return session.conn.execute(query, params)
+    pieces = query.split("?")  # our queries hold no other "?"
+    assert len(pieces) == len(params) + 1, query
+    literals = _pg_literals(session.conn, params)
+    text = pieces[0] + "".join(v + p for v, p in zip(literals, pieces[1:]))
+    cursor = session.conn.execute(_take_deferred(session) + text)
+    while cursor.nextset():  # on to the result of the last statement
+        pass
+    return cursor
 
 
 def _split_sqlite(text):
@@ -431,7 +495,9 @@ def _run_sql(session, text):
                 got, row = True, cursor.fetchone()
             cursor.close()
         return got, row
-    cursor = session.conn.execute(text)  # no parameters: several statements ok
+    # No parameters: several statements are fine (simple query protocol). The
+    # deferred statements in front return no rows, so they change no result.
+    cursor = session.conn.execute(_take_deferred(session) + text)
     while True:
         if cursor.description is not None:
             got, row = True, cursor.fetchone()
@@ -449,6 +515,7 @@ def _in_transaction(session):
 
 def _rollback(session):
     """Roll back if a transaction is open; return an error text or None."""
+    session.deferred.clear()  # pointless now (a deferred BEGIN: no transaction)
     try:
         if session.conn is not None and _in_transaction(session):
             session.conn.execute("ROLLBACK")
@@ -459,11 +526,11 @@ def _rollback(session):
 def _ensure_tables(session):
     if not session.tables_ready:
         for statement in _TABLES_DDL:
-            session.conn.execute(statement.format(**_DIALECT_TYPES[session.dialect]))
+            _defer(session, statement.format(**_DIALECT_TYPES[session.dialect]))
 
 
 def _select(session, query, params=()):
-    cursor = session.conn.execute(_sql(session, query), params)
+    cursor = _execute(session, query, params)
     names = [column[0] for column in cursor.description]
     return [{n: _iso(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
 
@@ -496,12 +563,31 @@ def read_events(session, migration=None, run_id=None):
     return _select(session, query + " ORDER BY id", tuple(filters.values()))
 
 
-def _insert(session, table, columns, rows):
-    marks = ", ".join("?" * len(columns))
-    query = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-    cursor = session.conn.cursor()
-    cursor.executemany(_sql(session, query), rows)
-    cursor.close()
+def _insert_sql(table, columns, rows=1):
+    """INSERT INTO table (columns) VALUES (?, ...), ... for `rows` rows."""
+    row = f"({', '.join('?' * len(columns))})"
+    values = ", ".join([row] * rows)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
+
+
+def _write_and_commit(session, writes, events):
+    """Run our writes ((query, params) pairs), insert the events, COMMIT.
+    SQLite: one statement after the other (executemany for the events: one
+    INSERT of many rows could pass SQLite's limit on parameters). PostgreSQL:
+    all in one round trip, the events as one INSERT of many rows."""
+    rows = [tuple(event.values()) for event in events]
+    if session.dialect == "sqlite":
+        for query, params in writes:
+            session.conn.execute(query, params)
+        query = _insert_sql("contractspec_events", _EVENT_COLUMNS)
+        session.conn.executemany(query, rows)
+        session.conn.execute("COMMIT")
+        return
+    if rows:
+        query = _insert_sql("contractspec_events", _EVENT_COLUMNS, len(rows))
+        writes = [*writes, (query, [value for row in rows for value in row])]
+    text = "".join(f"{query};\n" for query, _ in writes) + "COMMIT"
+    _execute(session, text, [value for _, params in writes for value in params])
 
 
 # --- one run of one migration --------------------------------------------------
@@ -664,6 +750,7 @@ def _payload(run, index, attempt, step, action):
         check = {"description": step.get("description") or value, "expression": value}
         _check(run, index, attempt, "assertion", check)
     else:
+        _send_deferred(run.session)  # the step sees the savepoint in place
         value(run.session.conn)
     if not _in_transaction(run.session):
         raise RuntimeError(
@@ -673,18 +760,23 @@ def _payload(run, index, attempt, step, action):
 
 
 def _set_timeouts(session, timeout_ms):
-    """SET LOCAL statement_timeout and lock_timeout (None: back to before)."""
+    """SET LOCAL statement_timeout and lock_timeout (None: back to before).
+    Deferred: they take effect for the statements sent after them."""
     if session.pg_defaults is None:
         query = "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
-        session.pg_defaults = tuple(session.conn.execute(query).fetchone())
+        session.pg_defaults = tuple(_execute(session, query).fetchone())
     values = (str(int(timeout_ms)),) * 2 if timeout_ms else session.pg_defaults
-    query = "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true)"
-    session.conn.execute(query, values)
+    literals = _pg_literals(session.conn, [str(value) for value in values])
+    for name, literal in zip(("statement_timeout", "lock_timeout"), literals):
+        _defer(session, f"SET LOCAL {name} = {literal}")
 
 
 def _rollback_to(session, savepoint, fired):
-    """Undo one attempt. False if the database had already dropped the whole
-    transaction (SQLite does that when a write is interrupted)."""
+    """Undo one attempt. False if it cannot be undone alone: the database had
+    already dropped the whole transaction (SQLite does that when a write is
+    interrupted), or the savepoint was never made (PostgreSQL rejects a text
+    with a syntax error as a whole, the deferred SAVEPOINT in front of it too)."""
+    session.deferred.clear()  # not sent, and moot: the attempt is undone
     if not _in_transaction(session):
         return False
     if fired and session.dialect == "postgresql":
@@ -692,11 +784,14 @@ def _rollback_to(session, savepoint, fired):
     for last in (False, True):
         try:
             session.conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-            session.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-            return True
-        except Exception:
+            break
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) == "3B001":  # no such savepoint
+                return False
             if last or not _in_transaction(session):
                 raise
+    _defer(session, f"RELEASE SAVEPOINT {savepoint}")
+    return True
 
 
 def _run_step(run, index, count, step, action, used):
@@ -711,7 +806,7 @@ def _run_step(run, index, count, step, action, used):
         attempt += 1
         started, t0 = _utcnow(), time.monotonic()
         savepoint = f"contractspec_step_{index}_{attempt}"
-        session.conn.execute(f"SAVEPOINT {savepoint}")
+        _defer(session, f"SAVEPOINT {savepoint}")
         watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
         error = None
         try:
@@ -728,7 +823,7 @@ def _run_step(run, index, count, step, action, used):
             fired = watchdog.disarm() if watchdog is not None else False
         timing = {"started_at": started, "duration_ms": _ms(time.monotonic() - t0)}
         if error is None and not fired:
-            session.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            _defer(session, f"RELEASE SAVEPOINT {savepoint}")
             if pg_timeouts:
                 _set_timeouts(session, None)
             run.emit("attempt", index, attempt, "ok", **timing)
@@ -825,16 +920,13 @@ def _transaction(run, steps, base_dir, used):
         values = (key, migration.get("name") or key, int(migration.get("version") or 0))
         values += (spec_fp, harness_fingerprint(migration), _utcnow())
         values += (int(round(duration)), session.applied_by)
-        _insert(session, "contractspec_history", _HISTORY_COLUMNS, [values])
+        write = (_insert_sql("contractspec_history", _HISTORY_COLUMNS), values)
         status = "applied"
     else:
-        query = "DELETE FROM contractspec_history WHERE key = ?"
-        session.conn.execute(_sql(session, query), (key,))
+        write = ("DELETE FROM contractspec_history WHERE key = ?", (key,))
         status = "reverted"
     end = run.emit("run_end", status=status, audit=False, **timing)
-    rows = [tuple(event.values()) for event in run.events]
-    _insert(session, "contractspec_events", _EVENT_COLUMNS, rows)
-    session.conn.execute("COMMIT")
+    _write_and_commit(session, [write], run.events)
     session.tables_ready = True
     run.audit(end)  # only once it is true
     line = f"{status} {key} in {duration:.0f} ms ({count} {noun})"
@@ -848,11 +940,9 @@ def _record_failure(run):
     if run.rehearse or session.conn is None:
         return None
     try:
-        session.conn.execute(_BEGIN[session.dialect])
+        _defer(session, _BEGIN[session.dialect])
         _ensure_tables(session)
-        rows = [tuple(e.values()) for e in run.events]
-        _insert(session, "contractspec_events", _EVENT_COLUMNS, rows)
-        session.conn.execute("COMMIT")
+        _write_and_commit(session, [], run.events)
         session.tables_ready = True
     except Exception as exc:
         _rollback(session)
@@ -899,7 +989,7 @@ def _apply(session, migration, command, rehearse, base_dir):
     used = {}  # step index -> attempts spent before a transaction restart
     while True:
         try:
-            session.conn.execute(_BEGIN[session.dialect])
+            _defer(session, _BEGIN[session.dialect])  # sent with the history read
             result = _transaction(run, steps, base_dir, used)
             if session.out is not None:
                 print(result["message"], file=session.out, flush=True)
