@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -139,7 +140,7 @@ def test_show_exact_key():
     assert "  needed by:   billing.db.2025_02_add_orders.v2\n" in result.stdout
 
 
-def test_show_irreversible_and_description():
+def test_show_plans_and_description():
     result = run("show", "core.db.2025_03_backfill_display_names", "-C", str(SHOP))
     assert result.exit_code == 0
     assert "  description: Users created before display names existed get a placeholder name.\n" in result.stdout
@@ -147,8 +148,22 @@ def test_show_irreversible_and_description():
         "up:\n"
         "  1. data: Give nameless users a placeholder name\n"
         "  2. data: Lower-case every email\n"
-        "down: none (irreversible)\n"
+        "down:\n"
+        "  1. data: Forget the placeholder names (emails stay lower-case)\n"
     )
+
+
+def test_show_an_irreversible_migration(tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(SHOP / "migrations", project / "migrations")
+    spec = project / "migrations" / "billing" / "2025_02_add_orders.py"
+    text = spec.read_text()
+    start = text.index("        down=[")
+    end = text.index("],\n", start) + 3
+    spec.write_text(text[:start] + "        down=None,\n" + text[end:])
+    result = run("show", "billing.db.2025_02_add_orders.v1", "-C", str(project))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("down: none (irreversible)\n")
 
 
 def test_show_unknown_name_exits_3_with_a_suggestion():

@@ -57,7 +57,7 @@ def test_diff_previews_and_writes_nothing(project: Path):
     assert result.stdout == (
         f"--- a/{BACKFILL}\n"
         f"+++ b/{BACKFILL}\n"
-        "@@ -4,7 +4,7 @@\n"
+        "@@ -10,7 +10,7 @@\n"
         " backfill = MigrationSpec(\n"
         "     meta=MigrationMeta(\n"
         '         name="core.db.2025_03_backfill_display_names",\n'
@@ -242,16 +242,16 @@ def test_add_check_and_remove_step(project: Path):
 
 
 def test_missing_step_is_a_usage_error(project: Path):
-    result = run(project, "remove-step", "core.db.2025_03_backfill_display_names", "1", "--down")
+    result = run(project, "remove-step", "billing.db.2025_04_validate_orders", "1", "--down")
     assert result.exit_code == 2
-    assert "cannot remove down step 1: the spec has no down plan" in result.stderr
+    assert "cannot remove down step 1: the down plan has no steps" in result.stderr
 
 
 def test_dependencies_are_checked_against_the_registry(project: Path):
     result = run(project, "add-dependency", "core.db.2025_01_add_accounts", "core.db.nope")
     assert result.exit_code == 3
     assert result.stderr.splitlines() == [
-        f"{ACCOUNTS}:37:19: core.db.2025_01_add_accounts.v1 depends on unknown migration 'core.db.nope':"
+        f"{ACCOUNTS}:43:19: core.db.2025_01_add_accounts.v1 depends on unknown migration 'core.db.nope':"
         " no migration named 'core.db.nope' is registered",
         "1 problem found",
         "the file was not changed: after this edit (added dependency 'core.db.nope') the project's registry would be broken",

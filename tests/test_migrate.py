@@ -69,28 +69,40 @@ def test_up_status_down_status_up(shop, database_url, db):
     again = cli(shop, "migrate", "up", database=database_url)
     assert again.exit_code == 0 and "0 applied, 6 already applied" in again.stderr
 
-    # The backfill is irreversible: a run that would need it reverts nothing at all.
+    # Revert the two most recent, then orders v2 by name: its column and index go, v1's table stays.
     down = cli(shop, "migrate", "down", "--steps", "2", database=database_url)
-    assert down.exit_code == 1
-    assert "irreversible" in down.stderr and "nothing was reverted" in down.stderr
-    assert len(db.history()) == 6
-    down = cli(shop, "migrate", "down", database=database_url)
     assert down.exit_code == 0, down.stderr
     rows = status(shop, database_url)
-    assert rows["billing.db.2025_04_validate_orders.v1"]["state"] == "pending"
-    assert rows["core.db.2025_03_backfill_display_names.v1"]["state"] == "applied"
-
-    # Revert orders v2 by name: its column and index go, v1's table stays.
+    assert [k for k, r in rows.items() if r["state"] == "pending"] == SHOP_ORDER[-2:]
     down = cli(shop, "migrate", "down", "billing.db.2025_02_add_orders.v2", database=database_url)
     assert down.exit_code == 0, down.stderr
     assert status(shop, database_url)["billing.db.2025_02_add_orders.v2"]["state"] == "pending"
     assert db.table_exists("orders")
     assert cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
 
+    # All the way back to an empty schema, and up again.
+    down = cli(shop, "migrate", "down", "--steps", "3", database=database_url)
+    assert down.exit_code == 0, down.stderr
+    assert db.history() == []
+    assert not db.table_exists("accounts") and not db.table_exists("users")
     up = cli(shop, "migrate", "up", database=database_url)
     assert up.exit_code == 0, up.stderr
-    assert "2 applied" in up.stderr
+    assert "6 applied" in up.stderr
     assert {row["state"] for row in status(shop, database_url).values()} == {"applied"}
+
+
+def test_an_irreversible_migration_stops_down_before_anything_is_reverted(shop, database_url, db):
+    # A scaffold without --down-sql has no down plan.
+    created = cli(shop, "migrate", "create", "core.db.2025_08_add_notes", "--owner", "qa",
+                  "--sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    assert created.exit_code == 0, created.stderr
+    assert cli(shop, "build", "--all").exit_code == 0
+    assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
+    down = cli(shop, "migrate", "down", "--steps", "2", database=database_url)
+    assert down.exit_code == 1
+    assert "core.db.2025_08_add_notes.v1: irreversible" in down.stderr
+    assert "nothing was reverted" in down.stderr
+    assert len(db.history()) == 7 and db.table_exists("notes")
 
 
 def test_down_refuses_while_dependents_are_applied(shop, database_url, db):
@@ -267,12 +279,8 @@ def test_create_needed_by_edits_the_dependent_spec_in_place(shop):
     after = dependent.read_text()
     # Only the dependencies changed, in the file's own style.
     assert after == before.replace(
-        '    dependencies=["billing.db.2025_02_add_orders.v2", "core.db.2025_03_backfill_display_names"],\n',
-        "    dependencies=[\n"
-        '        "billing.db.2025_02_add_orders.v2",\n'
-        '        "core.db.2025_03_backfill_display_names",\n'
-        '        "billing.db.2025_03_add_refunds",\n'
-        "    ],\n",
+        '        "core.db.2025_03_backfill_display_names",\n',
+        '        "core.db.2025_03_backfill_display_names",\n        "billing.db.2025_03_add_refunds",\n',
     )
     assert after != before
     listed = cli(shop, "list", "--json")

@@ -1,6 +1,12 @@
 # Version 2 reworks billing.db.2025_02_add_orders: orders get a status.
 # It runs after version 1 (a higher version depends on the one before it).
-from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
+from contractspec import (
+    MigrationCheck,
+    MigrationMeta,
+    MigrationPlan,
+    MigrationSpec,
+    SchemaStep,
+)
 
 add_order_status = MigrationSpec(
     meta=MigrationMeta(
@@ -32,8 +38,13 @@ add_order_status = MigrationSpec(
             ),
         ],
         down=[
-            SchemaStep(sql="DROP INDEX orders_status", description="Drop the status index"),
-            SchemaStep(sql="ALTER TABLE orders DROP COLUMN status", description="Drop the status"),
+            SchemaStep(
+                sql="DROP INDEX orders_status", description="Drop the status index"
+            ),
+            SchemaStep(
+                sql="ALTER TABLE orders DROP COLUMN status",
+                description="Drop the status",
+            ),
         ],
     ),
 )

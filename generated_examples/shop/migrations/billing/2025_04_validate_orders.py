@@ -1,5 +1,11 @@
 # A guard before billing goes live: the schema is what billing code expects.
-from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, ValidationStep
+from contractspec import (
+    MigrationCheck,
+    MigrationMeta,
+    MigrationPlan,
+    MigrationSpec,
+    ValidationStep,
+)
 
 validate_orders = MigrationSpec(
     meta=MigrationMeta(
@@ -27,5 +33,8 @@ validate_orders = MigrationSpec(
         ],
         down=[],
     ),
-    dependencies=["billing.db.2025_02_add_orders.v2", "core.db.2025_03_backfill_display_names"],
+    dependencies=[
+        "billing.db.2025_02_add_orders.v2",
+        "core.db.2025_03_backfill_display_names",
+    ],
 )

@@ -1,5 +1,11 @@
 # Accounts own users and orders: the root of the schema.
-from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
+from contractspec import (
+    MigrationCheck,
+    MigrationMeta,
+    MigrationPlan,
+    MigrationSpec,
+    SchemaStep,
+)
 
 add_accounts = MigrationSpec(
     meta=MigrationMeta(

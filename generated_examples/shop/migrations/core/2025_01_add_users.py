@@ -49,7 +49,9 @@ AddUsersMigration = MigrationSpec(
             ),
         ],
         down=[
-            SchemaStep(sql="DROP INDEX users_email", description="Drop the email index"),
+            SchemaStep(
+                sql="DROP INDEX users_email", description="Drop the email index"
+            ),
             SchemaStep(sql="DROP TABLE users", description="Drop users"),
         ],
     ),

@@ -1,5 +1,11 @@
 # A data backfill in two parts: plain SQL from a file, then Python for what SQL can't say.
-from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec
+from contractspec import (
+    DataStep,
+    MigrationCheck,
+    MigrationMeta,
+    MigrationPlan,
+    MigrationSpec,
+)
 
 backfill = MigrationSpec(
     meta=MigrationMeta(
@@ -32,7 +38,12 @@ backfill = MigrationSpec(
                 timeout_ms=30000,
             ),
         ],
-        # Irreversible on purpose: the original display names are not kept.
+        down=[
+            DataStep(
+                script="UPDATE users SET display_name = NULL WHERE display_name = 'user-' || id",
+                description="Forget the placeholder names (emails stay lower-case)",
+            )
+        ],
     ),
     dependencies=["core.db.2025_01_add_users"],
 )

@@ -5,4 +5,6 @@ It runs inside the migration's transaction: raising rolls everything back.
 
 
 def normalize(connection):
-    connection.execute("UPDATE users SET email = lower(email) WHERE email <> lower(email)")
+    connection.execute(
+        "UPDATE users SET email = lower(email) WHERE email <> lower(email)"
+    )
