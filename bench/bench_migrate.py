@@ -665,9 +665,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tmp-dir", metavar="DIR", default=None,
                         help="where the project, databases and PostgreSQL cluster go (default: the system"
                         " temp folder; /dev/shm keeps fsync out of the figures)")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE if set (every run then compiles every module)")
     args = parser.parse_args(argv)
     if args.count < 2:
         parser.error("--count must be at least 2")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE") and not args.no_bytecode:
+        # Some sandboxes set it; a normal install caches bytecode, and every
+        # command here (ours, the baselines, Alembic) is timed the same way.
+        del os.environ["PYTHONDONTWRITEBYTECODE"]
+        print("note: PYTHONDONTWRITEBYTECODE unset for the timed commands (Python's default); --no-bytecode keeps it")
 
     cs = contractspec_exe()
     tmp = tempfile.TemporaryDirectory(prefix="contractspec-bench-migrate-", dir=args.tmp_dir)
