@@ -210,7 +210,7 @@ def _first_line(exc):
     return f"{text} [SQLSTATE {state}]" if isinstance(state, str) else text
 
 
-def _redact(url):
+def redact_url(url):
     return _PASSWORD.sub(r"\1:***@", str(url))
 
 
@@ -236,10 +236,12 @@ def parse_database_url(url):
         try:
             urlsplit(url).port
         except ValueError as exc:
-            message = f"malformed PostgreSQL URL {_redact(url)!r}: {exc}"
+            message = f"malformed PostgreSQL URL {redact_url(url)!r}: {exc}"
             raise MigrationError(message, EXIT_CONFIG) from None
         return "postgresql", url
-    raise MigrationError(f"unsupported database URL {_redact(url)!r}: {_URL_HINT}", 3)
+    raise MigrationError(
+        f"unsupported database URL {redact_url(url)!r}: {_URL_HINT}", 3
+    )
 
 
 def _pg_connect(url, purpose):
@@ -255,10 +257,10 @@ def _pg_connect(url, purpose):
     try:
         return psycopg.connect(url, **options)
     except psycopg.ProgrammingError as exc:  # libpq rejected the URL itself
-        message = f"malformed PostgreSQL URL {_redact(url)!r}: {_first_line(exc)}"
+        message = f"malformed PostgreSQL URL {redact_url(url)!r}: {_first_line(exc)}"
         raise MigrationError(message, EXIT_CONFIG) from None
     except psycopg.Error as exc:
-        message = f"cannot connect to {_redact(url)}: {_first_line(exc)}"
+        message = f"cannot connect to {redact_url(url)}: {_first_line(exc)}"
         raise MigrationError(message, EXIT_FAILED) from None
 
 
@@ -341,7 +343,7 @@ class Session:
         self, database, lock_timeout=30.0, audit_log=None, out=None, lock=True
     ):
         self.dialect, target = parse_database_url(database)
-        self.database, self.out = _redact(database), out
+        self.database, self.out = redact_url(database), out
         try:
             user = getpass.getuser()
         except Exception:

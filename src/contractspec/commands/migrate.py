@@ -134,7 +134,7 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "command": self.command,
-            "database": runtime._redact(self.database),
+            "database": runtime.redact_url(self.database),
             "rehearse": self.rehearse,
             "ok": self.ok,
             "applied": self.applied,
