@@ -7,7 +7,10 @@ backup tools.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 CACHE_DIR_NAME = ".contractspec_cache"
 
@@ -28,3 +31,48 @@ def prepare(folder: Path) -> None:
             "Signature: 8a477f597d28d172789f06886806bc55\n"
             "# This file is a cache directory tag created by contractspec.\n"
         )
+
+
+class JsonCache:
+    """Values derived from content, by the content's sha256, in one JSON file.
+
+    The schema names what the values are and which contractspec made them; a
+    file with another schema is ignored. Saving keeps exactly the entries this
+    run used, so the file never grows past the project.
+    """
+
+    def __init__(self, path: Path, schema: str):
+        self.path, self.schema = path, schema
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            data = {}
+        self.entries: dict[str, Any] = data.get("entries", {}) if data.get("schema") == schema else {}
+        self.used: dict[str, Any] = {}
+
+    @staticmethod
+    def key(content: bytes) -> str:
+        return hashlib.sha256(content).hexdigest()
+
+    def get(self, key: str) -> Any | None:
+        value = self.entries.get(key)
+        if value is not None:
+            self.used[key] = value
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self.used[key] = value
+
+    def save(self) -> None:
+        """Write if anything changed; a cache that can't be written is only slower."""
+        from .writer import atomic_write
+
+        if self.used.keys() == self.entries.keys():
+            return
+        text = json.dumps({"schema": self.schema, "entries": self.used}, ensure_ascii=True)
+        try:
+            prepare(self.path.parent)
+            atomic_write(self.path, text.encode("ascii"))
+        except OSError:
+            pass
+        self.entries = dict(self.used)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import spec as model
+from .cachedir import JsonCache
 from .errors import Diagnostic, SpecError
 
 MODEL_CLASSES: dict[str, type] = {
@@ -402,10 +403,10 @@ def load_specs(
         display = _display(path, root)
         try:
             data = _read(path, display)
-            hit = cache.get(data, display) if cache else None
+            hit = cache.spec(data, display) if cache else None
             loaded.append(hit or load_bytes(data, display))
             if cache and not hit:
-                cache.put(data, loaded[-1])
+                cache.remember(data, loaded[-1])
         except SpecError as exc:
             diagnostics += exc.diagnostics
     if cache:
@@ -415,75 +416,39 @@ def load_specs(
     return loaded
 
 
-class SpecCache:
-    """Valid specs by the sha256 of their file's bytes, in one JSON file.
+class SpecCache(JsonCache):
+    """Valid specs by the sha256 of their file's bytes.
 
     Parsing dominates loading (ast, then the walk); a spec whose bytes are
     unchanged loads the same, so `list`, `build` and `migrate` skip both. Only
-    specs that loaded and validated are cached; the key includes the
+    specs that loaded and validated are cached; the schema includes the
     contractspec version, so a new loader never reads an old entry.
     """
-
-    SCHEMA = "contractspec-specs-1"
 
     def __init__(self, path: Path):
         from . import __version__
 
-        self.path = path
-        self.schema = f"{self.SCHEMA} {__version__}"
-        self.entries = self._read()
-        self.used: dict[str, dict] = {}
+        super().__init__(path, f"contractspec-specs-1 {__version__}")
 
-    def _read(self) -> dict[str, dict]:
-        import json
-
-        try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        return data.get("specs", {}) if data.get("schema") == self.schema else {}
-
-    @staticmethod
-    def _key(data: bytes) -> str:
-        import hashlib
-
-        return hashlib.sha256(data).hexdigest()
-
-    def get(self, data: bytes, display: str) -> LoadedSpec | None:
-        key = self._key(data)
-        entry = self.entries.get(key)
+    def spec(self, data: bytes, display: str) -> LoadedSpec | None:
+        entry = self.get(self.key(data))
         if entry is None:
             return None
-        self.used[key] = entry
         positions = {tuple(path): (line, col) for path, line, col in entry["positions"]}
         spec = model.from_dict(entry["spec"])
         return LoadedSpec(spec, display, entry["line"], entry["col"], positions, entry["variable"])
 
-    def put(self, data: bytes, loaded: LoadedSpec) -> None:
-        self.used[self._key(data)] = {
-            "spec": model.to_dict(loaded.spec),
-            "line": loaded.line,
-            "col": loaded.col,
-            "variable": loaded.variable,
-            "positions": [[list(path), line, col] for path, (line, col) in loaded.positions.items()],
-        }
-
-    def save(self) -> None:
-        """Keep exactly the entries of this run's files; a cache that can't be written is only slower."""
-        import json
-
-        from .cachedir import prepare
-        from .writer import atomic_write
-
-        if self.used.keys() == self.entries.keys():
-            return
-        text = json.dumps({"schema": self.schema, "specs": self.used}, ensure_ascii=True)
-        try:
-            prepare(self.path.parent)
-            atomic_write(self.path, text.encode("ascii"))
-        except OSError:
-            pass
-        self.entries = dict(self.used)
+    def remember(self, data: bytes, loaded: LoadedSpec) -> None:
+        self.put(
+            self.key(data),
+            {
+                "spec": model.to_dict(loaded.spec),
+                "line": loaded.line,
+                "col": loaded.col,
+                "variable": loaded.variable,
+                "positions": [[list(p), line, col] for p, (line, col) in loaded.positions.items()],
+            },
+        )
 
 
 def _display(path: Path, root: Path | None) -> str:
