@@ -51,8 +51,7 @@ def migrate() -> None:
 class _Progress:
     """A bar on a terminal, plain lines otherwise, silence for --json."""
 
-    def __init__(self, verb: str, enabled: bool):
-        self.verb = verb
+    def __init__(self, enabled: bool):
         self.enabled = enabled
         self.tty = enabled and sys.stderr.isatty()
 
@@ -124,7 +123,7 @@ def up_command(target, project, database, rehearse, dry_run, as_json, audit_log,
     """
     from ..commands import migrate as command
 
-    progress = _Progress("apply", enabled=not as_json and not dry_run)
+    progress = _Progress(enabled=not as_json and not dry_run)
     report = command.up(
         project, database, target, rehearse=rehearse, dry_run=dry_run,
         audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
@@ -152,7 +151,7 @@ def down_command(target, steps, project, database, rehearse, dry_run, as_json, a
     """
     from ..commands import migrate as command
 
-    progress = _Progress("revert", enabled=not as_json and not dry_run)
+    progress = _Progress(enabled=not as_json and not dry_run)
     report = command.down(
         project, database, target, steps=steps, rehearse=rehearse, dry_run=dry_run,
         audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
