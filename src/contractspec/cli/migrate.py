@@ -79,7 +79,7 @@ def _finish(report, as_json: bool) -> None:
             verb = "rehearsed"
         parts = [f"{len(report.applied)} {verb}"]
         if report.skipped:
-            parts.append(f"{len(report.skipped)} already {'applied' if report.command == 'up' else 'not applied'}")
+            parts.append(f"{len(report.skipped)} {'already applied' if report.command == 'up' else 'not applied'}")
         if report.failed:
             parts.append(f"1 failed ({report.failed['key']})")
         if report.not_attempted:
