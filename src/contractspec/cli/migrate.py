@@ -264,7 +264,7 @@ def _create(name, project, title, description, domain, owners, tags, stability, 
 @migrate.command("create")
 @_create_options
 def create_command(**options) -> None:
-    """Scaffold a new spec file NAME (e.g. core.db.2025_06_add_invoices).
+    """Scaffold a new spec file NAME, such as core.db.2025_06_add_invoices.
 
     Every value has a flag for scripts; on a terminal, missing title and
     owners are asked for. The new spec depends on the current heads of the
