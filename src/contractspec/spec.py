@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Union
 
 STABILITIES = ("idea", "in_creation", "experimental", "beta", "stable", "deprecated")
-STEP_KINDS = ("schema", "data", "validation")
 
 # `boundedContext.namespace.timestamp_slug`: dotted segments of letters, digits
 # and underscores; the first starts with a letter.

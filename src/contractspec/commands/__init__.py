@@ -24,9 +24,6 @@ class Project:
 
     _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def loaded(self, key: str) -> LoadedSpec:
-        return self.specs[key]
-
     def fingerprint(self, key: str) -> str:
         """The spec's fingerprint with its pinned files, computed once per command."""
         if key not in self._fingerprints:
