@@ -91,60 +91,65 @@ def _top_level_names(tree: ast.Module) -> set[str]:
 
 def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resolution:
     """Classify, locate and pin every data step of a loaded spec; all problems in one SpecError."""
+    resolution = Resolution()
+    data_steps = [
+        (direction, index, step)
+        for direction in ("up", "down")
+        for index, step in enumerate(getattr(loaded.spec.plan, direction) or [])
+        if step.kind == "data"
+    ]
+    if not data_steps:  # most specs: no paths to build (migrate fingerprints every spec)
+        return resolution
     root = Path(config.root)
     harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
     spec_dir = Path(os.path.normpath(root / loaded.path)).parent
-    resolution = Resolution()
     problems: list[Diagnostic] = []
-    for direction in ("up", "down"):
-        for index, step in enumerate(getattr(loaded.spec.plan, direction) or []):
-            if step.kind != "data":
-                continue
-            where = ("plan", direction, index, "script")
-            script_type = classify_script(step.script)
-            relative = script_file(step.script, script_type)
-            if relative is None:
-                resolution.steps[(direction, index)] = ResolvedScript(script_type, None, None)
-                continue
-            if os.path.isabs(relative) or relative.startswith("\\") or relative[1:3] == ":\\":
-                problems.append(
-                    loaded.diagnostic(
-                        where,
-                        f"script file {relative!r} must be a path relative to the spec file's folder",
-                    )
+    for direction, index, step in data_steps:
+        where = ("plan", direction, index, "script")
+        script_type = classify_script(step.script)
+        relative = script_file(step.script, script_type)
+        if relative is None:
+            resolution.steps[(direction, index)] = ResolvedScript(script_type, None, None)
+            continue
+        if os.path.isabs(relative) or relative.startswith("\\") or relative[1:3] == ":\\":
+            problems.append(
+                loaded.diagnostic(
+                    where,
+                    f"script file {relative!r} must be a path relative to the spec file's folder",
                 )
-                continue
-            target = Path(os.path.normpath(spec_dir / relative))
-            shown = os.path.relpath(target, root).replace(os.sep, "/")
-            try:
-                data = target.read_bytes()
-            except IsADirectoryError:
-                problems.append(loaded.diagnostic(where, f"script {shown} is a folder, not a file"))
-                continue
-            except FileNotFoundError:
-                problems.append(
-                    loaded.diagnostic(
-                        where,
-                        f"script file not found: {shown} (paths are relative to the spec file's folder)",
-                    )
-                )
-                continue
-            except OSError as exc:
-                problems.append(loaded.diagnostic(where, f"cannot read script {shown}: {exc.strerror}"))
-                continue
-            if script_type == PYTHON_FILE:
-                function = step.script.rpartition(":")[2]
-                problem = _python_problem(data, function, shown)
-                if problem:
-                    problems.append(loaded.diagnostic(where, problem))
-                    continue
-            digest = sha256_bytes(data)
-            resolution.pins[f"{direction}.{index}"] = digest
-            resolution.steps[(direction, index)] = ResolvedScript(
-                script_type,
-                os.path.relpath(target, harness_dir).replace(os.sep, "/"),
-                digest,
             )
+            continue
+        target = Path(os.path.normpath(spec_dir / relative))
+        shown = os.path.relpath(target, root).replace(os.sep, "/")
+        try:
+            data = target.read_bytes()
+        except IsADirectoryError:
+            problems.append(loaded.diagnostic(where, f"script {shown} is a folder, not a file"))
+            continue
+        except FileNotFoundError:
+            problems.append(
+                loaded.diagnostic(
+                    where,
+                    f"script file not found: {shown} (paths are relative to the spec file's folder)",
+                )
+            )
+            continue
+        except OSError as exc:
+            problems.append(loaded.diagnostic(where, f"cannot read script {shown}: {exc.strerror}"))
+            continue
+        if script_type == PYTHON_FILE:
+            function = step.script.rpartition(":")[2]
+            problem = _python_problem(data, function, shown)
+            if problem:
+                problems.append(loaded.diagnostic(where, problem))
+                continue
+        digest = sha256_bytes(data)
+        resolution.pins[f"{direction}.{index}"] = digest
+        resolution.steps[(direction, index)] = ResolvedScript(
+            script_type,
+            os.path.relpath(target, harness_dir).replace(os.sep, "/"),
+            digest,
+        )
     if problems:
         raise SpecError(problems)
     return resolution
