@@ -310,3 +310,63 @@ def test_project_and_database_may_come_before_the_subcommand(shop, tmp_path, DB)
     other = f"sqlite:///{tmp_path / 'other.db'}"
     result = CliRunner().invoke(root, ["--database", url, "migrate", "status", "-C", str(shop), "--database", other, "--json"])
     assert {row["state"] for row in json.loads(result.stdout)} == {"pending"}
+
+
+# --- reading the committed harnesses --------------------------------------------
+
+ACCOUNTS = "core.db.2025_01_add_accounts.v1"
+ACCOUNTS_HARNESS = "harnesses/core__db__2025_01_add_accounts__v1.py"
+
+
+def _read(shop: Path, key: str = ACCOUNTS):
+    from contractspec.commands import open_project
+    from contractspec.commands.migrate import committed_harnesses
+
+    return committed_harnesses(open_project(shop), [key])[0]
+
+
+def test_an_edited_runtime_or_another_generator_is_refused(shop, database_url, db):
+    harness = shop / ACCOUNTS_HARNESS
+    original = harness.read_text()
+    harness.write_text(original.replace("def _ms(seconds):", "def _ms(seconds):  # faster"))
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert f"{ACCOUNTS_HARNESS}: its embedded runtime differs" in result.stderr
+
+    harness.write_text(original.replace("# contractspec-generator: 0.1.0", "# contractspec-generator: 0.0.9"))
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert f"{ACCOUNTS_HARNESS}: built by contractspec 0.0.9, this is 0.1.0" in result.stderr
+    assert db.history() == []  # refused before anything ran
+
+
+def test_a_head_that_quotes_the_runtime_banner_still_finds_the_runtime(shop):
+    from contractspec.runtime import runtime_source
+
+    harness = shop / ACCOUNTS_HARNESS
+    banner = runtime_source()[:300] + "\n"  # the runtime opens with comment lines
+    assert all(line.startswith("#") for line in banner.splitlines())
+    harness.write_text(harness.read_text().replace("MIGRATION = {", banner + "MIGRATION = {", 1))
+    assert _read(shop).migration["key"] == ACCOUNTS
+
+
+def test_parsed_literals_are_cached_by_path_and_head_hash(shop):
+    cache_file = shop / ".contractspec_cache" / "harnesses.json"
+    harness = shop / ACCOUNTS_HARNESS
+    assert _read(shop).migration["title"] == "Add accounts table"
+    entries = json.loads(cache_file.read_text())["entries"]
+    assert list(entries) == [ACCOUNTS_HARNESS]
+
+    # An edit by hand (same fingerprint header) is what runs: the head's hash changed.
+    harness.write_text(harness.read_text().replace('"Add accounts table"', '"Edited by hand"'))
+    assert _read(shop).migration["title"] == "Edited by hand"
+    assert json.loads(cache_file.read_text())["entries"][ACCOUNTS_HARNESS][1]["title"] == "Edited by hand"
+
+    # A literal JSON would change (a tuple) runs as written and is not cached.
+    harness.write_text(harness.read_text().replace('"owners": [\n        "team-core",\n    ],', '"owners": ("team-core",),'))
+    assert _read(shop).migration["owners"] == ("team-core",)
+    assert ACCOUNTS_HARNESS in json.loads(cache_file.read_text())["entries"]  # the old entry, unused
+
+    # Reading other harnesses keeps the entries it did not read, drops those whose file is gone.
+    harness.unlink()
+    assert _read(shop, "core.db.2025_01_add_users.v1").migration["key"] == "core.db.2025_01_add_users.v1"
+    assert list(json.loads(cache_file.read_text())["entries"]) == ["harnesses/core__db__2025_01_add_users__v1.py"]

@@ -65,14 +65,16 @@ class JsonCache:
 
     def save(self) -> None:
         """Write if anything changed; a cache that can't be written is only slower."""
+        if self.used.keys() != self.entries.keys():
+            self.write(self.used)
+
+    def write(self, entries: dict[str, Any]) -> None:
         from .writer import atomic_write
 
-        if self.used.keys() == self.entries.keys():
-            return
-        text = json.dumps({"schema": self.schema, "entries": self.used}, ensure_ascii=True)
+        text = json.dumps({"schema": self.schema, "entries": entries}, ensure_ascii=True)
         try:
             prepare(self.path.parent)
             atomic_write(self.path, text.encode("ascii"))
         except OSError:
             pass
-        self.entries = dict(self.used)
+        self.entries = dict(entries)

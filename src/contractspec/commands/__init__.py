@@ -6,6 +6,8 @@ they never print or exit. `cli` does both.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,25 +35,40 @@ class Project:
         return self._fingerprints[key]
 
 
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection inside: for loading, which builds thousands
+    of small objects that all stay alive, so each collection would only walk
+    them again (about 15 ms of 60 when loading 500 specs and harnesses)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def open_project(
     project: Path | None = None, database: str | None = None, use_cache: bool = True
 ) -> Project:
     """Read the config and every spec; raise every spec and graph problem together.
 
     use_cache=False neither reads nor writes .contractspec_cache/ (build --no-cache)."""
-    config = load_config(project, database)
-    registry = MigrationRegistry()
-    specs: dict[str, LoadedSpec] = {}
-    duplicates: list[Diagnostic] = []
-    cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
-    for loaded in load_specs(config.specs_dir, config.root, cache):
-        try:
-            registry.register(loaded.spec, loaded)
-        except RegistryError as exc:  # report every duplicate, not just the first
-            duplicates += exc.diagnostics
-            continue
-        specs[loaded.key] = loaded
-    if duplicates:
-        raise RegistryError(duplicates)
-    registry.graph()  # unknown dependencies and cycles fail here, before any work
-    return Project(config, registry, specs)
+    with gc_paused():
+        config = load_config(project, database)
+        registry = MigrationRegistry()
+        specs: dict[str, LoadedSpec] = {}
+        duplicates: list[Diagnostic] = []
+        cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
+        for loaded in load_specs(config.specs_dir, config.root, cache):
+            try:
+                registry.register(loaded.spec, loaded)
+            except RegistryError as exc:  # report every duplicate, not just the first
+                duplicates += exc.diagnostics
+                continue
+            specs[loaded.key] = loaded
+        if duplicates:
+            raise RegistryError(duplicates)
+        registry.graph()  # unknown dependencies and cycles fail here, before any work
+        return Project(config, registry, specs)
