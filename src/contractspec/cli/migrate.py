@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -49,11 +50,33 @@ def migrate() -> None:
 
 
 class _Progress:
-    """A bar on a terminal, plain lines otherwise, silence for --json."""
+    """A bar on a terminal, plain lines otherwise, silence for --json.
+
+    Plain lines go out in batches, at most 0.1 s apart: one write per fast
+    migration cost more than the migration's own Python (a pipe wakes its
+    reader every time). A context manager, so that nothing stays unwritten."""
+
+    FLUSH_EVERY_S = 0.1
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.tty = enabled and sys.stderr.isatty()
+        self.stream = sys.stderr
+        self.tty = enabled and self.stream.isatty()
+        self.lines: list[str] = []
+        self.written = time.monotonic()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            self.stream.write("".join(self.lines))
+            self.stream.flush()
+            self.lines.clear()
+        self.written = time.monotonic()
 
     def __call__(self, key: str, index: int, total: int, result: dict) -> None:
         if not self.enabled:
@@ -67,7 +90,9 @@ class _Progress:
             if index + 1 < total:
                 click.echo(f"[{bar}] {index + 1}/{total}", err=True, nl=False)
         else:
-            click.echo(f"[{index + 1}/{total}] {line}", err=True)
+            self.lines.append(f"[{index + 1}/{total}] {line}\n")
+            if time.monotonic() - self.written >= self.FLUSH_EVERY_S:
+                self.flush()
 
 
 def _finish(report, as_json: bool) -> None:
@@ -123,11 +148,11 @@ def up_command(target, project, database, rehearse, dry_run, as_json, audit_log,
     """
     from ..commands import migrate as command
 
-    progress = _Progress(enabled=not as_json and not dry_run)
-    report = command.up(
-        project, database, target, rehearse=rehearse, dry_run=dry_run,
-        audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
-    )
+    with _Progress(enabled=not as_json and not dry_run) as progress:
+        report = command.up(
+            project, database, target, rehearse=rehearse, dry_run=dry_run,
+            audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
+        )
     _dry_run(report, as_json) if dry_run else _finish(report, as_json)
 
 
@@ -151,11 +176,11 @@ def down_command(target, steps, project, database, rehearse, dry_run, as_json, a
     """
     from ..commands import migrate as command
 
-    progress = _Progress(enabled=not as_json and not dry_run)
-    report = command.down(
-        project, database, target, steps=steps, rehearse=rehearse, dry_run=dry_run,
-        audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
-    )
+    with _Progress(enabled=not as_json and not dry_run) as progress:
+        report = command.down(
+            project, database, target, steps=steps, rehearse=rehearse, dry_run=dry_run,
+            audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
+        )
     if target and report.skipped and not as_json:
         click.echo(f"{report.skipped[0]} is not applied; nothing to revert", err=True)
     _dry_run(report, as_json) if dry_run else _finish(report, as_json)
