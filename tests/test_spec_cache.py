@@ -41,6 +41,29 @@ def test_a_cache_hit_equals_a_fresh_parse(project, monkeypatch):
         )
 
 
+def test_cached_fingerprints_are_the_specs_own_and_pinned_files_still_count(project):
+    from contractspec.codegen.fingerprint import fingerprint_loaded, spec_fingerprint
+    from contractspec.config import load_config
+
+    path = project / "cache" / "specs.json"
+    (project / "pyproject.toml").write_text("[tool.contractspec]\n")
+    config = load_config(project)
+    _load(project, SpecCache(path))
+    cached = {s.key: s for s in _load(project, SpecCache(path))}
+    assert all(s.fingerprint == spec_fingerprint(s.spec) for s in cached.values())
+
+    # The backfill runs a .sql file: its fingerprint pins the file's bytes, cache or not.
+    backfill = cached["core.db.2025_03_backfill_display_names.v1"]
+    before = fingerprint_loaded(backfill, config)
+    assert before != backfill.fingerprint
+    sql = next((project / "migrations").rglob("*.sql"))
+    sql.write_text(sql.read_text() + "\n-- edited\n")
+    assert fingerprint_loaded(backfill, config) != before
+    assert fingerprint_loaded(cached["core.db.2025_01_add_accounts.v1"], config) == spec_fingerprint(
+        cached["core.db.2025_01_add_accounts.v1"].spec
+    )
+
+
 def test_a_changed_file_is_parsed_again_and_errors_are_never_cached(project):
     path = project / "cache" / "specs.json"
     _load(project, SpecCache(path))

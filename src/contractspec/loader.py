@@ -63,6 +63,8 @@ class LoadedSpec:
     col: int
     positions: dict[model.Path, tuple[int, int]]
     variable: str  # the module-level name the spec is assigned to
+    # spec_fingerprint of the spec alone (no pinned files), when the spec cache has it
+    fingerprint: str | None = dataclasses.field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -429,10 +431,11 @@ def load_specs(
 
 
 class SpecCache(JsonCache):
-    """Valid specs by the sha256 of their file's bytes.
+    """Valid specs, with their own fingerprints, by the sha256 of their file's bytes.
 
     Parsing dominates loading (ast, then the walk); a spec whose bytes are
-    unchanged loads the same, so `list`, `build` and `migrate` skip both. Only
+    unchanged loads the same, so `list`, `build` and `migrate` skip both (and
+    `migrate` the canonical JSON of every spec, for its fingerprint). Only
     specs that loaded and validated are cached; the schema includes the
     contractspec version, so a new loader never reads an old entry.
     """
@@ -440,7 +443,7 @@ class SpecCache(JsonCache):
     def __init__(self, path: Path):
         from . import __version__
 
-        super().__init__(path, f"contractspec-specs-1 {__version__}")
+        super().__init__(path, f"contractspec-specs-2 {__version__}")
 
     def spec(self, data: bytes, display: str) -> LoadedSpec | None:
         entry = self.get(self.key(data))
@@ -448,13 +451,18 @@ class SpecCache(JsonCache):
             return None
         positions = {tuple(path): (line, col) for path, line, col in entry["positions"]}
         spec = model.from_dict(entry["spec"])
-        return LoadedSpec(spec, display, entry["line"], entry["col"], positions, entry["variable"])
+        line, col, variable = entry["line"], entry["col"], entry["variable"]
+        return LoadedSpec(spec, display, line, col, positions, variable, entry["fingerprint"])
 
     def remember(self, data: bytes, loaded: LoadedSpec) -> None:
+        from .codegen.fingerprint import spec_fingerprint
+
+        loaded.fingerprint = spec_fingerprint(loaded.spec)
         self.put(
             self.key(data),
             {
                 "spec": model.to_dict(loaded.spec),
+                "fingerprint": loaded.fingerprint,
                 "line": loaded.line,
                 "col": loaded.col,
                 "variable": loaded.variable,

@@ -13,6 +13,9 @@ fingerprint of every spec that runs it.
 A pin's label is the step's place, `up.0` or `down.2`. The result is written
 `sha256:<64 hex digits>`. `contractspec migrate` reuses `spec_fingerprint`
 (or `fingerprint_loaded`) to tell a stale harness from a current one.
+
+The spec cache (`loader.SpecCache`) keeps each spec's own fingerprint: a
+change to the canonical form must bump that cache's schema too.
 """
 
 from __future__ import annotations
@@ -55,4 +58,7 @@ def fingerprint_loaded(loaded, config) -> str:
     """The fingerprint of a loaded spec with its files read from disk (raises SpecError)."""
     from .scripts import resolve_scripts
 
-    return spec_fingerprint(loaded.spec, resolve_scripts(loaded, config).pins)
+    pins = resolve_scripts(loaded, config).pins
+    if not pins and loaded.fingerprint:  # the spec cache's, for the same bytes
+        return loaded.fingerprint
+    return spec_fingerprint(loaded.spec, pins)
