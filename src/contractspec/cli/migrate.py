@@ -128,16 +128,39 @@ def _dry_run(report, as_json: bool) -> None:
         click.echo(f"would {verb} {key}")
 
 
+def _stack(*decorators):
+    """One decorator applying several, top to bottom as if written one per line."""
+
+    def apply(function):
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+# What up and down share: the run's options, then running it with progress.
+_run_options = _stack(
+    click.argument("target", metavar="[NAME[.vN]]", required=False),
+    project_option,
+    database_option,
+    rehearse_option,
+    dry_run_option,
+    json_option,
+    audit_log_option,
+    lock_timeout_option,
+)
+
+
+def _run(run, as_json: bool, dry_run: bool, project: Path | None, **options):
+    """Call commands.migrate.up or .down with a progress reporter; return its report."""
+    with _Progress(enabled=not as_json and not dry_run) as progress:
+        return run(project, dry_run=dry_run, progress=progress, **options)
+
+
 @migrate.command("up")
-@click.argument("target", metavar="[NAME[.vN]]", required=False)
-@project_option
-@database_option
-@rehearse_option
-@dry_run_option
-@json_option
-@audit_log_option
-@lock_timeout_option
-def up_command(target, project, database, rehearse, dry_run, as_json, audit_log, lock_timeout) -> None:
+@_run_options
+def up_command(as_json, dry_run, **options) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
     Runs the committed harnesses in dependency order, one transaction per
@@ -148,25 +171,14 @@ def up_command(target, project, database, rehearse, dry_run, as_json, audit_log,
     """
     from ..commands import migrate as command
 
-    with _Progress(enabled=not as_json and not dry_run) as progress:
-        report = command.up(
-            project, database, target, rehearse=rehearse, dry_run=dry_run,
-            audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
-        )
+    report = _run(command.up, as_json, dry_run, **options)
     _dry_run(report, as_json) if dry_run else _finish(report, as_json)
 
 
 @migrate.command("down")
-@click.argument("target", metavar="[NAME[.vN]]", required=False)
+@_run_options
 @click.option("--steps", type=int, default=None, help="Revert the N most recent migrations (default 1).")
-@project_option
-@database_option
-@rehearse_option
-@dry_run_option
-@json_option
-@audit_log_option
-@lock_timeout_option
-def down_command(target, steps, project, database, rehearse, dry_run, as_json, audit_log, lock_timeout) -> None:
+def down_command(as_json, dry_run, **options) -> None:
     """Revert NAME, or the most recent applied migrations (--steps N).
 
     Reverts in reverse dependency order, each in its own transaction that
@@ -176,12 +188,8 @@ def down_command(target, steps, project, database, rehearse, dry_run, as_json, a
     """
     from ..commands import migrate as command
 
-    with _Progress(enabled=not as_json and not dry_run) as progress:
-        report = command.down(
-            project, database, target, steps=steps, rehearse=rehearse, dry_run=dry_run,
-            audit_log=audit_log, lock_timeout=lock_timeout, progress=progress,
-        )
-    if target and report.skipped and not as_json:
+    report = _run(command.down, as_json, dry_run, **options)
+    if options["target"] and report.skipped and not as_json:
         click.echo(f"{report.skipped[0]} is not applied; nothing to revert", err=True)
     _dry_run(report, as_json) if dry_run else _finish(report, as_json)
 
@@ -236,33 +244,29 @@ def status_command(project, database, as_json, check) -> None:
         sys.exit(EXIT_FAILED)
 
 
-def _create_options(function):
-    options = [
-        click.argument("name"),
-        project_option,
-        click.option("--title", help="One line for people (default: from the name's slug)."),
-        click.option("--description", default="", help="Longer context."),
-        click.option("--domain", help="Owning domain (default: the name's first segment)."),
-        click.option("--owner", "owners", multiple=True, help="An owner (repeatable; default: your user name)."),
-        click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
-        click.option("--stability", type=click.Choice(STABILITIES), default="in_creation", show_default=True),
-        click.option("--sql", "up_sql", help="The forward SQL (default: a placeholder to replace)."),
-        click.option("--down-sql", help="SQL that undoes it (default: none, irreversible)."),
-        click.option(
-            "--depends-on", multiple=True, metavar="NAME[.vN]",
-            help="A dependency (repeatable; default: the current heads of the graph).",
-        ),
-        click.option("--no-depends", is_flag=True, help="Depend on nothing."),
-        click.option(
-            "--needed-by", multiple=True, metavar="NAME[.vN]",
-            help="Add the new migration to the dependencies of this existing spec (repeatable; edited in place).",
-        ),
-        click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the spec (default: <specs>/<context>/<slug>.py)."),
-        json_option,
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+_create_options = _stack(
+    click.argument("name"),
+    project_option,
+    click.option("--title", help="One line for people (default: from the name's slug)."),
+    click.option("--description", default="", help="Longer context."),
+    click.option("--domain", help="Owning domain (default: the name's first segment)."),
+    click.option("--owner", "owners", multiple=True, help="An owner (repeatable; default: your user name)."),
+    click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
+    click.option("--stability", type=click.Choice(STABILITIES), default="in_creation", show_default=True),
+    click.option("--sql", "up_sql", help="The forward SQL (default: a placeholder to replace)."),
+    click.option("--down-sql", help="SQL that undoes it (default: none, irreversible)."),
+    click.option(
+        "--depends-on", multiple=True, metavar="NAME[.vN]",
+        help="A dependency (repeatable; default: the current heads of the graph).",
+    ),
+    click.option("--no-depends", is_flag=True, help="Depend on nothing."),
+    click.option(
+        "--needed-by", multiple=True, metavar="NAME[.vN]",
+        help="Add the new migration to the dependencies of this existing spec (repeatable; edited in place).",
+    ),
+    click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the spec (default: <specs>/<context>/<slug>.py)."),
+    json_option,
+)
 
 
 def _create(name, project, title, description, domain, owners, tags, stability, up_sql, down_sql, depends_on, no_depends, needed_by, path, as_json):
