@@ -566,11 +566,12 @@ def read_history(session):
     return _select(session, query + " ORDER BY applied_at, key")
 
 
-def read_events(session, migration=None, run_id=None):
-    """Rows of contractspec_events in order, optionally for one migration/run."""
+def read_events(session, migration=None, run_id=None, event=None):
+    """Rows of contractspec_events in order, optionally for one migration,
+    run or kind of event (such as "run_end": one row per run)."""
     if not _table_exists(session, "contractspec_events"):
         return []
-    filters = {"migration": migration, "run_id": run_id}
+    filters = {"migration": migration, "run_id": run_id, "event": event}
     filters = {column: value for column, value in filters.items() if value is not None}
     query = f"SELECT id, {', '.join(_EVENT_COLUMNS)} FROM contractspec_events"
     if filters:

@@ -413,7 +413,6 @@ def needs_attention(row: dict[str, Any]) -> bool:
 def _last_failures(session) -> dict[str, dict]:
     """Per migration, the run_end event of its latest run if that run failed."""
     latest: dict[str, dict] = {}
-    for event in runtime.read_events(session):
-        if event["event"] == "run_end":
-            latest[event["migration"]] = event
+    for event in runtime.read_events(session, event="run_end"):  # in order: the last wins
+        latest[event["migration"]] = event
     return {k: e for k, e in latest.items() if e["status"] == "failed"}
