@@ -113,6 +113,21 @@ def test_down_refuses_while_dependents_are_applied(shop, database_url, db):
     assert len(db.history()) == 6
 
 
+def test_down_reverts_the_most_recently_applied_not_the_last_in_order(shop, database_url, db):
+    # backfill comes after orders.v2 in dependency order, but is applied first.
+    assert cli(shop, "migrate", "up", "core.db.2025_03_backfill_display_names", database=database_url).exit_code == 0
+    assert cli(shop, "migrate", "up", "billing.db.2025_02_add_orders", database=database_url).exit_code == 0
+    result = cli(shop, "migrate", "down", "--dry-run", "--steps", "3", database=database_url)
+    assert result.stdout.splitlines() == [
+        "would revert billing.db.2025_02_add_orders.v2",
+        "would revert billing.db.2025_02_add_orders.v1",
+        "would revert core.db.2025_03_backfill_display_names.v1",  # not users: backfill needs it
+    ]
+    assert cli(shop, "migrate", "down", database=database_url).exit_code == 0
+    assert "billing.db.2025_02_add_orders.v2" not in dict(db.history())
+    assert "core.db.2025_03_backfill_display_names.v1" in dict(db.history())
+
+
 def test_partial_run_by_name(shop, database_url, db):
     result = cli(shop, "migrate", "up", "billing.db.2025_02_add_orders.v1", database=database_url)
     assert result.exit_code == 0, result.stderr

@@ -332,7 +332,7 @@ def down(
                     + ", ".join(unknown)
                     + "; revert by NAME, or restore their specs"
                 )
-            chosen = [k for k in reversed(order) if k in applied][: steps or 1]
+            chosen = _most_recent(registry, order, applied, steps or 1)
         harnesses = committed_harnesses(project, chosen)
         irreversible = [h.key for h in harnesses if h.migration.get("down") is None]
         if irreversible:  # refuse before reverting anything, not halfway through
@@ -344,6 +344,29 @@ def down(
             report.not_attempted = chosen
             return report
         return _run(session, report, harnesses, runtime.apply_down, progress)
+
+
+def _most_recent(registry, order: list[str], applied: dict[str, dict], count: int) -> list[str]:
+    """The `count` most recently applied migrations, latest first, never one
+    before an applied migration that depends on it. Ties on applied_at (one
+    run can apply several in a millisecond) go to the later in dependency order."""
+    position = {key: index for index, key in enumerate(order)}
+    remaining = [key for key in order if key in applied]
+    dependents = dict.fromkeys(remaining, 0)  # applied ones that depend on each
+    for key in remaining:
+        for dependency in registry.dependencies(key):
+            if dependency in dependents:
+                dependents[dependency] += 1
+    chosen: list[str] = []
+    while len(chosen) < count and remaining:
+        free = [key for key in remaining if not dependents[key]]
+        key = max(free, key=lambda k: (str(applied[k]["applied_at"]), position[k]))
+        chosen.append(key)
+        remaining.remove(key)
+        for dependency in registry.dependencies(key):
+            if dependency in dependents:
+                dependents[dependency] -= 1
+    return chosen
 
 
 # ---------------------------------------------------------------------------
