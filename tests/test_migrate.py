@@ -359,6 +359,22 @@ def test_an_edited_runtime_or_another_generator_is_refused(shop, database_url, d
     assert db.history() == []  # refused before anything ran
 
 
+def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypatch):
+    from contractspec.commands import migrate
+
+    monkeypatch.setattr(migrate, "SHOWN_REFUSALS", 2)
+    for harness in (shop / "harnesses").glob("*.py"):
+        harness.unlink()
+    result = cli(shop, "migrate", "up", database=f"sqlite:///{shop / 'app.db'}")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "contractspec: error: 6 harnesses cannot run (6 missing):"
+    assert [line.split(":")[0].strip() for line in lines[1:3]] == [
+        "harnesses/core__db__2025_01_add_accounts__v1.py", "harnesses/core__db__2025_01_add_users__v1.py",
+    ]
+    assert lines[3] == "  ... and 4 more"
+
+
 def test_a_head_that_quotes_the_runtime_banner_still_finds_the_runtime(shop):
     from contractspec.runtime import runtime_source
 

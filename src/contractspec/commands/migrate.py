@@ -27,6 +27,7 @@ from . import Project, gc_paused, open_project
 HEADER_PREFIX = "# contractspec-"  # `# contractspec-fingerprint: …`, `# contractspec-generator: …`
 
 Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
+SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
 
 
 @dataclass
@@ -167,9 +168,15 @@ def committed_harnesses(project: Project, keys: list[str]) -> list[Harness]:
     cache.save()
     bad = [h for h in harnesses if h.state != "ok"]
     if bad:
-        lines = [f"{h.display}: {h.problem} (harness of {h.key})" for h in bad]
+        states: dict[str, int] = {}
+        for h in bad:
+            states[h.state] = states.get(h.state, 0) + 1
+        lines = [f"{h.display}: {h.problem} (harness of {h.key})" for h in bad[:SHOWN_REFUSALS]]
+        if len(bad) > SHOWN_REFUSALS:  # after an upgrade it can be every harness
+            lines.append(f"... and {len(bad) - SHOWN_REFUSALS} more")
         raise StaleError(
-            f"{len(bad)} harness{'es' if len(bad) != 1 else ''} cannot run:\n  "
+            f"{len(bad)} harness{'es' if len(bad) != 1 else ''} cannot run"
+            f" ({', '.join(f'{n} {state}' for state, n in states.items())}):\n  "
             + "\n  ".join(lines)
             + "\nrebuild with: contractspec build --all   (then review and commit the diff)"
         )
