@@ -49,26 +49,26 @@ def gc_paused():
             gc.enable()
 
 
+@gc_paused()  # a context manager, used here as a decorator
 def open_project(
     project: Path | None = None, database: str | None = None, use_cache: bool = True
 ) -> Project:
     """Read the config and every spec; raise every spec and graph problem together.
 
     use_cache=False neither reads nor writes .contractspec_cache/ (build --no-cache)."""
-    with gc_paused():
-        config = load_config(project, database)
-        registry = MigrationRegistry()
-        specs: dict[str, LoadedSpec] = {}
-        duplicates: list[Diagnostic] = []
-        cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
-        for loaded in load_specs(config.specs_dir, config.root, cache):
-            try:
-                registry.register(loaded.spec, loaded)
-            except RegistryError as exc:  # report every duplicate, not just the first
-                duplicates += exc.diagnostics
-                continue
-            specs[loaded.key] = loaded
-        if duplicates:
-            raise RegistryError(duplicates)
-        registry.graph()  # unknown dependencies and cycles fail here, before any work
-        return Project(config, registry, specs)
+    config = load_config(project, database)
+    registry = MigrationRegistry()
+    specs: dict[str, LoadedSpec] = {}
+    duplicates: list[Diagnostic] = []
+    cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
+    for loaded in load_specs(config.specs_dir, config.root, cache):
+        try:
+            registry.register(loaded.spec, loaded)
+        except RegistryError as exc:  # report every duplicate, not just the first
+            duplicates += exc.diagnostics
+            continue
+        specs[loaded.key] = loaded
+    if duplicates:
+        raise RegistryError(duplicates)
+    registry.graph()  # unknown dependencies and cycles fail here, before any work
+    return Project(config, registry, specs)
