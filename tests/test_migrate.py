@@ -244,6 +244,31 @@ def test_failure_in_the_middle_of_a_run_of_five(tmp_path, database_url, db):
     assert "last_failure" not in rows["chain.db.m4.v1"]
 
 
+def test_a_progress_line_is_not_held_back_by_the_slow_migration_after_it(tmp_path):
+    project = tmp_path / "slow"
+    (project / "migrations").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.contractspec]\nharnesses = "harnesses"\n')
+    (project / "migrations" / "_slow.py").write_text("import time\n\ndef run(conn):\n    time.sleep(3)\n")
+    for number, step in ((1, 'SchemaStep("CREATE TABLE t1 (id INTEGER)")'), (2, 'DataStep(script="_slow.py:run")')):
+        dependency = 'dependencies=["slow.db.m1"],' if number == 2 else ""
+        (project / "migrations" / f"m{number}.py").write_text(
+            "from contractspec import DataStep, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
+            f'spec = MigrationSpec(meta=MigrationMeta(name="slow.db.m{number}", version=1, title="m{number}",'
+            f' owners=["qa"]), plan=MigrationPlan(up=[{step}], down=[]), {dependency})\n'
+        )
+    assert cli(project, "build", "--all").exit_code == 0
+    command = [sys.executable, "-m", "contractspec", "migrate", "up", "-C", str(project)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # a pipe: plain lines
+    try:
+        first = process.stderr.readline()
+        still_running = process.poll() is None  # m2 sleeps 3 s after m1's line is due
+    finally:
+        rest = process.communicate(timeout=60)[1]
+    assert first.startswith("[1/2] applied slow.db.m1.v1")
+    assert still_running
+    assert "[2/2] applied slow.db.m2.v1" in rest and process.returncode == 0
+
+
 def test_two_concurrent_runs_apply_everything_once(shop, database_url, db):
     command = [sys.executable, "-m", "contractspec", "migrate", "up", "-C", str(shop), "--database", database_url]
     processes = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-import time
+import threading
 from pathlib import Path
 
 import click
@@ -52,18 +52,21 @@ def migrate() -> None:
 class _Progress:
     """A bar on a terminal, plain lines otherwise, silence for --json.
 
-    Plain lines go out in batches, at most 0.1 s apart: one write per fast
-    migration cost more than the migration's own Python (a pipe wakes its
-    reader every time). A context manager, so that nothing stays unwritten."""
+    Plain lines are written at most 0.1 s after they happen, in batches: a
+    write per fast migration cost more than its own Python (a pipe wakes its
+    reader every time). A timer, not the next migration, writes them, so a
+    line is not held back while a slow migration runs. A context manager, so
+    that nothing stays unwritten."""
 
-    FLUSH_EVERY_S = 0.1
+    DELAY_S = 0.1
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.stream = sys.stderr
         self.tty = enabled and self.stream.isatty()
         self.lines: list[str] = []
-        self.written = time.monotonic()
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
 
     def __enter__(self) -> _Progress:
         return self
@@ -72,11 +75,14 @@ class _Progress:
         self.flush()
 
     def flush(self) -> None:
-        if self.lines:
-            self.stream.write("".join(self.lines))
-            self.stream.flush()
-            self.lines.clear()
-        self.written = time.monotonic()
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            if self.lines:
+                self.stream.write("".join(self.lines))
+                self.stream.flush()
+                self.lines.clear()
 
     def __call__(self, key: str, index: int, total: int, result: dict) -> None:
         if not self.enabled:
@@ -90,9 +96,12 @@ class _Progress:
             if index + 1 < total:
                 click.echo(f"[{bar}] {index + 1}/{total}", err=True, nl=False)
         else:
-            self.lines.append(f"[{index + 1}/{total}] {line}\n")
-            if time.monotonic() - self.written >= self.FLUSH_EVERY_S:
-                self.flush()
+            with self.lock:
+                self.lines.append(f"[{index + 1}/{total}] {line}\n")
+                if self.timer is None:
+                    self.timer = threading.Timer(self.DELAY_S, self.flush)
+                    self.timer.daemon = True
+                    self.timer.start()
 
 
 def _finish(report, as_json: bool) -> None:
