@@ -195,6 +195,27 @@ def test_module_alias(valid):
     assert spec.dependencies == ["core.db.2025_01_add_accounts"]
 
 
+@pytest.mark.parametrize(
+    "imports, prefix",
+    [
+        ("from contractspec.spec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep", ""),
+        ("import contractspec.spec as cs", "cs."),
+    ],
+)
+def test_the_model_may_come_from_its_module_too(imports, prefix):
+    source = (
+        f"{imports}\n\nspec = {prefix}MigrationSpec(meta={prefix}MigrationMeta(name='x.db.a', version=1,"
+        f" title='a', owners=['qa']), plan={prefix}MigrationPlan(up=[{prefix}SchemaStep('SELECT 1')]))\n"
+    )
+    assert load_source(source, "a.py").spec.plan.up == [SchemaStep("SELECT 1")]
+
+
+def test_a_relative_import_of_the_same_names_is_not_the_model():
+    source = "from .contractspec import MigrationSpec\n\nspec = MigrationSpec()\n"
+    with pytest.raises(SpecError, match="no module-level `NAME = MigrationSpec"):
+        load_source(source, "a.py")
+
+
 def test_positional_arguments_and_tuples(valid):
     assert valid["valid/core/2025_02_positional.py"].spec == MigrationSpec(
         MigrationMeta("core.db.2025_02_positional", 1, "Positional form", "All positional.", "core", ["team-core"], ["x"], "idea"),

@@ -22,6 +22,10 @@ from . import spec as model
 from .cachedir import JsonCache
 from .errors import Diagnostic, SpecError
 
+# Where a spec file may import the model from: the package, or the module
+# that defines it (`import contractspec.spec as cs` needs the `as`).
+MODEL_MODULES = ("contractspec", "contractspec.spec")
+
 MODEL_CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
@@ -141,13 +145,13 @@ class _Reader:
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     local = alias.asname or alias.name
-                    if node.module == "contractspec" and alias.name in MODEL_CLASSES:
+                    if node.module in MODEL_MODULES and not node.level and alias.name in MODEL_CLASSES:
                         self.model_aliases[local] = alias.name
                     else:
                         self.imported[local] = "." * node.level + (node.module or "")
             elif isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.name == "contractspec":
+                    if alias.name in MODEL_MODULES and (alias.asname or alias.name == "contractspec"):
                         self.module_aliases.add(alias.asname or alias.name)
                     else:
                         self.imported[alias.asname or alias.name.split(".")[0]] = alias.name

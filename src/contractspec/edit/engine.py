@@ -26,7 +26,7 @@ import libcst as cst
 
 from .. import spec as model
 from ..errors import Diagnostic, SpecError, UsageError
-from ..loader import MODEL_CLASSES, STEP_CLASS_NAMES, load_source
+from ..loader import MODEL_CLASSES, MODEL_MODULES, STEP_CLASS_NAMES, load_source
 from . import layout as lay
 from .layout import (
     Atom,
@@ -317,7 +317,7 @@ class Editor:
             for small in statement.body:
                 if isinstance(small, cst.ImportFrom):
                     module = _dotted(small.module) if small.module is not None else ""
-                    ours = module == "contractspec" and not small.relative
+                    ours = module in MODEL_MODULES and not small.relative
                     if isinstance(small.names, cst.ImportStar):
                         continue
                     if ours:
@@ -333,7 +333,7 @@ class Editor:
                 elif isinstance(small, cst.Import):
                     for alias in small.names:
                         name = _dotted(alias.name)
-                        if name == "contractspec":
+                        if name in MODEL_MODULES and (alias.asname or name == "contractspec"):
                             local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
                             self.module_aliases.append(local)
                         else:
