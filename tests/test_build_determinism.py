@@ -151,3 +151,19 @@ def test_the_cache_key_covers_black_and_schema(tmp_path, monkeypatch):
     key = cache.key("x = 1\n")
     monkeypatch.setattr(fmt, "FORMAT_SCHEMA", "other")
     assert cache.key("x = 1\n") != key
+
+
+def test_a_full_build_prunes_the_cache_to_what_it_used(tmp_path):
+    project_dir = make_project(tmp_path / "gen", 3)
+    entries = lambda: sorted((project_dir / ".contractspec_cache" / "black").glob("*/*.py"))  # noqa: E731
+    runner = CliRunner()
+    assert runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    first = entries()
+    assert len(first) == 4  # three heads and the constant tail
+
+    spec = project_dir / "migrations" / "m0001.py"
+    spec.write_text(spec.read_text().replace("title=", "description='edited', title=", 1))
+    assert runner.invoke(root, ["build", "gen.db.m0001", "-C", str(project_dir)]).exit_code == 0
+    assert len(entries()) == 5  # a partial build keeps what it did not use
+    assert runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    assert len(entries()) == 4 and entries() != first  # the old head of m0001 is gone

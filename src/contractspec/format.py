@@ -108,11 +108,15 @@ def format_many(sources: Sequence[str], workers: int | None = None) -> list[str]
 
 
 class FormatCache:
-    """Formatted sources on disk, by sha256 of (schema, black version, source)."""
+    """Formatted sources on disk, by sha256 of (schema, black version, source).
+
+    A build of every spec prunes what it did not use (`prune`), so the folder
+    holds one project's worth, not every version of every spec ever built."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._prepared = False
+        self.used: set[str] = set()  # keys read or written by this process
 
     def key(self, source: str) -> str:
         digest = hashlib.sha256()
@@ -124,6 +128,7 @@ class FormatCache:
         return self.folder / "black" / key[:2] / f"{key}.py"
 
     def get(self, key: str) -> str | None:
+        self.used.add(key)
         try:
             data = self._entry(key).read_bytes()
         except OSError:
@@ -137,6 +142,7 @@ class FormatCache:
             return None
 
     def put(self, key: str, text: str) -> None:
+        self.used.add(key)
         try:
             self._prepare()
             entry = self._entry(key)
@@ -153,6 +159,15 @@ class FormatCache:
                 raise
         except OSError:
             pass  # a cache that can't be written is only a slower build
+
+    def prune(self) -> int:
+        """Delete the entries this process did not use; how many went."""
+        pruned = 0
+        for entry in self.folder.glob("black/*/*.py"):
+            if entry.stem not in self.used:
+                entry.unlink(missing_ok=True)
+                pruned += 1
+        return pruned
 
     def _prepare(self) -> None:
         if not self._prepared:

@@ -108,6 +108,8 @@ def build(
         keys = list(dict.fromkeys(proj.registry.lookup(ref).key for ref in references))
     cache = default_cache(config.root) if use_cache else None
     harnesses = generate(proj, keys, cache=cache, workers=workers)
+    if cache is not None and full:
+        cache.prune()  # what every spec needs now is all the cache keeps
 
     if stdout:
         return BuildResult(output=harnesses[0].source, summary=f"{keys[0]}: harness printed, nothing written")
