@@ -74,7 +74,7 @@ class JsonCache:
         text = json.dumps({"schema": self.schema, "entries": entries}, ensure_ascii=True)
         try:
             prepare(self.path.parent)
-            atomic_write(self.path, text.encode("ascii"))
+            atomic_write(self.path, text.encode("ascii"), durable=False)
         except OSError:
             pass
         self.entries = dict(entries)

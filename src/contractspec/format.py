@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 from .cachedir import cache_dir, prepare
+from .writer import atomic_write
 
 # Bump when the way we call black changes (invalidates every cache entry).
 FORMAT_SCHEMA = "contractspec-format-1"
@@ -145,18 +145,9 @@ class FormatCache:
         self.used.add(key)
         try:
             self._prepare()
-            entry = self._entry(key)
-            entry.parent.mkdir(parents=True, exist_ok=True)
             body = text.encode("utf-8")
             data = b"# sha256:" + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
-            fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".py")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(temp, entry)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            atomic_write(self._entry(key), data, durable=False)
         except OSError:
             pass  # a cache that can't be written is only a slower build
 

@@ -110,8 +110,11 @@ def plan(
     return changes
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace path's content with data in one step: readers see the old file or the new one."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Replace path's content with data in one step: readers see the old file or the new one.
+
+    durable=False skips the fsync: for caches, where a file lost to a crash
+    is only recomputed (its checksum or its JSON fails to read)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -122,8 +125,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
