@@ -151,14 +151,11 @@ class FormatCache:
         except OSError:
             pass  # a cache that can't be written is only a slower build
 
-    def prune(self) -> int:
-        """Delete the entries this process did not use; how many went."""
-        pruned = 0
+    def prune(self) -> None:
+        """Delete the entries this process did not use."""
         for entry in self.folder.glob("black/*/*.py"):
             if entry.stem not in self.used:
                 entry.unlink(missing_ok=True)
-                pruned += 1
-        return pruned
 
     def _prepare(self) -> None:
         if not self._prepared:
