@@ -1,6 +1,6 @@
 """Benchmark: `contractspec migrate up` / `migrate status` as whole commands.
 
-    python bench/bench_migrate.py [--count 500] [--steps 1] [--repeat 3]
+    python bench/bench_migrate.py [--count 500] [--steps 1] [--repeat 7]
                                   [--skip-postgres] [--skip-alembic] [--keep DIR]
                                   [--tmp-dir DIR]
 
@@ -669,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=500, help="migrations (default 500)")
     parser.add_argument("--steps", type=int, choices=(1, 3), default=1,
                         help="SchemaSteps per migration: 1 of three statements (default) or 3 of one")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per timed command (median)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per timed command (median; this disk is noisy)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-alembic", action="store_true")
     parser.add_argument("--alembic-venv", default="/tmp/bench-alembic")
