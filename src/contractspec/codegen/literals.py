@@ -39,7 +39,7 @@ class Code(str):
 _SIMPLE_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(char: str) -> str:
+def escape_char(char: str) -> str:
     """A non-printable character as a Python escape sequence (lowercase hex, as black writes it)."""
     code = ord(char)
     if code < 0x100:
@@ -61,7 +61,7 @@ def _one_line(text: str) -> str:
         elif char.isprintable():
             out.append(char)
         else:
-            out.append(_escape(char))
+            out.append(escape_char(char))
     return quote + "".join(out) + quote
 
 
@@ -94,7 +94,7 @@ def _triple_quoted(text: str) -> str:
         elif char.isprintable():
             out.append(char)
         else:
-            out.append(_escape(char))
+            out.append(escape_char(char))
         index += 1
     return '"""' + "".join(out) + '"""'
 
@@ -155,7 +155,7 @@ def _shown(text: str, extra: dict[str, str], prefix: str) -> str:
         elif char.isprintable():
             out.append(char)
         else:
-            out.append(prefix + _escape(char))
+            out.append(prefix + escape_char(char))
     return "".join(out)
 
 

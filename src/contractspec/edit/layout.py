@@ -22,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from ..codegen.literals import escape_char
+
 BLACK_DEFAULT = 88
 _LENGTHS = (88, 100, 120)
 
@@ -43,12 +45,7 @@ def _escape(char: str, quote: str, multiline: bool) -> str:
         return "\t" if multiline else "\\t"
     if char == " " or char.isprintable():
         return char
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return escape_char(char)
 
 
 def choose_quote(value: str, preferred: str) -> str:
