@@ -295,20 +295,23 @@ def check_to_dict(check: MigrationCheck) -> dict[str, str]:
     return {"description": check.description, "expression": check.expression}
 
 
+def meta_to_dict(meta: MigrationMeta) -> dict[str, Any]:
+    return {
+        "name": meta.name,
+        "version": meta.version,
+        "title": meta.title,
+        "description": meta.description,
+        "domain": meta.domain,
+        "owners": list(meta.owners),
+        "tags": list(meta.tags),
+        "stability": meta.stability,
+    }
+
+
 def to_dict(spec: MigrationSpec, typescript: bool = False) -> dict[str, Any]:
-    meta = spec.meta
     down = spec.plan.down
     return {
-        "meta": {
-            "name": meta.name,
-            "version": meta.version,
-            "title": meta.title,
-            "description": meta.description,
-            "domain": meta.domain,
-            "owners": list(meta.owners),
-            "tags": list(meta.tags),
-            "stability": meta.stability,
-        },
+        "meta": meta_to_dict(spec.meta),
         "plan": {
             "up": [step_to_dict(s, typescript) for s in spec.plan.up],
             "down": None if down is None else [step_to_dict(s, typescript) for s in down],

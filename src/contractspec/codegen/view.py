@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..spec import MigrationSpec, split_key
+from ..spec import MigrationSpec, meta_to_dict, split_key
 from .naming import module_name
 from .scripts import Resolution, ResolvedScript
 
@@ -104,14 +104,7 @@ def harness_view(
         },
         "m": {
             "key": spec.key,
-            "name": meta.name,
-            "version": meta.version,
-            "title": meta.title,
-            "description": meta.description,
-            "domain": meta.domain,
-            "owners": list(meta.owners),
-            "tags": list(meta.tags),
-            "stability": meta.stability,
+            **meta_to_dict(meta),  # the harness's MIGRATION keeps the spec's field order
             "spec_path": spec_path,
             "spec_fingerprint": fingerprint,
             "generator_version": generator_version,
