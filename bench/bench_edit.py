@@ -39,7 +39,11 @@ GOAL = 1.5
 def _time(command: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(
-        command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - start
 
@@ -48,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
-        "--no-bytecode", action="store_true", help="keep the environment's bytecode setting"
+        "--no-bytecode",
+        action="store_true",
+        help="keep the environment's bytecode setting",
     )
     parser.add_argument(
         "--strict", action="store_true", help=f"exit 1 when the ratio is above {GOAL}"

@@ -29,12 +29,41 @@ import tempfile
 import time
 from pathlib import Path
 
-DOMAINS = ["core", "billing", "identity", "catalog", "shipping", "search", "analytics", "notify"]
-TABLE_WORDS = ["users", "orders", "invoices", "items", "events", "carts", "payments", "addresses"]
-COLUMN_WORDS = ["status", "created_at", "updated_at", "region", "score", "label", "flags", "owner_id"]
+DOMAINS = [
+    "core",
+    "billing",
+    "identity",
+    "catalog",
+    "shipping",
+    "search",
+    "analytics",
+    "notify",
+]
+TABLE_WORDS = [
+    "users",
+    "orders",
+    "invoices",
+    "items",
+    "events",
+    "carts",
+    "payments",
+    "addresses",
+]
+COLUMN_WORDS = [
+    "status",
+    "created_at",
+    "updated_at",
+    "region",
+    "score",
+    "label",
+    "flags",
+    "owner_id",
+]
 
 
-def _spec_source(rng: random.Random, name: str, version: int, domain: str, deps: list[str]) -> str:
+def _spec_source(
+    rng: random.Random, name: str, version: int, domain: str, deps: list[str]
+) -> str:
     table = f"{rng.choice(TABLE_WORDS)}_{rng.randrange(1000)}"
     column = rng.choice(COLUMN_WORDS)
     lines = [
@@ -49,14 +78,14 @@ def _spec_source(rng: random.Random, name: str, version: int, domain: str, deps:
         "    ValidationStep,",
         ")",
         "",
-        f'TABLE_SQL = """',
+        'TABLE_SQL = """',
         f"CREATE TABLE IF NOT EXISTS {table} (",
         "    id INTEGER PRIMARY KEY,",
         f"    {column} TEXT,",
         "    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP",
         ");",
-        f'"""',
-        f"OWNERS = [\"team-{domain}\", \"oncall-{domain}@example.com\"]",
+        '"""',
+        f'OWNERS = ["team-{domain}", "oncall-{domain}@example.com"]',
         "",
         "spec = MigrationSpec(",
         "    meta=MigrationMeta(",
@@ -87,7 +116,7 @@ def _spec_source(rng: random.Random, name: str, version: int, domain: str, deps:
     if rng.random() < 0.6:
         lines += [
             "            DataStep(",
-            f'                script="UPDATE {table} SET {column} = \'x\' WHERE {column} IS NULL",',
+            f"                script=\"UPDATE {table} SET {column} = 'x' WHERE {column} IS NULL\",",
             f'                description="Backfill {column}",',
             "                retries=2,",
             "                pre_checks=[",
@@ -146,7 +175,9 @@ def generate(root: Path, count: int, seed: int = 20250101) -> None:
         folder = root / "migrations" / name.split(".", 1)[0]
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name.rsplit('.', 1)[1]}_v{version}.py"
-        path.write_text(_spec_source(rng, name, version, domain, deps), encoding="utf-8")
+        path.write_text(
+            _spec_source(rng, name, version, domain, deps), encoding="utf-8"
+        )
         made.append((name, version))
 
 
@@ -154,10 +185,14 @@ def _median_seconds(argv: list[str], repeat: int, cwd: Path) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = subprocess.run(
+            argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
-            sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr.decode()}")
+            sys.exit(
+                f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr.decode()}"
+            )
     return statistics.median(times)
 
 
@@ -187,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--specs", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument(
+        "--keep", type=Path, help="generate into this folder and keep it"
+    )
     args = parser.parse_args(argv)
 
     tmp = None
@@ -202,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         start = time.perf_counter()
         generate(project, args.specs)
-        print(f"generated {args.specs} specs in {time.perf_counter() - start:.2f} s ({project})")
+        print(
+            f"generated {args.specs} specs in {time.perf_counter() - start:.2f} s ({project})"
+        )
 
         cli = _console_script()
         env_note = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(cli))
@@ -214,17 +253,29 @@ def main(argv: list[str] | None = None) -> int:
         helped = _median_seconds(cli + ["--help"], args.repeat, project)
         in_proc, count = _in_process(project, args.repeat)
 
-        print(f"python -c pass:          {bare * 1000:8.1f} ms  (median of {args.repeat})")
-        print(f"{env_note} list:      {listed * 1000:8.1f} ms  ratio {listed / bare:5.1f}x  ({args.specs} specs)")
-        print(f"{env_note} --help:    {helped * 1000:8.1f} ms  ratio {helped / bare:5.1f}x  (target <= 3x)")
-        print(f"in-process load+validate+order: {in_proc * 1000:8.1f} ms for {count} specs (target < 1000 ms)")
-        print(f"list wall, interpreter start included: {listed * 1000:.1f} ms (target < 1000 ms)")
+        print(
+            f"python -c pass:          {bare * 1000:8.1f} ms  (median of {args.repeat})"
+        )
+        print(
+            f"{env_note} list:      {listed * 1000:8.1f} ms  ratio {listed / bare:5.1f}x  ({args.specs} specs)"
+        )
+        print(
+            f"{env_note} --help:    {helped * 1000:8.1f} ms  ratio {helped / bare:5.1f}x  (target <= 3x)"
+        )
+        print(
+            f"in-process load+validate+order: {in_proc * 1000:8.1f} ms for {count} specs (target < 1000 ms)"
+        )
+        print(
+            f"list wall, interpreter start included: {listed * 1000:.1f} ms (target < 1000 ms)"
+        )
 
         missed = []
         if in_proc >= 1.0:
             missed.append("in-process load+validate+order >= 1 s")
         if listed >= 1.0:
-            missed.append("`contractspec list` wall >= 1 s (interpreter start included)")
+            missed.append(
+                "`contractspec list` wall >= 1 s (interpreter start included)"
+            )
         if helped > 3 * bare:
             missed.append("`contractspec --help` > 3x bare interpreter start")
         for miss in missed:

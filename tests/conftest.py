@@ -18,7 +18,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -262,7 +261,10 @@ class DB:
         params: tuple = ()
         if migration is not None:
             sql, params = sql + " WHERE migration = ?", (migration,)
-        return [dict(zip(cols, r)) for r in self.rows(sql + " ORDER BY id", params)]
+        return [
+            dict(zip(cols, r, strict=False))
+            for r in self.rows(sql + " ORDER BY id", params)
+        ]
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ from contractspec.commands import open_project
 
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "generated_examples" / "shop"
-IGNORE = shutil.ignore_patterns("harnesses", "*.db", "*.lock", ".contractspec_cache", "__pycache__")
+IGNORE = shutil.ignore_patterns(
+    "harnesses", "*.db", "*.lock", ".contractspec_cache", "__pycache__"
+)
 
 SPEC = '''\
 from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
@@ -55,11 +57,21 @@ CREATE TABLE t{n} (
 
 def make_project(folder: Path, count: int) -> Path:
     (folder / "migrations").mkdir(parents=True)
-    (folder / "pyproject.toml").write_text('[tool.contractspec]\nspecs = "migrations"\nharnesses = "harnesses"\n')
+    (folder / "pyproject.toml").write_text(
+        '[tool.contractspec]\nspecs = "migrations"\nharnesses = "harnesses"\n'
+    )
     for n in range(count):
         deps = [f"gen.db.m{d:04d}" for d in {n // 2, n - 1} if 0 <= d < n]
         (folder / "migrations" / f"m{n:04d}.py").write_text(
-            SPEC.format(n=n, team=n % 3, a=n, b=n % 5, c=n % 7, timeout=1000 + n, deps=sorted(deps))
+            SPEC.format(
+                n=n,
+                team=n % 3,
+                a=n,
+                b=n % 5,
+                c=n % 7,
+                timeout=1000 + n,
+                deps=sorted(deps),
+            )
         )
     return folder
 
@@ -85,7 +97,16 @@ def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, seeds):
         shutil.copytree(SHOP, project, ignore=IGNORE)
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
-            [sys.executable, "-m", "contractspec", "build", "--all", "--no-cache", "-C", str(project)],
+            [
+                sys.executable,
+                "-m",
+                "contractspec",
+                "build",
+                "--all",
+                "--no-cache",
+                "-C",
+                str(project),
+            ],
             env=env,
             check=True,
             capture_output=True,
@@ -95,7 +116,9 @@ def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, seeds):
     assert outputs[0] == outputs[1]
     for name, data in outputs[0].items():
         text = data.decode("utf-8")
-        assert str(tmp_path) not in text and "seed0" not in text and "deep" not in text, name
+        assert (
+            str(tmp_path) not in text and "seed0" not in text and "deep" not in text
+        ), name
 
 
 def test_parallel_serial_and_cached_builds_agree(tmp_path):
@@ -115,7 +138,9 @@ def test_parallel_serial_and_cached_builds_agree(tmp_path):
 def test_a_warm_cache_never_calls_black(tmp_path, monkeypatch):
     project_dir = make_project(tmp_path / "gen", 3)
     runner = CliRunner()
-    assert runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    assert (
+        runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    )
     before = harness_bytes(project_dir)
     shutil.rmtree(project_dir / "harnesses")
 
@@ -129,7 +154,9 @@ def test_a_warm_cache_never_calls_black(tmp_path, monkeypatch):
     result = runner.invoke(root, ["build", "--all", "-C", str(project_dir)])
     assert result.exit_code == 0, result.stderr
     assert harness_bytes(project_dir) == before
-    assert runner.invoke(root, ["build", "--check", "-C", str(project_dir)]).exit_code == 0
+    assert (
+        runner.invoke(root, ["build", "--check", "-C", str(project_dir)]).exit_code == 0
+    )
 
 
 def test_the_cache_folder_ignores_itself_and_survives_corruption(tmp_path):
@@ -137,10 +164,14 @@ def test_the_cache_folder_ignores_itself_and_survives_corruption(tmp_path):
     source = "x  =  1\n"
     [first] = fmt.format_cached([source], cache)
     assert first == "x = 1\n"
-    assert (tmp_path / ".contractspec_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (tmp_path / ".contractspec_cache" / ".gitignore").read_text().splitlines()[
+        -1
+    ] == "*"
     assert (tmp_path / ".contractspec_cache" / "CACHEDIR.TAG").exists()
     [entry] = (tmp_path / ".contractspec_cache" / "black").glob("*/*.py")
-    entry.write_bytes(entry.read_bytes().replace(b"x = 1", b"x = 2"))  # a torn or edited entry
+    entry.write_bytes(
+        entry.read_bytes().replace(b"x = 1", b"x = 2")
+    )  # a torn or edited entry
     assert cache.get(cache.key(source)) is None
     assert fmt.format_cached([source], cache) == ["x = 1\n"]
     assert cache.get(cache.key(source)) == "x = 1\n"
@@ -155,15 +186,27 @@ def test_the_cache_key_covers_black_and_schema(tmp_path, monkeypatch):
 
 def test_a_full_build_prunes_the_cache_to_what_it_used(tmp_path):
     project_dir = make_project(tmp_path / "gen", 3)
-    entries = lambda: sorted((project_dir / ".contractspec_cache" / "black").glob("*/*.py"))  # noqa: E731
+
+    def entries():
+        return sorted((project_dir / ".contractspec_cache" / "black").glob("*/*.py"))
+
     runner = CliRunner()
-    assert runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    assert (
+        runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    )
     first = entries()
     assert len(first) == 4  # three heads and the constant tail
 
     spec = project_dir / "migrations" / "m0001.py"
-    spec.write_text(spec.read_text().replace("title=", "description='edited', title=", 1))
-    assert runner.invoke(root, ["build", "gen.db.m0001", "-C", str(project_dir)]).exit_code == 0
+    spec.write_text(
+        spec.read_text().replace("title=", "description='edited', title=", 1)
+    )
+    assert (
+        runner.invoke(root, ["build", "gen.db.m0001", "-C", str(project_dir)]).exit_code
+        == 0
+    )
     assert len(entries()) == 5  # a partial build keeps what it did not use
-    assert runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    assert (
+        runner.invoke(root, ["build", "--all", "-C", str(project_dir)]).exit_code == 0
+    )
     assert len(entries()) == 4 and entries() != first  # the old head of m0001 is gone

@@ -31,7 +31,18 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
 
 def test_wheel_ships_templates_and_builds_outside_the_repository(tmp_path):
     dist = tmp_path / "dist"
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", dist, REPO)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "-w",
+        dist,
+        REPO,
+    )
     [wheel] = dist.glob("contractspec-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "contractspec/templates/harness.py.j2" in names
@@ -42,11 +53,24 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(tmp_path):
     run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv)
     python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
     # The system pip installs into the venv (sys.prefix is the venv's).
-    run(python, "-m", "pip", "install", "--no-deps", "--no-index", "--no-warn-script-location", wheel)
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--no-warn-script-location",
+        wheel,
+    )
 
     # The project elsewhere, so nothing can come from this checkout by accident.
     shop = tmp_path / "shop"
-    shutil.copytree(SHOP, shop, ignore=shutil.ignore_patterns("*.db", "*.lock", ".contractspec_cache"))
+    shutil.copytree(
+        SHOP,
+        shop,
+        ignore=shutil.ignore_patterns("*.db", "*.lock", ".contractspec_cache"),
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     where = run(
         python,
@@ -59,7 +83,14 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(tmp_path):
     assert not any(Path(line).is_relative_to(REPO) for line in where), where
 
     out = run(
-        python, "-m", "contractspec", "build", "--stdout", "core.db.2025_01_add_users", cwd=shop, env=env
+        python,
+        "-m",
+        "contractspec",
+        "build",
+        "--stdout",
+        "core.db.2025_01_add_users",
+        cwd=shop,
+        env=env,
     ).stdout
     # Byte for byte what this checkout generates (the wheel was built from it just now).
     from contractspec.codegen.generate import generate

@@ -90,7 +90,12 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
         ("h/orphan.py", REMOVED),
     ]
     apply(changes)
-    assert sorted(p.name for p in folder.iterdir()) == ["new.py", "notes.py", "old.py", "same.py"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "new.py",
+        "notes.py",
+        "old.py",
+        "same.py",
+    ]
     assert (folder / "old.py").read_text().endswith("A = 2\n")
 
     with pytest.raises(ConfigError, match="refusing to overwrite") as caught:
@@ -117,9 +122,13 @@ def test_a_folder_in_the_way_is_a_clear_error(tmp_path):
 def test_unified_diff_is_git_style():
     new = (HEADER + "A = 1\n").encode()
     created = Change(Path("/p/h/x.py"), "h/x.py", CREATED, None, new)
-    assert unified_diff(created).startswith("--- /dev/null\n+++ b/h/x.py\n@@ -0,0 +1,2 @@\n+# Code")
+    assert unified_diff(created).startswith(
+        "--- /dev/null\n+++ b/h/x.py\n@@ -0,0 +1,2 @@\n+# Code"
+    )
     removed = Change(Path("/p/h/x.py"), "h/x.py", REMOVED, new, None)
-    assert unified_diff(removed).startswith("--- a/h/x.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-# Code")
+    assert unified_diff(removed).startswith(
+        "--- a/h/x.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-# Code"
+    )
     assert unified_diff(Change(Path("/p/h/x.py"), "h/x.py", UNCHANGED, new, new)) == ""
     # A stale file without a final newline, and a line separator that is not a line break.
     old = (HEADER + "A = '\u2028'").encode()

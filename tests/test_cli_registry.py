@@ -37,11 +37,15 @@ def clean_env(monkeypatch):
 def run(*args: str, cwd: Path | None = None):
     runner = CliRunner()
     if cwd is None:
-        return runner.invoke(root, list(args), prog_name="contractspec", catch_exceptions=False)
+        return runner.invoke(
+            root, list(args), prog_name="contractspec", catch_exceptions=False
+        )
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        return runner.invoke(root, list(args), prog_name="contractspec", catch_exceptions=False)
+        return runner.invoke(
+            root, list(args), prog_name="contractspec", catch_exceptions=False
+        )
     finally:
         os.chdir(old)
 
@@ -55,7 +59,12 @@ def test_list_table_in_dependency_order():
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["KEY", "STABILITY", "OWNERS", "DEPENDS", "ON"]
     assert [line.split()[0] for line in lines[1:]] == ORDER
-    assert lines[1].split() == ["core.db.2025_01_add_accounts.v1", "stable", "team-core", "-"]
+    assert lines[1].split() == [
+        "core.db.2025_01_add_accounts.v1",
+        "stable",
+        "team-core",
+        "-",
+    ]
     assert lines[2].split() == [
         "core.db.2025_01_add_users.v1",
         "stable",
@@ -136,14 +145,20 @@ def test_show_name_is_the_highest_version():
 def test_show_exact_key():
     result = run("show", "billing.db.2025_02_add_orders.v1", "-C", str(SHOP))
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "billing.db.2025_02_add_orders.v1  Add orders table"
+    assert (
+        result.stdout.splitlines()[0]
+        == "billing.db.2025_02_add_orders.v1  Add orders table"
+    )
     assert "  needed by:   billing.db.2025_02_add_orders.v2\n" in result.stdout
 
 
 def test_show_plans_and_description():
     result = run("show", "core.db.2025_03_backfill_display_names", "-C", str(SHOP))
     assert result.exit_code == 0
-    assert "  description: Users created before display names existed get a placeholder name.\n" in result.stdout
+    assert (
+        "  description: Users created before display names existed get a placeholder name.\n"
+        in result.stdout
+    )
     assert result.stdout.endswith(
         "up:\n"
         "  1. data: Give nameless users a placeholder name\n"
@@ -179,28 +194,47 @@ def test_show_unknown_name_exits_3_with_a_suggestion():
 def test_show_unknown_version_exits_3():
     result = run("show", "core.db.2025_01_add_users.v7", "-C", str(SHOP))
     assert result.exit_code == 3
-    assert result.stderr == "contractspec: error: unknown migration core.db.2025_01_add_users.v7 (registered versions: v1)\n"
+    assert (
+        result.stderr
+        == "contractspec: error: unknown migration core.db.2025_01_add_users.v7 (registered versions: v1)\n"
+    )
 
 
 def test_show_json_typescript():
-    result = run("show", "core.db.2025_01_add_users", "-C", str(SHOP), "--json", "--typescript")
+    result = run(
+        "show", "core.db.2025_01_add_users", "-C", str(SHOP), "--json", "--typescript"
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["key"] == "core.db.2025_01_add_users.v1"
     assert data["path"] == "migrations/core/2025_01_add_users.py"
     assert data["resolved_dependencies"] == ["core.db.2025_01_add_accounts.v1"]
-    assert data["dependents"] == ["billing.db.2025_02_add_orders.v1", "core.db.2025_03_backfill_display_names.v1"]
+    assert data["dependents"] == [
+        "billing.db.2025_02_add_orders.v1",
+        "core.db.2025_03_backfill_display_names.v1",
+    ]
     assert data["meta"]["owners"] == ["team-core", "alice@example.com"]
     first = data["plan"]["up"][0]
-    assert first["kind"] == "schema" and first["timeoutMs"] == 5000 and first["retries"] == 2
-    assert first["preChecks"] == [{"description": "accounts table exists", "expression": "SELECT COUNT(*) >= 0 FROM accounts"}]
+    assert (
+        first["kind"] == "schema"
+        and first["timeoutMs"] == 5000
+        and first["retries"] == 2
+    )
+    assert first["preChecks"] == [
+        {
+            "description": "accounts table exists",
+            "expression": "SELECT COUNT(*) >= 0 FROM accounts",
+        }
+    ]
     assert first["postChecks"] == []
     assert "timeout_ms" not in first and "pre_checks" not in first
     assert first["sql"].startswith("\nCREATE TABLE users (\n")
 
 
 def test_show_json_python_names():
-    data = json.loads(run("show", "core.db.2025_01_add_users", "-C", str(SHOP), "--json").stdout)
+    data = json.loads(
+        run("show", "core.db.2025_01_add_users", "-C", str(SHOP), "--json").stdout
+    )
     first = data["plan"]["up"][0]
     assert first["timeout_ms"] == 5000 and "timeoutMs" not in first
     assert data["plan"]["up"][1] == {
@@ -257,8 +291,14 @@ def test_graph_dot():
     lines = result.stdout.splitlines()
     assert lines[:2] == ["digraph migrations {", "    rankdir=LR;"]
     assert lines[-1] == "}"
-    assert '    "core.db.2025_01_add_accounts.v1" -> "core.db.2025_01_add_users.v1";' in lines
-    assert '    "billing.db.2025_02_add_orders.v2" -> "billing.db.2025_04_validate_orders.v1";' in lines
+    assert (
+        '    "core.db.2025_01_add_accounts.v1" -> "core.db.2025_01_add_users.v1";'
+        in lines
+    )
+    assert (
+        '    "billing.db.2025_02_add_orders.v2" -> "billing.db.2025_04_validate_orders.v1";'
+        in lines
+    )
     assert sum("->" in line for line in lines) == 6
     assert sum(line.endswith('";') and "->" not in line for line in lines) == 6
 
@@ -297,20 +337,31 @@ def test_help_on_every_command(path):
     for flag in ("--help", "-h"):
         result = run(*path, flag)
         assert result.exit_code == 0, result.output
-        assert result.stdout.startswith("Usage: contractspec" + "".join(f" {p}" for p in path))
+        assert result.stdout.startswith(
+            "Usage: contractspec" + "".join(f" {p}" for p in path)
+        )
         assert result.stderr == ""
 
 
 def test_root_help_mentions_exit_codes_and_commands():
     out = run("--help").stdout
-    assert "Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error." in out
+    assert (
+        "Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error." in out
+    )
     for name in ("list", "show", "graph"):
         assert f"  {name}" in out
 
 
 @pytest.mark.parametrize(
     "args",
-    [["--bogus"], ["list", "--bogus"], ["show"], ["show", "a", "b"], ["nosuchcommand"], ["graph", "--format"]],
+    [
+        ["--bogus"],
+        ["list", "--bogus"],
+        ["show"],
+        ["show", "a", "b"],
+        ["nosuchcommand"],
+        ["graph", "--format"],
+    ],
 )
 def test_usage_errors_exit_2(args):
     result = run(*args)
@@ -326,7 +377,9 @@ def test_usage_errors_exit_2(args):
 def _broken_project(folder: Path) -> Path:
     specs = folder / "migrations" / "core"
     specs.mkdir(parents=True)
-    (folder / "pyproject.toml").write_text('[tool.contractspec]\nspecs = "migrations"\n', encoding="utf-8")
+    (folder / "pyproject.toml").write_text(
+        '[tool.contractspec]\nspecs = "migrations"\n', encoding="utf-8"
+    )
     header = "from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
     (specs / "a.py").write_text(
         header
@@ -336,7 +389,10 @@ def _broken_project(folder: Path) -> Path:
         + ")\n",
         encoding="utf-8",
     )
-    (specs / "b.py").write_text(header + 'spec = MigrationSpec(meta=MigrationMeta(name=f"x"))\n', encoding="utf-8")
+    (specs / "b.py").write_text(
+        header + 'spec = MigrationSpec(meta=MigrationMeta(name=f"x"))\n',
+        encoding="utf-8",
+    )
     (specs / "c.py").write_text("def oops(:\n", encoding="utf-8")
     return folder
 
@@ -354,7 +410,9 @@ EXPECTED_PROBLEMS = [
 ]
 
 
-@pytest.mark.parametrize("command", [["list"], ["list", "--json"], ["show", "core.db.a"], ["graph"]])
+@pytest.mark.parametrize(
+    "command", [["list"], ["list", "--json"], ["show", "core.db.a"], ["graph"]]
+)
 def test_broken_spec_project_exits_3_with_every_problem(tmp_path, command):
     project = _broken_project(tmp_path)
     result = run(*command, "-C", str(project))
@@ -381,8 +439,11 @@ def test_graph_problems_exit_3(tmp_path):
             + f' MigrationPlan([SchemaStep("SELECT 1")]), ["t.db.{dep}"])\n',
             encoding="utf-8",
         )
+
     def col(name: str, text: str) -> int:
-        line = (tmp_path / "migrations" / name).read_text(encoding="utf-8").splitlines()[1]
+        line = (
+            (tmp_path / "migrations" / name).read_text(encoding="utf-8").splitlines()[1]
+        )
         return line.index(text) + 1
 
     assert col("d.py", '"t.db.missing"') == 111
@@ -409,7 +470,8 @@ def test_duplicates_are_all_reported(tmp_path):
     header = "from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n"
     for file, name in [("a1", "a"), ("a2", "a"), ("b1", "b"), ("b2", "b")]:
         (tmp_path / "migrations" / f"{file}.py").write_text(
-            header + f'spec = MigrationSpec(MigrationMeta("t.db.{name}", 1, "T", owners=["o"]), MigrationPlan([SchemaStep("x")]))\n',
+            header
+            + f'spec = MigrationSpec(MigrationMeta("t.db.{name}", 1, "T", owners=["o"]), MigrationPlan([SchemaStep("x")]))\n',
             encoding="utf-8",
         )
     result = run("list", "-C", str(tmp_path))
@@ -422,7 +484,9 @@ def test_duplicates_are_all_reported(tmp_path):
 
 
 def test_config_error_exits_3(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.contractspec]\nspecz = "m"\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.contractspec]\nspecz = "m"\n', encoding="utf-8"
+    )
     result = run("list", "-C", str(tmp_path))
     assert result.exit_code == 3
     assert result.stderr == (
@@ -434,7 +498,10 @@ def test_config_error_exits_3(tmp_path):
 def test_missing_project_folder_exits_3(tmp_path):
     result = run("list", "-C", str(tmp_path / "nope"))
     assert result.exit_code == 3
-    assert result.stderr == f"contractspec: error: project folder {tmp_path / 'nope'} does not exist\n"
+    assert (
+        result.stderr
+        == f"contractspec: error: project folder {tmp_path / 'nope'} does not exist\n"
+    )
 
 
 # -- the real process ------------------------------------------------------------------------------
@@ -442,10 +509,21 @@ def test_missing_project_folder_exits_3(tmp_path):
 
 def _python(code: str, cwd: Path = SHOP) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "CONTRACTSPEC_DATABASE_URL"}
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True
+    )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list", "--help"], ["list"], ["graph"], ["show", "core.db.2025_01_add_users"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["list", "--help"],
+        ["list"],
+        ["graph"],
+        ["show", "core.db.2025_01_add_users"],
+    ],
+)
 def test_light_commands_do_not_import_black_libcst_or_jinja2(args):
     code = (
         "import sys\n"
@@ -464,21 +542,37 @@ def test_light_commands_do_not_import_black_libcst_or_jinja2(args):
 def test_python_m_contractspec_help_importtime():
     env = {k: v for k, v in os.environ.items() if k != "CONTRACTSPEC_DATABASE_URL"}
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "contractspec", "--help"], cwd=SHOP, env=env, capture_output=True, text=True
+        [sys.executable, "-X", "importtime", "-m", "contractspec", "--help"],
+        cwd=SHOP,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0
     assert done.stdout.startswith("Usage: contractspec [OPTIONS] COMMAND [ARGS]...")
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "contractspec.cli" in imported
     assert not {name for name in imported if name.split(".")[0] in HEAVY}
 
 
 def test_console_exit_codes_in_a_real_process(tmp_path):
     project = _broken_project(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "contractspec", "list", "-C", str(project)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "contractspec", "list", "-C", str(project)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 3
     assert done.stdout == ""
     assert done.stderr.splitlines() == EXPECTED_PROBLEMS
     assert "Traceback" not in done.stderr
-    usage = subprocess.run([sys.executable, "-m", "contractspec", "list", "--nope"], capture_output=True, text=True)
+    usage = subprocess.run(
+        [sys.executable, "-m", "contractspec", "list", "--nope"],
+        capture_output=True,
+        text=True,
+    )
     assert usage.returncode == 2

@@ -31,7 +31,12 @@ from contractspec.codegen.fingerprint import spec_fingerprint
 from contractspec.codegen.generate import harness_source, head_view
 from contractspec.codegen.literals import comment_text, py_literal
 from contractspec.codegen.render import make_environment, render_head
-from contractspec.codegen.scripts import INLINE_SQL, Resolution, ResolvedScript, classify_script
+from contractspec.codegen.scripts import (
+    INLINE_SQL,
+    Resolution,
+    ResolvedScript,
+    classify_script,
+)
 from contractspec.format import format_cached
 from contractspec.spec import (
     STABILITIES,
@@ -70,11 +75,15 @@ NASTY = [
     "{% endfor %}",
 ]
 any_char = st.characters(codec=None, exclude_categories=())
-text = st.lists(st.one_of(st.text(any_char, max_size=6), st.sampled_from(NASTY)), max_size=8).map("".join)
+text = st.lists(
+    st.one_of(st.text(any_char, max_size=6), st.sampled_from(NASTY)), max_size=8
+).map("".join)
 # Real SQL is long and multi-line: readable triple-quoted strings get exercised too.
 sql = st.one_of(text, st.lists(text, min_size=2, max_size=4).map("\n".join))
 
-checks = st.lists(st.builds(MigrationCheck, description=text, expression=sql), max_size=1)
+checks = st.lists(
+    st.builds(MigrationCheck, description=text, expression=sql), max_size=1
+)
 common = dict(
     description=st.none() | text,
     timeout_ms=st.none() | st.integers(1, 10**9),
@@ -85,7 +94,11 @@ common = dict(
 steps = st.lists(
     st.one_of(
         st.builds(SchemaStep, sql=sql, **common),
-        st.builds(DataStep, script=sql.filter(lambda s: classify_script(s) == INLINE_SQL), **common),
+        st.builds(
+            DataStep,
+            script=sql.filter(lambda s: classify_script(s) == INLINE_SQL),
+            **common,
+        ),
         st.builds(ValidationStep, assertion=sql, **common),
     ),
     max_size=3,
@@ -106,8 +119,15 @@ specs = st.builds(
     plan=st.builds(MigrationPlan, up=steps, down=st.none() | steps),
     dependencies=st.lists(text, max_size=2),
 )
-keys = st.one_of(text, st.builds("{}.v{}".format, st.sampled_from(["a.b", "a.c", "a.b.v2"]), st.integers(0, 12)))
-cases = st.tuples(specs, text, st.lists(keys, max_size=4))  # spec, spec path, resolved dependencies
+keys = st.one_of(
+    text,
+    st.builds(
+        "{}.v{}".format, st.sampled_from(["a.b", "a.c", "a.b.v2"]), st.integers(0, 12)
+    ),
+)
+cases = st.tuples(
+    specs, text, st.lists(keys, max_size=4)
+)  # spec, spec path, resolved dependencies
 
 
 def inline_resolution(spec: MigrationSpec) -> Resolution:
@@ -115,11 +135,15 @@ def inline_resolution(spec: MigrationSpec) -> Resolution:
     for direction in ("up", "down"):
         for index, step in enumerate(getattr(spec.plan, direction) or []):
             if step.kind == "data":
-                resolution.steps[(direction, index)] = ResolvedScript(INLINE_SQL, None, None)
+                resolution.steps[(direction, index)] = ResolvedScript(
+                    INLINE_SQL, None, None
+                )
     return resolution
 
 
-def expected_migration(spec: MigrationSpec, spec_path: str, dependencies: list[str]) -> dict:
+def expected_migration(
+    spec: MigrationSpec, spec_path: str, dependencies: list[str]
+) -> dict:
     """What MIGRATION must hold, built straight from the spec (not from the view model)."""
 
     def step(s) -> dict:
@@ -129,8 +153,14 @@ def expected_migration(spec: MigrationSpec, spec_path: str, dependencies: list[s
             s.payload_field: s.payload,
             "timeout_ms": s.timeout_ms,
             "retries": s.retries,
-            "pre_checks": [{"description": c.description, "expression": c.expression} for c in s.pre_checks],
-            "post_checks": [{"description": c.description, "expression": c.expression} for c in s.post_checks],
+            "pre_checks": [
+                {"description": c.description, "expression": c.expression}
+                for c in s.pre_checks
+            ],
+            "post_checks": [
+                {"description": c.description, "expression": c.expression}
+                for c in s.post_checks
+            ],
         }
         if s.kind == "data":
             data.update(script_type=INLINE_SQL, script_path=None, script_sha256=None)
@@ -151,7 +181,9 @@ def expected_migration(spec: MigrationSpec, spec_path: str, dependencies: list[s
         "spec_fingerprint": spec_fingerprint(spec),
         "generator_version": __version__,
         # Resolved keys, deduplicated, sorted by name then numeric version.
-        "dependencies": sorted(set(dependencies), key=lambda d: (split_key(d)[0], split_key(d)[1] or 0, d)),
+        "dependencies": sorted(
+            set(dependencies), key=lambda d: (split_key(d)[0], split_key(d)[1] or 0, d)
+        ),
         "up": [step(s) for s in spec.plan.up],
         "down": None if spec.plan.down is None else [step(s) for s in spec.plan.down],
     }
@@ -163,16 +195,27 @@ def literal_module_data(source: str) -> tuple[str, dict]:
     assert len(tree.body) == 2, ast.dump(tree)
     doc, assign = tree.body
     assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
-    assert isinstance(assign, ast.Assign) and [ast.unparse(t) for t in assign.targets] == ["MIGRATION"]
+    assert isinstance(assign, ast.Assign) and [
+        ast.unparse(t) for t in assign.targets
+    ] == ["MIGRATION"]
     return doc.value.value, ast.literal_eval(assign.value)
 
 
 def comments(source: str) -> list[str]:
-    return [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.COMMENT]
+    return [
+        t.string
+        for t in tokenize.generate_tokens(io.StringIO(source).readline)
+        if t.type == tokenize.COMMENT
+    ]
 
 
 def check_head(spec, spec_path, dependencies, env=None) -> None:
-    view = head_view(spec, spec_path=spec_path, dependencies=dependencies, resolution=inline_resolution(spec))
+    view = head_view(
+        spec,
+        spec_path=spec_path,
+        dependencies=dependencies,
+        resolution=inline_resolution(spec),
+    )
     # The production path: render, then black through format.py (no disk cache).
     head = format_cached([render_head(view, env)], None, workers=1)[0]
     head.encode("utf-8")  # writable: no lone surrogate in the file
@@ -197,23 +240,36 @@ def holds(case, env=None) -> bool:
     return True
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(cases)
 def test_any_text_in_any_field_survives_exactly(case):
     check_head(*case)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(cases)
 def test_whole_modules_compile_and_are_black_stable(case):
     spec, spec_path, dependencies = case
     source = harness_source(
-        spec, spec_path=spec_path, dependencies=dependencies, resolution=inline_resolution(spec)
+        spec,
+        spec_path=spec_path,
+        dependencies=dependencies,
+        resolution=inline_resolution(spec),
     )
     code = compile(source, "<harness>", "exec")
     assert black.format_str(source, mode=MODE) == source
     namespace: dict = {"__name__": "harness_under_test"}
-    exec(code, namespace)  # safe: check_head proved MIGRATION is literal data for this emitter
+    exec(
+        code, namespace
+    )  # safe: check_head proved MIGRATION is literal data for this emitter
     assert namespace["MIGRATION"] == expected_migration(spec, spec_path, dependencies)
     assert callable(namespace["run"]) and callable(namespace["main"])
 
@@ -227,7 +283,9 @@ def _json(value):  # plausible, and wrong: surrogate pairs for astral characters
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")
-@pytest.mark.parametrize("emitter", [_naive, _json], ids=["triple-quote-naive", "json-dumps"])
+@pytest.mark.parametrize(
+    "emitter", [_naive, _json], ids=["triple-quote-naive", "json-dumps"]
+)
 def test_the_property_catches_a_naive_emitter(emitter):
     env = make_environment(emitter)
     counterexample = find(

@@ -6,7 +6,12 @@ import pytest
 
 from contractspec.codegen.generate import HEAD_CONTEXT
 from contractspec.codegen.literals import Code
-from contractspec.codegen.render import make_environment, render_tail, runtime_facts, templates_dir
+from contractspec.codegen.render import (
+    make_environment,
+    render_tail,
+    runtime_facts,
+    templates_dir,
+)
 from contractspec.format import format_in_context, format_source, is_black_stable
 
 RUNTIME = """import os
@@ -32,7 +37,10 @@ def test_a_raw_value_can_not_reach_the_output():
     with pytest.raises(TypeError, match="raw str value"):
         env.from_string("x = {{ value }}").render(value="'); import os; ('")
     assert env.from_string("x = {{ value | lit }}").render(value="a'b") == 'x = "a\'b"'
-    assert env.from_string("x = {{ value }}").render(value=Code('"trusted"')) == 'x = "trusted"'
+    assert (
+        env.from_string("x = {{ value }}").render(value=Code('"trusted"'))
+        == 'x = "trusted"'
+    )
 
 
 def test_undefined_values_fail_loudly():
@@ -42,14 +50,19 @@ def test_undefined_values_fail_loudly():
         make_environment().from_string("{{ missing | lit }}").render()
 
 
-@pytest.mark.parametrize("extra, explicit", [("", False), (", base_dir=None", True), (", **options", True)])
+@pytest.mark.parametrize(
+    "extra, explicit", [("", False), (", base_dir=None", True), (", **options", True)]
+)
 def test_main_passes_base_dir_when_the_runtime_takes_it(extra, explicit):
     runtime = RUNTIME.replace("{extra}", extra)
     assert runtime_facts(runtime) == {"main_takes_base_dir": explicit}
     tail = format_in_context(HEAD_CONTEXT, render_tail(runtime), None)
     whole = HEAD_CONTEXT + tail
     assert is_black_stable(whole)
-    assert ("base_dir=os.path.dirname(os.path.abspath(__file__))" in tail.split("def main")[1]) is explicit
+    assert (
+        "base_dir=os.path.dirname(os.path.abspath(__file__))"
+        in tail.split("def main")[1]
+    ) is explicit
     namespace: dict = {"__file__": "/somewhere/h.py"}
     exec(compile(whole, "h.py", "exec"), namespace)
     assert namespace["run"]("up", "sqlite:///:memory:")["base_dir"] == "/somewhere"
@@ -59,9 +72,15 @@ def test_main_passes_base_dir_when_the_runtime_takes_it(extra, explicit):
 @pytest.mark.parametrize(
     "runtime, problem",
     [
-        ("from __future__ import annotations\n" + RUNTIME.replace("{extra}", ""), "__future__"),
+        (
+            "from __future__ import annotations\n" + RUNTIME.replace("{extra}", ""),
+            "__future__",
+        ),
         (RUNTIME.replace("{extra}", "").replace("import sys\n", ""), "lacks sys"),
-        (RUNTIME.replace("{extra}", "") + "\n\ndef main():\n    pass\n", "defines main"),
+        (
+            RUNTIME.replace("{extra}", "") + "\n\ndef main():\n    pass\n",
+            "defines main",
+        ),
         (RUNTIME.replace("{extra}", "") + "\nMIGRATION = {}\n", "defines MIGRATION"),
     ],
 )
@@ -71,7 +90,9 @@ def test_a_runtime_that_can_not_be_embedded_is_refused(runtime, problem):
 
 
 def test_format_source_uses_black_defaults_not_project_config(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 20\nskip-string-normalization = true\n")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.black]\nline-length = 20\nskip-string-normalization = true\n"
+    )
     monkeypatch.chdir(tmp_path)
     source = "x = {'a': 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'}\n"
     assert format_source(source) == 'x = {"a": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}\n'

@@ -42,7 +42,9 @@ def test_classify(script, kind):
 
 
 def test_module_names():
-    assert module_name("core.db.2025_01_add_users.v1") == "core__db__2025_01_add_users__v1"
+    assert (
+        module_name("core.db.2025_01_add_users.v1") == "core__db__2025_01_add_users__v1"
+    )
     config = SimpleNamespace(harness_dir="/p/harnesses")
     assert harness_path(config, "a.b.v10").as_posix() == "/p/harnesses/a__b__v10.py"
     with pytest.raises(SpecError):

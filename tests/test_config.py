@@ -42,7 +42,9 @@ def test_defaults_without_pyproject(tmp_path):
 
 
 def test_defaults_with_pyproject_without_table(tmp_path):
-    write_pyproject(tmp_path, '[project]\nname = "x"\n\n[tool.black]\nline-length = 100\n')
+    write_pyproject(
+        tmp_path, '[project]\nname = "x"\n\n[tool.black]\nline-length = 100\n'
+    )
     config = load_config(tmp_path)
     assert (config.specs_dir, config.harness_dir, config.database) == (
         tmp_path.resolve() / "migrations",
@@ -78,7 +80,10 @@ def test_unknown_key_is_an_error_with_its_position(tmp_path):
 
 
 def test_unknown_subtable_points_at_its_header(tmp_path):
-    write_pyproject(tmp_path, '[tool.contractspec]\nspecs = "m"\n\n[tool.contractspec.extra]\nx = 1\n')
+    write_pyproject(
+        tmp_path,
+        '[tool.contractspec]\nspecs = "m"\n\n[tool.contractspec.extra]\nx = 1\n',
+    )
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
@@ -91,11 +96,13 @@ def test_values_must_be_non_empty_strings(tmp_path, value):
     write_pyproject(tmp_path, f"[tool.contractspec]\nharnesses = {value}\n")
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
-    assert diagnostics(caught) == ["pyproject.toml:2:1: harnesses must be a non-empty string"]
+    assert diagnostics(caught) == [
+        "pyproject.toml:2:1: harnesses must be a non-empty string"
+    ]
 
 
 def test_invalid_toml(tmp_path):
-    write_pyproject(tmp_path, '[tool.contractspec]\nspecs = migrations\n')
+    write_pyproject(tmp_path, "[tool.contractspec]\nspecs = migrations\n")
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == ["pyproject.toml:2:9: invalid TOML: Invalid value"]
@@ -105,19 +112,29 @@ def test_table_that_is_not_a_table(tmp_path):
     write_pyproject(tmp_path, '[tool]\ncontractspec = "yes"\n')
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
-    assert diagnostics(caught) == ["pyproject.toml:2:1: tool.contractspec must be a table"]
+    assert diagnostics(caught) == [
+        "pyproject.toml:2:1: tool.contractspec must be a table"
+    ]
 
 
 def test_database_precedence(tmp_path, monkeypatch):
-    write_pyproject(tmp_path, '[tool.contractspec]\ndatabase = "sqlite:///from-file.db"\n')
+    write_pyproject(
+        tmp_path, '[tool.contractspec]\ndatabase = "sqlite:///from-file.db"\n'
+    )
     assert load_config(tmp_path).database == "sqlite:///from-file.db"
     monkeypatch.setenv(ENV_DATABASE, "sqlite:///from-env.db")
     assert load_config(tmp_path).database == "sqlite:///from-env.db"
-    assert load_config(tmp_path, database="sqlite:///from-flag.db").database == "sqlite:///from-flag.db"
+    assert (
+        load_config(tmp_path, database="sqlite:///from-flag.db").database
+        == "sqlite:///from-flag.db"
+    )
     monkeypatch.setenv(ENV_DATABASE, "")  # empty means unset
     assert load_config(tmp_path).database == "sqlite:///from-file.db"
     monkeypatch.delenv(ENV_DATABASE)
-    assert load_config(tmp_path, database="postgresql://h/db").database == "postgresql://h/db"
+    assert (
+        load_config(tmp_path, database="postgresql://h/db").database
+        == "postgresql://h/db"
+    )
 
 
 def test_env_beats_default(tmp_path, monkeypatch):
@@ -167,7 +184,9 @@ def test_missing_project_folder(tmp_path):
         ("postgresql://user@host/db", "postgresql://user@host/db"),
     ],
 )
-def test_relative_sqlite_urls_are_anchored_at_the_project_root(tmp_path, monkeypatch, url, expected):
+def test_relative_sqlite_urls_are_anchored_at_the_project_root(
+    tmp_path, monkeypatch, url, expected
+):
     project = tmp_path / "proj"
     write_pyproject(project, f'[tool.contractspec]\ndatabase = "{url}"\n')
     elsewhere = tmp_path / "elsewhere"
@@ -176,7 +195,9 @@ def test_relative_sqlite_urls_are_anchored_at_the_project_root(tmp_path, monkeyp
     config = load_config(project)
     assert config.database == url
     root = project.resolve().as_posix()
-    assert config.database_url() == expected.format(root=root, parent=project.resolve().parent.as_posix())
+    assert config.database_url() == expected.format(
+        root=root, parent=project.resolve().parent.as_posix()
+    )
 
 
 def test_relative_path_display(tmp_path):

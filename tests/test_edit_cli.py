@@ -12,7 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from contractspec.cli import root
-from contractspec.edit import AddDependency, FileChanged, read_snapshot, write_if_unchanged
+from contractspec.edit import (
+    AddDependency,
+    FileChanged,
+    read_snapshot,
+    write_if_unchanged,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "generated_examples" / "shop"
@@ -48,11 +53,15 @@ def test_bump_version_writes_and_reports(project: Path):
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == f"{BACKFILL}: version 1 -> 2\n"
-    assert text(project, BACKFILL) == original(BACKFILL).replace("version=1,", "version=2,")
+    assert text(project, BACKFILL) == original(BACKFILL).replace(
+        "version=1,", "version=2,"
+    )
 
 
 def test_diff_previews_and_writes_nothing(project: Path):
-    result = run(project, "bump-version", "core.db.2025_03_backfill_display_names", "--diff")
+    result = run(
+        project, "bump-version", "core.db.2025_03_backfill_display_names", "--diff"
+    )
     assert result.exit_code == 0
     assert result.stdout == (
         f"--- a/{BACKFILL}\n"
@@ -82,7 +91,12 @@ def test_check_exits_1_when_the_edit_would_change_the_file(project: Path):
     # v1 of orders depends on users, which depends on accounts: that would be a cycle.
     assert result.exit_code == 3
     result = run(
-        project, "set", "core.db.2025_01_add_accounts", "tags", "schema,accounts,core", "--check"
+        project,
+        "set",
+        "core.db.2025_01_add_accounts",
+        "tags",
+        "schema,accounts,core",
+        "--check",
     )
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -95,7 +109,13 @@ def test_check_exits_1_when_the_edit_would_change_the_file(project: Path):
 
 def test_check_exits_0_when_already_applied(project: Path):
     result = run(
-        project, "set", "core.db.2025_01_add_accounts", "tags", "schema", "accounts", "--check"
+        project,
+        "set",
+        "core.db.2025_01_add_accounts",
+        "tags",
+        "schema",
+        "accounts",
+        "--check",
     )
     assert result.exit_code == 0
     assert (
@@ -106,7 +126,13 @@ def test_check_exits_0_when_already_applied(project: Path):
 
 def test_check_and_diff_together(project: Path):
     result = run(
-        project, "set", "core.db.2025_01_add_accounts", "domain", "platform", "--check", "--diff"
+        project,
+        "set",
+        "core.db.2025_01_add_accounts",
+        "domain",
+        "platform",
+        "--check",
+        "--diff",
     )
     assert result.exit_code == 1
     assert '-        domain="core",\n+        domain="platform",\n' in result.stdout
@@ -122,11 +148,15 @@ def test_set_owners_comma_separated_and_repeated(project: Path):
         "bob",
     )
     assert result.exit_code == 0, result.output
-    assert 'owners=["team-core", "alice@example.com", "bob"],' in text(project, ACCOUNTS)
+    assert 'owners=["team-core", "alice@example.com", "bob"],' in text(
+        project, ACCOUNTS
+    )
 
 
 def test_set_scalar_takes_one_value(project: Path):
-    result = run(project, "set", "core.db.2025_01_add_accounts", "title", "Two", "words")
+    result = run(
+        project, "set", "core.db.2025_01_add_accounts", "title", "Two", "words"
+    )
     assert result.exit_code == 2
     assert "title takes exactly one value" in result.stderr
 
@@ -145,7 +175,10 @@ def test_add_step_from_stdin_and_file(project: Path, tmp_path: Path, monkeypatch
         input="CREATE INDEX accounts_plan\n    ON accounts (plan);\n",
     )
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"{ACCOUNTS}: added schema step 2 to the up plan at position 2\n"
+    assert (
+        result.stderr
+        == f"{ACCOUNTS}: added schema step 2 to the up plan at position 2\n"
+    )
     assert '''            SchemaStep(
                 sql="""
 CREATE INDEX accounts_plan
@@ -178,11 +211,19 @@ CREATE INDEX accounts_plan
 
 def test_add_step_kind_must_match_payload(project: Path):
     result = run(
-        project, "add-step", "core.db.2025_01_add_accounts", "--kind", "data", "--sql", "SELECT 1"
+        project,
+        "add-step",
+        "core.db.2025_01_add_accounts",
+        "--kind",
+        "data",
+        "--sql",
+        "SELECT 1",
     )
     assert result.exit_code == 2
     assert "a data step takes --script" in result.stderr
-    result = run(project, "add-step", "core.db.2025_01_add_accounts", "--description", "x")
+    result = run(
+        project, "add-step", "core.db.2025_01_add_accounts", "--description", "x"
+    )
     assert result.exit_code == 2
 
 
@@ -197,7 +238,9 @@ def test_add_step_that_exists_is_a_noop(project: Path):
         "Index orders by status",
     )
     assert result.exit_code == 0
-    assert "already applied: the up plan already has this step (step 2)" in result.stderr
+    assert (
+        "already applied: the up plan already has this step (step 2)" in result.stderr
+    )
 
 
 def test_add_check_and_remove_step(project: Path):
@@ -242,13 +285,17 @@ def test_add_check_and_remove_step(project: Path):
 
 
 def test_missing_step_is_a_usage_error(project: Path):
-    result = run(project, "remove-step", "billing.db.2025_04_validate_orders", "1", "--down")
+    result = run(
+        project, "remove-step", "billing.db.2025_04_validate_orders", "1", "--down"
+    )
     assert result.exit_code == 2
     assert "cannot remove down step 1: the down plan has no steps" in result.stderr
 
 
 def test_dependencies_are_checked_against_the_registry(project: Path):
-    result = run(project, "add-dependency", "core.db.2025_01_add_accounts", "core.db.nope")
+    result = run(
+        project, "add-dependency", "core.db.2025_01_add_accounts", "core.db.nope"
+    )
     assert result.exit_code == 3
     assert result.stderr.splitlines() == [
         f"{ACCOUNTS}:43:19: core.db.2025_01_add_accounts.v1 depends on unknown migration 'core.db.nope':"
@@ -258,7 +305,10 @@ def test_dependencies_are_checked_against_the_registry(project: Path):
     ]
     assert text(project, ACCOUNTS) == original(ACCOUNTS)
     result = run(
-        project, "add-dependency", "billing.db.2025_04_validate_orders", "core.db.2025_01_add_users"
+        project,
+        "add-dependency",
+        "billing.db.2025_04_validate_orders",
+        "core.db.2025_01_add_users",
     )
     assert result.exit_code == 0, result.output
     assert """    dependencies=[
@@ -296,13 +346,18 @@ def test_bump_version_refuses_an_existing_key(project: Path):
 def test_bump_version_refuses_to_strand_an_exact_dependency(project: Path):
     result = run(project, "bump-version", "billing.db.2025_02_add_orders")
     assert result.exit_code == 3
-    assert "depends on unknown migration 'billing.db.2025_02_add_orders.v2'" in result.stderr
+    assert (
+        "depends on unknown migration 'billing.db.2025_02_add_orders.v2'"
+        in result.stderr
+    )
 
 
 def test_refusal_is_reported_with_position(project: Path):
     path = project / USERS
     path.write_text(
-        text(project, USERS).replace('title="Add users table"', 'title=f"Add {USERS_TABLE}"'),
+        text(project, USERS).replace(
+            'title="Add users table"', 'title=f"Add {USERS_TABLE}"'
+        ),
         encoding="utf-8",
     )
     result = run(
@@ -332,12 +387,18 @@ def test_name_lookup_works_in_a_broken_project(project: Path):
     # One spec has an unknown dependency: the project does not load, but the others can be edited.
     broken = project / "migrations/billing/2025_02_add_orders.py"
     broken.write_text(
-        broken.read_text().replace("core.db.2025_01_add_users", "core.db.gone"), encoding="utf-8"
+        broken.read_text().replace("core.db.2025_01_add_users", "core.db.gone"),
+        encoding="utf-8",
     )
-    result = run(project, "remove-dependency", "billing.db.2025_02_add_orders.v1", "core.db.gone")
+    result = run(
+        project, "remove-dependency", "billing.db.2025_02_add_orders.v1", "core.db.gone"
+    )
     assert result.exit_code == 0, result.output
     result = run(
-        project, "add-dependency", "billing.db.2025_02_add_orders.v1", "core.db.2025_01_add_users"
+        project,
+        "add-dependency",
+        "billing.db.2025_02_add_orders.v1",
+        "core.db.2025_01_add_users",
     )
     assert result.exit_code == 0, result.output
     assert broken.read_text() == original("migrations/billing/2025_02_add_orders.py")
@@ -356,7 +417,9 @@ def test_file_changed_on_disk_is_not_overwritten(project: Path):
     path = project / ACCOUNTS
     snapshot = read_snapshot(path)
     path.write_text(snapshot.text + "# someone else was here\n", encoding="utf-8")
-    with pytest.raises(FileChanged, match="changed on disk since it was read; not overwritten"):
+    with pytest.raises(
+        FileChanged, match="changed on disk since it was read; not overwritten"
+    ):
         write_if_unchanged(snapshot, snapshot.text.replace("version=1", "version=2"))
     assert path.read_text().endswith("# someone else was here\n")
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []

@@ -51,7 +51,12 @@ def edit(before: str, operation, line_length: int = 100):
 
 
 def assert_edit(
-    before: str, operation, after: str, *, idempotent: bool = True, line_length: int = 100
+    before: str,
+    operation,
+    after: str,
+    *,
+    idempotent: bool = True,
+    line_length: int = 100,
 ) -> None:
     result = edit(before, operation, line_length)
     assert result.changed, result.message
@@ -83,7 +88,9 @@ def assert_refused(before: str, operation, *diagnostics: str) -> None:
 
 
 def test_bump_version():
-    assert_edit(BASE, BumpVersion(), BASE.replace("version=1,", "version=2,"), idempotent=False)
+    assert_edit(
+        BASE, BumpVersion(), BASE.replace("version=1,", "version=2,"), idempotent=False
+    )
 
 
 def test_bump_version_to_and_already_there():
@@ -144,12 +151,18 @@ def test_bump_version_through_a_module_level_name():
 
 def test_set_title_keeps_quote_style():
     before = BASE.replace('title="Base"', "title='Base'")
-    assert_edit(before, SetField("title", "Basis"), before.replace("title='Base'", "title='Basis'"))
+    assert_edit(
+        before,
+        SetField("title", "Basis"),
+        before.replace("title='Base'", "title='Basis'"),
+    )
 
 
 def test_set_title_with_a_quote_inside():
     assert_edit(
-        BASE, SetField("title", 'Say "hi"'), BASE.replace('title="Base"', "title='Say \"hi\"'")
+        BASE,
+        SetField("title", 'Say "hi"'),
+        BASE.replace('title="Base"', "title='Say \"hi\"'"),
     )
 
 
@@ -159,13 +172,16 @@ def test_set_title_already_applied():
 
 def test_set_description_inserted_in_field_order():
     after = BASE.replace(
-        '        title="Base",\n', '        title="Base",\n        description="Why it exists",\n'
+        '        title="Base",\n',
+        '        title="Base",\n        description="Why it exists",\n',
     )
     assert_edit(BASE, SetField("description", "Why it exists"), after)
 
 
 def test_set_field_to_its_default_when_absent_is_a_noop():
-    assert_noop(BASE, SetField("description", ""), "description is already '' (the default)")
+    assert_noop(
+        BASE, SetField("description", ""), "description is already '' (the default)"
+    )
     assert_noop(
         BASE,
         SetField("stability", "experimental"),
@@ -228,12 +244,16 @@ def test_set_owners_edits_the_list_in_place():
     """
     # The DBA goes with the comment above it; alice takes the free place.
     assert_edit(
-        before, SetField("owners", ["team-core", "alice@example.com", "bob@example.com"]), after
+        before,
+        SetField("owners", ["team-core", "alice@example.com", "bob@example.com"]),
+        after,
     )
 
 
 def test_set_owners_append_and_remove():
-    two = BASE.replace('owners=["team-core"]', 'owners=["team-core", "alice@example.com"]')
+    two = BASE.replace(
+        'owners=["team-core"]', 'owners=["team-core", "alice@example.com"]'
+    )
     assert_edit(BASE, SetField("owners", ["team-core", "alice@example.com"]), two)
     assert_edit(
         two,
@@ -243,8 +263,12 @@ def test_set_owners_append_and_remove():
 
 
 def test_set_tags_empty_keeps_an_explicit_empty_list():
-    before = BASE.replace('owners=["team-core"],', 'owners=["team-core"],\n        tags=["a"],')
-    after = BASE.replace('owners=["team-core"],', 'owners=["team-core"],\n        tags=[],')
+    before = BASE.replace(
+        'owners=["team-core"],', 'owners=["team-core"],\n        tags=["a"],'
+    )
+    after = BASE.replace(
+        'owners=["team-core"],', 'owners=["team-core"],\n        tags=[],'
+    )
     assert_edit(before, SetField("tags", []), after)
 
 
@@ -285,7 +309,9 @@ def test_set_parenthesized_concatenated_string():
     )
     assert_edit(before, SetField("description", "Short again."), short)
     long_text = (
-        "Still long: " + "every word of this sentence matters to somebody, " * 2 + "so it wraps."
+        "Still long: "
+        + "every word of this sentence matters to somebody, " * 2
+        + "so it wraps."
     )
     wrapped = before.replace(
         '''"A description that was long enough "
@@ -299,7 +325,9 @@ def test_set_parenthesized_concatenated_string():
 def test_set_implicitly_concatenated_string_on_one_line():
     before = BASE.replace('title="Base"', 'title="Ba" "se"')
     assert_noop(before, SetField("title", "Base"), "title is already 'Base'")
-    assert_edit(before, SetField("title", "Top"), BASE.replace('title="Base"', 'title="Top"'))
+    assert_edit(
+        before, SetField("title", "Top"), BASE.replace('title="Base"', 'title="Top"')
+    )
 
 
 def test_set_through_a_module_level_list():
@@ -361,7 +389,9 @@ def test_add_dependency_wraps_a_list_that_grows_too_long():
 
 
 def test_add_dependency_on_another_version_of_a_dependency_is_refused():
-    before = BASE.replace("    ),\n)\n", '    ),\n    dependencies=["core.db.a.v1"],\n)\n')
+    before = BASE.replace(
+        "    ),\n)\n", '    ),\n    dependencies=["core.db.a.v1"],\n)\n'
+    )
     assert_refused(
         before,
         AddDependency("core.db.a"),
@@ -380,14 +410,17 @@ def test_remove_dependency():
 
 def test_remove_last_dependency_removes_the_argument():
     before = BASE.replace(
-        "    ),\n)\n", '    ),\n    dependencies=["core.db.a"],  # the accounts table\n)\n'
+        "    ),\n)\n",
+        '    ),\n    dependencies=["core.db.a"],  # the accounts table\n)\n',
     )
     assert_edit(before, RemoveDependency("core.db.a"), BASE)
 
 
 def test_remove_dependency_not_there():
     assert_noop(BASE, RemoveDependency("core.db.a"), "does not depend on 'core.db.a'")
-    before = BASE.replace("    ),\n)\n", '    ),\n    dependencies=["core.db.a.v2"],\n)\n')
+    before = BASE.replace(
+        "    ),\n)\n", '    ),\n    dependencies=["core.db.a.v2"],\n)\n'
+    )
     assert_noop(
         before,
         RemoveDependency("core.db.a"),
@@ -442,7 +475,9 @@ def test_add_step_appends_in_sibling_style():
         '            SchemaStep(sql="CREATE INDEX t_id ON t (id)", description="Index t"),\n',
     )
     assert_edit(
-        BASE, AddStep("schema", "CREATE INDEX t_id ON t (id)", description="Index t"), after
+        BASE,
+        AddStep("schema", "CREATE INDEX t_id ON t (id)", description="Index t"),
+        after,
     )
 
 
@@ -451,7 +486,11 @@ def test_add_step_at_position_one_with_timeout_and_retries():
         "        up=[\n",
         '        up=[\n            SchemaStep(sql="SELECT 1", timeout_ms=500, retries=2),\n',
     )
-    assert_edit(BASE, AddStep("schema", "SELECT 1", position=1, timeout_ms=500, retries=2), after)
+    assert_edit(
+        BASE,
+        AddStep("schema", "SELECT 1", position=1, timeout_ms=500, retries=2),
+        after,
+    )
 
 
 def test_add_step_multi_line_sql_is_triple_quoted():
@@ -469,11 +508,11 @@ CREATE TABLE u (
             ),
 ''',
     )
-    sql = (
-        "  CREATE TABLE u (\n    id INTEGER PRIMARY KEY,\n    t_id INTEGER REFERENCES t (id)\n)\n\n"
-    )
+    sql = "  CREATE TABLE u (\n    id INTEGER PRIMARY KEY,\n    t_id INTEGER REFERENCES t (id)\n)\n\n"
     assert_edit(
-        BASE, AddStep("schema", sql.replace("  CREATE", "CREATE"), description="Create u"), after
+        BASE,
+        AddStep("schema", sql.replace("  CREATE", "CREATE"), description="Create u"),
+        after,
     )
 
 
@@ -494,7 +533,9 @@ def test_add_step_down_when_there_is_no_down_plan():
         "        ],\n    ),\n)",
         '        ],\n        down=[SchemaStep(sql="DROP TABLE t", description="Drop t")],\n    ),\n)',
     )
-    assert_edit(BASE, AddStep("schema", "DROP TABLE t", down=True, description="Drop t"), after)
+    assert_edit(
+        BASE, AddStep("schema", "DROP TABLE t", down=True, description="Drop t"), after
+    )
 
 
 def test_add_step_down_into_an_empty_or_none_down_plan():
@@ -518,7 +559,9 @@ def test_add_step_already_there():
 
 
 def test_add_step_position_out_of_range():
-    with pytest.raises(UsageError, match=r"the up plan has 1 step \(positions 1 to 2\)"):
+    with pytest.raises(
+        UsageError, match=r"the up plan has 1 step \(positions 1 to 2\)"
+    ):
         edit(BASE, AddStep("schema", "SELECT 1", position=3))
 
 
@@ -605,7 +648,9 @@ def test_add_step_to_one_line_plan_rewraps_that_line_only():
     )
     """
     assert_edit(
-        before, AddStep("schema", "CREATE INDEX x_id ON x (id)", description="Index x by id"), after
+        before,
+        AddStep("schema", "CREATE INDEX x_id ON x (id)", description="Index x by id"),
+        after,
     )
 
 
@@ -627,7 +672,9 @@ def test_add_check_creates_the_list():
             ),
 """,
     ).replace("import MigrationMeta", "import MigrationCheck, MigrationMeta")
-    assert_edit(BASE, AddCheck(1, "post", "t is empty", "SELECT COUNT(*) = 0 FROM t"), after)
+    assert_edit(
+        BASE, AddCheck(1, "post", "t is empty", "SELECT COUNT(*) = 0 FROM t"), after
+    )
 
 
 def test_add_check_pre_goes_before_post_and_appends_to_a_list():
@@ -682,7 +729,9 @@ def test_add_check_already_there():
 
 
 def test_add_check_to_a_missing_step():
-    with pytest.raises(UsageError, match="cannot add a check to up step 2: the up plan has 1 step"):
+    with pytest.raises(
+        UsageError, match="cannot add a check to up step 2: the up plan has 1 step"
+    ):
         edit(BASE, AddCheck(2, "post", "x", "SELECT 1"))
     with pytest.raises(
         UsageError, match="cannot add a check to down step 1: the spec has no down plan"
@@ -838,7 +887,9 @@ def test_module_level_name_used_once_is_edited():
 
 
 def test_refuse_plan_that_is_not_a_plan():
-    source = refuse_source().replace('MigrationPlan(up=[SchemaStep("SELECT 1")])', "make_plan()")
+    source = refuse_source().replace(
+        'MigrationPlan(up=[SchemaStep("SELECT 1")])', "make_plan()"
+    )
     assert_refused(
         source,
         AddStep("schema", "SELECT 2"),
@@ -862,7 +913,9 @@ def test_refused_when_the_result_would_not_load():
 
 def test_refused_when_the_file_does_not_parse():
     assert_refused(
-        "spec = MigrationSpec(\n", BumpVersion(), f"{PATH}:1:21: syntax error: '(' was never closed"
+        "spec = MigrationSpec(\n",
+        BumpVersion(),
+        f"{PATH}:1:21: syntax error: '(' was never closed",
     )
 
 
@@ -891,8 +944,12 @@ def test_an_unrelated_broken_field_refuses_the_edit_with_the_loader_message():
 
 def test_crlf_newlines_are_kept():
     before = BASE.replace("\n", "\r\n")
-    result = edit_source(before, PATH, AddStep("schema", "SELECT 1\nFROM t"), line_length=100)
-    assert "\r\n" in result.new_source and "\n" not in result.new_source.replace("\r\n", "")
+    result = edit_source(
+        before, PATH, AddStep("schema", "SELECT 1\nFROM t"), line_length=100
+    )
+    assert "\r\n" in result.new_source and "\n" not in result.new_source.replace(
+        "\r\n", ""
+    )
     expected = edit_source(
         BASE, PATH, AddStep("schema", "SELECT 1\nFROM t"), line_length=100
     ).new_source
@@ -933,7 +990,8 @@ spec = MigrationSpec(
     assert_edit(before, RemoveStep(2), after, idempotent=False)
     # Still used by another step: the import stays.
     three = before.replace(
-        'ValidationStep("SELECT 2")]', 'ValidationStep("SELECT 2"), ValidationStep("SELECT 3")]'
+        'ValidationStep("SELECT 2")]',
+        'ValidationStep("SELECT 2"), ValidationStep("SELECT 3")]',
     )
     result = edit(three, RemoveStep(2))
     assert result.new_source.startswith(before.splitlines()[0])
@@ -949,7 +1007,10 @@ def test_edit_source_many_applies_in_order():
     from contractspec.edit import edit_source_many
 
     result = edit_source_many(
-        BASE, PATH, [BumpVersion(), SetField("title", "Basis"), BumpVersion(to=2)], line_length=100
+        BASE,
+        PATH,
+        [BumpVersion(), SetField("title", "Basis"), BumpVersion(to=2)],
+        line_length=100,
     )
     assert result.changed
     assert result.new_source == BASE.replace("version=1,", "version=2,").replace(
@@ -982,5 +1043,7 @@ spec = MigrationSpec(
         '            # nothing to undo yet\n            SchemaStep("DROP TABLE x"),\n',
     )
     assert_edit(before, AddStep("schema", "DROP TABLE x", down=True), after)
-    after = before.replace("    dependencies=[\n    ],\n", '    dependencies=["core.db.y"],\n')
+    after = before.replace(
+        "    dependencies=[\n    ],\n", '    dependencies=["core.db.y"],\n'
+    )
     assert_edit(before, AddDependency("core.db.y"), after)

@@ -48,17 +48,26 @@ LINE_LENGTH = 100
 
 # -- strategies ----------------------------------------------------------------
 
-words = st.text(alphabet="abcdefghij klmnop'\"\\éß😀\t", min_size=1, max_size=24).filter(
-    lambda s: s.strip()
-)
+words = st.text(
+    alphabet="abcdefghij klmnop'\"\\éß😀\t", min_size=1, max_size=24
+).filter(lambda s: s.strip())
 names = st.from_regex(r"\A(core|billing)\.db\.[a-z][a-z0-9_]{0,12}\Z")
-references = st.one_of(names, st.builds(lambda n, v: f"{n}.v{v}", names, st.integers(1, 4)))
+references = st.one_of(
+    names, st.builds(lambda n, v: f"{n}.v{v}", names, st.integers(1, 4))
+)
 sql = st.one_of(
     st.sampled_from(
-        ["SELECT 1", "SELECT COUNT(*) = 0 FROM t", "DROP TABLE t", "UPDATE t SET x = 'y'"]
+        [
+            "SELECT 1",
+            "SELECT COUNT(*) = 0 FROM t",
+            "DROP TABLE t",
+            "UPDATE t SET x = 'y'",
+        ]
     ),
     st.lists(
-        st.sampled_from(["SELECT a,", "  b", "FROM t", 'WHERE x = \'"""\'', "-- note \\ here"]),
+        st.sampled_from(
+            ["SELECT a,", "  b", "FROM t", 'WHERE x = \'"""\'', "-- note \\ here"]
+        ),
         min_size=2,
         max_size=4,
     ).map("\n".join),
@@ -72,7 +81,9 @@ operations = st.one_of(
     st.builds(
         SetField,
         st.sampled_from(["owners", "tags"]),
-        st.lists(st.from_regex(r"\A[a-z][a-z-]{0,10}\Z"), min_size=1, max_size=4, unique=True),
+        st.lists(
+            st.from_regex(r"\A[a-z][a-z-]{0,10}\Z"), min_size=1, max_size=4, unique=True
+        ),
     ),
     st.builds(AddDependency, references),
     st.builds(
@@ -164,11 +175,15 @@ def allowed_lines(source: str, op) -> set[int]:
                 if any(getattr(t.target, "value", None) == variable for t in targets):
                     spec_statement = statement
                 else:
-                    allowed |= lines(statement)  # a module-level name the spec refers to
+                    allowed |= lines(
+                        statement
+                    )  # a module-level name the spec refers to
     assert spec_statement is not None
     call = spec_statement.body[0].value
     if positions[call].start.line == positions[call].end.line:
-        return allowed | lines(spec_statement)  # a one-line spec is re-wrapped as a whole
+        return allowed | lines(
+            spec_statement
+        )  # a one-line spec is re-wrapped as a whole
     want = {
         BumpVersion: ("meta", 0),
         SetField: ("meta", 0),
@@ -184,7 +199,10 @@ def allowed_lines(source: str, op) -> set[int]:
                 # Removing the last argument takes the comma after the one before it, and
                 # the comment lines above it.
                 allowed |= set(
-                    range(positions[call.args[index - 1]].end.line, positions[call].end.line + 1)
+                    range(
+                        positions[call.args[index - 1]].end.line,
+                        positions[call].end.line + 1,
+                    )
                 )
             return allowed
     # The argument is absent: it goes after the last one, before the closing bracket.
@@ -228,7 +246,10 @@ REMOVALS = (RemoveStep, RemoveDependency, SetField)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(path=st.sampled_from(EXAMPLES + FIXTURES), ops=st.lists(operations, min_size=1, max_size=6))
+@given(
+    path=st.sampled_from(EXAMPLES + FIXTURES),
+    ops=st.lists(operations, min_size=1, max_size=6),
+)
 def test_random_edit_sequences(path: Path, ops):
     source = path.read_text(encoding="utf-8")
     display = path.relative_to(REPO).as_posix()
@@ -262,7 +283,9 @@ def test_random_edit_sequences(path: Path, ops):
     quote=st.sampled_from(['"', "'"]),
     multiline=st.booleans(),
 )
-def test_string_literal_round_trips_every_code_point(value: str, quote: str, multiline: bool):
+def test_string_literal_round_trips_every_code_point(
+    value: str, quote: str, multiline: bool
+):
     literal = string_literal(value, quote, multiline=multiline)
     assert ast.literal_eval(literal) == value
     assert cst.parse_expression(literal).evaluated_value == value

@@ -11,7 +11,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from contractspec.codegen.literals import Code, comment_text, doc_text, py_literal, py_str
+from contractspec.codegen.literals import (
+    Code,
+    comment_text,
+    doc_text,
+    py_literal,
+    py_str,
+)
 
 MODE = black.Mode()
 
@@ -47,9 +53,9 @@ NASTY = [
 
 # Every code point, lone surrogates included, mixed with the troublemakers.
 any_char = st.characters(codec=None, exclude_categories=())
-nasty_text = st.lists(st.one_of(st.text(any_char, max_size=8), st.sampled_from(NASTY)), max_size=12).map(
-    "".join
-)
+nasty_text = st.lists(
+    st.one_of(st.text(any_char, max_size=8), st.sampled_from(NASTY)), max_size=12
+).map("".join)
 
 
 def _black_stable(source: str) -> bool:
@@ -63,8 +69,8 @@ def _black_stable(source: str) -> bool:
         ('say "hi"', "'say \"hi\"'"),
         ("it's", '"it\'s"'),
         ("a\nb", '"""a\nb"""'),
-        ("x\n\"", '"""x\n\\""""'),
-        ("a\n\"\"\"b", '"""a\n\\"\\"\\"b"""'),
+        ('x\n"', '"""x\n\\""""'),
+        ('a\n"""b', '"""a\n\\"\\"\\"b"""'),
         ("a\\b", '"a\\\\b"'),
         ("\u202e", '"\\u202e"'),
         ("\ud800", '"\\ud800"'),
@@ -108,16 +114,26 @@ def test_str_literal_round_trips_and_is_black_normal(text):
     assert ast.literal_eval(literal) == text
     # Where harnesses put literals: dict values and list items (black never
     # wraps those; a long `name = "..."` assignment it would parenthesize).
-    source = f"VALUE = {{\n    \"key\": {literal},\n    \"items\": [\n        {literal},\n    ],\n}}\n"
+    source = f'VALUE = {{\n    "key": {literal},\n    "items": [\n        {literal},\n    ],\n}}\n'
     source.encode("utf-8")  # no lone surrogate ever reaches the file
     assert _black_stable(source)
     # The literal is one token: nothing of the text can become code.
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(literal).readline) if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)]
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(literal).readline)
+        if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+    ]
     assert [t.type for t in tokens] == [tokenize.STRING]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(nasty_text, st.text(st.characters(max_codepoint=127)), st.text(st.sampled_from("ab '\"\n\t\\"))))
+@given(
+    st.one_of(
+        nasty_text,
+        st.text(st.characters(max_codepoint=127)),
+        st.text(st.sampled_from("ab '\"\n\t\\")),
+    )
+)
 def test_fast_paths_agree_with_the_general_construction(text):
     from contractspec.codegen.literals import _one_line, _triple_quoted
 

@@ -40,7 +40,9 @@ def display(path: Path) -> str:
 
 def expected_lines(path: Path) -> list[str]:
     # latin-1 reads every file, including the one that is deliberately not UTF-8.
-    text = path.read_bytes().decode("latin-1").encode("latin-1").decode("utf-8", "replace")
+    text = (
+        path.read_bytes().decode("latin-1").encode("latin-1").decode("utf-8", "replace")
+    )
     return EXPECT.findall(text)
 
 
@@ -55,7 +57,9 @@ INVALID_FILES = discover(INVALID)
 
 def test_corpus_is_big_enough():
     assert len(INVALID_FILES) >= 15
-    assert all(expected_lines(p) for p in INVALID_FILES), [p.name for p in INVALID_FILES if not expected_lines(p)]
+    assert all(expected_lines(p) for p in INVALID_FILES), [
+        p.name for p in INVALID_FILES if not expected_lines(p)
+    ]
 
 
 @pytest.mark.parametrize("path", INVALID_FILES, ids=lambda p: p.name)
@@ -80,8 +84,12 @@ def _sort_key(line: str):
 
 
 def test_problems_in_several_files_are_reported_together(tmp_path):
-    (tmp_path / "b.py").write_text(HEADER + _spec_text("t.b", version="0"), encoding="utf-8")
-    (tmp_path / "a.py").write_text(HEADER + _spec_text("t.a", stability='"gold"'), encoding="utf-8")
+    (tmp_path / "b.py").write_text(
+        HEADER + _spec_text("t.b", version="0"), encoding="utf-8"
+    )
+    (tmp_path / "a.py").write_text(
+        HEADER + _spec_text("t.a", stability='"gold"'), encoding="utf-8"
+    )
     (tmp_path / "c.py").write_text(HEADER + _spec_text("t.c"), encoding="utf-8")  # fine
     with pytest.raises(SpecError) as caught:
         load_specs(tmp_path, root=tmp_path)
@@ -91,7 +99,12 @@ def test_problems_in_several_files_are_reported_together(tmp_path):
     ]
 
 
-def _spec_text(name: str, version: str = "1", stability: str = '"beta"', up: str = '[SchemaStep("SELECT 1")]') -> str:
+def _spec_text(
+    name: str,
+    version: str = "1",
+    stability: str = '"beta"',
+    up: str = '[SchemaStep("SELECT 1")]',
+) -> str:
     return (
         "\n"
         f'spec = MigrationSpec(meta=MigrationMeta(name="{name}", version={version}, title="T", owners=["o"], stability={stability}),'
@@ -119,10 +132,24 @@ def test_discovery_is_sorted_and_skips_underscore_and_non_python_files():
 
 
 def test_discovery_order_does_not_depend_on_creation_order(tmp_path):
-    for name in ["z.py", "a/b.py", "m.py", "a/a.py", "_x.py", ".hidden.py", "b/__init__.py", "__pycache__/m.py"]:
+    for name in [
+        "z.py",
+        "a/b.py",
+        "m.py",
+        "a/a.py",
+        "_x.py",
+        ".hidden.py",
+        "b/__init__.py",
+        "__pycache__/m.py",
+    ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("", encoding="utf-8")
-    assert [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)] == ["a/a.py", "a/b.py", "m.py", "z.py"]
+    assert [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)] == [
+        "a/a.py",
+        "a/b.py",
+        "m.py",
+        "z.py",
+    ]
 
 
 def test_missing_folder_discovers_nothing(tmp_path):
@@ -166,13 +193,17 @@ def test_keywords_comments_and_triple_quoted_sql(valid):
         plan=MigrationPlan(
             up=[
                 SchemaStep(
-                    sql='\nCREATE TABLE accounts (\n    id INTEGER PRIMARY KEY,\n'
+                    sql="\nCREATE TABLE accounts (\n    id INTEGER PRIMARY KEY,\n"
                     '    slug TEXT NOT NULL UNIQUE  -- a "quoted" comment inside SQL\n)\n',
                     description="Create accounts",
                     timeout_ms=5000,
                     retries=2,
                     pre_checks=[],
-                    post_checks=[MigrationCheck("accounts starts empty", "SELECT COUNT(*) = 0 FROM accounts")],
+                    post_checks=[
+                        MigrationCheck(
+                            "accounts starts empty", "SELECT COUNT(*) = 0 FROM accounts"
+                        )
+                    ],
                 )
             ],
             down=[SchemaStep(sql="DROP TABLE accounts", description="Drop accounts")],
@@ -189,7 +220,9 @@ def test_module_alias(valid):
             "CREATE TABLE users (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, email TEXT NOT NULL)",
             description="Create users",
         ),
-        ValidationStep(assertion="SELECT COUNT(*) = 0 FROM users", description="users starts empty"),
+        ValidationStep(
+            assertion="SELECT COUNT(*) = 0 FROM users", description="users starts empty"
+        ),
     ]
     assert spec.plan.down == []  # reversible no-op, distinct from None
     assert spec.dependencies == ["core.db.2025_01_add_accounts"]
@@ -198,7 +231,10 @@ def test_module_alias(valid):
 @pytest.mark.parametrize(
     "imports, prefix",
     [
-        ("from contractspec.spec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep", ""),
+        (
+            "from contractspec.spec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep",
+            "",
+        ),
         ("import contractspec.spec as cs", "cs."),
     ],
 )
@@ -218,10 +254,22 @@ def test_a_relative_import_of_the_same_names_is_not_the_model():
 
 def test_positional_arguments_and_tuples(valid):
     assert valid["valid/core/2025_02_positional.py"].spec == MigrationSpec(
-        MigrationMeta("core.db.2025_02_positional", 1, "Positional form", "All positional.", "core", ["team-core"], ["x"], "idea"),
+        MigrationMeta(
+            "core.db.2025_02_positional",
+            1,
+            "Positional form",
+            "All positional.",
+            "core",
+            ["team-core"],
+            ["x"],
+            "idea",
+        ),
         MigrationPlan(
             [
-                SchemaStep("CREATE INDEX users_email ON users (email)", pre_checks=[MigrationCheck("users exists", "SELECT 1")]),
+                SchemaStep(
+                    "CREATE INDEX users_email ON users (email)",
+                    pre_checks=[MigrationCheck("users exists", "SELECT 1")],
+                ),
                 ValidationStep("SELECT 1"),
             ],
             [SchemaStep("DROP INDEX users_email")],
@@ -242,10 +290,19 @@ def test_aliases_bindings_concatenation_and_signed_numbers(valid):
         ),
         plan=MigrationPlan(
             up=[
-                SchemaStep("CREATE TABLE orders ( id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)", timeout_ms=30000, retries=0),
+                SchemaStep(
+                    "CREATE TABLE orders ( id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL)",
+                    timeout_ms=30000,
+                    retries=0,
+                ),
                 SchemaStep(
                     "ALTER TABLE orders ADD COLUMN status TEXT",
-                    post_checks=[MigrationCheck("no order lacks a status", "SELECT COUNT(*) = 0 FROM orders WHERE status IS NULL")],
+                    post_checks=[
+                        MigrationCheck(
+                            "no order lacks a status",
+                            "SELECT COUNT(*) = 0 FROM orders WHERE status IS NULL",
+                        )
+                    ],
                 ),
                 DataStep(script="UPDATE orders SET status = 'open'"),
             ],
@@ -272,10 +329,15 @@ def test_positions_point_at_fields(valid):
     assert loaded.position(("meta",)) == (11, 10)
     assert loaded.position(("meta", "version")) == (13, 17)
     assert loaded.position(("plan", "up", 0, "timeout_ms")) == (32, 28)
-    assert loaded.position(("plan", "up", 0, "post_checks", 0, "expression")) == (38, 36)
+    assert loaded.position(("plan", "up", 0, "post_checks", 0, "expression")) == (
+        38,
+        36,
+    )
     # A field that was never written falls back to its nearest written parent.
     assert loaded.position(("meta", "nothing", 3)) == (11, 10)
-    assert loaded.diagnostic(("meta", "version"), "m") == Diagnostic("valid/core/2025_01_add_accounts.py", 13, 17, "m")
+    assert loaded.diagnostic(("meta", "version"), "m") == Diagnostic(
+        "valid/core/2025_01_add_accounts.py", 13, 17, "m"
+    )
 
 
 # -- no execution ---------------------------------------------------------------------------
@@ -283,10 +345,14 @@ def test_positions_point_at_fields(valid):
 
 def _run_python(path: Path, marker: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, CONTRACTSPEC_TEST_MARKER=str(marker))
-    return subprocess.run([sys.executable, str(path)], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, str(path)], env=env, capture_output=True, text=True
+    )
 
 
-@pytest.mark.parametrize("name", ["valid/side_effects.py", "invalid/side_effects_invalid.py"])
+@pytest.mark.parametrize(
+    "name", ["valid/side_effects.py", "invalid/side_effects_invalid.py"]
+)
 def test_the_side_effect_files_really_have_side_effects(tmp_path, name):
     """Control: executed by Python, these files write the marker and exit non-zero."""
     marker = tmp_path / "marker"
@@ -299,14 +365,20 @@ def test_loader_never_executes_a_spec_file(tmp_path, monkeypatch):
     marker = tmp_path / "marker"
     monkeypatch.setenv("CONTRACTSPEC_TEST_MARKER", str(marker))
     modules = set(sys.modules)
-    loaded = load_file(VALID / "side_effects.py", "valid/side_effects.py")  # no SystemExit
+    loaded = load_file(
+        VALID / "side_effects.py", "valid/side_effects.py"
+    )  # no SystemExit
     assert loaded.key == "tests.valid.side_effects.v1"
-    assert reported(INVALID / "side_effects_invalid.py") == expected_lines(INVALID / "side_effects_invalid.py")
+    assert reported(INVALID / "side_effects_invalid.py") == expected_lines(
+        INVALID / "side_effects_invalid.py"
+    )
     load_specs(VALID, root=DATA)
     with pytest.raises(SpecError):
         load_specs(INVALID, root=DATA)
     assert not marker.exists()
-    assert set(sys.modules) - modules == set()  # nothing imported, the _totals.py helper included
+    assert (
+        set(sys.modules) - modules == set()
+    )  # nothing imported, the _totals.py helper included
 
 
 # -- details ----------------------------------------------------------------------------------
@@ -328,14 +400,20 @@ def test_line_endings_crlf(tmp_path):
 
 def test_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "bom.py"
-    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + _spec_text("t.bom", version="0")).encode("utf-8"))
+    path.write_bytes(
+        b"\xef\xbb\xbf" + (HEADER + _spec_text("t.bom", version="0")).encode("utf-8")
+    )
     with pytest.raises(SpecError) as caught:
         load_file(path, "bom.py")
-    assert [str(d) for d in caught.value.diagnostics] == ["bom.py:3:63: version must be an integer >= 1, got 0"]
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "bom.py:3:63: version must be an integer >= 1, got 0"
+    ]
 
 
 def test_invalid_escape_sequences_in_sql_are_not_warned_about(recwarn):
-    loaded = load_source(HEADER + _spec_text("t.esc", up='[SchemaStep("SELECT \'\\d\'")]'), "esc.py")
+    loaded = load_source(
+        HEADER + _spec_text("t.esc", up="[SchemaStep(\"SELECT '\\d'\")]"), "esc.py"
+    )
     assert loaded.spec.plan.up[0].sql == "SELECT '\\d'"
     assert len(recwarn) == 0
 
@@ -353,17 +431,30 @@ def test_null_byte_is_a_diagnostic(tmp_path):
 def test_unreadable_path_is_a_diagnostic(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_file(tmp_path / "missing.py", "missing.py")
-    assert [str(d) for d in caught.value.diagnostics] == ["missing.py:1:1: cannot read: No such file or directory"]
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "missing.py:1:1: cannot read: No such file or directory"
+    ]
 
 
 def test_load_source_returns_positions_and_variable():
     loaded = load_source(HEADER + _spec_text("t.src"), "src.py")
-    assert (loaded.path, loaded.line, loaded.col, loaded.variable, loaded.key) == ("src.py", 3, 8, "spec", "t.src.v1")
+    assert (loaded.path, loaded.line, loaded.col, loaded.variable, loaded.key) == (
+        "src.py",
+        3,
+        8,
+        "spec",
+        "t.src.v1",
+    )
 
 
 def test_binding_used_in_two_places_builds_two_values():
-    source = HEADER + 'CHECK = MigrationCheck("c", "SELECT 1")\n' + _spec_text(
-        "t.twice", up='[SchemaStep("a", pre_checks=[CHECK]), SchemaStep("b", post_checks=[CHECK])]'
+    source = (
+        HEADER
+        + 'CHECK = MigrationCheck("c", "SELECT 1")\n'
+        + _spec_text(
+            "t.twice",
+            up='[SchemaStep("a", pre_checks=[CHECK]), SchemaStep("b", post_checks=[CHECK])]',
+        )
     )
     up = load_source(source, "twice.py").spec.plan.up
     assert up[0].pre_checks == up[1].post_checks == [MigrationCheck("c", "SELECT 1")]
@@ -371,14 +462,24 @@ def test_binding_used_in_two_places_builds_two_values():
 
 
 def test_error_inside_a_binding_points_at_the_binding():
-    source = HEADER + 'OWNERS = ["ok", ""]\n' + _spec_text("t.own").replace('owners=["o"]', "owners=OWNERS")
+    source = (
+        HEADER
+        + 'OWNERS = ["ok", ""]\n'
+        + _spec_text("t.own").replace('owners=["o"]', "owners=OWNERS")
+    )
     with pytest.raises(SpecError) as caught:
         load_source(source, "own.py")
-    assert [str(d) for d in caught.value.diagnostics] == ["own.py:2:17: an owner must be a non-empty string"]
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "own.py:2:17: an owner must be a non-empty string"
+    ]
 
 
 def test_nested_bad_values_report_only_the_real_problem():
-    source = HEADER + _spec_text("t.nest").replace('owners=["o"]', 'owners=["o"], tags=[["x", make()]]')
+    source = HEADER + _spec_text("t.nest").replace(
+        'owners=["o"]', 'owners=["o"], tags=[["x", make()]]'
+    )
     with pytest.raises(SpecError) as caught:
         load_source(source, "nest.py")
-    assert [d.message.split(":")[0] for d in caught.value.diagnostics] == ["call to unknown function 'make'"]
+    assert [d.message.split(":")[0] for d in caught.value.diagnostics] == [
+        "call to unknown function 'make'"
+    ]

@@ -6,7 +6,6 @@ Every test works on a copy of a project in tmp_path and drives the real CLI.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -46,7 +45,9 @@ def status(project: Path, database: str) -> dict[str, dict]:
 @pytest.fixture
 def shop(tmp_path) -> Path:
     target = tmp_path / "shop"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
+    )
     # test_build_* guards that the committed harnesses are current; here, build them.
     assert cli(target, "build", "--all").exit_code == 0
     return target
@@ -63,7 +64,9 @@ def test_up_status_down_status_up(shop, database_url, db):
     assert list(rows) == SHOP_ORDER
     assert {row["state"] for row in rows.values()} == {"applied"}
     assert all(row["harness"] == "ok" for row in rows.values())
-    assert cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 0
+    assert (
+        cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 0
+    )
 
     # Everything applied: a second up is a no-op.
     again = cli(shop, "migrate", "up", database=database_url)
@@ -74,11 +77,22 @@ def test_up_status_down_status_up(shop, database_url, db):
     assert down.exit_code == 0, down.stderr
     rows = status(shop, database_url)
     assert [k for k, r in rows.items() if r["state"] == "pending"] == SHOP_ORDER[-2:]
-    down = cli(shop, "migrate", "down", "billing.db.2025_02_add_orders.v2", database=database_url)
+    down = cli(
+        shop,
+        "migrate",
+        "down",
+        "billing.db.2025_02_add_orders.v2",
+        database=database_url,
+    )
     assert down.exit_code == 0, down.stderr
-    assert status(shop, database_url)["billing.db.2025_02_add_orders.v2"]["state"] == "pending"
+    assert (
+        status(shop, database_url)["billing.db.2025_02_add_orders.v2"]["state"]
+        == "pending"
+    )
     assert db.table_exists("orders")
-    assert cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
+    assert (
+        cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
+    )
 
     # All the way back to an empty schema, and up again.
     down = cli(shop, "migrate", "down", "--steps", "3", database=database_url)
@@ -91,10 +105,20 @@ def test_up_status_down_status_up(shop, database_url, db):
     assert {row["state"] for row in status(shop, database_url).values()} == {"applied"}
 
 
-def test_an_irreversible_migration_stops_down_before_anything_is_reverted(shop, database_url, db):
+def test_an_irreversible_migration_stops_down_before_anything_is_reverted(
+    shop, database_url, db
+):
     # A scaffold without --down-sql has no down plan.
-    created = cli(shop, "migrate", "create", "core.db.2025_08_add_notes", "--owner", "qa",
-                  "--sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    created = cli(
+        shop,
+        "migrate",
+        "create",
+        "core.db.2025_08_add_notes",
+        "--owner",
+        "qa",
+        "--sql",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY)",
+    )
     assert created.exit_code == 0, created.stderr
     assert cli(shop, "build", "--all").exit_code == 0
     assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
@@ -107,17 +131,43 @@ def test_an_irreversible_migration_stops_down_before_anything_is_reverted(shop, 
 
 def test_down_refuses_while_dependents_are_applied(shop, database_url, db):
     assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
-    result = cli(shop, "migrate", "down", "core.db.2025_01_add_accounts", database=database_url)
+    result = cli(
+        shop, "migrate", "down", "core.db.2025_01_add_accounts", database=database_url
+    )
     assert result.exit_code == 1
-    assert "applied migrations depend on it: core.db.2025_01_add_users.v1" in result.stderr
+    assert (
+        "applied migrations depend on it: core.db.2025_01_add_users.v1" in result.stderr
+    )
     assert len(db.history()) == 6
 
 
-def test_down_reverts_the_most_recently_applied_not_the_last_in_order(shop, database_url, db):
+def test_down_reverts_the_most_recently_applied_not_the_last_in_order(
+    shop, database_url, db
+):
     # backfill comes after orders.v2 in dependency order, but is applied first.
-    assert cli(shop, "migrate", "up", "core.db.2025_03_backfill_display_names", database=database_url).exit_code == 0
-    assert cli(shop, "migrate", "up", "billing.db.2025_02_add_orders", database=database_url).exit_code == 0
-    result = cli(shop, "migrate", "down", "--dry-run", "--steps", "3", database=database_url)
+    assert (
+        cli(
+            shop,
+            "migrate",
+            "up",
+            "core.db.2025_03_backfill_display_names",
+            database=database_url,
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            shop,
+            "migrate",
+            "up",
+            "billing.db.2025_02_add_orders",
+            database=database_url,
+        ).exit_code
+        == 0
+    )
+    result = cli(
+        shop, "migrate", "down", "--dry-run", "--steps", "3", database=database_url
+    )
     assert result.stdout.splitlines() == [
         "would revert billing.db.2025_02_add_orders.v2",
         "would revert billing.db.2025_02_add_orders.v1",
@@ -129,7 +179,9 @@ def test_down_reverts_the_most_recently_applied_not_the_last_in_order(shop, data
 
 
 def test_partial_run_by_name(shop, database_url, db):
-    result = cli(shop, "migrate", "up", "billing.db.2025_02_add_orders.v1", database=database_url)
+    result = cli(
+        shop, "migrate", "up", "billing.db.2025_02_add_orders.v1", database=database_url
+    )
     assert result.exit_code == 0, result.stderr
     assert [k for k, _ in db.history()] == sorted(SHOP_ORDER[:3])
     rows = status(shop, database_url)
@@ -151,7 +203,12 @@ def test_dry_run_and_json(shop, database_url, db):
 
 
 def test_rehearse_changes_nothing(shop, database_url, db):
-    assert cli(shop, "migrate", "up", "core.db.2025_01_add_accounts", database=database_url).exit_code == 0
+    assert (
+        cli(
+            shop, "migrate", "up", "core.db.2025_01_add_accounts", database=database_url
+        ).exit_code
+        == 0
+    )
     result = cli(shop, "migrate", "up", "--rehearse", database=database_url)
     assert result.exit_code == 0, result.stderr
     assert "1 rehearsed" in result.stderr  # only users has its dependencies applied
@@ -182,24 +239,32 @@ def test_drift_after_an_edit_without_a_version_bump(shop, database_url, db):
     rows = status(shop, database_url)
     assert rows["core.db.2025_01_add_accounts.v1"]["state"] == "drifted"
     assert rows["core.db.2025_01_add_users.v1"]["state"] == "applied"
-    assert cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
+    assert (
+        cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
+    )
 
     result = cli(shop, "migrate", "up", database=database_url)
     assert result.exit_code == 1
-    assert "drift" in result.stderr and "core.db.2025_01_add_accounts.v1" in result.stderr
+    assert (
+        "drift" in result.stderr and "core.db.2025_01_add_accounts.v1" in result.stderr
+    )
 
 
 def _chain_project(root_dir: Path, failing: int) -> Path:
     """Five migrations in a chain; the `failing`-th (1-based) has a failing post-check."""
     project = root_dir / "chain"
     (project / "migrations").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.contractspec]\nharnesses = "harnesses"\n')
+    (project / "pyproject.toml").write_text(
+        '[tool.contractspec]\nharnesses = "harnesses"\n'
+    )
     for number in range(1, 6):
-        check = "SELECT COUNT(*) = 1 FROM t{n}" if number == failing else "SELECT COUNT(*) = 0 FROM t{n}"
+        check = (
+            "SELECT COUNT(*) = 1 FROM t{n}"
+            if number == failing
+            else "SELECT COUNT(*) = 0 FROM t{n}"
+        )
         dependency = f'dependencies=["chain.db.m{number - 1}"],' if number > 1 else ""
-        (project / "migrations" / f"m{number}.py").write_text(
-            textwrap.dedent(
-                f"""\
+        (project / "migrations" / f"m{number}.py").write_text(textwrap.dedent(f"""\
                 from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
 
                 spec = MigrationSpec(
@@ -215,9 +280,7 @@ def _chain_project(root_dir: Path, failing: int) -> Path:
                     ),
                     {dependency}
                 )
-                """
-            )
-        )
+                """))
     assert cli(project, "build", "--all").exit_code == 0
     return project
 
@@ -229,7 +292,9 @@ def test_failure_in_the_middle_of_a_run_of_five(tmp_path, database_url, db):
     lines = result.stderr.splitlines()
     # Progress lines (batched, but all written before the summary), then the summary.
     assert [line.split(" ", 2)[:2] for line in lines[:3]] == [
-        ["[1/5]", "applied"], ["[2/5]", "applied"], ["[3/5]", "chain.db.m3.v1"],
+        ["[1/5]", "applied"],
+        ["[2/5]", "applied"],
+        ["[3/5]", "chain.db.m3.v1"],
     ]
     assert lines[3] == "2 applied, 1 failed (chain.db.m3.v1), 2 not attempted"
     assert "t3 is empty" in result.stderr
@@ -238,7 +303,11 @@ def test_failure_in_the_middle_of_a_run_of_five(tmp_path, database_url, db):
 
     rows = status(project, database_url)
     assert [rows[f"chain.db.m{n}.v1"]["state"] for n in range(1, 6)] == [
-        "applied", "applied", "pending", "pending", "pending",
+        "applied",
+        "applied",
+        "pending",
+        "pending",
+        "pending",
     ]
     assert "t3 is empty" in rows["chain.db.m3.v1"]["last_failure"]
     assert "last_failure" not in rows["chain.db.m4.v1"]
@@ -247,9 +316,16 @@ def test_failure_in_the_middle_of_a_run_of_five(tmp_path, database_url, db):
 def test_a_progress_line_is_not_held_back_by_the_slow_migration_after_it(tmp_path):
     project = tmp_path / "slow"
     (project / "migrations").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.contractspec]\nharnesses = "harnesses"\n')
-    (project / "migrations" / "_slow.py").write_text("import time\n\ndef run(conn):\n    time.sleep(3)\n")
-    for number, step in ((1, 'SchemaStep("CREATE TABLE t1 (id INTEGER)")'), (2, 'DataStep(script="_slow.py:run")')):
+    (project / "pyproject.toml").write_text(
+        '[tool.contractspec]\nharnesses = "harnesses"\n'
+    )
+    (project / "migrations" / "_slow.py").write_text(
+        "import time\n\ndef run(conn):\n    time.sleep(3)\n"
+    )
+    for number, step in (
+        (1, 'SchemaStep("CREATE TABLE t1 (id INTEGER)")'),
+        (2, 'DataStep(script="_slow.py:run")'),
+    ):
         dependency = 'dependencies=["slow.db.m1"],' if number == 2 else ""
         (project / "migrations" / f"m{number}.py").write_text(
             "from contractspec import DataStep, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
@@ -257,8 +333,18 @@ def test_a_progress_line_is_not_held_back_by_the_slow_migration_after_it(tmp_pat
             f' owners=["qa"]), plan=MigrationPlan(up=[{step}], down=[]), {dependency})\n'
         )
     assert cli(project, "build", "--all").exit_code == 0
-    command = [sys.executable, "-m", "contractspec", "migrate", "up", "-C", str(project)]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # a pipe: plain lines
+    command = [
+        sys.executable,
+        "-m",
+        "contractspec",
+        "migrate",
+        "up",
+        "-C",
+        str(project),
+    ]
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True
+    )  # a pipe: plain lines
     try:
         first = process.stderr.readline()
         still_running = process.poll() is None  # m2 sleeps 3 s after m1's line is due
@@ -270,14 +356,29 @@ def test_a_progress_line_is_not_held_back_by_the_slow_migration_after_it(tmp_pat
 
 
 def test_two_concurrent_runs_apply_everything_once(shop, database_url, db):
-    command = [sys.executable, "-m", "contractspec", "migrate", "up", "-C", str(shop), "--database", database_url]
+    command = [
+        sys.executable,
+        "-m",
+        "contractspec",
+        "migrate",
+        "up",
+        "-C",
+        str(shop),
+        "--database",
+        database_url,
+    ]
     processes = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     assert [k for k, _ in db.history()] == sorted(SHOP_ORDER)
-    applied_events = [e for e in db.events() if e["event"] == "run_end" and e["status"] == "applied"]
+    applied_events = [
+        e for e in db.events() if e["event"] == "run_end" and e["status"] == "applied"
+    ]
     assert sorted(e["migration"] for e in applied_events) == sorted(SHOP_ORDER)
 
 
@@ -293,9 +394,18 @@ def test_status_shows_unknown_history_rows(shop, database_url, db):
 
 def test_create_scaffolds_a_spec_that_builds(shop):
     result = cli(
-        shop, "migrate", "create", "core.db.2025_06_add_invoices", "--title", "Add invoices",
-        "--owner", "team-core", "--sql", "CREATE TABLE invoices (id INTEGER PRIMARY KEY)",
-        "--down-sql", "DROP TABLE invoices",
+        shop,
+        "migrate",
+        "create",
+        "core.db.2025_06_add_invoices",
+        "--title",
+        "Add invoices",
+        "--owner",
+        "team-core",
+        "--sql",
+        "CREATE TABLE invoices (id INTEGER PRIMARY KEY)",
+        "--down-sql",
+        "DROP TABLE invoices",
     )
     assert result.exit_code == 0, result.stderr
     path = shop / "migrations" / "core" / "2025_06_add_invoices.py"
@@ -317,8 +427,16 @@ def test_create_needed_by_edits_the_dependent_spec_in_place(shop):
     dependent = shop / "migrations" / "billing" / "2025_04_validate_orders.py"
     before = dependent.read_text()
     result = cli(
-        shop, "migrate", "create", "billing.db.2025_03_add_refunds", "--owner", "team-billing",
-        "--depends-on", "billing.db.2025_02_add_orders", "--needed-by", "billing.db.2025_04_validate_orders",
+        shop,
+        "migrate",
+        "create",
+        "billing.db.2025_03_add_refunds",
+        "--owner",
+        "team-billing",
+        "--depends-on",
+        "billing.db.2025_02_add_orders",
+        "--needed-by",
+        "billing.db.2025_04_validate_orders",
     )
     assert result.exit_code == 0, result.stderr
     after = dependent.read_text()
@@ -330,15 +448,26 @@ def test_create_needed_by_edits_the_dependent_spec_in_place(shop):
     assert after != before
     listed = cli(shop, "list", "--json")
     deps = {row["key"]: row["dependencies"] for row in json.loads(listed.stdout)}
-    assert "billing.db.2025_03_add_refunds.v1" in deps["billing.db.2025_04_validate_orders.v1"]
+    assert (
+        "billing.db.2025_03_add_refunds.v1"
+        in deps["billing.db.2025_04_validate_orders.v1"]
+    )
 
 
 def test_create_refuses_a_cycle_and_leaves_every_file_alone(shop):
     dependent = shop / "migrations" / "core" / "2025_01_add_accounts.py"
     before = dependent.read_text()
     result = cli(
-        shop, "migrate", "create", "core.db.2025_07_cycle", "--owner", "qa",
-        "--depends-on", "core.db.2025_01_add_users", "--needed-by", "core.db.2025_01_add_accounts",
+        shop,
+        "migrate",
+        "create",
+        "core.db.2025_07_cycle",
+        "--owner",
+        "qa",
+        "--depends-on",
+        "core.db.2025_01_add_users",
+        "--needed-by",
+        "core.db.2025_01_add_accounts",
     )
     assert result.exit_code == 3
     assert "cycle" in result.stderr
@@ -348,12 +477,27 @@ def test_create_refuses_a_cycle_and_leaves_every_file_alone(shop):
 
 def test_project_and_database_may_come_before_the_subcommand(shop, tmp_path, DB):
     url = f"sqlite:///{tmp_path / 'global.db'}"
-    result = CliRunner().invoke(root, ["-C", str(shop), "--database", url, "migrate", "up"])
+    result = CliRunner().invoke(
+        root, ["-C", str(shop), "--database", url, "migrate", "up"]
+    )
     assert result.exit_code == 0, result.stderr
     assert len(DB(url).history()) == 6
     # A subcommand's own option wins over the root's.
     other = f"sqlite:///{tmp_path / 'other.db'}"
-    result = CliRunner().invoke(root, ["--database", url, "migrate", "status", "-C", str(shop), "--database", other, "--json"])
+    result = CliRunner().invoke(
+        root,
+        [
+            "--database",
+            url,
+            "migrate",
+            "status",
+            "-C",
+            str(shop),
+            "--database",
+            other,
+            "--json",
+        ],
+    )
     assert {row["state"] for row in json.loads(result.stdout)} == {"pending"}
 
 
@@ -373,14 +517,23 @@ def _read(shop: Path, key: str = ACCOUNTS):
 def test_an_edited_runtime_or_another_generator_is_refused(shop, database_url, db):
     harness = shop / ACCOUNTS_HARNESS
     original = harness.read_text()
-    harness.write_text(original.replace("def _ms(seconds):", "def _ms(seconds):  # faster"))
+    harness.write_text(
+        original.replace("def _ms(seconds):", "def _ms(seconds):  # faster")
+    )
     result = cli(shop, "migrate", "up", database=database_url)
     assert result.exit_code == 1
     assert f"{ACCOUNTS_HARNESS}: its embedded runtime differs" in result.stderr
 
-    harness.write_text(original.replace("# contractspec-generator: 0.1.0", "# contractspec-generator: 0.0.9"))
+    harness.write_text(
+        original.replace(
+            "# contractspec-generator: 0.1.0", "# contractspec-generator: 0.0.9"
+        )
+    )
     result = cli(shop, "migrate", "up", database=database_url)
-    assert f"{ACCOUNTS_HARNESS}: built by contractspec 0.0.9, this is 0.1.0" in result.stderr
+    assert (
+        f"{ACCOUNTS_HARNESS}: built by contractspec 0.0.9, this is 0.1.0"
+        in result.stderr
+    )
     assert db.history() == []  # refused before anything ran
 
 
@@ -395,7 +548,8 @@ def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypat
     lines = result.stderr.splitlines()
     assert lines[0] == "contractspec: error: 6 harnesses cannot run (6 missing):"
     assert [line.split(":")[0].strip() for line in lines[1:3]] == [
-        "harnesses/core__db__2025_01_add_accounts__v1.py", "harnesses/core__db__2025_01_add_users__v1.py",
+        "harnesses/core__db__2025_01_add_accounts__v1.py",
+        "harnesses/core__db__2025_01_add_users__v1.py",
     ]
     assert lines[3] == "  ... and 4 more"
 
@@ -406,7 +560,9 @@ def test_a_head_that_quotes_the_runtime_banner_still_finds_the_runtime(shop):
     harness = shop / ACCOUNTS_HARNESS
     banner = runtime_source()[:300] + "\n"  # the runtime opens with comment lines
     assert all(line.startswith("#") for line in banner.splitlines())
-    harness.write_text(harness.read_text().replace("MIGRATION = {", banner + "MIGRATION = {", 1))
+    harness.write_text(
+        harness.read_text().replace("MIGRATION = {", banner + "MIGRATION = {", 1)
+    )
     assert _read(shop).migration["key"] == ACCOUNTS
 
 
@@ -418,16 +574,32 @@ def test_parsed_literals_are_cached_by_path_and_head_hash(shop):
     assert list(entries) == [ACCOUNTS_HARNESS]
 
     # An edit by hand (same fingerprint header) is what runs: the head's hash changed.
-    harness.write_text(harness.read_text().replace('"Add accounts table"', '"Edited by hand"'))
+    harness.write_text(
+        harness.read_text().replace('"Add accounts table"', '"Edited by hand"')
+    )
     assert _read(shop).migration["title"] == "Edited by hand"
-    assert json.loads(cache_file.read_text())["entries"][ACCOUNTS_HARNESS][1]["title"] == "Edited by hand"
+    assert (
+        json.loads(cache_file.read_text())["entries"][ACCOUNTS_HARNESS][1]["title"]
+        == "Edited by hand"
+    )
 
     # A literal JSON would change (a tuple) runs as written and is not cached.
-    harness.write_text(harness.read_text().replace('"owners": [\n        "team-core",\n    ],', '"owners": ("team-core",),'))
+    harness.write_text(
+        harness.read_text().replace(
+            '"owners": [\n        "team-core",\n    ],', '"owners": ("team-core",),'
+        )
+    )
     assert _read(shop).migration["owners"] == ("team-core",)
-    assert ACCOUNTS_HARNESS in json.loads(cache_file.read_text())["entries"]  # the old entry, unused
+    assert (
+        ACCOUNTS_HARNESS in json.loads(cache_file.read_text())["entries"]
+    )  # the old entry, unused
 
     # Reading other harnesses keeps the entries it did not read, drops those whose file is gone.
     harness.unlink()
-    assert _read(shop, "core.db.2025_01_add_users.v1").migration["key"] == "core.db.2025_01_add_users.v1"
-    assert list(json.loads(cache_file.read_text())["entries"]) == ["harnesses/core__db__2025_01_add_users__v1.py"]
+    assert (
+        _read(shop, "core.db.2025_01_add_users.v1").migration["key"]
+        == "core.db.2025_01_add_users.v1"
+    )
+    assert list(json.loads(cache_file.read_text())["entries"]) == [
+        "harnesses/core__db__2025_01_add_users__v1.py"
+    ]

@@ -11,7 +11,9 @@ from contractspec.errors import EXIT_SPEC, RegistryError, SpecError
 from contractspec.loader import load_source, load_specs
 from contractspec.registry import MigrationRegistry
 
-HEADER = "from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n"
+HEADER = (
+    "from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n"
+)
 
 
 def spec(name: str, version: int = 1, deps: list[str] | None = None) -> MigrationSpec:
@@ -33,7 +35,9 @@ def keys(specs) -> list[str]:
     return [s.key for s in specs]
 
 
-def loaded(name: str, version: int = 1, deps: list[str] | None = None, path: str | None = None):
+def loaded(
+    name: str, version: int = 1, deps: list[str] | None = None, path: str | None = None
+):
     """A spec read from source, so the registry can point at its file."""
     dependencies = "".join(f'\n        "{d}",' for d in deps or [])
     source = (
@@ -74,7 +78,9 @@ def test_duplicate_key():
     assert caught.value.exit_code == EXIT_SPEC
     assert isinstance(caught.value, SpecError)
     assert len(reg) == 1
-    reg.register(spec("core.db.x", 2))  # another version of the same name is not a duplicate
+    reg.register(
+        spec("core.db.x", 2)
+    )  # another version of the same name is not a duplicate
     assert reg.versions("core.db.x") == [1, 2]
 
 
@@ -95,10 +101,15 @@ def test_get_exact_and_highest():
     assert reg.versions("core.db.x") == [1, 2, 10]
     with pytest.raises(RegistryError) as caught:
         reg.get("core.db.x", 3)
-    assert str(caught.value) == "unknown migration core.db.x.v3 (registered versions: v1, v2, v10)"
+    assert (
+        str(caught.value)
+        == "unknown migration core.db.x.v3 (registered versions: v1, v2, v10)"
+    )
     with pytest.raises(RegistryError) as caught:
         reg.get("core.db.y")
-    assert str(caught.value) == "unknown migration 'core.db.y' (did you mean 'core.db.x'?)"
+    assert (
+        str(caught.value) == "unknown migration 'core.db.y' (did you mean 'core.db.x'?)"
+    )
     with pytest.raises(RegistryError) as caught:
         reg.get("billing.totally.different")
     assert str(caught.value) == "unknown migration 'billing.totally.different'"
@@ -111,10 +122,18 @@ def test_lookup_name_and_exact_key():
     assert reg.lookup("core.db.y.v1").key == "core.db.y.v1"
     with pytest.raises(RegistryError) as caught:
         reg.lookup("core.db.x.v3")
-    assert str(caught.value) == "unknown migration core.db.x.v3 (registered versions: v1, v2)"
+    assert (
+        str(caught.value)
+        == "unknown migration core.db.x.v3 (registered versions: v1, v2)"
+    )
     with pytest.raises(RegistryError) as caught:
-        registry(spec("core.db.2025_01_add_users")).lookup("core.db.2025_01_add_user.v1")
-    assert str(caught.value) == "unknown migration 'core.db.2025_01_add_user.v1' (did you mean 'core.db.2025_01_add_users'?)"
+        registry(spec("core.db.2025_01_add_users")).lookup(
+            "core.db.2025_01_add_user.v1"
+        )
+    assert (
+        str(caught.value)
+        == "unknown migration 'core.db.2025_01_add_user.v1' (did you mean 'core.db.2025_01_add_users'?)"
+    )
 
 
 def test_list_orders_by_name_then_numeric_version():
@@ -150,10 +169,20 @@ def test_bare_name_resolves_to_highest_and_key_to_exact():
 
 
 def test_implicit_previous_version_dependency():
-    reg = registry(spec("core.db.x", 1), spec("core.db.x", 5), spec("core.db.x", 2, deps=["core.db.y"]), spec("core.db.y"))
+    reg = registry(
+        spec("core.db.x", 1),
+        spec("core.db.x", 5),
+        spec("core.db.x", 2, deps=["core.db.y"]),
+        spec("core.db.y"),
+    )
     assert reg.dependencies("core.db.x.v1") == []
-    assert reg.dependencies("core.db.x.v2") == ["core.db.y.v1", "core.db.x.v1"]  # explicit, then implicit
-    assert reg.dependencies("core.db.x.v5") == ["core.db.x.v2"]  # the highest below, not v4 or v1
+    assert reg.dependencies("core.db.x.v2") == [
+        "core.db.y.v1",
+        "core.db.x.v1",
+    ]  # explicit, then implicit
+    assert reg.dependencies("core.db.x.v5") == [
+        "core.db.x.v2"
+    ]  # the highest below, not v4 or v1
 
 
 def test_explicit_previous_version_is_not_listed_twice():
@@ -198,13 +227,29 @@ def test_order_is_deterministic_whatever_the_registration_order():
 
 
 def test_order_with_targets_is_their_closure():
-    reg = registry(spec("a.b.base"), spec("a.b.mid", deps=["a.b.base"]), spec("a.b.top", deps=["a.b.mid"]), spec("a.b.other"))
+    reg = registry(
+        spec("a.b.base"),
+        spec("a.b.mid", deps=["a.b.base"]),
+        spec("a.b.top", deps=["a.b.mid"]),
+        spec("a.b.other"),
+    )
     assert keys(reg.order(["a.b.mid.v1"])) == ["a.b.base.v1", "a.b.mid.v1"]
-    assert keys(reg.order(["a.b.top.v1", "a.b.other.v1"])) == ["a.b.base.v1", "a.b.mid.v1", "a.b.other.v1", "a.b.top.v1"]
+    assert keys(reg.order(["a.b.top.v1", "a.b.other.v1"])) == [
+        "a.b.base.v1",
+        "a.b.mid.v1",
+        "a.b.other.v1",
+        "a.b.top.v1",
+    ]
 
 
 def test_every_dependency_comes_first_in_a_big_graph():
-    specs = [spec(f"d.n.m{i:03d}", deps=[f"d.n.m{j:03d}" for j in (i // 2, i // 3, i - 7) if 0 <= j < i]) for i in range(200)]
+    specs = [
+        spec(
+            f"d.n.m{i:03d}",
+            deps=[f"d.n.m{j:03d}" for j in (i // 2, i // 3, i - 7) if 0 <= j < i],
+        )
+        for i in range(200)
+    ]
     reg = registry(*reversed(specs))
     position = {s.key: n for n, s in enumerate(reg.order())}
     assert len(position) == 200
@@ -259,14 +304,24 @@ def test_cycle_through_the_implicit_previous_version():
     reg = registry(spec("a.b.x", 1, deps=["a.b.x.v2"]), spec("a.b.x", 2))
     with pytest.raises(RegistryError) as caught:
         reg.graph()
-    assert str(caught.value) == "<a.b.x.v1>:1:1: dependency cycle: a.b.x.v1 -> a.b.x.v2 -> a.b.x.v1"
+    assert (
+        str(caught.value)
+        == "<a.b.x.v1>:1:1: dependency cycle: a.b.x.v1 -> a.b.x.v2 -> a.b.x.v1"
+    )
 
 
 def test_bare_dependency_on_own_name_from_an_older_version_is_a_cycle():
-    reg = registry(spec("a.b.x", 1), spec("a.b.y", deps=["a.b.x"]), spec("a.b.x", 2, deps=["a.b.y"]))
+    reg = registry(
+        spec("a.b.x", 1),
+        spec("a.b.y", deps=["a.b.x"]),
+        spec("a.b.x", 2, deps=["a.b.y"]),
+    )
     with pytest.raises(RegistryError) as caught:
         reg.graph()
-    assert str(caught.value) == "<a.b.x.v2>:1:1: dependency cycle: a.b.x.v2 -> a.b.y.v1 -> a.b.x.v2"
+    assert (
+        str(caught.value)
+        == "<a.b.x.v2>:1:1: dependency cycle: a.b.x.v2 -> a.b.y.v1 -> a.b.x.v2"
+    )
 
 
 def test_graph_is_recomputed_after_register():
@@ -295,7 +350,12 @@ def test_heads_and_dependents():
 
 def test_empty_registry():
     reg = MigrationRegistry()
-    assert reg.list() == [] and reg.order() == [] and reg.heads() == [] and reg.graph() == {}
+    assert (
+        reg.list() == []
+        and reg.order() == []
+        and reg.heads() == []
+        and reg.graph() == {}
+    )
 
 
 def test_example_project_order():
@@ -312,4 +372,7 @@ def test_example_project_order():
         "billing.db.2025_04_validate_orders.v1",
     ]
     assert reg.heads() == ["billing.db.2025_04_validate_orders.v1"]
-    assert reg.source("core.db.2025_01_add_users.v1").path == "migrations/core/2025_01_add_users.py"
+    assert (
+        reg.source("core.db.2025_01_add_users.v1").path
+        == "migrations/core/2025_01_add_users.py"
+    )

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from contractspec.errors import SpecError
 from contractspec import loader
+from contractspec.errors import SpecError
 from contractspec.loader import SpecCache, load_specs
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "generated_examples" / "shop"
@@ -35,9 +35,14 @@ def test_a_cache_hit_equals_a_fresh_parse(project, monkeypatch):
     monkeypatch.setattr(loader, "load_bytes", no_parsing)
     cached = _load(project, SpecCache(path))
     assert len(fresh) == len(cached) == 6
-    for a, b in zip(fresh, cached):
+    for a, b in zip(fresh, cached, strict=False):
         assert (a.spec, a.path, a.line, a.col, a.variable, a.positions) == (
-            b.spec, b.path, b.line, b.col, b.variable, b.positions,
+            b.spec,
+            b.path,
+            b.line,
+            b.col,
+            b.variable,
+            b.positions,
         )
 
 
@@ -59,16 +64,18 @@ def test_cached_fingerprints_are_the_specs_own_and_pinned_files_still_count(proj
     sql = next((project / "migrations").rglob("*.sql"))
     sql.write_text(sql.read_text() + "\n-- edited\n")
     assert fingerprint_loaded(backfill, config) != before
-    assert fingerprint_loaded(cached["core.db.2025_01_add_accounts.v1"], config) == spec_fingerprint(
-        cached["core.db.2025_01_add_accounts.v1"].spec
-    )
+    assert fingerprint_loaded(
+        cached["core.db.2025_01_add_accounts.v1"], config
+    ) == spec_fingerprint(cached["core.db.2025_01_add_accounts.v1"].spec)
 
 
 def test_a_changed_file_is_parsed_again_and_errors_are_never_cached(project):
     path = project / "cache" / "specs.json"
     _load(project, SpecCache(path))
     spec = project / "migrations" / "core" / "2025_01_add_accounts.py"
-    spec.write_text(spec.read_text().replace('title="Add accounts table"', 'title="Accounts"'))
+    spec.write_text(
+        spec.read_text().replace('title="Add accounts table"', 'title="Accounts"')
+    )
     loaded = {s.key: s for s in _load(project, SpecCache(path))}
     assert loaded["core.db.2025_01_add_accounts.v1"].spec.meta.title == "Accounts"
 

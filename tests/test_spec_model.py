@@ -27,14 +27,25 @@ from contractspec.spec import (
 )
 
 
-def make_spec(meta: dict | None = None, up=None, down=None, dependencies=None) -> MigrationSpec:
+def make_spec(
+    meta: dict | None = None, up=None, down=None, dependencies=None
+) -> MigrationSpec:
     """A valid spec, with the given parts replaced."""
-    base_meta = dict(name="core.db.2025_01_add_users", version=1, title="Add users", owners=["team-core"])
+    base_meta = dict(
+        name="core.db.2025_01_add_users",
+        version=1,
+        title="Add users",
+        owners=["team-core"],
+    )
     base_meta.update(meta or {})
     return MigrationSpec(
         meta=MigrationMeta(**base_meta),
         plan=MigrationPlan(
-            up=[SchemaStep("CREATE TABLE users (id INTEGER PRIMARY KEY)")] if up is None else up,
+            up=(
+                [SchemaStep("CREATE TABLE users (id INTEGER PRIMARY KEY)")]
+                if up is None
+                else up
+            ),
             down=down,
         ),
         dependencies=[] if dependencies is None else dependencies,
@@ -69,7 +80,11 @@ def test_full_example_spec_is_valid():
                     timeout_ms=1,
                     retries=0,
                     pre_checks=[MigrationCheck("users exists", "SELECT 1")],
-                    post_checks=[MigrationCheck("orders empty", "SELECT COUNT(*) = 0 FROM orders")],
+                    post_checks=[
+                        MigrationCheck(
+                            "orders empty", "SELECT COUNT(*) = 0 FROM orders"
+                        )
+                    ],
                 ),
                 DataStep(script="backfill.sql", retries=3),
                 ValidationStep(assertion="SELECT 1", timeout_ms=10_000),
@@ -86,9 +101,21 @@ def test_full_example_spec_is_valid():
 
 def test_defaults():
     meta = MigrationMeta(name="a.b", version=1, title="t")
-    assert (meta.description, meta.domain, meta.owners, meta.tags, meta.stability) == ("", "", [], [], "experimental")
+    assert (meta.description, meta.domain, meta.owners, meta.tags, meta.stability) == (
+        "",
+        "",
+        [],
+        [],
+        "experimental",
+    )
     step = SchemaStep("SELECT 1")
-    assert (step.description, step.timeout_ms, step.retries, step.pre_checks, step.post_checks) == (None, None, 0, [], [])
+    assert (
+        step.description,
+        step.timeout_ms,
+        step.retries,
+        step.pre_checks,
+        step.post_checks,
+    ) == (None, None, 0, [], [])
     assert MigrationPlan(up=[step]).down is None
     assert MigrationSpec(meta, MigrationPlan([step])).dependencies == []
     # Mutable defaults are not shared between instances.
@@ -96,7 +123,9 @@ def test_defaults():
 
 
 def test_step_kinds_and_payloads():
-    assert [(cls.kind, cls.payload_field) for cls in (SchemaStep, DataStep, ValidationStep)] == [
+    assert [
+        (cls.kind, cls.payload_field) for cls in (SchemaStep, DataStep, ValidationStep)
+    ] == [
         ("schema", "sql"),
         ("data", "script"),
         ("validation", "assertion"),
@@ -121,14 +150,38 @@ def test_keys():
     [
         ("", "name must not be empty"),
         ("   ", "name must not be empty"),
-        ("users", "malformed name 'users': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'"),
-        ("core db.users", "malformed name 'core db.users': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'"),
-        ("core..users", "malformed name 'core..users': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'"),
-        ("core.db.", "malformed name 'core.db.': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'"),
-        ("1core.db.x", "malformed name '1core.db.x': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'"),
-        ("core.db-x.y", "malformed name 'core.db-x.y': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'"),
-        ("core.db.x.v2", "name 'core.db.x.v2' must not end in '.vN': the version goes in 'version'"),
-        ("core.db.x.v0", "name 'core.db.x.v0' must not end in '.vN': the version goes in 'version'"),
+        (
+            "users",
+            "malformed name 'users': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'",
+        ),
+        (
+            "core db.users",
+            "malformed name 'core db.users': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'",
+        ),
+        (
+            "core..users",
+            "malformed name 'core..users': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'",
+        ),
+        (
+            "core.db.",
+            "malformed name 'core.db.': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'",
+        ),
+        (
+            "1core.db.x",
+            "malformed name '1core.db.x': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'",
+        ),
+        (
+            "core.db-x.y",
+            "malformed name 'core.db-x.y': expected dotted segments of letters, digits and underscores, like 'core.db.2025_01_add_users'",
+        ),
+        (
+            "core.db.x.v2",
+            "name 'core.db.x.v2' must not end in '.vN': the version goes in 'version'",
+        ),
+        (
+            "core.db.x.v0",
+            "name 'core.db.x.v0' must not end in '.vN': the version goes in 'version'",
+        ),
         (None, "name must be a string, got None"),
         (7, "name must be a string, got 7"),
     ],
@@ -137,7 +190,17 @@ def test_bad_names(name, message):
     assert problems(make_spec(meta={"name": name})) == [(("meta", "name"), message)]
 
 
-@pytest.mark.parametrize("name", ["core.db.2025_01_add_users", "a.b", "Core.DB.x_1", "a.1.2", "core.db.v2x", "core.db.version2"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "core.db.2025_01_add_users",
+        "a.b",
+        "Core.DB.x_1",
+        "a.1.2",
+        "core.db.v2x",
+        "core.db.version2",
+    ],
+)
 def test_good_names(name):
     assert problems(make_spec(meta={"name": name})) == []
 
@@ -166,7 +229,14 @@ def test_the_six_stabilities_pass(stability):
 
 
 def test_exactly_six_stabilities():
-    assert STABILITIES == ("idea", "in_creation", "experimental", "beta", "stable", "deprecated")
+    assert STABILITIES == (
+        "idea",
+        "in_creation",
+        "experimental",
+        "beta",
+        "stable",
+        "deprecated",
+    )
 
 
 @pytest.mark.parametrize("stability", ["production", "Stable", "", "in-creation", None])
@@ -180,7 +250,9 @@ def test_unknown_stability(stability):
 
 
 def test_owners():
-    assert problems(make_spec(meta={"owners": []})) == [(("meta", "owners"), "owners must name at least one owner")]
+    assert problems(make_spec(meta={"owners": []})) == [
+        (("meta", "owners"), "owners must name at least one owner")
+    ]
     assert problems(make_spec(meta={"owners": ["team", " "]})) == [
         (("meta", "owners", 1), "an owner must be a non-empty string")
     ]
@@ -197,23 +269,33 @@ def test_owners():
 
 
 def test_title_tags_description_domain():
-    assert problems(make_spec(meta={"title": ""})) == [(("meta", "title"), "title must not be empty")]
-    assert problems(make_spec(meta={"title": 5})) == [(("meta", "title"), "title must be a string, got 5")]
-    assert problems(make_spec(meta={"tags": ["ok", ""]})) == [(("meta", "tags", 1), "a tag must be a non-empty string")]
+    assert problems(make_spec(meta={"title": ""})) == [
+        (("meta", "title"), "title must not be empty")
+    ]
+    assert problems(make_spec(meta={"title": 5})) == [
+        (("meta", "title"), "title must be a string, got 5")
+    ]
+    assert problems(make_spec(meta={"tags": ["ok", ""]})) == [
+        (("meta", "tags", 1), "a tag must be a non-empty string")
+    ]
     assert problems(make_spec(meta={"tags": "schema"})) == [
         (("meta", "tags"), "tags must be a list of strings, got 'schema'")
     ]
     assert problems(make_spec(meta={"description": None})) == [
         (("meta", "description"), "description must be a string, got None")
     ]
-    assert problems(make_spec(meta={"domain": 1})) == [(("meta", "domain"), "domain must be a string, got 1")]
+    assert problems(make_spec(meta={"domain": 1})) == [
+        (("meta", "domain"), "domain must be a string, got 1")
+    ]
 
 
 # -- plan and steps -------------------------------------------------------------------
 
 
 def test_empty_up_plan():
-    assert problems(make_spec(up=[])) == [(("plan", "up"), "the up plan must have at least one step")]
+    assert problems(make_spec(up=[])) == [
+        (("plan", "up"), "the up plan must have at least one step")
+    ]
 
 
 def test_down_none_and_empty_are_both_valid():
@@ -236,13 +318,18 @@ def test_missing_or_empty_payload_per_kind(step, message):
     field = step.payload_field
     assert problems(make_spec(up=[step])) == [(("plan", "up", 0, field), message)]
     # The same rules apply to the down plan.
-    assert problems(make_spec(down=[SchemaStep("SELECT 1"), step])) == [(("plan", "down", 1, field), message)]
+    assert problems(make_spec(down=[SchemaStep("SELECT 1"), step])) == [
+        (("plan", "down", 1, field), message)
+    ]
 
 
 @pytest.mark.parametrize("timeout", [0, -1, -5000, 1.5, "100", True])
 def test_bad_timeouts(timeout):
     assert problems(make_spec(up=[SchemaStep("SELECT 1", timeout_ms=timeout)])) == [
-        (("plan", "up", 0, "timeout_ms"), f"timeout_ms must be a positive integer, got {timeout!r}")
+        (
+            ("plan", "up", 0, "timeout_ms"),
+            f"timeout_ms must be a positive integer, got {timeout!r}",
+        )
     ]
 
 
@@ -254,7 +341,10 @@ def test_good_timeouts(timeout):
 @pytest.mark.parametrize("retries", [-1, -10, 1.0, "2", None, False])
 def test_bad_retries(retries):
     assert problems(make_spec(up=[DataStep(script="x.sql", retries=retries)])) == [
-        (("plan", "up", 0, "retries"), f"retries must be an integer >= 0, got {retries!r}")
+        (
+            ("plan", "up", 0, "retries"),
+            f"retries must be an integer >= 0, got {retries!r}",
+        )
     ]
 
 
@@ -266,23 +356,44 @@ def test_good_retries(retries):
 def test_checks_need_expression_and_description():
     step = ValidationStep(
         "SELECT 1",
-        pre_checks=[MigrationCheck("ok", "SELECT 1"), MigrationCheck("no expression", "")],
+        pre_checks=[
+            MigrationCheck("ok", "SELECT 1"),
+            MigrationCheck("no expression", ""),
+        ],
         post_checks=[MigrationCheck("", "SELECT 1"), MigrationCheck(" ", " ")],
     )
     assert problems(make_spec(up=[step])) == [
-        (("plan", "up", 0, "pre_checks", 1, "expression"), "a check needs an expression"),
-        (("plan", "up", 0, "post_checks", 0, "description"), "a check needs a description"),
-        (("plan", "up", 0, "post_checks", 1, "expression"), "a check needs an expression"),
-        (("plan", "up", 0, "post_checks", 1, "description"), "a check needs a description"),
+        (
+            ("plan", "up", 0, "pre_checks", 1, "expression"),
+            "a check needs an expression",
+        ),
+        (
+            ("plan", "up", 0, "post_checks", 0, "description"),
+            "a check needs a description",
+        ),
+        (
+            ("plan", "up", 0, "post_checks", 1, "expression"),
+            "a check needs an expression",
+        ),
+        (
+            ("plan", "up", 0, "post_checks", 1, "description"),
+            "a check needs a description",
+        ),
     ]
 
 
 def test_wrong_things_in_lists_are_problems_not_crashes():
     assert problems(make_spec(up=["CREATE TABLE t"])) == [
-        (("plan", "up", 0), "up must hold SchemaStep / DataStep / ValidationStep, got 'CREATE TABLE t'")
+        (
+            ("plan", "up", 0),
+            "up must hold SchemaStep / DataStep / ValidationStep, got 'CREATE TABLE t'",
+        )
     ]
     assert problems(make_spec(up=[SchemaStep("x", pre_checks=["SELECT 1"])])) == [
-        (("plan", "up", 0, "pre_checks", 0), "pre_checks must hold MigrationCheck, got 'SELECT 1'")
+        (
+            ("plan", "up", 0, "pre_checks", 0),
+            "pre_checks must hold MigrationCheck, got 'SELECT 1'",
+        )
     ]
     assert problems(make_spec(up=[SchemaStep("x", description=5)])) == [
         (("plan", "up", 0, "description"), "description must be a string, got 5")
@@ -293,11 +404,13 @@ def test_wrong_things_in_lists_are_problems_not_crashes():
 
 
 def test_dependencies():
-    ok = make_spec(dependencies=["core.db.a", "core.db.b.v2", "core.db.2025_01_add_users.v0"])
+    ok = make_spec(
+        dependencies=["core.db.a", "core.db.b.v2", "core.db.2025_01_add_users.v0"]
+    )
     assert problems(ok) == []
-    assert problems(make_spec(dependencies=["core.db.a", "core.db.b", "core.db.a"])) == [
-        (("dependencies", 2), "duplicate dependency 'core.db.a'")
-    ]
+    assert problems(
+        make_spec(dependencies=["core.db.a", "core.db.b", "core.db.a"])
+    ) == [(("dependencies", 2), "duplicate dependency 'core.db.a'")]
     assert problems(make_spec(dependencies=["", "not a name"])) == [
         (("dependencies", 0), "a dependency must be a non-empty string"),
         (("dependencies", 1), "malformed dependency 'not a name'"),
@@ -354,9 +467,14 @@ def _rich_spec() -> MigrationSpec:
         ),
         plan=MigrationPlan(
             up=[
-                SchemaStep("CREATE TABLE u (id INT)", description="c", timeout_ms=5, retries=2,
-                           pre_checks=[MigrationCheck("p", "SELECT 1")],
-                           post_checks=[MigrationCheck("q", "SELECT 2")]),
+                SchemaStep(
+                    "CREATE TABLE u (id INT)",
+                    description="c",
+                    timeout_ms=5,
+                    retries=2,
+                    pre_checks=[MigrationCheck("p", "SELECT 1")],
+                    post_checks=[MigrationCheck("q", "SELECT 2")],
+                ),
                 DataStep(script="fix.py:run"),
                 ValidationStep(assertion="SELECT 1"),
             ],
@@ -395,7 +513,15 @@ def test_to_dict_shape():
 
 def test_to_dict_typescript_names():
     step = to_dict(_rich_spec(), typescript=True)["plan"]["up"][0]
-    assert set(step) == {"kind", "sql", "description", "timeoutMs", "retries", "preChecks", "postChecks"}
+    assert set(step) == {
+        "kind",
+        "sql",
+        "description",
+        "timeoutMs",
+        "retries",
+        "preChecks",
+        "postChecks",
+    }
     assert step["timeoutMs"] == 5
     assert step["preChecks"] == [{"description": "p", "expression": "SELECT 1"}]
     assert step["postChecks"] == [{"description": "q", "expression": "SELECT 2"}]

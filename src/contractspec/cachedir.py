@@ -24,7 +24,9 @@ def prepare(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
-        ignore.write_text("# Created by contractspec: derived data, safe to delete.\n*\n")
+        ignore.write_text(
+            "# Created by contractspec: derived data, safe to delete.\n*\n"
+        )
     tag = folder / "CACHEDIR.TAG"
     if not tag.exists():
         tag.write_text(
@@ -47,7 +49,9 @@ class JsonCache:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError):
             data = {}
-        self.entries: dict[str, Any] = data.get("entries", {}) if data.get("schema") == schema else {}
+        self.entries: dict[str, Any] = (
+            data.get("entries", {}) if data.get("schema") == schema else {}
+        )
         self.used: dict[str, Any] = {}
 
     @staticmethod
@@ -71,7 +75,9 @@ class JsonCache:
     def write(self, entries: dict[str, Any]) -> None:
         from .writer import atomic_write
 
-        text = json.dumps({"schema": self.schema, "entries": entries}, ensure_ascii=True)
+        text = json.dumps(
+            {"schema": self.schema, "entries": entries}, ensure_ascii=True
+        )
         try:
             prepare(self.path.parent)
             atomic_write(self.path, text.encode("ascii"), durable=False)

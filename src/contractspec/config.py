@@ -81,19 +81,25 @@ def _read_table(pyproject: Path) -> dict[str, str]:
     try:
         text = pyproject.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]) from None
+        raise SpecError(
+            [Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r" \(at line (\d+), column (\d+)\)", str(exc))
         line, col = (int(match[1]), int(match[2])) if match else (1, 1)
         message = str(exc).replace(match[0], "") if match else str(exc)
-        raise SpecError([Diagnostic(display, line, col, f"invalid TOML: {message}")]) from None
+        raise SpecError(
+            [Diagnostic(display, line, col, f"invalid TOML: {message}")]
+        ) from None
     tool = data.get("tool", {})
     table = tool.get("contractspec", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         line, col = _locate(text, "contractspec", "[tool]")
-        raise SpecError([Diagnostic(display, line, col, "tool.contractspec must be a table")])
+        raise SpecError(
+            [Diagnostic(display, line, col, "tool.contractspec must be a table")]
+        )
     problems = []
     for key, value in table.items():
         line, col = _locate(text, key)
@@ -107,7 +113,9 @@ def _read_table(pyproject: Path) -> dict[str, str]:
                 )
             )
         elif not isinstance(value, str) or not value.strip():
-            problems.append(Diagnostic(display, line, col, f"{key} must be a non-empty string"))
+            problems.append(
+                Diagnostic(display, line, col, f"{key} must be a non-empty string")
+            )
     if problems:
         raise SpecError(problems)
     return table

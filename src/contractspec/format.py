@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Sequence
 
 from .cachedir import cache_dir, prepare
 from .writer import atomic_write
@@ -41,7 +41,7 @@ class FormatError(RuntimeError):
     """black rejected generated code: a bug in contractspec, never in a spec."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def black_version() -> str:
     """black's version without importing black (a no-op build never needs black itself)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -92,16 +92,21 @@ def format_many(sources: Sequence[str], workers: int | None = None) -> list[str]
     workers = _workers() if workers is None else workers
     if workers <= 1 or len(sources) < PARALLEL_MIN:
         return _format_chunk(sources)
-    import black  # noqa: F401  - imported before forking, so workers inherit it
-
     from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    import black  # noqa: F401  - imported before forking, so workers inherit it
 
     size = max(1, -(-len(sources) // (workers * 4)))
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
     try:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(_format_chunk, chunks))
-    except (OSError, ImportError, NotImplementedError, BrokenExecutor):  # pragma: no cover
+    except (
+        OSError,
+        ImportError,
+        NotImplementedError,
+        BrokenExecutor,
+    ):  # pragma: no cover
         # No usable multiprocessing here (sandboxes, a worker killed): same work, one core.
         return _format_chunk(sources)
     return [text for chunk in results for text in chunk]
@@ -134,7 +139,9 @@ class FormatCache:
         except OSError:
             return None
         head, newline, body = data.partition(b"\n")
-        if not newline or head != b"# sha256:" + hashlib.sha256(body).hexdigest().encode("ascii"):
+        if not newline or head != b"# sha256:" + hashlib.sha256(
+            body
+        ).hexdigest().encode("ascii"):
             return None
         try:
             return body.decode("utf-8")
@@ -146,7 +153,12 @@ class FormatCache:
         try:
             self._prepare()
             body = text.encode("utf-8")
-            data = b"# sha256:" + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
+            data = (
+                b"# sha256:"
+                + hashlib.sha256(body).hexdigest().encode("ascii")
+                + b"\n"
+                + body
+            )
             atomic_write(self._entry(key), data, durable=False)
         except OSError:
             pass  # a cache that can't be written is only a slower build
@@ -163,22 +175,26 @@ class FormatCache:
             self._prepared = True
 
 
-def format_cached(sources: Sequence[str], cache: FormatCache | None, workers: int | None = None) -> list[str]:
+def format_cached(
+    sources: Sequence[str], cache: FormatCache | None, workers: int | None = None
+) -> list[str]:
     """Format sources, reading and filling the cache; only the misses reach black."""
     if cache is None:
         return format_many(sources, workers)
     keys = [cache.key(s) for s in sources]
     results: list[str | None] = [cache.get(k) for k in keys]
     missing: dict[str, int] = {}  # key → first index (identical sources format once)
-    for index, (key, result) in enumerate(zip(keys, results)):
+    for index, (key, result) in enumerate(zip(keys, results, strict=False)):
         if result is None:
             missing.setdefault(key, index)
     if missing:
         formatted = format_many([sources[i] for i in missing.values()], workers)
-        by_key = dict(zip(missing, formatted))
+        by_key = dict(zip(missing, formatted, strict=False))
         for key, text in by_key.items():
             cache.put(key, text)
-        results = [by_key[k] if r is None else r for k, r in zip(keys, results)]
+        results = [
+            by_key[k] if r is None else r for k, r in zip(keys, results, strict=False)
+        ]
     return [r for r in results if r is not None]
 
 

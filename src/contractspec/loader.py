@@ -134,7 +134,9 @@ class _Reader:
                 tree = ast.parse(self.source, filename=self.path)
         except SyntaxError as exc:
             line, col = exc.lineno or 1, exc.offset or 1
-            self.diagnostics.append(Diagnostic(self.path, line, col, f"syntax error: {exc.msg}"))
+            self.diagnostics.append(
+                Diagnostic(self.path, line, col, f"syntax error: {exc.msg}")
+            )
             return None
         except ValueError as exc:  # e.g. NUL bytes
             self.diagnostics.append(Diagnostic(self.path, 1, 1, f"cannot parse: {exc}"))
@@ -145,18 +147,30 @@ class _Reader:
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     local = alias.asname or alias.name
-                    if node.module in MODEL_MODULES and not node.level and alias.name in MODEL_CLASSES:
+                    if (
+                        node.module in MODEL_MODULES
+                        and not node.level
+                        and alias.name in MODEL_CLASSES
+                    ):
                         self.model_aliases[local] = alias.name
                     else:
                         self.imported[local] = "." * node.level + (node.module or "")
             elif isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.name in MODEL_MODULES and (alias.asname or alias.name == "contractspec"):
+                    if alias.name in MODEL_MODULES and (
+                        alias.asname or alias.name == "contractspec"
+                    ):
                         self.module_aliases.add(alias.asname or alias.name)
                     else:
-                        self.imported[alias.asname or alias.name.split(".")[0]] = alias.name
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                        self.imported[alias.asname or alias.name.split(".")[0]] = (
+                            alias.name
+                        )
+            elif (
+                isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
+            ):
+                targets = (
+                    node.targets if isinstance(node, ast.Assign) else [node.target]
+                )
                 names = [t.id for t in targets if isinstance(t, ast.Name)]
                 if self.model_class(node.value) == "MigrationSpec":
                     spec_assignments.append((names[0] if names else "", node.value))
@@ -175,7 +189,9 @@ class _Reader:
             )
             return None
         for _, extra in spec_assignments[1:]:
-            self.error(extra, "a spec file holds exactly one MigrationSpec; this is another")
+            self.error(
+                extra, "a spec file holds exactly one MigrationSpec; this is another"
+            )
         variable, call = spec_assignments[0]
         spec = self.value(call, ())
         if spec is INVALID:
@@ -204,16 +220,25 @@ class _Reader:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (str, int, float, bool)) or node.value is None:
                 return node.value
-            return self.error(node, f"{type(node.value).__name__} values are not allowed; {ALLOWED}")
+            return self.error(
+                node, f"{type(node.value).__name__} values are not allowed; {ALLOWED}"
+            )
         if isinstance(node, (ast.List, ast.Tuple)):
-            return [self.value(item, path + (index,)) for index, item in enumerate(node.elts)]
+            return [
+                self.value(item, path + (index,))
+                for index, item in enumerate(node.elts)
+            ]
         if (
             isinstance(node, ast.UnaryOp)
             and isinstance(node.op, (ast.USub, ast.UAdd))
             and isinstance(node.operand, ast.Constant)
             and type(node.operand.value) in (int, float)
         ):
-            return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+            return (
+                -node.operand.value
+                if isinstance(node.op, ast.USub)
+                else node.operand.value
+            )
         if isinstance(node, ast.Name):
             return self.name(node, path)
         if isinstance(node, ast.Call):
@@ -229,7 +254,9 @@ class _Reader:
                 node, f"{name!r} is imported from {self.imported[name]!r}; {ALLOWED}"
             )
         if name not in self.bindings:
-            return self.error(node, f"name {name!r} is not bound at module level; {ALLOWED}")
+            return self.error(
+                node, f"name {name!r} is not bound at module level; {ALLOWED}"
+            )
         if name in self.resolving:
             return self.error(node, f"name {name!r} refers to itself")
         self.resolving.add(name)
@@ -260,13 +287,15 @@ class _Reader:
                 f"{class_name}() takes at most {count} positional argument{'s' if count != 1 else ''}",
             )
             failed = True
-        for field_name, arg in zip(positional, node.args):
+        for field_name, arg in zip(positional, node.args, strict=False):
             if isinstance(arg, ast.Starred):
                 return self.error(arg, f"*arguments are not allowed; {ALLOWED}")
             arguments[field_name] = arg
         for keyword in node.keywords:
             if keyword.arg is None:
-                return self.error(keyword.value, f"**arguments are not allowed; {ALLOWED}")
+                return self.error(
+                    keyword.value, f"**arguments are not allowed; {ALLOWED}"
+                )
             if keyword.arg not in names:
                 self.error(
                     keyword,
@@ -282,32 +311,49 @@ class _Reader:
 
         values: dict[str, Any] = {}
         for field_name, arg in arguments.items():
-            values[field_name] = self.nested(class_name, field_name, arg, path + (field_name,))
+            values[field_name] = self.nested(
+                class_name, field_name, arg, path + (field_name,)
+            )
         for field in fields:
             if field.name not in values and _required(field):
-                self.error(node, f"{class_name}() is missing required field {field.name!r}")
+                self.error(
+                    node, f"{class_name}() is missing required field {field.name!r}"
+                )
                 failed = True
         if failed or any(_has_invalid(v) for v in values.values()):
             return INVALID
         return cls(**values)
 
-    def nested(self, class_name: str, field_name: str, arg: ast.expr, path: model.Path) -> Any:
+    def nested(
+        self, class_name: str, field_name: str, arg: ast.expr, path: model.Path
+    ) -> Any:
         expected = NESTED.get((class_name, field_name))
         value = self.value(arg, path)
         if expected is None or value is INVALID:
             if expected is None and value is not INVALID and _is_model(value):
-                return self.error(arg, f"{field_name} cannot hold a {type(value).__name__}")
+                return self.error(
+                    arg, f"{field_name} cannot hold a {type(value).__name__}"
+                )
             return value
         allowed, is_list = expected
         if is_list and value is None and field_name == "down":
             return None
         items = value if is_list else [value]
         if is_list and not isinstance(value, list):
-            return self.error(arg, f"{field_name} must be a list of {' / '.join(allowed)}")
-        elements = arg.elts if is_list and isinstance(arg, (ast.List, ast.Tuple)) else [arg] * len(items)
-        for item, element in zip(items, elements):
+            return self.error(
+                arg, f"{field_name} must be a list of {' / '.join(allowed)}"
+            )
+        elements = (
+            arg.elts
+            if is_list and isinstance(arg, (ast.List, ast.Tuple))
+            else [arg] * len(items)
+        )
+        for item, element in zip(items, elements, strict=False):
             if item is not INVALID and type(item).__name__ not in allowed:
-                self.error(element, f"{field_name} must hold {' / '.join(allowed)}, not {_type_name(item)}")
+                self.error(
+                    element,
+                    f"{field_name} must hold {' / '.join(allowed)}, not {_type_name(item)}",
+                )
                 return INVALID
         return value
 
@@ -323,11 +369,16 @@ def _is_model(value: Any) -> bool:
 
 
 def _type_name(value: Any) -> str:
-    return type(value).__name__ if _is_model(value) else f"a {type(value).__name__} value"
+    return (
+        type(value).__name__ if _is_model(value) else f"a {type(value).__name__} value"
+    )
 
 
 def _required(field: dataclasses.Field) -> bool:
-    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    return (
+        field.default is dataclasses.MISSING
+        and field.default_factory is dataclasses.MISSING
+    )
 
 
 def _describe(node: ast.AST) -> str:
@@ -358,7 +409,9 @@ def load_source(source: str, path: str) -> LoadedSpec:
     loaded = reader.read()
     diagnostics = list(reader.diagnostics)
     if loaded is not None:
-        diagnostics += [loaded.diagnostic(p.path, p.message) for p in model.validate(loaded.spec)]
+        diagnostics += [
+            loaded.diagnostic(p.path, p.message) for p in model.validate(loaded.spec)
+        ]
     if diagnostics:
         raise SpecError(diagnostics)
     assert loaded is not None
@@ -374,18 +427,24 @@ def _read(path: Path, display: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise SpecError([Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]) from None
+        raise SpecError(
+            [Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]
+        ) from None
 
 
 def load_bytes(data: bytes, display: str) -> LoadedSpec:
     try:
-        source = data.decode("utf-8-sig")  # a leading BOM is allowed, as Python allows it
+        source = data.decode(
+            "utf-8-sig"
+        )  # a leading BOM is allowed, as Python allows it
     except UnicodeDecodeError as exc:
         # Point at the first bad byte: everything before it decodes.
         start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
         before = _LINE_BREAK.split(data[:start].decode("utf-8-sig"))
         message = f"not UTF-8: {exc.reason} (byte 0x{data[start]:02x}); spec files must be UTF-8"
-        raise SpecError([Diagnostic(display, len(before), len(before[-1]) + 1, message)]) from None
+        raise SpecError(
+            [Diagnostic(display, len(before), len(before[-1]) + 1, message)]
+        ) from None
     return load_source(source, display)
 
 
@@ -400,7 +459,11 @@ def _walk(folder: Path) -> list[tuple[str, ...]]:
         folders[:] = [name for name in folders if not name.startswith(skipped)]
         relative = os.path.relpath(directory, folder)
         parts = () if relative == os.curdir else tuple(relative.split(os.sep))
-        found += [(*parts, name) for name in files if name.endswith(".py") and not name.startswith(skipped)]
+        found += [
+            (*parts, name)
+            for name in files
+            if name.endswith(".py") and not name.startswith(skipped)
+        ]
     return sorted(found)
 
 
@@ -456,7 +519,9 @@ class SpecCache(JsonCache):
         positions = {tuple(path): (line, col) for path, line, col in entry["positions"]}
         spec = model.from_dict(entry["spec"])
         line, col, variable = entry["line"], entry["col"], entry["variable"]
-        return LoadedSpec(spec, display, line, col, positions, variable, entry["fingerprint"])
+        return LoadedSpec(
+            spec, display, line, col, positions, variable, entry["fingerprint"]
+        )
 
     def remember(self, data: bytes, loaded: LoadedSpec) -> None:
         from .codegen.fingerprint import spec_fingerprint
@@ -470,7 +535,9 @@ class SpecCache(JsonCache):
                 "line": loaded.line,
                 "col": loaded.col,
                 "variable": loaded.variable,
-                "positions": [[list(p), line, col] for p, (line, col) in loaded.positions.items()],
+                "positions": [
+                    [list(p), line, col] for p, (line, col) in loaded.positions.items()
+                ],
             },
         )
 

@@ -12,7 +12,8 @@ Ordering rules (docs/specs.md):
 from __future__ import annotations
 
 import heapq
-from typing import Iterable, Protocol
+from collections.abc import Iterable
+from typing import Protocol
 
 from .errors import Diagnostic, RegistryError
 from .spec import MigrationSpec, Path, split_key
@@ -48,10 +49,16 @@ class MigrationRegistry:
         self._graph: dict[str, list[str]] | None = None
 
     # -- registration and lookup ---------------------------------------------
-    def register(self, spec: MigrationSpec, source: Source | None = None) -> MigrationRegistry:
+    def register(
+        self, spec: MigrationSpec, source: Source | None = None
+    ) -> MigrationRegistry:
         key = spec.key
         if key in self._specs:
-            where = f" ({source.path}, already in {self._sources[key].path})" if source else ""
+            where = (
+                f" ({source.path}, already in {self._sources[key].path})"
+                if source
+                else ""
+            )
             message = f"Duplicate migration {key}{where}"
             raise RegistryError([source.diagnostic((), message)] if source else message)
         self._specs[key] = spec
@@ -78,12 +85,16 @@ class MigrationRegistry:
         if version is None:
             versions = self.versions(name)
             if not versions:
-                raise RegistryError(f"unknown migration {name!r}{self._suggestion(name)}")
+                raise RegistryError(
+                    f"unknown migration {name!r}{self._suggestion(name)}"
+                )
             version = versions[-1]
         spec = self._specs.get(f"{name}.v{version}")
         if spec is None:
             known = ", ".join(f"v{v}" for v in self.versions(name)) or "none"
-            raise RegistryError(f"unknown migration {name}.v{version} (registered versions: {known})")
+            raise RegistryError(
+                f"unknown migration {name}.v{version} (registered versions: {known})"
+            )
         return spec
 
     def lookup(self, reference: str) -> MigrationSpec:
@@ -123,11 +134,16 @@ class MigrationRegistry:
         name, version = split_key(reference)
         versions = self.versions(name)
         if version is not None and versions:
-            detail = f"registered versions of {name}: {', '.join(f'v{v}' for v in versions)}"
+            detail = (
+                f"registered versions of {name}: {', '.join(f'v{v}' for v in versions)}"
+            )
         else:
-            detail = f"no migration named {name!r} is registered{self._suggestion(name)}"
+            detail = (
+                f"no migration named {name!r} is registered{self._suggestion(name)}"
+            )
         return self._sources[key].diagnostic(
-            ("dependencies", index), f"{key} depends on unknown migration {reference!r}: {detail}"
+            ("dependencies", index),
+            f"{key} depends on unknown migration {reference!r}: {detail}",
         )
 
     def graph(self) -> dict[str, list[str]]:
@@ -148,7 +164,9 @@ class MigrationRegistry:
                     problems.append(self._unknown(key, index, reference))
                 else:
                     graph[key].append(target)
-            previous = [v for v in self.versions(spec.meta.name) if v < spec.meta.version]
+            previous = [
+                v for v in self.versions(spec.meta.name) if v < spec.meta.version
+            ]
             if previous:
                 graph[key].append(f"{spec.meta.name}.v{previous[-1]}")
             graph[key] = list(dict.fromkeys(graph[key]))
@@ -158,11 +176,20 @@ class MigrationRegistry:
         if cycle:
             first = self._specs[cycle[0]]
             index = next(
-                (i for i, r in enumerate(first.dependencies) if self._resolve(r) == cycle[1]), None
+                (
+                    i
+                    for i, r in enumerate(first.dependencies)
+                    if self._resolve(r) == cycle[1]
+                ),
+                None,
             )
             where = ("dependencies", index) if index is not None else ()
             raise RegistryError(
-                [self._sources[cycle[0]].diagnostic(where, "dependency cycle: " + " -> ".join(cycle))]
+                [
+                    self._sources[cycle[0]].diagnostic(
+                        where, "dependency cycle: " + " -> ".join(cycle)
+                    )
+                ]
             )
         return graph
 
@@ -188,7 +215,9 @@ class MigrationRegistry:
             for dependent in dependents[key]:
                 waiting[dependent] -= 1
                 if waiting[dependent] == 0:
-                    heapq.heappush(ready, _sort_key(self._specs[dependent]) + (dependent,))
+                    heapq.heappush(
+                        ready, _sort_key(self._specs[dependent]) + (dependent,)
+                    )
         return ordered
 
     @staticmethod
@@ -205,7 +234,10 @@ class MigrationRegistry:
     def dependents(self, key: str) -> list[str]:
         """Keys that depend on key directly, sorted."""
         graph = self.graph()
-        return sorted((k for k, deps in graph.items() if key in deps), key=lambda k: _sort_key(self._specs[k]))
+        return sorted(
+            (k for k, deps in graph.items() if key in deps),
+            key=lambda k: _sort_key(self._specs[k]),
+        )
 
     def heads(self) -> list[str]:
         """Keys nothing depends on: what a new migration depends on by default."""
@@ -230,7 +262,7 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
                 stack[-1] = (node, index + 1)
                 dep = deps[index]
                 if state.get(dep) == 1:
-                    return path[path.index(dep):] + [dep]
+                    return path[path.index(dep) :] + [dep]
                 if not state.get(dep):
                     state[dep] = 1
                     stack.append((dep, 0))

@@ -9,8 +9,9 @@ what a *valid* spec is.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator, Union
+from typing import Any, ClassVar
 
 STABILITIES = ("idea", "in_creation", "experimental", "beta", "stable", "deprecated")
 
@@ -70,7 +71,7 @@ class ValidationStep(_Step):
     assertion: str
 
 
-MigrationStep = Union[SchemaStep, DataStep, ValidationStep]
+MigrationStep = SchemaStep | DataStep | ValidationStep
 STEP_CLASSES: dict[str, type[_Step]] = {
     cls.kind: cls for cls in (SchemaStep, DataStep, ValidationStep)
 }
@@ -129,7 +130,7 @@ def split_key(reference: str) -> tuple[str, int | None]:
 # Validation. A problem names the field by its path inside the spec, e.g.
 # ("plan", "up", 2, "timeout_ms"), so the loader can point at the source.
 
-Path = tuple[Union[str, int], ...]
+Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,8 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
         )
     if not _is_int(meta.version) or meta.version < 1:
         yield Problem(
-            ("meta", "version"), f"version must be an integer >= 1, got {meta.version!r}"
+            ("meta", "version"),
+            f"version must be an integer >= 1, got {meta.version!r}",
         )
     if not isinstance(meta.title, str):
         yield Problem(("meta", "title"), f"title must be a string, got {meta.title!r}")
@@ -179,7 +181,9 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
     for text_field in ("description", "domain"):
         value = getattr(meta, text_field)
         if not isinstance(value, str):
-            yield Problem(("meta", text_field), f"{text_field} must be a string, got {value!r}")
+            yield Problem(
+                ("meta", text_field), f"{text_field} must be a string, got {value!r}"
+            )
     if meta.stability not in STABILITIES:
         yield Problem(
             ("meta", "stability"),
@@ -194,13 +198,19 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
     else:
         for index, owner in enumerate(meta.owners):
             if _blank(owner):
-                yield Problem(("meta", "owners", index), "an owner must be a non-empty string")
+                yield Problem(
+                    ("meta", "owners", index), "an owner must be a non-empty string"
+                )
     if not isinstance(meta.tags, list):
-        yield Problem(("meta", "tags"), f"tags must be a list of strings, got {meta.tags!r}")
+        yield Problem(
+            ("meta", "tags"), f"tags must be a list of strings, got {meta.tags!r}"
+        )
     else:
         for index, tag in enumerate(meta.tags):
             if _blank(tag):
-                yield Problem(("meta", "tags", index), "a tag must be a non-empty string")
+                yield Problem(
+                    ("meta", "tags", index), "a tag must be a non-empty string"
+                )
 
     if not spec.plan.up:
         yield Problem(("plan", "up"), "the up plan must have at least one step")
@@ -240,39 +250,54 @@ def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
     payload = step.payload
     if _blank(payload):
         yield Problem(
-            where + (step.payload_field,), f"{step.kind} step needs a non-empty {step.payload_field}"
+            where + (step.payload_field,),
+            f"{step.kind} step needs a non-empty {step.payload_field}",
         )
-    if step.timeout_ms is not None and (not _is_int(step.timeout_ms) or step.timeout_ms <= 0):
+    if step.timeout_ms is not None and (
+        not _is_int(step.timeout_ms) or step.timeout_ms <= 0
+    ):
         yield Problem(
             where + ("timeout_ms",),
             f"timeout_ms must be a positive integer, got {step.timeout_ms!r}",
         )
     if not _is_int(step.retries) or step.retries < 0:
         yield Problem(
-            where + ("retries",), f"retries must be an integer >= 0, got {step.retries!r}"
+            where + ("retries",),
+            f"retries must be an integer >= 0, got {step.retries!r}",
         )
     if step.description is not None and not isinstance(step.description, str):
         yield Problem(
-            where + ("description",), f"description must be a string, got {step.description!r}"
+            where + ("description",),
+            f"description must be a string, got {step.description!r}",
         )
     for checks in ("pre_checks", "post_checks"):
         for index, check in enumerate(getattr(step, checks)):
             if not isinstance(check, MigrationCheck):
                 yield Problem(
-                    where + (checks, index), f"{checks} must hold MigrationCheck, got {check!r}"
+                    where + (checks, index),
+                    f"{checks} must hold MigrationCheck, got {check!r}",
                 )
                 continue
             if _blank(check.expression):
-                yield Problem(where + (checks, index, "expression"), "a check needs an expression")
+                yield Problem(
+                    where + (checks, index, "expression"), "a check needs an expression"
+                )
             if _blank(check.description):
-                yield Problem(where + (checks, index, "description"), "a check needs a description")
+                yield Problem(
+                    where + (checks, index, "description"),
+                    "a check needs a description",
+                )
 
 
 # --------------------------------------------------------------------------
 # Plain-data form: the canonical form for fingerprints, and JSON interop with
 # the TypeScript original (camelCase names).
 
-_TS_NAMES = {"timeout_ms": "timeoutMs", "pre_checks": "preChecks", "post_checks": "postChecks"}
+_TS_NAMES = {
+    "timeout_ms": "timeoutMs",
+    "pre_checks": "preChecks",
+    "post_checks": "postChecks",
+}
 _PY_NAMES = {ts: py for py, ts in _TS_NAMES.items()}
 
 
@@ -314,7 +339,9 @@ def to_dict(spec: MigrationSpec, typescript: bool = False) -> dict[str, Any]:
         "meta": meta_to_dict(spec.meta),
         "plan": {
             "up": [step_to_dict(s, typescript) for s in spec.plan.up],
-            "down": None if down is None else [step_to_dict(s, typescript) for s in down],
+            "down": (
+                None if down is None else [step_to_dict(s, typescript) for s in down]
+            ),
         },
         "dependencies": list(spec.dependencies),
     }

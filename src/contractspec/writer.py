@@ -20,9 +20,9 @@ import difflib
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .errors import ConfigError
 
@@ -47,7 +47,9 @@ def _read(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise ConfigError(f"{path} is a folder, where a generated harness should be written") from None
+        raise ConfigError(
+            f"{path} is a folder, where a generated harness should be written"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,9 @@ def unified_diff(change: Change) -> str:
     old_name = "/dev/null" if change.old is None else f"a/{change.display}"
     new_name = "/dev/null" if change.new is None else f"b/{change.display}"
     out = []
-    for line in difflib.unified_diff(_lines(change.old), _lines(change.new), old_name, new_name):
+    for line in difflib.unified_diff(
+        _lines(change.old), _lines(change.new), old_name, new_name
+    ):
         if not line.endswith("\n"):
             line += "\n\\ No newline at end of file\n"
         out.append(line)

@@ -188,7 +188,7 @@ def _utcnow():
 def _iso(value):
     if not isinstance(value, datetime.datetime):
         return value
-    value = value.astimezone(datetime.timezone.utc)
+    value = value.astimezone(datetime.UTC)
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -227,7 +227,7 @@ def parse_database_url(url):
         return "sqlite", unquote(url[len("sqlite:///") :])
     if url.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in url:
         try:
-            urlsplit(url).port
+            urlsplit(url).port  # noqa: B018 - raises ValueError on a bad port
         except ValueError as exc:
             message = f"malformed PostgreSQL URL {redact_url(url)!r}: {exc}"
             raise MigrationError(message, EXIT_CONFIG) from None
@@ -469,7 +469,9 @@ def _execute(session, query, params=()):
     pieces = query.split("?")  # our queries hold no other "?"
     assert len(pieces) == len(params) + 1, query
     literals = _pg_literals(session.conn, params)
-    text = pieces[0] + "".join(v + p for v, p in zip(literals, pieces[1:]))
+    text = pieces[0] + "".join(
+        v + p for v, p in zip(literals, pieces[1:], strict=False)
+    )
     cursor = session.conn.execute(_take_deferred(session) + text)
     while cursor.nextset():  # on to the result of the last statement
         pass
@@ -540,7 +542,10 @@ def _ensure_tables(session):
 def _select(session, query, params=()):
     cursor = _execute(session, query, params)
     names = [column[0] for column in cursor.description]
-    return [{n: _iso(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
+    return [
+        {n: _iso(v) for n, v in zip(names, row, strict=False)}
+        for row in cursor.fetchall()
+    ]
 
 
 def _table_exists(session, name):
@@ -779,7 +784,9 @@ def _set_timeouts(session, timeout_ms):
         session.pg_defaults = tuple(_execute(session, query).fetchone())
     values = (str(int(timeout_ms)),) * 2 if timeout_ms else session.pg_defaults
     literals = _pg_literals(session.conn, [str(value) for value in values])
-    for name, literal in zip(("statement_timeout", "lock_timeout"), literals):
+    for name, literal in zip(
+        ("statement_timeout", "lock_timeout"), literals, strict=False
+    ):
         _defer(session, f"SET LOCAL {name} = {literal}")
 
 
@@ -917,7 +924,7 @@ def _transaction(run, steps, base_dir, used):
             run.emit("failure", index, status="permanent", error=message)
             raise MigrationError(message) from exc
     attempts = 0
-    for index, (step, action) in enumerate(zip(steps, actions), 1):
+    for index, (step, action) in enumerate(zip(steps, actions, strict=False), 1):
         attempts += _run_step(run, index, len(steps), step, action, used)
     duration, count = run.elapsed_ms(), len(steps)
     noun = "step" if count == 1 else "steps"

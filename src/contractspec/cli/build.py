@@ -12,15 +12,33 @@ from .options import project_option
 
 @root.command("build")
 @click.argument("references", nargs=-1, metavar="[NAME[.vN]]...")
-@click.option("--all", "all_", is_flag=True, help="Build every spec; also removes orphaned harnesses.")
+@click.option(
+    "--all",
+    "all_",
+    is_flag=True,
+    help="Build every spec; also removes orphaned harnesses.",
+)
 @click.option(
     "--check",
     is_flag=True,
     help="Write nothing; print a unified diff and exit 1 when a harness is stale, missing or orphaned.",
 )
-@click.option("--diff", is_flag=True, help="Write nothing; print a unified diff of what a build would change.")
-@click.option("--stdout", "to_stdout", is_flag=True, help="Print one harness instead of writing it.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .contractspec_cache/ (formatted output, loaded specs).")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Write nothing; print a unified diff of what a build would change.",
+)
+@click.option(
+    "--stdout",
+    "to_stdout",
+    is_flag=True,
+    help="Print one harness instead of writing it.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write .contractspec_cache/ (formatted output, loaded specs).",
+)
 @project_option
 def build_command(
     references: tuple[str, ...],
@@ -58,4 +76,6 @@ def build_command(
         click.echo(result.output, nl=False)
     click.echo(result.summary, err=True)
     if check and result.stale:
-        raise StaleError(f"generated harnesses are out of date; run: {result.rebuild_command}")
+        raise StaleError(
+            f"generated harnesses are out of date; run: {result.rebuild_command}"
+        )

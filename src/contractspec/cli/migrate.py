@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EXIT_FAILED, MigrationFailed
+from ..errors import EXIT_FAILED
 from ..spec import STABILITIES
 from . import root
 from .options import database_option, echo_json, json_option, project_option, table
@@ -22,13 +22,21 @@ lock_timeout_option = click.option(
     help="How long to wait for another runner's lock before giving up (naming the holder).",
 )
 audit_log_option = click.option(
-    "--audit-log", metavar="FILE", help="Also append every event (run, step, attempt, check) to FILE as JSON lines."
+    "--audit-log",
+    metavar="FILE",
+    help="Also append every event (run, step, attempt, check) to FILE as JSON lines.",
 )
 rehearse_option = click.option(
-    "--rehearse", is_flag=True, help="Run everything, then roll back: what would happen, nothing kept."
+    "--rehearse",
+    is_flag=True,
+    help="Run everything, then roll back: what would happen, nothing kept.",
 )
 dry_run_option = click.option(
-    "--dry-run", "--plan", "dry_run", is_flag=True, help="Only say what would run; change nothing."
+    "--dry-run",
+    "--plan",
+    "dry_run",
+    is_flag=True,
+    help="Only say what would run; change nothing.",
 )
 
 
@@ -113,7 +121,9 @@ def _finish(report, as_json: bool) -> None:
             verb = "rehearsed"
         parts = [f"{len(report.applied)} {verb}"]
         if report.skipped:
-            parts.append(f"{len(report.skipped)} {'already applied' if report.command == 'up' else 'not applied'}")
+            parts.append(
+                f"{len(report.skipped)} {'already applied' if report.command == 'up' else 'not applied'}"
+            )
         if report.failed:
             parts.append(f"1 failed ({report.failed['key']})")
         if report.not_attempted:
@@ -121,7 +131,10 @@ def _finish(report, as_json: bool) -> None:
         click.echo(", ".join(parts), err=True)
         if report.failed:
             click.echo(f"error: {report.failed['error']}", err=True)
-            click.echo("not attempted: " + (", ".join(report.not_attempted) or "none"), err=True)
+            click.echo(
+                "not attempted: " + (", ".join(report.not_attempted) or "none"),
+                err=True,
+            )
     if report.failed:
         sys.exit(EXIT_FAILED)
 
@@ -186,7 +199,12 @@ def up_command(as_json, dry_run, **options) -> None:
 
 @migrate.command("down")
 @_run_options
-@click.option("--steps", type=int, default=None, help="Revert the N most recent migrations (default 1).")
+@click.option(
+    "--steps",
+    type=int,
+    default=None,
+    help="Revert the N most recent migrations (default 1).",
+)
 def down_command(as_json, dry_run, **options) -> None:
     """Revert NAME, or the most recent applied migrations (--steps N).
 
@@ -207,7 +225,11 @@ def down_command(as_json, dry_run, **options) -> None:
 @project_option
 @database_option
 @json_option
-@click.option("--check", is_flag=True, help="Exit 1 when anything needs attention (for CI and deploy gates).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when anything needs attention (for CI and deploy gates).",
+)
 def status_command(project, database, as_json, check) -> None:
     """Show every migration: applied, pending, drifted, stale harness, failed, unknown.
 
@@ -240,13 +262,24 @@ def status_command(project, database, as_json, check) -> None:
                     ]
                     for r in rows
                 ],
-                ["KEY", "STATE", "HARNESS", "APPLIED AT (UTC)", "BY", "TOOK", "LAST FAILURE"],
+                [
+                    "KEY",
+                    "STATE",
+                    "HARNESS",
+                    "APPLIED AT (UTC)",
+                    "BY",
+                    "TOOK",
+                    "LAST FAILURE",
+                ],
             )
         )
         counts: dict[str, int] = {}
         for row in rows:
             counts[row["state"]] = counts.get(row["state"], 0) + 1
-        click.echo(", ".join(f"{n} {state}" for state, n in counts.items()) or "no migrations", err=True)
+        click.echo(
+            ", ".join(f"{n} {state}" for state, n in counts.items()) or "no migrations",
+            err=True,
+        )
     if check and attention:
         if not as_json:
             click.echo(f"{len(attention)} migration(s) need attention", err=True)
@@ -256,47 +289,112 @@ def status_command(project, database, as_json, check) -> None:
 _create_options = _stack(
     click.argument("name"),
     project_option,
-    click.option("--title", help="One line for people (default: from the name's slug)."),
+    click.option(
+        "--title", help="One line for people (default: from the name's slug)."
+    ),
     click.option("--description", default="", help="Longer context."),
     click.option("--domain", help="Owning domain (default: the name's first segment)."),
-    click.option("--owner", "owners", multiple=True, help="An owner (repeatable; default: your user name)."),
-    click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
-    click.option("--stability", type=click.Choice(STABILITIES), default="in_creation", show_default=True),
-    click.option("--sql", "up_sql", help="The forward SQL (default: a placeholder to replace)."),
-    click.option("--down-sql", help="SQL that undoes it (default: none, irreversible)."),
     click.option(
-        "--depends-on", multiple=True, metavar="NAME[.vN]",
+        "--owner",
+        "owners",
+        multiple=True,
+        help="An owner (repeatable; default: your user name).",
+    ),
+    click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
+    click.option(
+        "--stability",
+        type=click.Choice(STABILITIES),
+        default="in_creation",
+        show_default=True,
+    ),
+    click.option(
+        "--sql", "up_sql", help="The forward SQL (default: a placeholder to replace)."
+    ),
+    click.option(
+        "--down-sql", help="SQL that undoes it (default: none, irreversible)."
+    ),
+    click.option(
+        "--depends-on",
+        multiple=True,
+        metavar="NAME[.vN]",
         help="A dependency (repeatable; default: the current heads of the graph).",
     ),
     click.option("--no-depends", is_flag=True, help="Depend on nothing."),
     click.option(
-        "--needed-by", multiple=True, metavar="NAME[.vN]",
+        "--needed-by",
+        multiple=True,
+        metavar="NAME[.vN]",
         help="Add the new migration to the dependencies of this existing spec (repeatable; edited in place).",
     ),
-    click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the spec (default: <specs>/<context>/<slug>.py)."),
+    click.option(
+        "--file",
+        "path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Where to write the spec (default: <specs>/<context>/<slug>.py).",
+    ),
     json_option,
 )
 
 
-def _create(name, project, title, description, domain, owners, tags, stability, up_sql, down_sql, depends_on, no_depends, needed_by, path, as_json):
+def _create(
+    name,
+    project,
+    title,
+    description,
+    domain,
+    owners,
+    tags,
+    stability,
+    up_sql,
+    down_sql,
+    depends_on,
+    no_depends,
+    needed_by,
+    path,
+    as_json,
+):
     from ..commands.create import create
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not as_json
     if interactive and title is None:
         title = click.prompt("Title", default="", show_default=False) or None
     if interactive and not owners:
-        owners = tuple(o.strip() for o in click.prompt("Owners (comma-separated)").split(",") if o.strip())
+        owners = tuple(
+            o.strip()
+            for o in click.prompt("Owners (comma-separated)").split(",")
+            if o.strip()
+        )
     created = create(
-        name, project, title=title, description=description, domain=domain, owners=list(owners),
-        tags=list(tags), stability=stability, up_sql=up_sql, down_sql=down_sql,
-        depends_on=list(depends_on), no_dependencies=no_depends, needed_by=list(needed_by), path=path,
+        name,
+        project,
+        title=title,
+        description=description,
+        domain=domain,
+        owners=list(owners),
+        tags=list(tags),
+        stability=stability,
+        up_sql=up_sql,
+        down_sql=down_sql,
+        depends_on=list(depends_on),
+        no_dependencies=no_depends,
+        needed_by=list(needed_by),
+        path=path,
     )
     if as_json:
-        echo_json({"key": created.key, "path": created.path, "dependencies": created.dependencies})
+        echo_json(
+            {
+                "key": created.key,
+                "path": created.path,
+                "dependencies": created.dependencies,
+            }
+        )
         return
     click.echo(created.path)
     deps = ", ".join(created.dependencies) or "nothing"
-    click.echo(f"created {created.key} (depends on {deps}); next: edit it, then contractspec build {name}", err=True)
+    click.echo(
+        f"created {created.key} (depends on {deps}); next: edit it, then contractspec build {name}",
+        err=True,
+    )
 
 
 @migrate.command("create")
@@ -313,7 +411,13 @@ def create_command(**options) -> None:
 
 
 @root.command("create")
-@click.option("--type", "kind", type=click.Choice(["migration"]), required=True, help="What to create (the original CLI's form).")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["migration"]),
+    required=True,
+    help="What to create (the original CLI's form).",
+)
 @_create_options
 def create_type_command(kind, **options) -> None:
     """Scaffold a spec: `create --type migration NAME` (same as `migrate create`)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+
 def _or_from_root(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """A subcommand's -C/--database falls back to the one given before the subcommand."""
     if value is None and ctx.parent is not None:
@@ -44,7 +45,12 @@ def _database(callback=None):
 root_project_option, root_database_option = _project(), _database()
 project_option, database_option = _project(_or_from_root), _database(_or_from_root)
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines instead of a table.")
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON for machines instead of a table.",
+)
 
 
 def echo_json(data: Any) -> None:
@@ -53,9 +59,14 @@ def echo_json(data: Any) -> None:
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
     """A plain left-aligned text table."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    widths = [
+        max(len(str(cell)) for cell in column)
+        for column in zip(headers, *rows, strict=False)
+    ]
     lines = [headers] + rows
     return "\n".join(
-        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip()
+        "  ".join(
+            str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)
+        ).rstrip()
         for line in lines
     )

@@ -30,7 +30,12 @@ def list_command(project: Path | None, as_json: bool) -> None:
     click.echo(
         table(
             [
-                [r["key"], r["stability"], ",".join(r["owners"]), ", ".join(r["dependencies"]) or "-"]
+                [
+                    r["key"],
+                    r["stability"],
+                    ",".join(r["owners"]),
+                    ", ".join(r["dependencies"]) or "-",
+                ]
                 for r in rows
             ],
             ["KEY", "STABILITY", "OWNERS", "DEPENDS ON"],
@@ -43,8 +48,14 @@ def list_command(project: Path | None, as_json: bool) -> None:
 @click.argument("reference", metavar="NAME[.vN]")
 @project_option
 @json_option
-@click.option("--typescript", is_flag=True, help="With --json: the TypeScript field names (timeoutMs, preChecks, ...).")
-def show_command(reference: str, project: Path | None, as_json: bool, typescript: bool) -> None:
+@click.option(
+    "--typescript",
+    is_flag=True,
+    help="With --json: the TypeScript field names (timeoutMs, preChecks, ...).",
+)
+def show_command(
+    reference: str, project: Path | None, as_json: bool, typescript: bool
+) -> None:
     """Show one migration: NAME (its highest version) or an exact NAME.vN key."""
     from ..commands.registry import show_migration
 
@@ -72,7 +83,9 @@ def show_command(reference: str, project: Path | None, as_json: bool, typescript
             continue
         lines.append(f"{direction}:")
         for index, step in enumerate(steps, start=1):
-            lines.append(f"  {index}. {step['kind']}: {step.get('description') or ''}".rstrip())
+            lines.append(
+                f"  {index}. {step['kind']}: {step.get('description') or ''}".rstrip()
+            )
     click.echo("\n".join(lines))
 
 

@@ -46,12 +46,17 @@ def edit_options(function):
         help="Write nothing; exit 1 if the edit would change the file.",
     )(function)
     function = click.option(
-        "--diff", "diff", is_flag=True, help="Print the change as a unified diff; write nothing."
+        "--diff",
+        "diff",
+        is_flag=True,
+        help="Print the change as a unified diff; write nothing.",
     )(function)
     return function
 
 
-def run_edit(target: str, operation, project: Path | None, diff: bool, check: bool) -> None:
+def run_edit(
+    target: str, operation, project: Path | None, diff: bool, check: bool
+) -> None:
     from ..commands.spec import edit_spec
     from ..edit import EditRefused
 
@@ -73,7 +78,10 @@ def run_edit(target: str, operation, project: Path | None, diff: bool, check: bo
     if diff:
         click.echo(result.diff(), nl=False)
     if check or diff:
-        click.echo(f"{outcome.path}: would change: {result.message} (nothing written)", err=True)
+        click.echo(
+            f"{outcome.path}: would change: {result.message} (nothing written)",
+            err=True,
+        )
         if check:
             ctx.exit(1)
         return
@@ -114,12 +122,20 @@ def bump_version_command(
 @spec_group.command("set")
 @click.argument("target", metavar="TARGET")
 @click.argument(
-    "field", type=click.Choice(["title", "description", "domain", "stability", "owners", "tags"])
+    "field",
+    type=click.Choice(
+        ["title", "description", "domain", "stability", "owners", "tags"]
+    ),
 )
 @click.argument("values", nargs=-1, required=True, metavar="VALUE...")
 @edit_options
 def set_command(
-    target: str, field: str, values: tuple[str, ...], project: Path | None, diff: bool, check: bool
+    target: str,
+    field: str,
+    values: tuple[str, ...],
+    project: Path | None,
+    diff: bool,
+    check: bool,
 ) -> None:
     """Set a meta field: title, description, domain, stability, owners or tags.
 
@@ -135,7 +151,9 @@ def set_command(
         operation = SetField(field, split_values(values))
     else:
         if len(values) != 1:
-            raise UsageError(f"{field} takes exactly one value (quote it if it has spaces)")
+            raise UsageError(
+                f"{field} takes exactly one value (quote it if it has spaces)"
+            )
         operation = SetField(field, values[0])
     run_edit(target, operation, project, diff, check)
 
@@ -182,10 +200,15 @@ def remove_dependency_command(
     help="A data step's script: a .sql file, file.py:function, module:function, or inline SQL.",
 )
 @click.option(
-    "--assertion", default=None, metavar="VALUE", help="A validation step's SQL assertion."
+    "--assertion",
+    default=None,
+    metavar="VALUE",
+    help="A validation step's SQL assertion.",
 )
 @click.option(
-    "--down", is_flag=True, help="Add to the down plan (created if absent) instead of the up plan."
+    "--down",
+    is_flag=True,
+    help="Add to the down plan (created if absent) instead of the up plan.",
 )
 @click.option(
     "--position",
@@ -243,11 +266,15 @@ def add_step_command(
         )
     ((implied, value),) = given.items()
     if kind is not None and kind != implied:
-        option = {"schema": "--sql", "data": "--script", "validation": "--assertion"}[kind]
+        option = {"schema": "--sql", "data": "--script", "validation": "--assertion"}[
+            kind
+        ]
         raise UsageError(f"a {kind} step takes {option}")
     payload = _payload(value)
     assert payload is not None
-    operation = AddStep(implied, payload, down, position, description, timeout_ms, retries)
+    operation = AddStep(
+        implied, payload, down, position, description, timeout_ms, retries
+    )
     run_edit(target, operation, project, diff, check)
 
 
@@ -262,9 +289,14 @@ def add_step_command(
 )
 @click.option("--down", is_flag=True, help="The step is in the down plan.")
 @click.option(
-    "--pre/--post", "pre", default=None, help="Run the check before or after the step's payload."
+    "--pre/--post",
+    "pre",
+    default=None,
+    help="Run the check before or after the step's payload.",
 )
-@click.option("--description", required=True, help="What the check guards (shown when it fails).")
+@click.option(
+    "--description", required=True, help="What the check guards (shown when it fails)."
+)
 @click.option(
     "--expression",
     required=True,

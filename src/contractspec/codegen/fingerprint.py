@@ -22,18 +22,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Iterable, Mapping, Union
+from collections.abc import Iterable, Mapping
 
 from ..spec import MigrationSpec, to_dict
 
 PREFIX = "sha256:"
 
-Pins = Union[Mapping[str, str], Iterable[tuple[str, str]]]
+Pins = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
 def canonical_json(spec: MigrationSpec) -> str:
     """The canonical text of a spec: compact, sorted, pure ASCII."""
-    return json.dumps(to_dict(spec), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return json.dumps(
+        to_dict(spec), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    )
 
 
 def spec_fingerprint(spec, pins: Pins = ()) -> str:

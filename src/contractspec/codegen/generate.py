@@ -16,9 +16,10 @@ specs.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .. import __version__
 from ..errors import SpecError
@@ -40,7 +41,9 @@ class Harness:
     path: Path  # absolute
     display: str  # relative to the project root, posix
     head: str  # header, docstring, MIGRATION (formatted)
-    tail: str  # runtime and entry points (formatted; one string shared by all harnesses)
+    tail: (
+        str  # runtime and entry points (formatted; one string shared by all harnesses)
+    )
 
     @property
     def source(self) -> str:
@@ -97,13 +100,22 @@ def harness_source(
 ) -> str:
     """One whole harness module for a spec (no project needed: tests and tools)."""
     view = head_view(
-        spec, spec_path=spec_path, dependencies=dependencies, resolution=resolution or Resolution()
+        spec,
+        spec_path=spec_path,
+        dependencies=dependencies,
+        resolution=resolution or Resolution(),
     )
     head = format_cached([render_head(view, env)], cache, workers=1)[0]
     return head + tail_source(cache, env)
 
 
-def generate(project, keys: Sequence[str], *, cache: FormatCache | None = None, workers: int | None = None) -> list[Harness]:
+def generate(
+    project,
+    keys: Sequence[str],
+    *,
+    cache: FormatCache | None = None,
+    workers: int | None = None,
+) -> list[Harness]:
     """The harnesses of `keys` (exact keys of `project`), in the order given."""
     config = project.config
     check_collisions(project.specs.keys(), project.specs)
@@ -132,7 +144,7 @@ def generate(project, keys: Sequence[str], *, cache: FormatCache | None = None, 
     formatted = format_cached(heads, cache, workers)
     tail = tail_source(cache) if keys else ""
     harnesses = []
-    for key, head in zip(keys, formatted):
+    for key, head in zip(keys, formatted, strict=False):
         path = harness_path(config, key)
         display = os.path.relpath(path, config.root).replace(os.sep, "/")
         harnesses.append(Harness(key, path, display, head, tail))

@@ -113,7 +113,12 @@ def py_str(text: str) -> Code:
             return Code('"' + text + '"')
         if "'" not in text:
             return Code("'" + text + "'")
-    elif "\n" in text and "\r" not in text and '"' not in text and _plain(text.replace("\n", "")):
+    elif (
+        "\n" in text
+        and "\r" not in text
+        and '"' not in text
+        and _plain(text.replace("\n", ""))
+    ):
         return Code('"""' + text + '"""')
     if "\n" in text:
         source = _triple_quoted(text)

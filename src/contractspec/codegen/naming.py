@@ -11,8 +11,8 @@ as spec errors before anything is written.
 from __future__ import annotations
 
 import keyword
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import Diagnostic, SpecError
 
@@ -21,7 +21,9 @@ def module_name(key: str) -> str:
     """The module name for a migration key; raises SpecError when it isn't a valid identifier."""
     name = key.replace(".", "__")
     if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name):
-        raise SpecError(f"migration key {key!r} does not make a valid module name ({name!r})")
+        raise SpecError(
+            f"migration key {key!r} does not make a valid module name ({name!r})"
+        )
     return name
 
 
@@ -30,7 +32,9 @@ def harness_path(config, key: str) -> Path:
     return Path(config.harness_dir) / f"{module_name(key)}.py"
 
 
-def check_collisions(keys: Iterable[str], sources: dict[str, object] | None = None) -> None:
+def check_collisions(
+    keys: Iterable[str], sources: dict[str, object] | None = None
+) -> None:
     """Raise one SpecError naming every pair of keys that would share a harness file."""
     seen: dict[str, str] = {}
     problems: list[Diagnostic] = []

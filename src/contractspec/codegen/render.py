@@ -11,9 +11,10 @@ its own copy, an editable install falls back to the repository's.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .literals import Code, comment_text, doc_text, py_literal
 
@@ -57,6 +58,7 @@ def make_environment(literal: Callable[[Any], str] = py_literal):
         lstrip_blocks=True,
         finalize=_only_code,
     )
+
     def strict(emit):
         def apply(value):
             if isinstance(value, jinja2.Undefined):
@@ -71,7 +73,7 @@ def make_environment(literal: Callable[[Any], str] = py_literal):
     return env
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment():
     return make_environment()
 
@@ -101,12 +103,19 @@ def runtime_facts(runtime: str) -> dict[str, Any]:
     takes_base_dir = False
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            raise RuntimeError("the harness runtime must not use `from __future__` imports")
+            raise RuntimeError(
+                "the harness runtime must not use `from __future__` imports"
+            )
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defined.add(node.name)
             if node.name == "runtime_main" and not isinstance(node, ast.ClassDef):
                 arguments = node.args
-                names = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
+                names = [
+                    a.arg
+                    for a in arguments.posonlyargs
+                    + arguments.args
+                    + arguments.kwonlyargs
+                ]
                 takes_base_dir = "base_dir" in names or arguments.kwarg is not None
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -119,7 +128,11 @@ def runtime_facts(runtime: str) -> dict[str, Any]:
         raise RuntimeError(
             "the harness runtime can't be embedded:"
             + (f" it lacks {', '.join(missing)}" if missing else "")
-            + (f" it defines {', '.join(clashing)}, which the harness defines" if clashing else "")
+            + (
+                f" it defines {', '.join(clashing)}, which the harness defines"
+                if clashing
+                else ""
+            )
         )
     return {"main_takes_base_dir": takes_base_dir}
 

@@ -98,7 +98,9 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
         for index, step in enumerate(getattr(loaded.spec.plan, direction) or [])
         if step.kind == "data"
     ]
-    if not data_steps:  # most specs: no paths to build (migrate fingerprints every spec)
+    if (
+        not data_steps
+    ):  # most specs: no paths to build (migrate fingerprints every spec)
         return resolution
     root = Path(config.root)
     harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
@@ -109,9 +111,15 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
         script_type = classify_script(step.script)
         relative = script_file(step.script, script_type)
         if relative is None:
-            resolution.steps[(direction, index)] = ResolvedScript(script_type, None, None)
+            resolution.steps[(direction, index)] = ResolvedScript(
+                script_type, None, None
+            )
             continue
-        if os.path.isabs(relative) or relative.startswith("\\") or relative[1:3] == ":\\":
+        if (
+            os.path.isabs(relative)
+            or relative.startswith("\\")
+            or relative[1:3] == ":\\"
+        ):
             problems.append(
                 loaded.diagnostic(
                     where,
@@ -124,7 +132,9 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
         try:
             data = target.read_bytes()
         except IsADirectoryError:
-            problems.append(loaded.diagnostic(where, f"script {shown} is a folder, not a file"))
+            problems.append(
+                loaded.diagnostic(where, f"script {shown} is a folder, not a file")
+            )
             continue
         except FileNotFoundError:
             problems.append(
@@ -135,7 +145,9 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
             )
             continue
         except OSError as exc:
-            problems.append(loaded.diagnostic(where, f"cannot read script {shown}: {exc.strerror}"))
+            problems.append(
+                loaded.diagnostic(where, f"cannot read script {shown}: {exc.strerror}")
+            )
             continue
         if script_type == PYTHON_FILE:
             function = step.script.rpartition(":")[2]

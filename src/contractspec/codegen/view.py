@@ -46,13 +46,15 @@ def step_view(step, data: ResolvedScript | None) -> dict[str, Any]:
             }
             for field in ("pre_checks", "post_checks")
         ],
-        "data": None
-        if data is None
-        else {
-            "script_type": data.script_type,
-            "script_path": data.script_path,
-            "script_sha256": data.script_sha256,
-        },
+        "data": (
+            None
+            if data is None
+            else {
+                "script_type": data.script_type,
+                "script_path": data.script_path,
+                "script_sha256": data.script_sha256,
+            }
+        ),
     }
 
 
@@ -73,15 +75,21 @@ def harness_view(
         plans.append(
             {
                 "direction": direction,
-                "steps": None
-                if steps is None
-                else [
-                    step_view(
-                        step,
-                        resolution.steps.get((direction, index)) if step.kind == "data" else None,
-                    )
-                    for index, step in enumerate(steps)
-                ],
+                "steps": (
+                    None
+                    if steps is None
+                    else [
+                        step_view(
+                            step,
+                            (
+                                resolution.steps.get((direction, index))
+                                if step.kind == "data"
+                                else None
+                            ),
+                        )
+                        for index, step in enumerate(steps)
+                    ]
+                ),
             }
         )
     for plan in plans:
@@ -104,7 +112,9 @@ def harness_view(
         },
         "m": {
             "key": spec.key,
-            **meta_to_dict(meta),  # the harness's MIGRATION keeps the spec's field order
+            **meta_to_dict(
+                meta
+            ),  # the harness's MIGRATION keeps the spec's field order
             "spec_path": spec_path,
             "spec_fingerprint": fingerprint,
             "generator_version": generator_version,

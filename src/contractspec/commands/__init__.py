@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cachedir import cache_dir
 from ..config import Config, load_config
 from ..errors import Diagnostic, RegistryError
-from ..cachedir import cache_dir
 from ..loader import LoadedSpec, SpecCache, load_specs
 from ..registry import MigrationRegistry
 

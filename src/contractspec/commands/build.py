@@ -13,9 +13,9 @@ Without NAMEs, `check` and `diff` look at the whole project, as `--all` does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from .. import writer
 from ..config import Config, load_config
@@ -50,7 +50,10 @@ def _plural(count: int) -> str:
 
 
 def _summary(changes: list[writer.Change], dry_run: bool) -> str:
-    counts = {status: 0 for status in (writer.CREATED, writer.UPDATED, writer.UNCHANGED, writer.REMOVED)}
+    counts = {
+        status: 0
+        for status in (writer.CREATED, writer.UPDATED, writer.UNCHANGED, writer.REMOVED)
+    }
     for change in changes:
         counts[change.status] += 1
     written = counts[writer.CREATED] + counts[writer.UPDATED]
@@ -60,7 +63,9 @@ def _summary(changes: list[writer.Change], dry_run: bool) -> str:
             return f"{_plural(unchanged)} up to date"
         parts = []
         if written:
-            new = f" ({counts[writer.CREATED]} missing)" if counts[writer.CREATED] else ""
+            new = (
+                f" ({counts[writer.CREATED]} missing)" if counts[writer.CREATED] else ""
+            )
             parts.append(f"{_plural(written)} would be written{new}")
         if removed:
             parts.append(f"{removed} orphaned would be removed")
@@ -112,7 +117,10 @@ def build(
         cache.prune()  # what every spec needs now is all the cache keeps
 
     if stdout:
-        return BuildResult(output=harnesses[0].source, summary=f"{keys[0]}: harness printed, nothing written")
+        return BuildResult(
+            output=harnesses[0].source,
+            summary=f"{keys[0]}: harness printed, nothing written",
+        )
 
     changes = writer.plan(
         ((h.path, h.display, h.source) for h in harnesses),

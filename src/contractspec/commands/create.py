@@ -62,7 +62,9 @@ def create(
             f"malformed migration name {name!r}: expected dotted segments like core.db.2025_05_add_invoices"
         )
     if stability not in STABILITIES:
-        raise UsageError(f"unknown stability {stability!r}: expected one of {', '.join(STABILITIES)}")
+        raise UsageError(
+            f"unknown stability {stability!r}: expected one of {', '.join(STABILITIES)}"
+        )
     project = open_project(project_dir)
     registry = project.registry
     if registry.versions(name):
@@ -80,7 +82,9 @@ def create(
         # The heads, except those the new spec is to be a dependency of.
         dependents = {registry.lookup(ref).key for ref in needed_by or []}
         dependencies = [
-            registry.lookup(key).meta.name for key in registry.heads() if key not in dependents
+            registry.lookup(key).meta.name
+            for key in registry.heads()
+            if key not in dependents
         ]
 
     target = path if path is not None else spec_file_for(project.config.specs_dir, name)
@@ -119,7 +123,9 @@ def create(
     return Created(loaded.key, loaded.path, dependencies)
 
 
-def _add_as_dependency(name: str, needed_by: list[str], project_dir: Path | None) -> None:
+def _add_as_dependency(
+    name: str, needed_by: list[str], project_dir: Path | None
+) -> None:
     """Make each spec in needed_by depend on the new one, through the libcst editor.
 
     Every edit is checked (loads, validates, no cycle) before any file is written.

@@ -13,9 +13,10 @@ One session (one connection, one lock) serves a whole run.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .. import __version__
 from ..cachedir import JsonCache, cache_dir
@@ -24,7 +25,9 @@ from ..runtime import harness_runtime as runtime
 from ..runtime import runtime_source
 from . import Project, gc_paused, open_project
 
-HEADER_PREFIX = "# contractspec-"  # `# contractspec-fingerprint: …`, `# contractspec-generator: …`
+HEADER_PREFIX = (
+    "# contractspec-"  # `# contractspec-fingerprint: …`, `# contractspec-generator: …`
+)
 
 Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
@@ -71,21 +74,31 @@ def read_harness(
     )
     generator = header.get("generator", "?")
     if generator != __version__:
-        return harness.refuse("foreign", f"built by contractspec {generator}, this is {__version__}")
+        return harness.refuse(
+            "foreign", f"built by contractspec {generator}, this is {__version__}"
+        )
     if header.get("fingerprint") != project.fingerprint(key):
         return harness.refuse(
-            "stale", "stale: its spec (or a file the spec runs) changed since it was built"
+            "stale",
+            "stale: its spec (or a file the spec runs) changed since it was built",
         )
     start = _runtime_start(data, runtime or runtime_source().encode("utf-8"))
     if start < 0:
         return harness.refuse(
-            "edited", "its embedded runtime differs from this contractspec's (edited by hand?)"
+            "edited",
+            "its embedded runtime differs from this contractspec's (edited by hand?)",
         )
     if parse:
         head = data[:start]
-        harness.migration = cache.migration(harness.display, head) if cache else _migration_literal(head)
+        harness.migration = (
+            cache.migration(harness.display, head)
+            if cache
+            else _migration_literal(head)
+        )
         if harness.migration is None:
-            return harness.refuse("edited", "no MIGRATION literal found (edited by hand?)")
+            return harness.refuse(
+                "edited", "no MIGRATION literal found (edited by hand?)"
+            )
     return harness
 
 
@@ -156,7 +169,13 @@ class HarnessCache(JsonCache):
 
     def save(self) -> None:
         if self.changed:
-            self.write({name: e for name, e in self.entries.items() if (self.root / name).is_file()})
+            self.write(
+                {
+                    name: e
+                    for name, e in self.entries.items()
+                    if (self.root / name).is_file()
+                }
+            )
             self.changed = False
 
 
@@ -171,7 +190,10 @@ def committed_harnesses(project: Project, keys: list[str]) -> list[Harness]:
         states: dict[str, int] = {}
         for h in bad:
             states[h.state] = states.get(h.state, 0) + 1
-        lines = [f"{h.display}: {h.problem} (harness of {h.key})" for h in bad[:SHOWN_REFUSALS]]
+        lines = [
+            f"{h.display}: {h.problem} (harness of {h.key})"
+            for h in bad[:SHOWN_REFUSALS]
+        ]
         if len(bad) > SHOWN_REFUSALS:  # after an upgrade it can be every harness
             lines.append(f"... and {len(bad) - SHOWN_REFUSALS} more")
         raise StaleError(
@@ -213,10 +235,15 @@ class RunReport:
         }
 
 
-def _session(project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True):
+def _session(
+    project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True
+):
     try:
         return runtime.open_session(
-            project.config.database_url(), lock_timeout=lock_timeout, audit_log=audit_log, lock=lock
+            project.config.database_url(),
+            lock_timeout=lock_timeout,
+            audit_log=audit_log,
+            lock=lock,
         )
     except runtime.MigrationError as exc:
         raise MigrationFailed(str(exc)) from None
@@ -235,12 +262,22 @@ def _run(
 ) -> RunReport:
     for index, harness in enumerate(harnesses):
         try:
-            result = apply(session, harness.migration, rehearse=report.rehearse, base_dir=harness.path.parent)
+            result = apply(
+                session,
+                harness.migration,
+                rehearse=report.rehearse,
+                base_dir=harness.path.parent,
+            )
         except runtime.MigrationError as exc:
             report.failed = {"key": harness.key, "error": str(exc)}
             report.not_attempted = [h.key for h in harnesses[index + 1 :]]
             if progress:
-                progress(harness.key, index, len(harnesses), {"status": "failed", "message": str(exc)})
+                progress(
+                    harness.key,
+                    index,
+                    len(harnesses),
+                    {"status": "failed", "message": str(exc)},
+                )
             return report
         report.applied.append(result)
         if progress:
@@ -265,7 +302,9 @@ def up(
     order = [spec.key for spec in project.registry.order(targets)]
     report = RunReport("up", project.config.database, rehearse=rehearse)
     with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
-        applied = _applied(session)  # read under the lock: what others applied is skipped
+        applied = _applied(
+            session
+        )  # read under the lock: what others applied is skipped
         drifted = []
         for key in order:
             if key in applied:
@@ -282,14 +321,20 @@ def up(
                 + "\nrestore the applied spec, or bump its version so the change runs as a new migration"
             )
         report.skipped = [key for key in order if key in applied]
-        pending = committed_harnesses(project, [key for key in order if key not in applied])
+        pending = committed_harnesses(
+            project, [key for key in order if key not in applied]
+        )
         if dry_run:
             report.not_attempted = [h.key for h in pending]
             return report
         if rehearse:
             # A rehearsal rolls back, so only migrations whose dependencies are
             # already applied can be rehearsed; the rest are reported as such.
-            ready = [h for h in pending if all(d in applied for d in h.migration["dependencies"])]
+            ready = [
+                h
+                for h in pending
+                if all(d in applied for d in h.migration["dependencies"])
+            ]
             report.not_attempted = [h.key for h in pending if h not in ready]
             pending = ready
         return _run(session, report, pending, runtime.apply_up, progress)
@@ -324,7 +369,9 @@ def down(
             if key not in applied:
                 report.skipped = [key]
                 return report
-            blocking = [k for k in order if k in applied and key in registry.dependencies(k)]
+            blocking = [
+                k for k in order if k in applied and key in registry.dependencies(k)
+            ]
             if blocking:
                 raise MigrationFailed(
                     f"cannot revert {key}: applied migrations depend on it: {', '.join(blocking)}"
@@ -353,7 +400,9 @@ def down(
         return _run(session, report, harnesses, runtime.apply_down, progress)
 
 
-def _most_recent(registry, order: list[str], applied: dict[str, dict], count: int) -> list[str]:
+def _most_recent(
+    registry, order: list[str], applied: dict[str, dict], count: int
+) -> list[str]:
     """The `count` most recently applied migrations, latest first, never one
     before an applied migration that depends on it. Ties on applied_at (one
     run can apply several in a millisecond) go to the later in dependency order."""
@@ -380,7 +429,9 @@ def _most_recent(registry, order: list[str], applied: dict[str, dict], count: in
 
 
 def status(
-    project_dir: Path | None = None, database: str | None = None, lock_timeout: float = 30.0
+    project_dir: Path | None = None,
+    database: str | None = None,
+    lock_timeout: float = 30.0,
 ) -> list[dict[str, Any]]:
     """One row per known migration and per unknown history row.
 
@@ -406,7 +457,9 @@ def status(
         history = applied.get(key)
         if history:
             expected = project.fingerprint(key)
-            row["state"] = "applied" if history["spec_fingerprint"] == expected else "drifted"
+            row["state"] = (
+                "applied" if history["spec_fingerprint"] == expected else "drifted"
+            )
             row.update(
                 applied_at=str(history["applied_at"]),
                 applied_by=history["applied_by"],
@@ -437,12 +490,18 @@ def status(
 
 
 def needs_attention(row: dict[str, Any]) -> bool:
-    return row["state"] != "applied" or row["harness"] not in ("ok", "-") or "last_failure" in row
+    return (
+        row["state"] != "applied"
+        or row["harness"] not in ("ok", "-")
+        or "last_failure" in row
+    )
 
 
 def _last_failures(session) -> dict[str, dict]:
     """Per migration, the run_end event of its latest run if that run failed."""
     latest: dict[str, dict] = {}
-    for event in runtime.read_events(session, event="run_end"):  # in order: the last wins
+    for event in runtime.read_events(
+        session, event="run_end"
+    ):  # in order: the last wins
         latest[event["migration"]] = event
     return {k: e for k, e in latest.items() if e["status"] == "failed"}

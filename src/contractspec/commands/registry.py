@@ -33,7 +33,9 @@ def _row(project: Project, key: str) -> dict[str, Any]:
     }
 
 
-def show_migration(reference: str, project_dir: Path | None = None, typescript: bool = False) -> dict[str, Any]:
+def show_migration(
+    reference: str, project_dir: Path | None = None, typescript: bool = False
+) -> dict[str, Any]:
     """One spec as plain data (TypeScript field names on request), with its source and edges."""
     project = open_project(project_dir)
     spec = project.registry.lookup(reference)

@@ -42,7 +42,9 @@ class SpecEdit:
 class _Project:
     config: Config
     specs: list[LoadedSpec]
-    broken: list[Diagnostic]  # spec files that do not load (the project is already unhealthy)
+    broken: list[
+        Diagnostic
+    ]  # spec files that do not load (the project is already unhealthy)
 
 
 def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
@@ -73,7 +75,11 @@ def read_value(value: str, stdin=None) -> str:
 
 
 def _looks_like_path(target: str) -> bool:
-    return "/" in target or os.sep in target or (target.endswith(".py") and Path(target).is_file())
+    return (
+        "/" in target
+        or os.sep in target
+        or (target.endswith(".py") and Path(target).is_file())
+    )
 
 
 def _load_project(config: Config) -> _Project:
@@ -154,7 +160,9 @@ def _check_registry(project: _Project, file: Path, display: str, result) -> None
     from ..edit import EditRefused
 
     others = [
-        s for s in project.specs if (project.config.root / s.path).resolve() != file.resolve()
+        s
+        for s in project.specs
+        if (project.config.root / s.path).resolve() != file.resolve()
     ]
     before_self = [s for s in project.specs if s not in others]
     edited = result.loaded or load_source(result.new_source, display)
@@ -163,7 +171,14 @@ def _check_registry(project: _Project, file: Path, display: str, result) -> None
         if other.key == edited.key:
             line, col = edited.position(("meta", "version"))
             raise EditRefused(
-                [Diagnostic(display, line, col, f"{edited.key} already exists in {other.path}")],
+                [
+                    Diagnostic(
+                        display,
+                        line,
+                        col,
+                        f"{edited.key} already exists in {other.path}",
+                    )
+                ],
                 note,
             )
     before = {(d.path, d.message) for d in _registry_problems(others + before_self)}
@@ -195,7 +210,9 @@ def edit_spec(
     display = config.relative(file)
     inside = _is_inside(file, config.specs_dir)
     snapshot = read_snapshot(file, display)
-    result = edit_source(snapshot.text, display, operation, line_length=_line_length(config))
+    result = edit_source(
+        snapshot.text, display, operation, line_length=_line_length(config)
+    )
     warnings: list[str] = []
     if result.changed and inside:
         _check_registry(project, file, display, result)

@@ -18,9 +18,9 @@ literal, or a result that would not load and validate, raises `EditRefused`
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import Diagnostic, SpecError
 from .operations import (
@@ -76,7 +76,11 @@ def edit_source(
 
 
 def edit_source_many(
-    source: str, path: str, operations: Iterable[Operation], *, line_length: int | None = None
+    source: str,
+    path: str,
+    operations: Iterable[Operation],
+    *,
+    line_length: int | None = None,
 ) -> EditResult:
     """Apply operations one after the other; the result spans all of them."""
     current = source
@@ -112,15 +116,21 @@ def read_snapshot(path: Path, display: str | None = None) -> Snapshot:
         data = path.read_bytes()
         mode = path.stat().st_mode & 0o7777
     except OSError as exc:
-        raise SpecError([Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]) from None
+        raise SpecError(
+            [Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]) from None
+        raise SpecError(
+            [Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]
+        ) from None
     return Snapshot(path, data, text, mode)
 
 
-def write_if_unchanged(snapshot: Snapshot, new_text: str, display: str | None = None) -> None:
+def write_if_unchanged(
+    snapshot: Snapshot, new_text: str, display: str | None = None
+) -> None:
     """Replace the file with new_text atomically (temp file + os.replace), unless its
     bytes differ from the snapshot: then raise FileChanged and leave it alone."""
     path = snapshot.path

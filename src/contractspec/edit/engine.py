@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import libcst as cst
 
@@ -65,7 +66,11 @@ POSITIONAL: dict[str, list[str]] = {
     name: [f.name for f in dataclasses.fields(cls) if not f.kw_only]
     for name, cls in MODEL_CLASSES.items()
 }
-STEP_CLASS = {"schema": "SchemaStep", "data": "DataStep", "validation": "ValidationStep"}
+STEP_CLASS = {
+    "schema": "SchemaStep",
+    "data": "DataStep",
+    "validation": "ValidationStep",
+}
 KIND_OF = {cls: kind for kind, cls in STEP_CLASS.items()}
 META_DEFAULTS: dict[str, Any] = {
     "description": "",
@@ -105,8 +110,10 @@ class Where:
     chain: tuple[tuple[cst.CSTNode, int], ...] = ()
     via: tuple[cst.Name, ...] = ()
 
-    def child(self, container: cst.CSTNode, index: int) -> "Where":
-        return Where(self.root, self.prefix, self.chain + ((container, index),), self.via)
+    def child(self, container: cst.CSTNode, index: int) -> Where:
+        return Where(
+            self.root, self.prefix, self.chain + ((container, index),), self.via
+        )
 
 
 def _dotted(node: cst.CSTNode) -> str:
@@ -160,7 +167,9 @@ def _has_fstring(node: cst.CSTNode) -> bool:
 class _Replacer(cst.CSTTransformer):
     """Swaps nodes by identity, descending only along the paths that lead to them."""
 
-    def __init__(self, replacements: dict[int, tuple[cst.CSTNode, cst.CSTNode]], paths: set[int]):
+    def __init__(
+        self, replacements: dict[int, tuple[cst.CSTNode, cst.CSTNode]], paths: set[int]
+    ):
         self.replacements = replacements
         self.paths = paths
 
@@ -297,7 +306,10 @@ class Editor:
         return EditRefused(
             [
                 Diagnostic(
-                    self.path, exc.raw_line, exc.raw_column + 1, f"syntax error: {exc.message}"
+                    self.path,
+                    exc.raw_line,
+                    exc.raw_column + 1,
+                    f"syntax error: {exc.message}",
                 )
             ],
             UNCHANGED_NOTE,
@@ -309,7 +321,9 @@ class Editor:
         self.imported: dict[str, str] = {}  # local name -> module
         self.bindings: dict[str, list[tuple[cst.BaseExpression, str]]] = {}
         self.model_imports: list[cst.ImportFrom] = []
-        self.statement_of: dict[int, tuple[cst.SimpleStatementLine, cst.BaseSmallStatement]] = {}
+        self.statement_of: dict[
+            int, tuple[cst.SimpleStatementLine, cst.BaseSmallStatement]
+        ] = {}
         self.spec_call: cst.Call | None = None
         for statement in self.module.body:
             if not isinstance(statement, cst.SimpleStatementLine):
@@ -333,13 +347,18 @@ class Editor:
                 elif isinstance(small, cst.Import):
                     for alias in small.names:
                         name = _dotted(alias.name)
-                        if name in MODEL_MODULES and (alias.asname or name == "contractspec"):
+                        if name in MODEL_MODULES and (
+                            alias.asname or name == "contractspec"
+                        ):
                             local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
                             self.module_aliases.append(local)
                         else:
                             local = alias.asname.name.value if alias.asname else name.split(".")[0]  # type: ignore[union-attr]
                             self.imported[local] = name
-                elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                elif (
+                    isinstance(small, (cst.Assign, cst.AnnAssign))
+                    and small.value is not None
+                ):
                     if isinstance(small, cst.Assign):
                         targets = [t.target for t in small.targets]
                     else:
@@ -352,13 +371,20 @@ class Editor:
                         full = self.code(small)
                         prefix = full[: full.rfind(self.code(small.value))]
                     prefix = prefix.rsplit("\n", 1)[-1]
-                    if self.spec_call is None and self.model_class(small.value) == "MigrationSpec":
+                    if (
+                        self.spec_call is None
+                        and self.model_class(small.value) == "MigrationSpec"
+                    ):
                         self.spec_call = small.value  # type: ignore[assignment]
                         self.spec_prefix = prefix
                     for name in names:
                         self.bindings.setdefault(name, []).append((small.value, prefix))
-                elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
-                    self.bindings.setdefault(small.target.value, []).append((small.value, ""))
+                elif isinstance(small, cst.AugAssign) and isinstance(
+                    small.target, cst.Name
+                ):
+                    self.bindings.setdefault(small.target.value, []).append(
+                        (small.value, "")
+                    )
         if self.spec_call is None:
             try:
                 load_source(self.source, self.path)
@@ -367,7 +393,10 @@ class Editor:
             raise EditRefused(  # pragma: no cover - the loader and the editor disagree
                 [
                     Diagnostic(
-                        self.path, 1, 1, "cannot find the MigrationSpec(...) assignment to edit"
+                        self.path,
+                        1,
+                        1,
+                        "cannot find the MigrationSpec(...) assignment to edit",
                     )
                 ],
                 UNCHANGED_NOTE,
@@ -455,10 +484,16 @@ class Editor:
         return string_literal(value, self.quote())
 
     # --------------------------------------------------------------- navigation
-    def deref(self, node: cst.CSTNode, where: Where, what: str) -> tuple[cst.CSTNode, Where]:
+    def deref(
+        self, node: cst.CSTNode, where: Where, what: str
+    ) -> tuple[cst.CSTNode, Where]:
         """Follow names bound at module level (`meta=META`) to the value they are bound to."""
         seen: set[str] = set()
-        while isinstance(node, cst.Name) and node.value not in ("True", "False", "None"):
+        while isinstance(node, cst.Name) and node.value not in (
+            "True",
+            "False",
+            "None",
+        ):
             name = node.value
             if name in self.imported:
                 raise Refusal(
@@ -468,10 +503,13 @@ class Editor:
                 )
             if name not in self.bindings:
                 raise Refusal(
-                    node, f"cannot edit {what}: name {name!r} is not bound at module level"
+                    node,
+                    f"cannot edit {what}: name {name!r} is not bound at module level",
                 )
             if name in seen:
-                raise Refusal(node, f"cannot edit {what}: name {name!r} refers to itself")
+                raise Refusal(
+                    node, f"cannot edit {what}: name {name!r} refers to itself"
+                )
             seen.add(name)
             value, prefix = self.bindings[name][-1]
             where = Where(value, prefix, (), where.via + (node,))
@@ -499,7 +537,9 @@ class Editor:
         node, where = self.deref(node, where, what)
         if isinstance(node, cst.SimpleString):
             if "b" in node.prefix.lower():
-                raise Refusal(node, f"cannot edit {what}: it is a bytes literal, not a string")
+                raise Refusal(
+                    node, f"cannot edit {what}: it is a bytes literal, not a string"
+                )
             return node.evaluated_value
         if isinstance(node, cst.ConcatenatedString) and not _has_fstring(node):
             return node.evaluated_value
@@ -518,7 +558,9 @@ class Editor:
             values = []
             for element in node.elements:
                 if isinstance(element, cst.StarredElement):
-                    raise Refusal(element, f"cannot edit {what}: *unpacking is not a literal")
+                    raise Refusal(
+                        element, f"cannot edit {what}: *unpacking is not a literal"
+                    )
                 values.append(self.literal(element.value, where, what))
             return values
         raise Refusal(
@@ -533,11 +575,14 @@ class Editor:
         if self.model_class(node) != class_name:
             described = _describe(node, self.code(getattr(node, "func", node)))
             raise Refusal(
-                node, f"cannot edit {what}: it is {described}, not a {class_name}(...) call"
+                node,
+                f"cannot edit {what}: it is {described}, not a {class_name}(...) call",
             )
         return node, where  # type: ignore[return-value]
 
-    def expect_list(self, node: cst.CSTNode, where: Where, what: str) -> tuple[cst.CSTNode, Where]:
+    def expect_list(
+        self, node: cst.CSTNode, where: Where, what: str
+    ) -> tuple[cst.CSTNode, Where]:
         node, where = self.deref(node, where, what)
         if not isinstance(node, (cst.List, cst.Tuple)):
             raise Refusal(
@@ -546,13 +591,19 @@ class Editor:
             )
         if isinstance(node, cst.Tuple) and not node.lpar:
             raise Refusal(
-                node, f"cannot edit {what}: a tuple without parentheses; write it as a list"
+                node,
+                f"cannot edit {what}: a tuple without parentheses; write it as a list",
             )
         if node.lpar and isinstance(node, cst.List):
-            raise Refusal(node, f"cannot edit {what}: a parenthesized list; remove the parentheses")
+            raise Refusal(
+                node,
+                f"cannot edit {what}: a parenthesized list; remove the parentheses",
+            )
         for element in node.elements:
             if isinstance(element, cst.StarredElement):
-                raise Refusal(element, f"cannot edit {what}: *unpacking is not a literal")
+                raise Refusal(
+                    element, f"cannot edit {what}: *unpacking is not a literal"
+                )
         return node, where
 
     def arguments(self, call: cst.Call, class_name: str) -> dict[str, int]:
@@ -562,7 +613,9 @@ class Editor:
         count = 0
         for index, arg in enumerate(call.args):
             if arg.star:
-                raise Refusal(arg, f"cannot edit {class_name}(...): *arguments are not supported")
+                raise Refusal(
+                    arg, f"cannot edit {class_name}(...): *arguments are not supported"
+                )
             if arg.keyword is None:
                 if count < len(positional):
                     found.setdefault(positional[count], index)
@@ -579,7 +632,9 @@ class Editor:
         return index, call.args[index].value, where.child(call, index)
 
     # ------------------------------------------------------------------ writing
-    def replace(self, old: cst.CSTNode, new: cst.CSTNode, where: Where, what: str) -> None:
+    def replace(
+        self, old: cst.CSTNode, new: cst.CSTNode, where: Where, what: str
+    ) -> None:
         self.check_via(where, what)
         self.replacements[id(old)] = (old, new)
         self._mark(where.root)
@@ -609,23 +664,43 @@ class Editor:
                     )
                 indent = seq.gaps[index].last_line.value  # type: ignore[union-attr]
                 suffix = "," if index + 1 < len(seq.items) or seq.trailing else ""
-                owner_where = Where(where.root, where.prefix, where.chain[: depth + 1], where.via)
-                return original.value, owner_where, indent, len(indent) + len(keyword), suffix
-        return where.root, Where(where.root, where.prefix, (), where.via), "", len(where.prefix), ""
+                owner_where = Where(
+                    where.root, where.prefix, where.chain[: depth + 1], where.via
+                )
+                return (
+                    original.value,
+                    owner_where,
+                    indent,
+                    len(indent) + len(keyword),
+                    suffix,
+                )
+        return (
+            where.root,
+            Where(where.root, where.prefix, (), where.via),
+            "",
+            len(where.prefix),
+            "",
+        )
 
-    def commit(self, old: cst.CSTNode, new: cst.CSTNode, where: Where, what: str) -> None:
+    def commit(
+        self, old: cst.CSTNode, new: cst.CSTNode, where: Where, what: str
+    ) -> None:
         """Replace old (reached by where) with new, re-wrapping the line if it no longer fits."""
         owner, owner_where, indent, column, suffix = self.owner(where)
         new_owner = new if owner is old else owner.deep_replace(old, new)
         tree = self.tree(new_owner)
-        if not self.layout.fits(tree, column, suffix) and self._grew(owner, tree, column, suffix):
+        if not self.layout.fits(tree, column, suffix) and self._grew(
+            owner, tree, column, suffix
+        ):
             text = self.layout.render(tree, indent, column, suffix)
             rendered = self.parse(text)
             if _comments(rendered) == _comments(new_owner):
                 new_owner = rendered
         self.replace(owner, new_owner, owner_where, what)
 
-    def _grew(self, owner: cst.CSTNode, tree: lay.Node, column: int, suffix: str) -> bool:
+    def _grew(
+        self, owner: cst.CSTNode, tree: lay.Node, column: int, suffix: str
+    ) -> bool:
         """Whether a line that no longer fits is the edit's doing: a line that was too long
         already is left alone unless the edit made it longer."""
         before = self.tree(owner)
@@ -649,7 +724,9 @@ class Editor:
     def tree(self, node: cst.CSTNode) -> lay.Node:
         """node as the layout engine sees it: brackets it may re-wrap, text it must keep."""
         seq_like = (isinstance(node, (cst.Call, cst.List)) and not node.lpar) or (
-            isinstance(node, cst.Tuple) and len(node.lpar) == 1 and len(node.elements) >= 2
+            isinstance(node, cst.Tuple)
+            and len(node.lpar) == 1
+            and len(node.elements) >= 2
         )
         if seq_like:
             try:
@@ -726,15 +803,21 @@ class Editor:
             index = len(seq.items)
             if ordered:
                 current = [_dotted(alias.name) for alias in seq.items]  # type: ignore[attr-defined]
-                index = next((i for i, n in enumerate(current) if n > name), len(current))
+                index = next(
+                    (i for i, n in enumerate(current) if n > name), len(current)
+                )
             seq.insert(index, cst.ImportAlias(name=cst.Name(name)))
         new = seq.build()
         if not seq.exploded:
             text = self.code(new)
             if "\n" in text or lay.width(text) > self.line_length:
                 items = [("", Atom(self.code(alias))) for alias in seq.items]
-                head = self.code(target)[: self.code(target).index("import") + len("import")]
-                rendered = self.layout.render(Seq(head + " (", ")", items, collection=True), "", 0)
+                head = self.code(target)[
+                    : self.code(target).index("import") + len("import")
+                ]
+                rendered = self.layout.render(
+                    Seq(head + " (", ")", items, collection=True), "", 0
+                )
                 if self.newline != "\n":
                     rendered = rendered.replace("\n", self.newline)
                 statement = cst.parse_statement(
@@ -762,7 +845,12 @@ class Editor:
                 config=self.module.config_for_parsing,
             )
             following = (
-                next((line for line, n in zip(lines, names) if n > name), None) if ordered else None
+                next(
+                    (line for line, n in zip(lines, names, strict=False) if n > name),
+                    None,
+                )
+                if ordered
+                else None
             )
             if following is None:
                 after.append(statement)  # type: ignore[arg-type]
@@ -779,7 +867,11 @@ class Editor:
         if after:
             last = lines[-1]
             current = self.replacements.get(id(last), (last, last))[1]
-            nodes = list(current.nodes) if isinstance(current, cst.FlattenSentinel) else [current]
+            nodes = (
+                list(current.nodes)
+                if isinstance(current, cst.FlattenSentinel)
+                else [current]
+            )
             self.replacements[id(last)] = (last, cst.FlattenSentinel(nodes + after))
 
     def finish(self) -> str:
@@ -819,7 +911,8 @@ class Editor:
             if isinstance(item, cst.Arg) and isinstance(item.equal, cst.AssignEqual):
                 return item.equal
         return cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+            whitespace_before=cst.SimpleWhitespace(""),
+            whitespace_after=cst.SimpleWhitespace(""),
         )
 
     def commit_sequence(self, seq: Sequence, where: Where, what: str) -> None:
@@ -830,7 +923,13 @@ class Editor:
             self.commit(seq.node, new, where, what)
 
     def add_keyword(
-        self, call: cst.Call, where: Where, class_name: str, name: str, value_text: str, what: str
+        self,
+        call: cst.Call,
+        where: Where,
+        class_name: str,
+        name: str,
+        value_text: str,
+        what: str,
     ) -> None:
         """Add `name=value` to a model call, in the class's field order."""
         seq = self.sequence(call)
@@ -878,7 +977,9 @@ class Editor:
         meta, where = self.meta()
         _, node, value_where = self.field(meta, where, "MigrationMeta", "version")
         if node is None:
-            raise Refusal(meta, "cannot edit version: MigrationMeta(...) has no version")
+            raise Refusal(
+                meta, "cannot edit version: MigrationMeta(...) has no version"
+            )
         current = self.literal(node, value_where, "version")
         if not isinstance(current, int) or isinstance(current, bool):
             raise Refusal(
@@ -914,7 +1015,11 @@ class Editor:
         if node is None:
             if name in META_DEFAULTS and value == META_DEFAULTS[name]:
                 raise Noop(f"{name} is already {_show(value)} (the default)")
-            text = self.string(value) if isinstance(value, str) else self._string_list(value)
+            text = (
+                self.string(value)
+                if isinstance(value, str)
+                else self._string_list(value)
+            )
             self.add_keyword(meta, where, "MigrationMeta", name, text, name)
             return f"{name} set to {_show(value)}"
         current = self.literal(node, value_where, name)
@@ -942,7 +1047,11 @@ class Editor:
         first = old
         while isinstance(first, cst.ConcatenatedString):
             first = first.left
-        if isinstance(first, cst.SimpleString) and len(first.quote) == 1 and first.quote != quote:
+        if (
+            isinstance(first, cst.SimpleString)
+            and len(first.quote) == 1
+            and first.quote != quote
+        ):
             old_value = (
                 old.evaluated_value
                 if isinstance(old, (cst.SimpleString, cst.ConcatenatedString))
@@ -955,7 +1064,10 @@ class Editor:
             return text
         # A string wrapped over several lines, e.g. in parentheses: wrap the new one the same way.
         owner, _, indent, column, suffix = self.owner(where)
-        if owner is not old or column + lay.width(text) + len(suffix) <= self.line_length:
+        if (
+            owner is not old
+            or column + lay.width(text) + len(suffix) <= self.line_length
+        ):
             return text
         inner = indent + self.layout.unit
         room = max(self.line_length - len(inner), 20)
@@ -1022,8 +1134,16 @@ class Editor:
         current = self.literal(list_node, list_where, "dependencies")
         if reference not in current:
             name, _ = model.split_key(reference)
-            similar = [d for d in current if isinstance(d, str) and model.split_key(d)[0] == name]
-            hint = f" (it depends on {', '.join(repr(s) for s in similar)})" if similar else ""
+            similar = [
+                d
+                for d in current
+                if isinstance(d, str) and model.split_key(d)[0] == name
+            ]
+            hint = (
+                f" (it depends on {', '.join(repr(s) for s in similar)})"
+                if similar
+                else ""
+            )
             raise Noop(f"does not depend on {reference!r}{hint}")
         position = current.index(reference)
         seq = self.sequence(list_node)
@@ -1044,7 +1164,9 @@ class Editor:
         index, node, value_where = self.field(plan, where, "MigrationPlan", direction)
         return plan, where, direction, index, node, value_where
 
-    def _step(self, node: cst.CSTNode, where: Where, what: str) -> tuple[cst.Call, Where, str]:
+    def _step(
+        self, node: cst.CSTNode, where: Where, what: str
+    ) -> tuple[cst.Call, Where, str]:
         node, where = self.deref(node, where, what)
         class_name = self.model_class(node)
         if class_name not in STEP_CLASS_NAMES:
@@ -1062,7 +1184,9 @@ class Editor:
                 "timeout_ms",
                 "retries",
             ):
-                _, value_node, value_where = self.field(call, call_where, class_name, name)
+                _, value_node, value_where = self.field(
+                    call, call_where, class_name, name
+                )
                 values["payload" if name in PAYLOAD_FIELDS.values() else name] = (
                     STEP_DEFAULTS.get(name)
                     if value_node is None
@@ -1116,20 +1240,28 @@ class Editor:
         }
         list_node = list_where = None
         count = 0
-        if node is not None and not (isinstance(node, cst.Name) and node.value == "None"):
+        if node is not None and not (
+            isinstance(node, cst.Name) and node.value == "None"
+        ):
             list_node, list_where = self.expect_list(node, value_where, what)
             count = len(list_node.elements)  # type: ignore[attr-defined]
             for number, element in enumerate(list_node.elements, start=1):  # type: ignore[attr-defined]
-                have = self._step_values(element.value, list_where.child(list_node, number - 1))
+                have = self._step_values(
+                    element.value, list_where.child(list_node, number - 1)
+                )
                 if have is not None and _same_step(have, wanted):
-                    raise Noop(f"the {direction} plan already has this step (step {number})")
+                    raise Noop(
+                        f"the {direction} plan already has this step (step {number})"
+                    )
         position = count + 1 if op.position is None else op.position
         if not 1 <= position <= count + 1:
             raise UsageError(
                 f"cannot add a step at position {position}: the {direction} plan has {count} step"
                 f"{'s' if count != 1 else ''} (positions 1 to {count + 1})"
             )
-        text = self._step_text(op.kind, payload, op.description, op.timeout_ms, op.retries)
+        text = self._step_text(
+            op.kind, payload, op.description, op.timeout_ms, op.retries
+        )
         if list_node is not None:
             seq = self.sequence(list_node)
             self.insert_item(seq, position - 1, text)
@@ -1137,11 +1269,15 @@ class Editor:
         elif node is not None:  # down=None
             self.commit(node, self.parse(f"[{text}]"), value_where, what)
         else:
-            self.add_keyword(plan, plan_where, "MigrationPlan", direction, f"[{text}]", what)
+            self.add_keyword(
+                plan, plan_where, "MigrationPlan", direction, f"[{text}]", what
+            )
         where_to = "" if op.position is None else f" at position {position}"
         return f"added {op.kind} step {position} to the {direction} plan{where_to}"
 
-    def _step_text(self, kind: str, payload: str, description, timeout_ms, retries) -> str:
+    def _step_text(
+        self, kind: str, payload: str, description, timeout_ms, retries
+    ) -> str:
         class_name = STEP_CLASS[kind]
         positional = self._positional_style(STEP_CLASS_NAMES)
         literal = self.string(payload, multiline=True)
@@ -1168,7 +1304,9 @@ class Editor:
                 raise UsageError(
                     f"cannot {verb} {direction} step {number}: the spec has no {direction} plan"
                 )
-            has = "no steps" if count == 0 else f"{count} step{'s' if count != 1 else ''}"
+            has = (
+                "no steps" if count == 0 else f"{count} step{'s' if count != 1 else ''}"
+            )
             raise UsageError(
                 f"cannot {verb} {direction} step {number}: the {direction} plan has {has}"
             )
@@ -1178,7 +1316,9 @@ class Editor:
         if op.when not in ("pre", "post"):
             raise UsageError(f"a check runs 'pre' or 'post', not {op.when!r}")
         expression = normalize_sql(op.expression)
-        direction, list_node, list_where = self._nth_step(op.down, op.step, "add a check to")
+        direction, list_node, list_where = self._nth_step(
+            op.down, op.step, "add a check to"
+        )
         element = list_node.elements[op.step - 1]  # type: ignore[union-attr]
         what = f"{direction} step {op.step}"
         step, step_where, class_name = self._step(element.value, list_where.child(list_node, op.step - 1), what)  # type: ignore[union-attr]
@@ -1197,16 +1337,23 @@ class Editor:
             text = f"[{self.class_ref('MigrationCheck')}({args})]"
             self.add_keyword(step, step_where, class_name, field_name, text, what)
             return message
-        checks, checks_where = self.expect_list(node, value_where, f"{field_name} of {what}")
+        checks, checks_where = self.expect_list(
+            node, value_where, f"{field_name} of {what}"
+        )
         for number, item in enumerate(checks.elements, start=1):  # type: ignore[attr-defined]
             try:
                 check, check_where = self.expect_call(
-                    item.value, checks_where.child(checks, number - 1), "MigrationCheck", "check"
+                    item.value,
+                    checks_where.child(checks, number - 1),
+                    "MigrationCheck",
+                    "check",
                 )
                 fields = self.arguments(check, "MigrationCheck")
                 have = {
                     name: self.literal(
-                        check.args[fields[name]].value, check_where.child(check, fields[name]), name
+                        check.args[fields[name]].value,
+                        check_where.child(check, fields[name]),
+                        name,
                     )
                     for name in ("description", "expression")
                     if name in fields
@@ -1218,7 +1365,9 @@ class Editor:
             ):
                 raise Noop(f"{what} already has this {op.when}-check (check {number})")
         seq = self.sequence(checks)
-        self.insert_item(seq, len(seq.items), f"{self.class_ref('MigrationCheck')}({args})")
+        self.insert_item(
+            seq, len(seq.items), f"{self.class_ref('MigrationCheck')}({args})"
+        )
         self.commit_sequence(seq, checks_where, f"{field_name} of {what}")
         return message
 
@@ -1254,7 +1403,9 @@ class Editor:
                 a.asname.name.value if a.asname else _dotted(a.name)  # type: ignore[union-attr]
                 for a in seq.items
             ]
-            doomed = [i for i, local in enumerate(locals_) if local in self.unused_imports]
+            doomed = [
+                i for i, local in enumerate(locals_) if local in self.unused_imports
+            ]
             if not doomed:
                 continue
             statement, _ = self.statement_of[id(target)]
@@ -1274,7 +1425,9 @@ class Editor:
         keep = [line for line in statement.leading_lines if line.comment is not None]
         if keep and position + 1 < len(body):
             following = body[position + 1]
-            moved = following.with_changes(leading_lines=keep + list(following.leading_lines))
+            moved = following.with_changes(
+                leading_lines=keep + list(following.leading_lines)
+            )
             self.replacements[id(following)] = (following, moved)
 
 
@@ -1313,7 +1466,9 @@ def edit_source(
     except Refusal as refusal:
         raise EditRefused([editor.diagnostic(refusal)], UNCHANGED_NOTE) from None
     new_source = editor.finish()
-    if new_source == source:  # pragma: no cover - every operation either changes or raises Noop
+    if (
+        new_source == source
+    ):  # pragma: no cover - every operation either changes or raises Noop
         return EditResult(path, source, source, "already applied", False)
     try:
         loaded = load_source(new_source, path)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Union
 
 from ..codegen.literals import escape_char
 
@@ -125,7 +125,10 @@ def _longest_code_line(source: str) -> int:
         first = source.count("\n", 0, match.start()) + 1
         last = first + match.group(0).count("\n")
         skip.update(range(first + 1, last + 1))
-    return max((len(line) for number, line in enumerate(lines, 1) if number not in skip), default=0)
+    return max(
+        (len(line) for number, line in enumerate(lines, 1) if number not in skip),
+        default=0,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -170,14 +173,16 @@ class Seq:
 
     opener: str
     closer: str
-    items: list[tuple[str, "Node"]] = field(default_factory=list)  # (prefix like "sql=", value)
+    items: list[tuple[str, Node]] = field(
+        default_factory=list
+    )  # (prefix like "sql=", value)
     magic_trailing_comma: bool = False
     collection: bool = (
         False  # a list/tuple literal or an import: black never keeps its items on one body line
     )
 
 
-Node = Union[Atom, Block, Seq]
+Node = Atom | Block | Seq
 
 
 class Layout:
@@ -224,7 +229,9 @@ class Layout:
 
     def _forced(self, node: Node) -> bool:
         if isinstance(node, Seq):
-            return node.magic_trailing_comma or any(self._forced(c) for _, c in node.items)
+            return node.magic_trailing_comma or any(
+                self._forced(c) for _, c in node.items
+            )
         return isinstance(node, Block)
 
     def fits(self, node: Node, column: int, suffix: str = "") -> bool:
@@ -260,7 +267,9 @@ class Layout:
             return node.render(indent)
         inner = indent + self.unit
         nl = "\n"
-        if not node.magic_trailing_comma and not (node.collection and len(node.items) > 1):
+        if not node.magic_trailing_comma and not (
+            node.collection and len(node.items) > 1
+        ):
             # black's right-hand split: the whole body on one line of its own, if it fits.
             body = Seq("", "", node.items)
             if self.fits(body, len(inner), ""):

@@ -8,7 +8,7 @@ Step and check numbers are 1-based, as `contractspec show` prints them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from ..errors import EXIT_FAILED, ContractspecError, Diagnostic, SpecError
 
@@ -31,7 +31,7 @@ class SetField:
     """Set a meta field. `value` is a str for scalar fields, a list of str for owners/tags."""
 
     field: str
-    value: Union[str, tuple[str, ...], list[str]]
+    value: str | tuple[str, ...] | list[str]
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,15 @@ class RemoveStep:
     down: bool = False
 
 
-Operation = Union[
-    BumpVersion, SetField, AddDependency, RemoveDependency, AddStep, AddCheck, RemoveStep
-]
+Operation = (
+    BumpVersion
+    | SetField
+    | AddDependency
+    | RemoveDependency
+    | AddStep
+    | AddCheck
+    | RemoveStep
+)
 
 
 @dataclass
@@ -102,7 +108,11 @@ class EditResult:
         )
         out = []
         for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+            out.append(
+                line
+                if line.endswith("\n")
+                else line + "\n\\ No newline at end of file\n"
+            )
         return "".join(out)
 
 

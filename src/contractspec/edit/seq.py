@@ -17,12 +17,10 @@ previous line (`first_line`), the comment lines above the next item
 
 from __future__ import annotations
 
-from typing import Union
-
 import libcst as cst
 from libcst import MaybeSentinel
 
-Gap = Union[cst.SimpleWhitespace, cst.ParenthesizedWhitespace]
+Gap = cst.SimpleWhitespace | cst.ParenthesizedWhitespace
 EMPTY = cst.SimpleWhitespace("")
 
 
@@ -82,12 +80,20 @@ class Sequence:
             self.kind = "list" if isinstance(node, cst.List) else "tuple"
             raw = list(node.elements)
             if isinstance(node, cst.List):
-                opener, closer = node.lbracket.whitespace_after, node.rbracket.whitespace_before
+                opener, closer = (
+                    node.lbracket.whitespace_after,
+                    node.rbracket.whitespace_before,
+                )
             elif node.lpar:
-                opener, closer = node.lpar[-1].whitespace_after, node.rpar[0].whitespace_before
+                opener, closer = (
+                    node.lpar[-1].whitespace_after,
+                    node.rpar[0].whitespace_before,
+                )
             else:
                 opener = closer = EMPTY
-        elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        elif isinstance(node, cst.ImportFrom) and not isinstance(
+            node.names, cst.ImportStar
+        ):
             self.kind = "import"
             raw = list(node.names)
             if node.lpar is not None and node.rpar is not None:
@@ -104,8 +110,12 @@ class Sequence:
         self.trailing = count > 0 and isinstance(raw[-1].comma, cst.Comma)
         for index, item in enumerate(raw):
             comma = item.comma
-            after_comma = comma.whitespace_after if isinstance(comma, cst.Comma) else EMPTY
-            after_arg = item.whitespace_after_arg if isinstance(item, cst.Arg) else EMPTY
+            after_comma = (
+                comma.whitespace_after if isinstance(comma, cst.Comma) else EMPTY
+            )
+            after_arg = (
+                item.whitespace_after_arg if isinstance(item, cst.Arg) else EMPTY
+            )
             self.comma_before.append(
                 comma.whitespace_before if isinstance(comma, cst.Comma) else EMPTY
             )
@@ -137,7 +147,11 @@ class Sequence:
     @property
     def closing_indent(self) -> str | None:
         gap = self.gaps[-1]
-        return gap.last_line.value if isinstance(gap, cst.ParenthesizedWhitespace) else None
+        return (
+            gap.last_line.value
+            if isinstance(gap, cst.ParenthesizedWhitespace)
+            else None
+        )
 
     def separator(self) -> Gap:
         """The one-line separator the siblings use (after their commas)."""
@@ -179,7 +193,11 @@ class Sequence:
                 comments or gap.first_line.comment
             ):
                 # `[  # nothing yet` / `# comment lines` / `]`: the item goes below the comments.
-                indent = comments[-1].whitespace.value if comments else gap.last_line.value + "    "
+                indent = (
+                    comments[-1].whitespace.value
+                    if comments
+                    else gap.last_line.value + "    "
+                )
                 self.gaps = [
                     gap.with_changes(last_line=cst.SimpleWhitespace(indent)),
                     newline_gap(gap.last_line.value),
@@ -212,7 +230,9 @@ class Sequence:
             if index == 0:
                 while lines and lines[0].comment is None:
                     lines.pop(0)  # no blank line after an opening bracket
-            merged: Gap = after.with_changes(first_line=before.first_line, empty_lines=lines)
+            merged: Gap = after.with_changes(
+                first_line=before.first_line, empty_lines=lines
+            )
         elif isinstance(before, cst.ParenthesizedWhitespace):
             merged = after if before.first_line.comment is None else before
         elif isinstance(after, cst.ParenthesizedWhitespace) and index > 0:
@@ -249,7 +269,8 @@ class Sequence:
                 comma_after = closing if self.kind in ("call", "import") else EMPTY
                 item = item.with_changes(
                     comma=cst.Comma(
-                        whitespace_before=self.comma_before[index], whitespace_after=comma_after
+                        whitespace_before=self.comma_before[index],
+                        whitespace_after=comma_after,
                     )
                 )
             elif self.kind == "call":
