@@ -1,7 +1,13 @@
 """Project configuration: `[tool.contractspec]` in the project's pyproject.toml.
 
-Precedence for the database URL: `--database` > `CONTRACTSPEC_DATABASE_URL` >
-`database` in the config file > `sqlite:///contractspec.db`.
+The project root is the nearest folder at or above the current one whose
+pyproject.toml has a `[tool.contractspec]` table (`contractspec init` writes
+one), so a subfolder of a monorepo is a project of its own.
+
+Precedence for the database URL: `--database` > `--env NAME` (a named
+environment, `[tool.contractspec.environments.NAME]`) >
+`$CONTRACTSPEC_DATABASE_URL` > `$DATABASE_URL` (the 12-factor variable most
+platforms set) > `database` in the config file > `sqlite:///contractspec.db`.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError, Diagnostic, SpecError
+from .errors import ConfigError, Diagnostic, SpecError, UsageError
 
 DEFAULTS = {
     "specs": "migrations",
@@ -20,6 +26,9 @@ DEFAULTS = {
     "database": "sqlite:///contractspec.db",
 }
 ENV_DATABASE = "CONTRACTSPEC_DATABASE_URL"
+ENV_DATABASE_FALLBACK = "DATABASE_URL"
+ENVIRONMENTS = "environments"  # [tool.contractspec.environments.<name>]
+ENVIRONMENT_KEYS = ("url", "url_env", "protected")
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,8 @@ class Config:
     specs_dir: Path
     harness_dir: Path
     database: str
+    environment: str | None = None  # the --env name the database came from
+    protected: bool = False  # that environment asks before reverting anything
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
@@ -50,33 +61,88 @@ class Config:
         return self.database
 
 
+def has_table(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has [tool.contractspec] (an unreadable one counts,
+    so that its problem is reported rather than skipped over)."""
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    except OSError:
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "contractspec" in tool
+
+
 def find_root(start: Path) -> Path:
-    """The nearest folder at or above start that holds a pyproject.toml, else start."""
+    """The nearest folder at or above start whose pyproject.toml has [tool.contractspec]."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and has_table(pyproject):
             return folder
-    return start
+    raise ConfigError(
+        f"no pyproject.toml with a [tool.contractspec] table at or above {start};"
+        " set a project up with: contractspec init"
+    )
 
 
-def load_config(project: Path | None = None, database: str | None = None) -> Config:
+def load_config(
+    project: Path | None = None,
+    database: str | None = None,
+    environment: str | None = None,
+) -> Config:
     root = project.resolve() if project is not None else find_root(Path.cwd())
     if project is not None and not root.is_dir():
         raise ConfigError(f"project folder {project} does not exist")
-    settings = dict(DEFAULTS)
+    settings: dict = dict(DEFAULTS)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         settings.update(_read_table(pyproject))
-    url = database or os.environ.get(ENV_DATABASE) or settings["database"]
+    protected = False
+    if database and environment:
+        raise UsageError("give --database or --env, not both")
+    if environment:
+        url, protected = _environment_url(settings.get(ENVIRONMENTS, {}), environment)
+    else:
+        url = (
+            database
+            or os.environ.get(ENV_DATABASE)
+            or os.environ.get(ENV_DATABASE_FALLBACK)
+            or settings["database"]
+        )
     return Config(
         root=root,
         specs_dir=root / settings["specs"],
         harness_dir=root / settings["harnesses"],
         database=url,
+        environment=environment,
+        protected=protected,
     )
 
 
-def _read_table(pyproject: Path) -> dict[str, str]:
+def _environment_url(environments: dict, name: str) -> tuple[str, bool]:
+    """The URL and protected flag of a named environment."""
+    if name not in environments:
+        known = ", ".join(sorted(environments)) or "none configured"
+        raise ConfigError(
+            f"unknown environment {name!r} (known: {known}); add"
+            f" [tool.contractspec.environments.{name}] to pyproject.toml"
+        )
+    table = environments[name]
+    protected = bool(table.get("protected", False))
+    if "url" in table:
+        return table["url"], protected
+    variable = table["url_env"]
+    url = os.environ.get(variable)
+    if not url:
+        raise ConfigError(
+            f"environment {name!r} reads its URL from ${variable}, which is not set"
+        )
+    return url, protected
+
+
+def _read_table(pyproject: Path) -> dict:
     display = pyproject.name
     try:
         text = pyproject.read_text(encoding="utf-8")
@@ -103,13 +169,16 @@ def _read_table(pyproject: Path) -> dict[str, str]:
     problems = []
     for key, value in table.items():
         line, col = _locate(text, key)
-        if key not in DEFAULTS:
+        if key == ENVIRONMENTS:
+            problems += _environment_problems(text, display, value)
+        elif key not in DEFAULTS:
             problems.append(
                 Diagnostic(
                     display,
                     line,
                     col,
-                    f"unknown key {key!r} in [tool.contractspec]; known keys: {', '.join(DEFAULTS)}",
+                    f"unknown key {key!r} in [tool.contractspec]; known keys:"
+                    f" {', '.join([*DEFAULTS, ENVIRONMENTS])}",
                 )
             )
         elif not isinstance(value, str) or not value.strip():
@@ -119,6 +188,43 @@ def _read_table(pyproject: Path) -> dict[str, str]:
     if problems:
         raise SpecError(problems)
     return table
+
+
+def _environment_problems(text: str, display: str, value: object) -> list[Diagnostic]:
+    """[tool.contractspec.environments.<name>]: url or url_env, optional protected."""
+    if not isinstance(value, dict):
+        line, col = _locate(text, ENVIRONMENTS)
+        return [Diagnostic(display, line, col, "environments must be a table")]
+    problems = []
+    for name, table in value.items():
+        header = f"[tool.contractspec.environments.{name}]"
+        line, col = _locate(text, name, "[tool.contractspec.environments]")
+        if not isinstance(table, dict):
+            problems.append(
+                Diagnostic(display, line, col, f"environment {name!r} must be a table")
+            )
+            continue
+        for key, item in table.items():
+            at = _locate(text, key, header)
+            if key not in ENVIRONMENT_KEYS:
+                message = f"unknown key {key!r} in {header}; known keys: {', '.join(ENVIRONMENT_KEYS)}"
+            elif key == "protected" and not isinstance(item, bool):
+                message = "protected must be true or false"
+            elif key != "protected" and (not isinstance(item, str) or not item.strip()):
+                message = f"{key} must be a non-empty string"
+            else:
+                continue
+            problems.append(Diagnostic(display, *at, message))
+        if ("url" in table) == ("url_env" in table):
+            problems.append(
+                Diagnostic(
+                    display,
+                    *_locate(text, name, "[tool.contractspec.environments]"),
+                    f"environment {name!r} needs exactly one of url (a URL without"
+                    " its password) or url_env (the variable that holds the URL)",
+                )
+            )
+    return problems
 
 
 def _locate(text: str, key: str, table: str = "[tool.contractspec]") -> tuple[int, int]:

@@ -83,3 +83,4 @@ from . import build as _build  # noqa: E402,F401
 from . import migrate as _migrate  # noqa: E402,F401
 from . import registry as _registry  # noqa: E402,F401
 from . import spec as _spec  # noqa: E402,F401
+from . import adopt as _adopt  # noqa: E402,F401
