@@ -321,3 +321,9 @@ def run_harness(
 @pytest.fixture(name="run_harness")
 def run_harness_fixture():
     return run_harness
+
+
+@pytest.fixture(autouse=True)
+def _no_platform_database_url(monkeypatch):
+    """`$DATABASE_URL` (set by many platforms) would become every test's database."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)

@@ -13,6 +13,7 @@ from contractspec.errors import EXIT_SPEC, ConfigError, SpecError
 @pytest.fixture(autouse=True)
 def no_env_database(monkeypatch):
     monkeypatch.delenv(ENV_DATABASE, raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
 
 
 def write_pyproject(folder: Path, text: str) -> Path:
@@ -73,8 +74,8 @@ def test_unknown_key_is_an_error_with_its_position(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database",
-        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database",
+        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, environments",
+        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, environments",
     ]
     assert caught.value.exit_code == EXIT_SPEC
 
@@ -87,7 +88,7 @@ def test_unknown_subtable_points_at_its_header(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database"
+        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, environments"
     ]
 
 
@@ -159,11 +160,14 @@ def test_project_folder_and_discovery_from_cwd(tmp_path, monkeypatch):
     assert load_config(other).specs_dir == other.resolve() / "migrations"
 
 
-def test_find_root_without_any_pyproject(tmp_path):
-    # tmp_path is outside any project (pytest's base temp folder), so the start folder is the root.
-    if any((p / "pyproject.toml").is_file() for p in (tmp_path, *tmp_path.parents)):
-        pytest.skip("a pyproject.toml above the temporary folder")
-    assert find_root(tmp_path) == tmp_path.resolve()
+def test_find_root_without_a_configured_pyproject_names_init(tmp_path):
+    # A pyproject.toml without [tool.contractspec] (a monorepo's) is not a project root.
+    write_pyproject(tmp_path, '[project]\nname = "mono"\n')
+    (tmp_path / "service").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        find_root(tmp_path / "service")
+    assert "contractspec init" in str(caught.value)
+    assert caught.value.exit_code == EXIT_SPEC
 
 
 def test_missing_project_folder(tmp_path):

@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Subcommands register themselves on `root` when imported.
+from . import adopt as _adopt  # noqa: E402,F401
 from . import build as _build  # noqa: E402,F401
 from . import migrate as _migrate  # noqa: E402,F401
 from . import registry as _registry  # noqa: E402,F401
 from . import spec as _spec  # noqa: E402,F401
-from . import adopt as _adopt  # noqa: E402,F401

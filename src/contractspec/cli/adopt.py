@@ -17,9 +17,14 @@ from . import root
     required=False,
     type=click.Path(file_okay=False, path_type=Path),
 )
-@click.option("--specs", default=DEFAULTS["specs"], show_default=True, help="The specs folder.")
 @click.option(
-    "--harnesses", default=DEFAULTS["harnesses"], show_default=True, help="The harness folder."
+    "--specs", default=DEFAULTS["specs"], show_default=True, help="The specs folder."
+)
+@click.option(
+    "--harnesses",
+    default=DEFAULTS["harnesses"],
+    show_default=True,
+    help="The harness folder.",
 )
 @click.option(
     "--database",

@@ -11,7 +11,14 @@ import click
 from ..errors import EXIT_FAILED
 from ..spec import STABILITIES
 from . import root
-from .options import database_option, echo_json, json_option, project_option, table
+from .options import (
+    database_option,
+    echo_json,
+    env_option,
+    json_option,
+    project_option,
+    table,
+)
 
 lock_timeout_option = click.option(
     "--lock-timeout",
@@ -51,9 +58,10 @@ def migrate() -> None:
       contractspec migrate down --steps 2    # revert the two most recent
       contractspec migrate create core.db.2025_06_add_invoices --title "Add invoices"
 
-    The database comes from --database, $CONTRACTSPEC_DATABASE_URL, or
-    `database` in [tool.contractspec] (default sqlite:///contractspec.db,
-    relative to the project folder).
+    The database comes from --database, --env NAME (a named environment),
+    $CONTRACTSPEC_DATABASE_URL, $DATABASE_URL, or `database` in
+    [tool.contractspec] (default sqlite:///contractspec.db, relative to the
+    project folder).
     """
 
 
@@ -166,6 +174,7 @@ _run_options = _stack(
     click.argument("target", metavar="[NAME[.vN]]", required=False),
     project_option,
     database_option,
+    env_option,
     rehearse_option,
     dry_run_option,
     json_option,
@@ -174,10 +183,46 @@ _run_options = _stack(
 )
 
 
-def _run(run, as_json: bool, dry_run: bool, project: Path | None, **options):
+def _database(
+    project: Path | None,
+    database: str | None,
+    environment: str | None,
+    reverting: bool = False,
+    yes: bool = False,
+) -> str | None:
+    """The URL of a named environment (asking first before reverting in a
+    protected one); without --env, what --database says (None: the default)."""
+    if environment is None:
+        return database
+    from ..commands import load_config
+
+    config = load_config(project, database, environment)
+    if reverting and config.protected and not yes:
+        click.confirm(
+            f"environment {environment!r} is protected; revert migrations in it?",
+            abort=True,
+            err=True,
+        )
+    return config.database
+
+
+def _run(
+    run,
+    as_json: bool,
+    dry_run: bool,
+    project: Path | None,
+    database: str | None,
+    environment: str | None,
+    yes: bool = False,
+    **options,
+):
     """Call commands.migrate.up or .down with a progress reporter; return its report."""
+    reverting = run.__name__ == "down" and not dry_run and not options["rehearse"]
+    database = _database(project, database, environment, reverting, yes)
     with _Progress(enabled=not as_json and not dry_run) as progress:
-        return run(project, dry_run=dry_run, progress=progress, **options)
+        return run(
+            project, database=database, dry_run=dry_run, progress=progress, **options
+        )
 
 
 @migrate.command("up")
@@ -205,6 +250,12 @@ def up_command(as_json, dry_run, **options) -> None:
     default=None,
     help="Revert the N most recent migrations (default 1).",
 )
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Do not ask before reverting in a protected environment.",
+)
 def down_command(as_json, dry_run, **options) -> None:
     """Revert NAME, or the most recent applied migrations (--steps N).
 
@@ -224,13 +275,14 @@ def down_command(as_json, dry_run, **options) -> None:
 @migrate.command("status")
 @project_option
 @database_option
+@env_option
 @json_option
 @click.option(
     "--check",
     is_flag=True,
     help="Exit 1 when anything needs attention (for CI and deploy gates).",
 )
-def status_command(project, database, as_json, check) -> None:
+def status_command(project, database, environment, as_json, check) -> None:
     """Show every migration: applied, pending, drifted, stale harness, failed, unknown.
 
     \b
@@ -243,7 +295,7 @@ def status_command(project, database, as_json, check) -> None:
     """
     from ..commands import migrate as command
 
-    rows = command.status(project, database)
+    rows = command.status(project, _database(project, database, environment))
     attention = [row for row in rows if command.needs_attention(row)]
     if as_json:
         echo_json(rows)

@@ -37,8 +37,18 @@ def _database(callback=None):
         default=None,
         callback=callback,
         help="Database URL, e.g. sqlite:///app.db or postgresql://user@host/db. Default:"
-        " $CONTRACTSPEC_DATABASE_URL, then [tool.contractspec] database, then sqlite:///contractspec.db.",
+        " $CONTRACTSPEC_DATABASE_URL, then $DATABASE_URL, then [tool.contractspec] database,"
+        " then sqlite:///contractspec.db.",
     )
+
+
+env_option = click.option(
+    "--env",
+    "environment",
+    metavar="NAME",
+    default=None,
+    help="A named environment, [tool.contractspec.environments.NAME] (url or url_env).",
+)
 
 
 # On the root group (`contractspec -C DIR list`) and on each subcommand (`contractspec list -C DIR`).

@@ -102,11 +102,15 @@ def _write_table(pyproject: Path, values: dict[str, str], result: Initialized) -
     return {key: str(table.get(key, value)) for key, value in values.items()}
 
 
-def _add_lines(path: Path, lines: list[str] | tuple[str, ...], result: Initialized) -> None:
+def _add_lines(
+    path: Path, lines: list[str] | tuple[str, ...], result: Initialized
+) -> None:
     """Append each line whose pattern (first word) the file does not mention yet."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     patterns = {
-        line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.split()[0]
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
     }
     missing = [line for line in lines if line.split()[0] not in patterns]
     if not missing:
