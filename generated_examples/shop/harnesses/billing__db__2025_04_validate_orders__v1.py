@@ -1038,6 +1038,80 @@ def apply_down(session, migration, rehearse=False, base_dir=None):
     return _apply(session, migration, "down", rehearse, base_dir)
 
 
+def _verify(run, steps):
+    """Run the validation steps and every post-check of steps, read-only, in a
+    transaction that is rolled back; raise _CheckFailed at the first failure."""
+    session = run.session
+    if session.dialect == "sqlite":
+        session.conn.execute("PRAGMA query_only = ON")
+        _defer(session, "BEGIN")
+    else:
+        _defer(session, "BEGIN READ ONLY")
+    try:
+        for index, step in enumerate(steps, 1):
+            if step["kind"] == "validation":
+                check = {
+                    "description": _step_label(step),
+                    "expression": step["assertion"],
+                }
+                _check(run, index, 1, "validation", check)
+            for check in step.get("post_checks") or ():
+                _check(run, index, 1, "post-check", check)
+    finally:
+        _rollback(session)
+        if session.dialect == "sqlite":
+            session.conn.execute("PRAGMA query_only = OFF")
+
+
+def apply_baseline(session, migration, verify=False):
+    """Record one migration as applied without running it: the database already
+    has its effects (it was migrated by another tool, or by hand). With verify,
+    its validation steps and post-checks run first, read-only. Refuses a
+    migration the history already has. Returns a result dict."""
+    _check_migration(migration)
+    run = _Run(session, migration, "baseline", False)
+    run.emit("run_start", status="baseline", detail="verify" if verify else None)
+    key = run.key
+    try:
+        _defer(session, _BEGIN[session.dialect])
+        _ensure_tables(session)
+        query = "SELECT applied_at FROM contractspec_history WHERE key = ?"
+        rows = _select(session, query, (key,))
+        if rows:
+            raise MigrationError(
+                f"{key} is already applied (at {rows[0]['applied_at']}); "
+                "baseline records only migrations the history does not have"
+            )
+        if verify:
+            _rollback(session)  # the history read's transaction
+            _verify(run, migration["up"])
+            _defer(session, _BEGIN[session.dialect])
+            _ensure_tables(session)  # their creation was rolled back with the read
+        values = (key, migration.get("name") or key, int(migration.get("version") or 0))
+        values += (migration.get("spec_fingerprint"), harness_fingerprint(migration))
+        values += (_utcnow(), 0, session.applied_by)
+        write = (_insert_sql("contractspec_history", _HISTORY_COLUMNS), values)
+        timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
+        end = run.emit("run_end", status="baselined", audit=False, **timing)
+        _write_and_commit(session, [write], run.events)
+    except Exception as exc:
+        _rollback(session)
+        known = isinstance(exc, (MigrationError, _CheckFailed))
+        reason = str(exc) if known else _first_line(exc)
+        message = f"{key}: baseline refused: {reason}; nothing recorded"
+        timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
+        run.emit("run_end", status="failed", error=message, **timing)
+        _record_failure(run)
+        result = _result(run, "failed", 0, error=message, message=message)
+        raise MigrationError(message, EXIT_FAILED, result) from exc
+    session.tables_ready = True
+    run.audit(end)
+    line = f"baselined {key}: recorded as applied, nothing run"
+    return _result(
+        run, "baselined", 0, message=line + (" (verified)" if verify else "")
+    )
+
+
 def run_migration(
     migration,
     command,

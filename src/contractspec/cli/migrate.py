@@ -124,13 +124,15 @@ def _finish(report, as_json: bool) -> None:
     if as_json:
         echo_json(report.as_dict())
     else:
-        verb = {"up": "applied", "down": "reverted"}[report.command]
+        verb = {"up": "applied", "down": "reverted", "baseline": "baselined"}[
+            report.command
+        ]
         if report.rehearse:
             verb = "rehearsed"
         parts = [f"{len(report.applied)} {verb}"]
         if report.skipped:
             parts.append(
-                f"{len(report.skipped)} {'already applied' if report.command == 'up' else 'not applied'}"
+                f"{len(report.skipped)} {'not applied' if report.command == 'down' else 'already applied'}"
             )
         if report.failed:
             parts.append(f"1 failed ({report.failed['key']})")
@@ -272,6 +274,37 @@ def down_command(as_json, dry_run, **options) -> None:
     _dry_run(report, as_json) if dry_run else _finish(report, as_json)
 
 
+@migrate.command("baseline")
+@click.argument("target", metavar="[NAME[.vN]]", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every migration in the registry.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="First run each migration's validation steps and post-checks, read-only.",
+)
+@project_option
+@database_option
+@env_option
+@json_option
+@audit_log_option
+@lock_timeout_option
+def baseline_command(as_json, project, database, environment, **options) -> None:
+    """Record NAME (and what it needs), or --all, as applied without running them.
+
+    For a database that already has their effects: one another tool (Flyway,
+    Sqitch...) or a person migrated. Each is written to the history and the
+    events as a baseline (status shows it) in its own transaction; one the
+    history already has is refused. With --verify, a migration whose checks
+    fail is not recorded, and the run stops there.
+    """
+    from ..commands import migrate as command
+
+    database = _database(project, database, environment)
+    with _Progress(enabled=not as_json) as progress:
+        report = command.baseline(project, database, progress=progress, **options)
+    _finish(report, as_json)
+
+
 @migrate.command("status")
 @project_option
 @database_option
@@ -290,6 +323,7 @@ def status_command(project, database, environment, as_json, check) -> None:
     pending   not applied yet
     drifted   applied, but its spec changed since (bump its version instead)
     unknown   in the database, but no spec in this project
+    (baseline) recorded by `migrate baseline`, never run by contractspec
     The HARNESS column says whether the committed harness is current, and
     LAST FAILURE shows the error of a migration whose latest run failed.
     """
@@ -305,7 +339,7 @@ def status_command(project, database, environment, as_json, check) -> None:
                 [
                     [
                         r["key"],
-                        r["state"],
+                        r["state"] + (" (baseline)" if r.get("baseline") else ""),
                         r["harness"],
                         r.get("applied_at", "-")[:19].replace("T", " "),
                         r.get("applied_by", "-"),

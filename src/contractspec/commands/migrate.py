@@ -400,6 +400,48 @@ def down(
         return _run(session, report, harnesses, runtime.apply_down, progress)
 
 
+def baseline(
+    project_dir: Path | None = None,
+    database: str | None = None,
+    target: str | None = None,
+    *,
+    all_: bool = False,
+    verify: bool = False,
+    audit_log: str | None = None,
+    lock_timeout: float = 30.0,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Record target (and what it depends on), or every migration (all_), as
+    applied without running them: the database already has their effects.
+
+    Dependencies the history has are left alone; the target itself, or with
+    all_ any migration at all, already in the history is refused."""
+    if bool(target) == all_:
+        raise UsageError("give a migration NAME or --all")
+    project = open_project(project_dir, database)
+    registry = project.registry
+    named = [registry.lookup(target).key] if target else None
+    order = [spec.key for spec in registry.order(named)]
+    report = RunReport("baseline", project.config.database)
+    with _session(project, lock_timeout, audit_log) as session:
+        applied = _applied(session)
+        refused = [key for key in (named or order) if key in applied]
+        if refused:
+            raise MigrationFailed(
+                f"already in the history: {', '.join(refused)}; baseline records only"
+                " migrations the database has not recorded (see migrate status)"
+            )
+        report.skipped = [key for key in order if key in applied]
+        harnesses = committed_harnesses(
+            project, [key for key in order if key not in applied]
+        )
+
+        def record(session, migration: dict, **_: Any) -> dict:
+            return runtime.apply_baseline(session, migration, verify=verify)
+
+        return _run(session, report, harnesses, record, progress)
+
+
 def _most_recent(
     registry, order: list[str], applied: dict[str, dict], count: int
 ) -> list[str]:
@@ -444,7 +486,8 @@ def status(
     runtime = runtime_source().encode("utf-8")
     with _session(project, lock_timeout, None, lock=False) as session:
         applied = _applied(session)
-        failures = _last_failures(session)
+        latest = _latest_runs(session)
+    failures = {k: e for k, e in latest.items() if e["status"] == "failed"}
     rows = []
     for key in order:
         harness = read_harness(project, key, runtime, parse=False)
@@ -468,6 +511,8 @@ def status(
             )
             if row["state"] == "drifted":
                 row["expected_fingerprint"] = expected
+            if latest.get(key, {}).get("status") == "baselined":
+                row["baseline"] = True  # recorded by migrate baseline, never run
         failure = failures.get(key)
         if failure and (not history or str(failure["at"]) > str(history["applied_at"])):
             row["last_failure"] = failure["error"]
@@ -497,11 +542,11 @@ def needs_attention(row: dict[str, Any]) -> bool:
     )
 
 
-def _last_failures(session) -> dict[str, dict]:
-    """Per migration, the run_end event of its latest run if that run failed."""
+def _latest_runs(session) -> dict[str, dict]:
+    """Per migration, the run_end event of its latest run."""
     latest: dict[str, dict] = {}
     for event in runtime.read_events(
         session, event="run_end"
     ):  # in order: the last wins
         latest[event["migration"]] = event
-    return {k: e for k, e in latest.items() if e["status"] == "failed"}
+    return latest
