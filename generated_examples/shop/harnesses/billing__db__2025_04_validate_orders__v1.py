@@ -887,8 +887,9 @@ def _transaction(run, steps, base_dir, used):
     if row is not None and row["spec_fingerprint"] != spec_fp:
         raise MigrationError(
             f"drift: applied with spec fingerprint {row['spec_fingerprint']} but "
-            f"{spec} now has {spec_fp}; do not edit an applied migration, bump "
-            "its version instead"
+            f"{spec} now has {spec_fp}; do not edit an applied migration: restore "
+            "it and put the change in a new version (contractspec spec new-version "
+            f"{migration.get('name') or key})"
         )
     if (row is None) == (run.command == "down"):  # already applied / not applied
         _rollback(session)

@@ -321,7 +321,7 @@ def status_command(project, database, environment, as_json, check) -> None:
     \b
     applied   in the database with the spec's current fingerprint
     pending   not applied yet
-    drifted   applied, but its spec changed since (bump its version instead)
+    drifted   applied, but its spec changed since (rework: spec new-version NAME)
     unknown   in the database, but no spec in this project
     (baseline) recorded by `migrate baseline`, never run by contractspec
     The HARNESS column says whether the committed harness is current, and

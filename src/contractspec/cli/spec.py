@@ -119,6 +119,27 @@ def bump_version_command(
     run_edit(target, BumpVersion(to), project, diff, check)
 
 
+@spec_group.command("new-version")
+@click.argument("name", metavar="NAME")
+@project_option
+def new_version_command(name: str, project: Path | None) -> None:
+    """Rework NAME: copy its highest version N into <file>_v<N+1>.py as version N+1.
+
+    Version N, its harness and its history stay; N+1 runs after it. Edit the
+    copy's steps into the change from N to N+1, then build it. This is the
+    way to change a migration that is applied somewhere.
+    """
+    from ..commands.spec import new_version
+
+    created = new_version(name, project)
+    click.echo(created.path)
+    click.echo(
+        f"created {created.key} from {created.copied_from}; next: edit its steps,"
+        f" then contractspec build {created.key}",
+        err=True,
+    )
+
+
 @spec_group.command("set")
 @click.argument("target", metavar="TARGET")
 @click.argument(

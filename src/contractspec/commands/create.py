@@ -70,7 +70,7 @@ def create(
     if registry.versions(name):
         raise UsageError(
             f"{name} already exists ({project.specs[registry.get(name).key].path}); to rework it,"
-            " add a new version: contractspec spec bump-version " + name
+            " add a new version: contractspec spec new-version " + name
         )
     if no_dependencies:
         dependencies: list[str] = []

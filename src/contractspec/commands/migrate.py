@@ -55,10 +55,12 @@ def read_harness(
     runtime: bytes | None = None,
     parse: bool = True,
     cache: HarnessCache | None = None,
+    fingerprint: str | None = None,
 ) -> Harness:
     """Check one committed harness; with parse, also read its MIGRATION data.
 
-    runtime: this contractspec's runtime source as UTF-8 (read once per command)."""
+    runtime: this contractspec's runtime source as UTF-8 (read once per command).
+    fingerprint: the spec fingerprint it must have (default: its spec's now)."""
     from ..codegen.naming import harness_path
 
     path = harness_path(project.config, key)
@@ -77,7 +79,7 @@ def read_harness(
         return harness.refuse(
             "foreign", f"built by contractspec {generator}, this is {__version__}"
         )
-    if header.get("fingerprint") != project.fingerprint(key):
+    if header.get("fingerprint") != (fingerprint or project.fingerprint(key)):
         return harness.refuse(
             "stale",
             "stale: its spec (or a file the spec runs) changed since it was built",
@@ -305,7 +307,7 @@ def up(
         applied = _applied(
             session
         )  # read under the lock: what others applied is skipped
-        drifted = []
+        drifted, reworks = [], []
         for key in order:
             if key in applied:
                 expected = project.fingerprint(key)
@@ -314,11 +316,14 @@ def up(
                         f"{key}: applied as {applied[key]['spec_fingerprint']}, spec is now"
                         f" {expected} ({project.specs[key].path})"
                     )
+                    reworks.append(project.specs[key].spec.name)
         if drifted:
             raise MigrationFailed(
                 "drift: these migrations changed after they were applied:\n  "
                 + "\n  ".join(drifted)
-                + "\nrestore the applied spec, or bump its version so the change runs as a new migration"
+                + "\nrestore the applied spec (git checkout), then put the change in a new"
+                " version that runs after it: "
+                + "; ".join(f"contractspec spec new-version {n}" for n in reworks)
             )
         report.skipped = [key for key in order if key in applied]
         pending = committed_harnesses(
@@ -364,6 +369,12 @@ def down(
     with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
         applied = _applied(session)
         unknown = sorted(set(applied) - set(order))
+        if target in unknown:  # its spec is gone: its committed harness is the way back
+            harnesses = [_harness_of_applied(project, target, applied[target])]
+            if dry_run:
+                report.not_attempted = [target]
+                return report
+            return _run(session, report, harnesses, runtime.apply_down, progress)
         if target:
             key = registry.lookup(target).key
             if key not in applied:
@@ -440,6 +451,31 @@ def baseline(
             return runtime.apply_baseline(session, migration, verify=verify)
 
         return _run(session, report, harnesses, record, progress)
+
+
+def _harness_of_applied(project: Project, key: str, history: dict) -> Harness:
+    """The committed harness of an applied migration whose spec is gone: it must
+    be the one that was applied (same spec fingerprint) and be reversible."""
+    harness = read_harness(project, key, fingerprint=history["spec_fingerprint"])
+    if harness.state == "missing":
+        raise MigrationFailed(
+            f"{key} is applied, but neither its spec nor its harness {harness.display}"
+            " is in this project; restore the harness from version control (git"
+            f" checkout <commit> -- {harness.display}), then revert it again"
+        )
+    if harness.state == "stale":
+        raise StaleError(
+            f"{harness.display} was built from another spec than the one applied as"
+            f" {key} ({history['spec_fingerprint']}); restore the harness that was applied"
+        )
+    if harness.state != "ok":
+        raise StaleError(f"{harness.display}: {harness.problem} (harness of {key})")
+    assert harness.migration is not None
+    if harness.migration.get("down") is None:
+        raise MigrationFailed(
+            f"cannot revert {key}: irreversible (no down plan); nothing was reverted"
+        )
+    return harness
 
 
 def _most_recent(

@@ -12,6 +12,7 @@ atomically unless asked only to preview.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,3 +238,66 @@ def _is_inside(file: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+@dataclass
+class NewVersion:
+    key: str  # the new NAME.vN
+    path: str  # the new file, relative to the project root
+    copied_from: str  # the key it copies
+
+
+VERSION_SUFFIX = re.compile(r"_v[0-9]+$")
+
+
+def new_version(name: str, project_dir: Path | None = None) -> NewVersion:
+    """Copy the highest version of name into `<file>_v<N+1>.py` as version N+1.
+
+    The copy keeps every step and dependency (it depends on version N
+    implicitly, so it runs after it); the person edits its steps into what
+    takes a database from version N to N+1. The old file, its harness and
+    its history stay as they are: that is what lets the applied version be
+    reverted later."""
+    from ..edit import BumpVersion, edit_source
+
+    project = open_project(project_dir)
+    latest = project.registry.lookup(name)
+    if latest.key != project.registry.get(latest.name).key:
+        raise UsageError(
+            f"{latest.key} is not the highest version of {latest.name}; give the bare"
+            f" name to copy {project.registry.get(latest.name).key}"
+        )
+    config = project.config
+    source_file = config.root / project.specs[latest.key].path
+    version = latest.version + 1
+    stem = VERSION_SUFFIX.sub("", source_file.stem)
+    target = source_file.with_name(f"{stem}_v{version}.py")
+    display = config.relative(target)
+    if target.exists():
+        raise UsageError(f"{display} already exists")
+    result = edit_source(
+        source_file.read_text(encoding="utf-8"),
+        display,
+        BumpVersion(version),
+        line_length=_line_length(config),
+    )
+    text = result.new_source
+    # The copied file's own header (it was made by new-version too) is replaced.
+    text = text.removeprefix(_new_version_header(latest.name, latest.version))
+    target.write_text(
+        _new_version_header(latest.name, version) + text, encoding="utf-8"
+    )
+    try:
+        open_project(project_dir)  # loads, and fits the graph
+    except SpecError:
+        target.unlink()
+        raise
+    return NewVersion(f"{latest.name}.v{version}", display, latest.key)
+
+
+def _new_version_header(name: str, version: int) -> str:
+    return (
+        f"# Version {version} of {name} (contractspec spec new-version): it runs\n"
+        f"# after version {version - 1}, which stays as it is. Change these steps into\n"
+        f"# what takes a database from version {version - 1} to version {version}.\n"
+    )
