@@ -69,7 +69,7 @@ def test_new_version_reworks_an_applied_migration(project, database_url, db):
     assert created.stdout.strip() == "migrations/app/0001_add_books_v2.py"
     assert spec_file(project).read_text() == original  # v1 as it was
     copy = spec_file(project, "_v2").read_text()
-    assert "version=2," in copy and f"after version 1" in copy
+    assert "version=2," in copy and "after version 1" in copy
     # The person turns the copy into the change from v1 to v2.
     copy = copy.replace(
         "CREATE TABLE books (id INTEGER PRIMARY KEY)",
