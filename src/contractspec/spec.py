@@ -72,6 +72,10 @@ class ValidationStep(_Step):
 
 
 MigrationStep = SchemaStep | DataStep | ValidationStep
+
+# In the SQL `migrate create` writes when it is given none: `build` refuses a
+# spec that still has it, so a scaffold never reaches a database as is.
+PLACEHOLDER_MARK = "contractspec:placeholder"
 STEP_CLASSES: dict[str, type[_Step]] = {
     cls.kind: cls for cls in (SchemaStep, DataStep, ValidationStep)
 }

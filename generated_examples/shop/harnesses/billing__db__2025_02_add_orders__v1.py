@@ -735,6 +735,8 @@ def _prepare(step, base_dir):
     """A step's payload as ("sql", text), ("assert", sql) or ("call", func);
     referenced files are verified against their pinned sha256 first."""
     if step["kind"] == "schema":
+        if step.get("script_type") == "sql_file":  # the SQL lives in a pinned file
+            return "sql", _verified_bytes(step, base_dir)[1].decode("utf-8")
         return "sql", step["sql"]
     if step["kind"] == "validation":
         return "assert", step["assertion"]

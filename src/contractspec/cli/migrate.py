@@ -394,10 +394,14 @@ _create_options = _stack(
         show_default=True,
     ),
     click.option(
-        "--sql", "up_sql", help="The forward SQL (default: a placeholder to replace)."
+        "--sql",
+        "up_sql",
+        help="The forward SQL; @FILE reads it from FILE, - from stdin (default: a"
+        " placeholder that build refuses until it is replaced).",
     ),
     click.option(
-        "--down-sql", help="SQL that undoes it (default: none, irreversible)."
+        "--down-sql",
+        help="SQL that undoes it, @FILE or - as for --sql (default: none, irreversible).",
     ),
     click.option(
         "--depends-on",
@@ -440,7 +444,10 @@ def _create(
     as_json,
 ):
     from ..commands.create import create
+    from ..commands.spec import read_value
 
+    up_sql = None if up_sql is None else read_value(up_sql)
+    down_sql = None if down_sql is None else read_value(down_sql)
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not as_json
     if interactive and title is None:
         title = click.prompt("Title", default="", show_default=False) or None

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import SpecError
+from ..errors import Diagnostic, SpecError
 from ..format import FormatCache, format_cached, format_in_context
-from ..spec import MigrationSpec
+from ..spec import PLACEHOLDER_MARK, MigrationSpec
 from .fingerprint import spec_fingerprint
 from .naming import check_collisions, harness_path
 from .render import render_head, render_tail
@@ -109,6 +109,20 @@ def harness_source(
     return head + tail_source(cache, env)
 
 
+def placeholder_problems(loaded) -> list[Diagnostic]:
+    """A step still holding `migrate create`'s placeholder SQL, at its place."""
+    return [
+        loaded.diagnostic(
+            ("plan", direction, index, step.payload_field),
+            "this step is the placeholder `migrate create` wrote; replace it with the"
+            " real SQL (contractspec spec add-step / remove-step, or edit the file)",
+        )
+        for direction in ("up", "down")
+        for index, step in enumerate(getattr(loaded.spec.plan, direction) or [])
+        if PLACEHOLDER_MARK in step.payload
+    ]
+
+
 def generate(
     project,
     keys: Sequence[str],
@@ -122,6 +136,7 @@ def generate(
     resolutions: dict[str, Resolution] = {}
     problems = []
     for key in keys:
+        problems += placeholder_problems(project.specs[key])
         try:
             resolutions[key] = resolve_scripts(project.specs[key], config)
         except SpecError as exc:

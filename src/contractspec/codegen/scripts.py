@@ -1,4 +1,5 @@
-"""Data-step scripts: what a `script` points at, resolved and pinned at build time.
+"""Data-step scripts (and schema-step SQL files): what a step points at,
+resolved and pinned at build time.
 
 A data step's `script` is classified once, here, by its text alone:
 
@@ -6,6 +7,9 @@ A data step's `script` is classified once, here, by its text alone:
 - `path/to/file.py:function`        → `python_file`
 - `package.module:function`         → `python_module` (dotted identifiers, no `/`, not `.py`)
 - anything else                     → `inline_sql`
+
+A schema step's `sql` that is one line ending in `.sql` is a `sql_file` in the
+same way (its SQL lives in that file); any other `sql` is the SQL itself.
 
 File paths in a spec are relative to the spec file's folder. In the harness,
 `script_path` is relative to the harness's folder (posix) and
@@ -90,13 +94,15 @@ def _top_level_names(tree: ast.Module) -> set[str]:
 
 
 def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resolution:
-    """Classify, locate and pin every data step of a loaded spec; all problems in one SpecError."""
+    """Classify, locate and pin every data step (and schema step that names a .sql
+    file) of a loaded spec; all problems in one SpecError."""
     resolution = Resolution()
     data_steps = [
         (direction, index, step)
         for direction in ("up", "down")
         for index, step in enumerate(getattr(loaded.spec.plan, direction) or [])
         if step.kind == "data"
+        or (step.kind == "schema" and classify_script(step.payload) == SQL_FILE)
     ]
     if (
         not data_steps
@@ -107,9 +113,9 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
     spec_dir = Path(os.path.normpath(root / loaded.path)).parent
     problems: list[Diagnostic] = []
     for direction, index, step in data_steps:
-        where = ("plan", direction, index, "script")
-        script_type = classify_script(step.script)
-        relative = script_file(step.script, script_type)
+        where = ("plan", direction, index, step.payload_field)
+        script_type = classify_script(step.payload)
+        relative = script_file(step.payload, script_type)
         if relative is None:
             resolution.steps[(direction, index)] = ResolvedScript(
                 script_type, None, None
@@ -150,7 +156,7 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
             )
             continue
         if script_type == PYTHON_FILE:
-            function = step.script.rpartition(":")[2]
+            function = step.payload.rpartition(":")[2]
             problem = _python_problem(data, function, shown)
             if problem:
                 problems.append(loaded.diagnostic(where, problem))

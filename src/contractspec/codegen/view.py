@@ -79,14 +79,7 @@ def harness_view(
                     None
                     if steps is None
                     else [
-                        step_view(
-                            step,
-                            (
-                                resolution.steps.get((direction, index))
-                                if step.kind == "data"
-                                else None
-                            ),
-                        )
+                        step_view(step, resolution.steps.get((direction, index)))
                         for index, step in enumerate(steps)
                     ]
                 ),
