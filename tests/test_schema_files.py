@@ -54,9 +54,7 @@ def test_a_schema_step_runs_its_pinned_sql_file(project, database_url, db):
     up = cli(project, "migrate", "up", database=database_url)
     assert up.exit_code == 0, up.stderr
     assert db.table_exists("books")
-    assert db.scalar("SELECT COUNT(*) FROM books") == 0 and db.table_exists(
-        "books_title"
-    ) in (True, False)
+    assert db.table_exists("books_title")  # the index: both statements ran
 
     # Editing the file changes the spec's fingerprint: the harness is stale,
     # and the applied migration has drifted.
