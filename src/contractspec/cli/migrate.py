@@ -174,6 +174,12 @@ def _stack(*decorators):
 # What up and down share: the run's options, then running it with progress.
 _run_options = _stack(
     click.argument("target", metavar="[NAME[.vN]]", required=False),
+    click.option(
+        "--to",
+        metavar="NAME[.vN]",
+        help="up: apply in dependency order up to and including NAME;"
+        " down: revert everything after NAME, keeping NAME applied.",
+    ),
     project_option,
     database_option,
     env_option,
@@ -252,6 +258,7 @@ def up_command(as_json, dry_run, **options) -> None:
     default=None,
     help="Revert the N most recent migrations (default 1).",
 )
+@click.option("--all", "all_", is_flag=True, help="Revert every applied migration.")
 @click.option(
     "--yes",
     "-y",

@@ -292,16 +292,22 @@ def up(
     database: str | None = None,
     target: str | None = None,
     *,
+    to: str | None = None,
     rehearse: bool = False,
     dry_run: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
 ) -> RunReport:
-    """Apply every pending migration (or target and what it depends on), in dependency order."""
+    """Apply every pending migration (or target and what it depends on), in
+    dependency order; with to, only those up to and including it in that order."""
+    if target and to:
+        raise UsageError("give a migration NAME or --to NAME, not both")
     project = open_project(project_dir, database)
     targets = [project.registry.lookup(target).key] if target else None
     order = [spec.key for spec in project.registry.order(targets)]
+    if to:
+        order = order[: order.index(project.registry.lookup(to).key) + 1]
     report = RunReport("up", project.config.database, rehearse=rehearse)
     with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
         applied = _applied(
@@ -351,15 +357,18 @@ def down(
     target: str | None = None,
     *,
     steps: int | None = None,
+    to: str | None = None,
+    all_: bool = False,
     rehearse: bool = False,
     dry_run: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
 ) -> RunReport:
-    """Revert target, or the last `steps` applied migrations, in reverse dependency order."""
-    if target and steps is not None:
-        raise UsageError("give a migration NAME or --steps N, not both")
+    """Revert target, the last `steps` applied migrations, every one after `to`
+    in dependency order, or all of them (all_); in reverse dependency order."""
+    if sum(bool(x) for x in (target, steps is not None, to, all_)) > 1:
+        raise UsageError("give one of a migration NAME, --steps N, --to NAME or --all")
     if steps is not None and steps < 1:
         raise UsageError("--steps must be at least 1")
     project = open_project(project_dir, database)
@@ -397,7 +406,16 @@ def down(
                     + ", ".join(unknown)
                     + "; revert by NAME, or restore their specs"
                 )
-            chosen = _most_recent(registry, order, applied, steps or 1)
+            if to or all_:
+                keep = order.index(registry.lookup(to).key) + 1 if to else 0
+                if to and order[keep - 1] not in applied:
+                    raise MigrationFailed(
+                        f"{order[keep - 1]} is not applied; --to reverts down to an"
+                        " applied migration"
+                    )
+                chosen = [key for key in reversed(order[keep:]) if key in applied]
+            else:
+                chosen = _most_recent(registry, order, applied, steps or 1)
         harnesses = committed_harnesses(project, chosen)
         irreversible = [h.key for h in harnesses if h.migration.get("down") is None]
         if irreversible:  # refuse before reverting anything, not halfway through
