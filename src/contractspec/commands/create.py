@@ -100,7 +100,7 @@ def create(
     words = slug.split("_")
     while words and words[0].isdigit():
         words.pop(0)
-    source = _render(
+    source = render_spec(
         name=name,
         title=title or (" ".join(words).capitalize() or slug),
         description=description,
@@ -108,10 +108,12 @@ def create(
         owners=owners or [default_owner()],
         tags=tags or [],
         stability=stability,
-        up_sql=up_sql or PLACEHOLDER_UP,
-        up_description=title or "Forward change",
-        down_sql=down_sql,
-        down_description="Undo the forward change",
+        up=[Step("schema", up_sql or PLACEHOLDER_UP, title or "Forward change")],
+        down=(
+            None
+            if down_sql is None
+            else [Step("schema", down_sql, "Undo the forward change")]
+        ),
         dependencies=dependencies,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -142,9 +144,27 @@ def _add_as_dependency(
         edit_spec(reference, AddDependency(name), project_dir)
 
 
-def _render(**values) -> str:
+@dataclass(frozen=True)
+class Step:
+    """One step of a spec file to write: kind schema or validation."""
+
+    kind: str
+    payload: str
+    description: str
+
+
+def render_spec(
+    *,
+    up: list[Step],
+    down: list[Step] | None,
+    version: int = 1,
+    header: str | None = None,
+    **values,
+) -> str:
+    """The text of a new spec file: the spec template, formatted by black."""
     from ..codegen.render import make_environment
     from ..format import format_source
 
     template = make_environment().get_template("spec.py.j2")
-    return format_source(template.render(**values))
+    text = template.render(up=up, down=down, version=version, header=header, **values)
+    return format_source(text)
