@@ -8,6 +8,7 @@ import click
 
 from ..config import DEFAULTS
 from . import root
+from .options import project_option
 
 
 @root.command("init")
@@ -52,3 +53,76 @@ def init_command(directory, specs, harnesses, database_url) -> None:
     click.echo("next:", err=True)
     for command in done.next_commands:
         click.echo(f"  {command}", err=True)
+
+
+@root.group("import")
+def import_group() -> None:
+    """Turn another tool's migrations into specs (one file per migration).
+
+    \b
+      contractspec import sqitch path/to/sqitch-project --domain library
+      contractspec import flyway db/migration --domain billing --owner team-billing
+
+    Then build the harnesses, and either `migrate up` a new database or
+    `migrate baseline --all` one that the old tool already migrated.
+    """
+
+
+def _import_options(function):
+    function = click.option(
+        "--owner",
+        "owners",
+        multiple=True,
+        help="An owner of the imported specs (repeatable; default: your user name).",
+    )(function)
+    function = click.option(
+        "--domain", help="The first segment of every imported name (domain.db.slug)."
+    )(function)
+    function = project_option(function)
+    function = click.argument(
+        "directory", type=click.Path(exists=True, file_okay=False, path_type=Path)
+    )(function)
+    return function
+
+
+def _report(imported) -> None:
+    for path in imported.paths:
+        click.echo(path)
+    for note in imported.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"imported {len(imported.keys)} migrations; next: contractspec build --all, then"
+        " contractspec migrate up (a new database) or contractspec migrate baseline --all"
+        " (a database the old tool migrated)",
+        err=True,
+    )
+
+
+@import_group.command("sqitch")
+@_import_options
+def import_sqitch_command(directory, project, domain, owners) -> None:
+    """Import a Sqitch project: DIR/sqitch.plan and its deploy/revert/verify scripts.
+
+    Each change becomes a spec (deploy -> up, revert -> down, verify -> a
+    validation step that passes when its query runs); a reworked change
+    becomes versions of one name; [dependencies] become dependencies on the
+    exact versions they meant; tags become tags. Conflicts (!name) and
+    cross-project dependencies are reported, not imported. The domain
+    defaults to the plan's %project.
+    """
+    from ..commands.importers import import_sqitch
+
+    _report(import_sqitch(directory, project, domain=domain, owners=list(owners)))
+
+
+@import_group.command("flyway")
+@_import_options
+def import_flyway_command(directory, project, domain, owners) -> None:
+    """Import a Flyway folder: V<version>__<desc>.sql as a chain in version order.
+
+    U<version>__<desc>.sql becomes the down plan of its version; repeatable
+    R__ scripts are reported, not imported. The domain defaults to "app".
+    """
+    from ..commands.importers import import_flyway
+
+    _report(import_flyway(directory, project, domain=domain, owners=list(owners)))

@@ -1,0 +1,1 @@
+CREATE VIEW member_overview AS SELECT id, email FROM members;

@@ -1,0 +1,2 @@
+DROP INDEX visits_member;
+DROP TABLE visits;

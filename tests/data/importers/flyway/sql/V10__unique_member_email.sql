@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX members_email ON members (email);

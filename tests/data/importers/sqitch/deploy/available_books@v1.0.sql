@@ -1,0 +1,7 @@
+-- Deploy library:available_books
+
+BEGIN;
+
+CREATE VIEW available_books AS SELECT id, title FROM books;
+
+COMMIT;

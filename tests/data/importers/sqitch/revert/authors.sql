@@ -1,0 +1,7 @@
+-- Revert library:authors
+
+BEGIN;
+
+DROP TABLE authors;
+
+COMMIT;

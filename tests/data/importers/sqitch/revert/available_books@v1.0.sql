@@ -1,0 +1,7 @@
+-- Revert library:available_books
+
+BEGIN;
+
+DROP VIEW available_books;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert library:loans
+
+BEGIN;
+
+DROP TABLE loans;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Verify library:authors
+
+BEGIN;
+
+SELECT id, name FROM authors WHERE 1 = 0;
+
+ROLLBACK;
