@@ -11,6 +11,7 @@ Ordering rules (docs/specs.md):
 
 from __future__ import annotations
 
+import builtins
 import heapq
 from collections.abc import Iterable
 from typing import Protocol
@@ -117,7 +118,7 @@ class MigrationRegistry:
         return f" (did you mean {close[0]!r}?)" if close else ""
 
     # -- the graph ---------------------------------------------------------------
-    def dependencies(self, key: str) -> list[str]:
+    def dependencies(self, key: str) -> builtins.list[str]:
         """Resolved keys this migration depends on (explicit, then the implicit previous version)."""
         return self.graph()[key]
 
@@ -154,7 +155,7 @@ class MigrationRegistry:
 
     def _build_graph(self) -> dict[str, list[str]]:
         graph: dict[str, list[str]] = {}
-        problems: list[Diagnostic] = []
+        problems: builtins.list[Diagnostic] = []
         for spec in self.list():
             key = spec.key
             graph[key] = []
@@ -193,7 +194,9 @@ class MigrationRegistry:
             )
         return graph
 
-    def order(self, targets: Iterable[str] | None = None) -> list[MigrationSpec]:
+    def order(
+        self, targets: Iterable[str] | None = None
+    ) -> builtins.list[MigrationSpec]:
         """Topological order (dependencies first, ties by name then version).
 
         With targets (keys), only those and everything they depend on.
@@ -208,7 +211,7 @@ class MigrationRegistry:
                     dependents[dep].append(key)
         ready = [_sort_key(self._specs[k]) + (k,) for k, n in waiting.items() if n == 0]
         heapq.heapify(ready)
-        ordered: list[MigrationSpec] = []
+        ordered: builtins.list[MigrationSpec] = []
         while ready:
             *_, key = heapq.heappop(ready)
             ordered.append(self._specs[key])
@@ -231,7 +234,7 @@ class MigrationRegistry:
                 stack.extend(graph[key])
         return seen
 
-    def dependents(self, key: str) -> list[str]:
+    def dependents(self, key: str) -> builtins.list[str]:
         """Keys that depend on key directly, sorted."""
         graph = self.graph()
         return sorted(
@@ -239,7 +242,7 @@ class MigrationRegistry:
             key=lambda k: _sort_key(self._specs[k]),
         )
 
-    def heads(self) -> list[str]:
+    def heads(self) -> builtins.list[str]:
         """Keys nothing depends on: what a new migration depends on by default."""
         graph = self.graph()
         depended = {d for deps in graph.values() for d in deps}
