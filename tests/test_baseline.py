@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_migrate import cli  # the CLI in-process, -C PROJECT [--database URL]
 
 from contractspec.cli import root
 
@@ -30,11 +31,6 @@ migration = MigrationSpec(
 ITEMS = "app.db.0001_add_items"
 TAGS = "app.db.0002_add_tags"
 NEW = "app.db.0003_add_notes"
-
-
-def cli(project: Path, *args: str, database: str):
-    argv = [*args, "-C", str(project), "--database", database]
-    return CliRunner().invoke(root, argv, catch_exceptions=False)
 
 
 def write_spec(project: Path, name: str, table: str, dependencies: list[str]) -> None:

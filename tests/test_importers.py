@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_migrate import cli  # the CLI in-process, -C PROJECT [--database URL]
 
 from contractspec.cli import root
 from contractspec.format import format_source
@@ -35,13 +36,6 @@ FLYWAY_KEYS = [
     "club.db.v2_create_visits.v1",
     "club.db.v10_unique_member_email.v1",
 ]
-
-
-def cli(project: Path, *args: str, database: str | None = None):
-    argv = [*args, "-C", str(project)]
-    if database:
-        argv += ["--database", database]
-    return CliRunner().invoke(root, argv, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -9,18 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_migrate import cli  # the CLI in-process, -C PROJECT [--database URL]
 
 from contractspec.cli import root
 
 NAME = "app.db.0001_add_books"
 V1, V2 = f"{NAME}.v1", f"{NAME}.v2"
-
-
-def cli(project: Path, *args: str, database: str | None = None):
-    argv = [*args, "-C", str(project)]
-    if database:
-        argv += ["--database", database]
-    return CliRunner().invoke(root, argv, catch_exceptions=False)
 
 
 def states(project: Path, database: str) -> dict[str, str]:
