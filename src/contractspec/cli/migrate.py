@@ -331,7 +331,9 @@ def status_command(project, database, environment, as_json, check) -> None:
     drifted   applied, but its spec changed since (rework: spec new-version NAME)
     unknown   in the database, but no spec in this project
     (baseline) recorded by `migrate baseline`, never run by contractspec
-    The HARNESS column says whether the committed harness is current, and
+    The HARNESS column says whether the committed harness can run: ok,
+    missing, stale (its spec, its format or the shared runtime module changed:
+    rebuild) or edited (by hand: its MIGRATION is not what the spec generates).
     LAST FAILURE shows the error of a migration whose latest run failed.
     """
     from ..commands import migrate as command
@@ -366,6 +368,9 @@ def status_command(project, database, environment, as_json, check) -> None:
                 ],
             )
         )
+        for row in rows:
+            if "harness_problem" in row:
+                click.echo(f"{row['key']}: {row['harness_problem']}", err=True)
         counts: dict[str, int] = {}
         for row in rows:
             counts[row["state"]] = counts.get(row["state"], 0) + 1

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cachedir import CACHE_DIR_NAME
+from ..codegen.render import RUNTIME_FILE  # the shared runtime of a harness folder
 from ..config import DEFAULTS
 from ..errors import ConfigError
 
-RUNTIME_MODULE = "_contractspec_runtime.py"  # the shared runtime of a harness folder
 IGNORED = ("*.db", "*.db.lock", f"{CACHE_DIR_NAME}/")
 
 
@@ -56,7 +56,7 @@ def init(
         root / ".gitattributes",
         # Only the shared runtime is collapsed in reviews: harness diffs are
         # what reviewers read.
-        [f"{harness_dir}/{RUNTIME_MODULE} linguist-generated=true"],
+        [f"{harness_dir}/{RUNTIME_FILE} linguist-generated=true"],
         result,
     )
     result.next_commands = [
