@@ -491,12 +491,19 @@ def _harness_of_applied(project: Project, key: str, history: dict) -> CommittedH
         ) from None
     header = runtime.harness_header(data)
     fingerprint = history["spec_fingerprint"]
+    migration = _migration_literal(data) or {}
     problem = None
     if header.get("format") != str(runtime.HARNESS_FORMAT):
-        problem = f"harness format {header.get('format') or 1}, this contractspec runs {runtime.HARNESS_FORMAT}"
+        found = header.get("format") or 1
+        problem = (
+            f"harness format {found}, this contractspec runs {runtime.HARNESS_FORMAT}"
+        )
     elif header.get("fingerprint") != fingerprint:
-        problem = f"built from another spec than the one applied as {key} ({fingerprint}); restore the harness that was applied"
-    elif (migration := _migration_literal(data)) is None or migration.get("key") != key:
+        problem = (
+            f"built from another spec than the one applied as {key} ({fingerprint});"
+            " restore the harness that was applied"
+        )
+    elif migration.get("key") != key:
         problem = "no MIGRATION for it in the file (edited by hand?)"
     else:
         problem = check_runtime_module(project)
