@@ -87,6 +87,17 @@ def test_init_keeps_what_is_there_and_is_idempotent(tmp_path):
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == snapshot
 
 
+def test_init_refuses_a_broken_pyproject_with_its_position(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = \n")
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[0] == (
+        "pyproject.toml:2:7: invalid TOML: Unexpected character: '\\n'"
+    )
+    assert (tmp_path / "pyproject.toml").read_text() == "[project]\nname = \n"
+    assert not (tmp_path / ".gitignore").exists()
+
+
 def test_init_keeps_a_configured_table(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.contractspec]\nspecs = "db/specs"\nharnesses = "db/harnesses"\n'

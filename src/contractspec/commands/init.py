@@ -16,7 +16,7 @@ from pathlib import Path
 from ..cachedir import CACHE_DIR_NAME
 from ..codegen.render import RUNTIME_FILE  # the shared runtime of a harness folder
 from ..config import DEFAULTS
-from ..errors import ConfigError
+from ..errors import ConfigError, Diagnostic, SpecError
 
 IGNORED = ("*.db", "*.db.lock", f"{CACHE_DIR_NAME}/")
 
@@ -82,8 +82,9 @@ def _write_table(pyproject: Path, values: dict[str, str], result: Initialized) -
     try:
         document = tomlkit.parse(text)
     except ParseError as exc:
-        raise ConfigError(
-            f"{pyproject.name}:{exc.line}:{exc.col}: invalid TOML: {exc}"
+        message = str(exc).replace(f" at line {exc.line} col {exc.col}", "")
+        raise SpecError(
+            [Diagnostic(pyproject.name, exc.line, exc.col, f"invalid TOML: {message}")]
         ) from None
     tool = document.get("tool")
     table = tool.get("contractspec") if tool is not None else None
