@@ -208,6 +208,9 @@ def test_named_environments(project, database_url, db, monkeypatch):
     forced = run("migrate", "down", "--env", "production", "--yes", cwd=project)
     assert forced.exit_code == 0 and "is protected" not in forced.stderr
     assert not db.table_exists("items")
+    # Before the subcommand too, like --database.
+    first = run("--env", "staging", "migrate", "status", "--json", cwd=project)
+    assert first.exit_code == 0 and '"state": "applied"' in first.stdout
     # Staging is not protected: no question.
     assert run("migrate", "down", "--env", "staging", cwd=project).exit_code == 0
 

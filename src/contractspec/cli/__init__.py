@@ -15,7 +15,7 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_FAILED, EXIT_USAGE, ContractspecError, SpecError, UsageError
-from .options import root_database_option, root_project_option
+from .options import root_database_option, root_env_option, root_project_option
 
 
 class Root(click.Group):
@@ -51,7 +51,8 @@ def report(exc: ContractspecError) -> None:
 @click.version_option(__version__, "--version", prog_name="contractspec")
 @root_project_option
 @root_database_option
-def root(project, database) -> None:
+@root_env_option
+def root(project, database, environment) -> None:
     """Declarative, reviewable, safe database migrations.
 
     Write each migration as a spec (a Python file under migrations/), build

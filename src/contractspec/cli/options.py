@@ -42,18 +42,21 @@ def _database(callback=None):
     )
 
 
-env_option = click.option(
-    "--env",
-    "environment",
-    metavar="NAME",
-    default=None,
-    help="A named environment, [tool.contractspec.environments.NAME] (url or url_env).",
-)
+def _environment(callback=None):
+    return click.option(
+        "--env",
+        "environment",
+        metavar="NAME",
+        default=None,
+        callback=callback,
+        help="A named environment, [tool.contractspec.environments.NAME] (url or url_env).",
+    )
 
 
 # On the root group (`contractspec -C DIR list`) and on each subcommand (`contractspec list -C DIR`).
 root_project_option, root_database_option = _project(), _database()
 project_option, database_option = _project(_or_from_root), _database(_or_from_root)
+root_env_option, env_option = _environment(), _environment(_or_from_root)
 
 json_option = click.option(
     "--json",
