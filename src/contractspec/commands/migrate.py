@@ -495,6 +495,7 @@ def _harness_of_applied(project: Project, key: str, history: dict) -> CommittedH
     With no spec to check it against, it must be the harness that was applied
     (its fingerprint header is the history's), in this contractspec's format,
     next to this runtime, and reversible; its own MIGRATION is what runs."""
+    from ..codegen.generate import tail_source
     from ..codegen.naming import harness_path
 
     path = harness_path(project.config, key)
@@ -509,7 +510,7 @@ def _harness_of_applied(project: Project, key: str, history: dict) -> CommittedH
         ) from None
     header = runtime.harness_header(data)
     fingerprint = history["spec_fingerprint"]
-    migration = _migration_literal(data) or {}
+    migration = _migration_literal(data, tail_source().encode("utf-8")) or {}
     problem = None
     if header.get("format") != str(runtime.HARNESS_FORMAT):
         found = header.get("format") or 1
@@ -522,7 +523,7 @@ def _harness_of_applied(project: Project, key: str, history: dict) -> CommittedH
             " restore the harness that was applied"
         )
     elif migration.get("key") != key:
-        problem = "no MIGRATION for it in the file (edited by hand?)"
+        problem = "not in the generated shape, or not its MIGRATION (edited by hand?)"
     else:
         problem = check_runtime_module(project)
     if problem:
