@@ -94,26 +94,21 @@ _SQITCH_CHANGE = re.compile(
 _SQITCH_TAG = re.compile(r"^@(?P<tag>\S+)\s*(?P<rest>.*)$")
 
 
-def _note(rest: str) -> tuple[str, str]:
-    """(`planner at time` text, note) from what follows a name on a plan line."""
-    when, _, note = rest.partition(" #")
-    return when.strip(), note.strip()
+@dataclass
+class _PlanEntry:
+    """One line of sqitch.plan: a change, or a tag (of the change before it)."""
+
+    line: int
+    name: str
+    is_tag: bool = False
+    requires: list[str] = field(default_factory=list)  # [deps], `!conflicts` too
+    rest: str = ""  # `time planner <email> # note`
 
 
-def import_sqitch(
-    directory: Path,
-    project_dir: Path | None = None,
-    *,
-    domain: str | None = None,
-    owners: list[str] | None = None,
-) -> Imported:
-    """Import a Sqitch project: DIR/sqitch.plan with deploy/, revert/, verify/."""
-    plan_path = directory / "sqitch.plan"
+def _read_plan(plan_path: Path) -> tuple[str | None, list[_PlanEntry]]:
+    """The %project name and the entries of a sqitch.plan, in order."""
+    project_name, entries = None, []
     text = _read(plan_path, str(plan_path))
-    result = Imported()
-    project_name = None
-    # Each plan entry in order: ("change", name, deps, rest, line) or ("tag", tag, line).
-    entries: list[tuple] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -125,46 +120,63 @@ def import_sqitch(
             continue
         tag = _SQITCH_TAG.match(line)
         if tag:
-            entries.append(("tag", tag["tag"], number))
+            entries.append(_PlanEntry(number, tag["tag"], is_tag=True))
             continue
         change = _SQITCH_CHANGE.match(line.lstrip("+"))
         if change is None or line.startswith("-"):
             raise UsageError(f"{plan_path}:{number}:1: cannot read this plan line")
-        deps = (change["deps"] or "").split()
-        entries.append(("change", change["name"], deps, change["rest"], number))
+        requires = (change["deps"] or "").split()
+        entries.append(
+            _PlanEntry(number, change["name"], False, requires, change["rest"])
+        )
+    return project_name, entries
+
+
+def import_sqitch(
+    directory: Path,
+    project_dir: Path | None = None,
+    *,
+    domain: str | None = None,
+    owners: list[str] | None = None,
+) -> Imported:
+    """Import a Sqitch project: DIR/sqitch.plan with deploy/, revert/, verify/."""
+    plan_path = directory / "sqitch.plan"
+    project_name, entries = _read_plan(plan_path)
+    result = Imported()
     domain = _domain(domain, project_name or "app")
     owners = owners or [default_owner()]
+    ordinal: dict[str, int] = {}  # change -> its place among the plan's changes
+    for entry in entries:
+        if not entry.is_tag:
+            ordinal.setdefault(entry.name, len(ordinal) + 1)
 
-    # Where each change's scripts are: a reworked change's earlier versions are
-    # kept as `<name>@<the first tag after it>.sql`.
-    changes = [e for e in entries if e[0] == "change"]
-    ordinal: dict[str, int] = {}
-    for entry in changes:
-        ordinal.setdefault(entry[1], len(ordinal) + 1)
-    versions: dict[str, int] = {}  # name -> versions seen so far
+    def spec_name(change: str) -> str:
+        return f"{domain}.db.{ordinal[change]:04d}_{slug(change)}"
+
+    versions: dict[str, int] = {}  # change -> versions seen so far
     at_tag: dict[str, dict[str, int]] = {}  # tag -> change -> version current then
     migrations: list[_Migration] = []
-    last: _Migration | None = None
     for index, entry in enumerate(entries):
-        if entry[0] == "tag":
-            at_tag[entry[1]] = dict(versions)
-            if last is not None:
-                last.tags.append(entry[1])
+        if entry.is_tag:
+            at_tag[entry.name] = dict(versions)
+            if migrations:
+                migrations[-1].tags.append(entry.name)
             continue
-        _, change, deps, rest, number = entry
+        change, number, after = entry.name, entry.line, entries[index + 1 :]
         version = versions[change] = versions.get(change, 0) + 1
-        later = [e for e in entries[index + 1 :] if e[0] == "change" and e[1] == change]
+        # A reworked change's earlier versions keep their scripts as
+        # `<name>@<the first tag after it>.sql`.
         script = change
-        if later:
-            tags = [e for e in entries[index + 1 :] if e[0] == "tag"]
+        if any(e.name == change and not e.is_tag for e in after):
+            tags = [e.name for e in after if e.is_tag]
             if not tags:
                 raise UsageError(
                     f"{plan_path}:{number}:1: {change} is reworked later but no tag follows it"
                 )
-            script = f"{change}@{tags[0][1]}"
-        name = f"{domain}.db.{ordinal[change]:04d}_{slug(change)}"
+            script = f"{change}@{tags[0]}"
+        name = spec_name(change)
         dependencies = []
-        for dep in deps:
+        for dep in entry.requires:
             if dep.startswith("!"):
                 result.notes.append(
                     f"sqitch.plan:{number}: {change} conflicts with {dep[1:]}: reported, not"
@@ -184,12 +196,9 @@ def import_sqitch(
                     f"{plan_path}:{number}:1: {change} requires {dep}, which is not"
                     " earlier in the plan"
                 )
-            if dep_name == change:
-                continue  # a version depends on the one before it anyway
-            dependencies.append(
-                f"{domain}.db.{ordinal[dep_name]:04d}_{slug(dep_name)}.v{known[dep_name]}"
-            )
-        when, note = _note(rest)
+            if dep_name != change:  # a version depends on the one before it anyway
+                dependencies.append(f"{spec_name(dep_name)}.v{known[dep_name]}")
+        when, _, note = (part.strip() for part in entry.rest.partition(" #"))
         up = [
             Step(
                 "schema",
@@ -211,23 +220,23 @@ def import_sqitch(
             result.notes.append(
                 f"{change}: no revert script, so {name}.v{version} is irreversible"
             )
-        stem = f"{ordinal[change]:04d}_{slug(change)}" + (
-            f"_v{version}" if version > 1 else ""
+        migrations.append(
+            _Migration(
+                file_stem=name.split(".")[-1] + (f"_v{version}" if version > 1 else ""),
+                name=name,
+                version=version,
+                title=note or change,
+                description=f"Sqitch change {change} of project {project_name or '?'} ({when})",
+                up=up,
+                down=(
+                    None
+                    if revert is None
+                    else [Step("schema", revert, f"revert {change}")]
+                ),
+                dependencies=dependencies,
+                header=f"Imported from Sqitch: {plan_path.name} line {number}, change {script}.",
+            )
         )
-        last = _Migration(
-            file_stem=stem,
-            name=name,
-            version=version,
-            title=note or change,
-            description=f"Sqitch change {change} of project {project_name or '?'} ({when})",
-            up=up,
-            down=(
-                None if revert is None else [Step("schema", revert, f"revert {change}")]
-            ),
-            dependencies=dependencies,
-            header=f"Imported from Sqitch: {plan_path.name} line {number}, change {script}.",
-        )
-        migrations.append(last)
     _write(migrations, project_dir, domain, owners, result)
     return result
 
