@@ -21,6 +21,12 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 # A dependency: a bare name, or an exact key `name.vN`.
 KEY_RE = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
 
+# What `migrate create` writes as the first step's SQL; `lint` finds it left in.
+PLACEHOLDER_MARKER = "-- Write the forward SQL here"
+PLACEHOLDER_UP = (
+    f"\n{PLACEHOLDER_MARKER}; every statement runs in one transaction.\nSELECT 1\n"
+)
+
 
 @dataclass
 class MigrationCheck:
@@ -72,10 +78,6 @@ class ValidationStep(_Step):
 
 
 MigrationStep = SchemaStep | DataStep | ValidationStep
-
-# In the SQL `migrate create` writes when it is given none: `build` refuses a
-# spec that still has it, so a scaffold never reaches a database as is.
-PLACEHOLDER_MARK = "contractspec:placeholder"
 STEP_CLASSES: dict[str, type[_Step]] = {
     cls.kind: cls for cls in (SchemaStep, DataStep, ValidationStep)
 }

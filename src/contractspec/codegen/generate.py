@@ -31,7 +31,7 @@ from ..errors import Diagnostic, SpecError
 from ..format import FormatCache, format_cached
 from ..runtime import runtime_source
 from ..runtime.harness_runtime import HARNESS_FORMAT
-from ..spec import PLACEHOLDER_MARK, MigrationSpec
+from ..spec import PLACEHOLDER_MARKER, MigrationSpec
 from ..writer import MARKER_PREFIX
 from .fingerprint import sha256_bytes, spec_fingerprint
 from .naming import check_collisions, harness_path
@@ -122,7 +122,7 @@ def placeholder_problems(loaded) -> list[Diagnostic]:
         )
         for direction in ("up", "down")
         for index, step in enumerate(getattr(loaded.spec.plan, direction) or [])
-        if PLACEHOLDER_MARK in step.payload
+        if PLACEHOLDER_MARKER in step.payload
     ]
 
 

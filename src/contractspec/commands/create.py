@@ -14,13 +14,8 @@ from pathlib import Path
 
 from ..errors import SpecError, UsageError
 from ..loader import load_file
-from ..spec import NAME_RE, PLACEHOLDER_MARK, STABILITIES
+from ..spec import NAME_RE, PLACEHOLDER_UP, STABILITIES
 from . import open_project
-
-PLACEHOLDER_UP = (
-    f"\n-- {PLACEHOLDER_MARK}: replace this step with the forward SQL (every"
-    " statement runs in one transaction); build refuses it until then.\nSELECT 1\n"
-)
 
 
 @dataclass
