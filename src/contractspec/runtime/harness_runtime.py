@@ -1032,7 +1032,7 @@ def _verify(run, steps):
         for index, step in enumerate(steps, 1):
             if step["kind"] == "validation":
                 check = {
-                    "description": _step_label(step),
+                    "description": step.get("description") or step["assertion"],
                     "expression": step["assertion"],
                 }
                 _check(run, index, 1, "validation", check)
