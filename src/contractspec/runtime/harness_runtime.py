@@ -930,6 +930,25 @@ def _journal(session, key, command):
     return done, started - done
 
 
+def partly_applied(session):
+    """{key: steps committed} for each migration that an `up` left part way
+    (not atomic, no history row yet): what `migrate status` shows."""
+    if not _table_exists(session, "contractspec_events"):
+        return {}
+    query = (
+        "SELECT DISTINCT migration FROM contractspec_events WHERE event ="
+        " 'step_done' OR (event = 'step_start' AND status IN ('outside', 'batches'))"
+    )
+    applied = {row["key"] for row in read_history(session)}
+    found = {}
+    for row in _select(session, query):
+        if row["migration"] not in applied:
+            done, started = _journal(session, row["migration"], "up")
+            if done or started:
+                found[row["migration"]] = sorted(done)
+    return found
+
+
 def _run_in_parts(run, steps, actions, used):
     """Run a migration that is not atomic (its transaction is open): continue
     after the steps an earlier run committed; return the attempts spent."""
@@ -1493,6 +1512,31 @@ def _plan_block(title, text):
     return [f"     {title}:"] + ["       " + line for line in lines]
 
 
+def _step_mode(step):
+    if step.get("transactional") is False:
+        return ", outside a transaction"
+    if step.get("batch_size"):
+        mode = f", batches of {step['batch_size']}"
+        if step.get("pause_ms"):
+            mode += f", {step['pause_ms']} ms apart"
+        if step.get("max_batches"):
+            mode += f", at most {step['max_batches']}"
+        return mode
+    return ""
+
+
+def atomicity(steps):
+    """None for steps that run in one transaction, else what commits on its own
+    ("step 2 runs outside a transaction, step 3 in batches")."""
+    parts = [
+        f"step {index} "
+        + ("in batches" if step.get("batch_size") else "runs outside a transaction")
+        for index, step in enumerate(steps or (), 1)
+        if _in_parts(step)
+    ]
+    return ", ".join(parts) or None
+
+
 def plan_text(migration):
     """What up and down would run, without touching any database."""
     get, title = migration.get, migration.get("title")
@@ -1504,10 +1548,13 @@ def plan_text(migration):
         if steps is None:
             lines.append(f"{plan}: irreversible (no down plan)")
             continue
-        lines.append(f"{plan}: {len(steps)} step(s) in one transaction")
+        apart = atomicity(steps)
+        where = f"NOT atomic: {apart}" if apart else "in one transaction"
+        lines.append(f"{plan}: {len(steps)} step(s) {where}")
         for index, step in enumerate(steps, 1):
             timeout = f"{step['timeout_ms']} ms" if step.get("timeout_ms") else "none"
             limits = f"timeout {timeout}, retries {int(step.get('retries') or 0)}"
+            limits += _step_mode(step)
             lines.append(f"  {index}. {_step_label(step)} [{limits}]")
             for check in step.get("pre_checks") or ():
                 name = f"pre-check {check.get('description')!r}"
@@ -1519,6 +1566,8 @@ def plan_text(migration):
                 kind = step.get("script_type") or "inline_sql"
                 pin = f", {step['script_sha256']}" if step.get("script_sha256") else ""
                 lines += _plan_block(f"script ({kind}{pin})", step["script"])
+            if step.get("reconcile"):
+                lines += _plan_block("reconcile (before a rerun)", step["reconcile"])
             for check in step.get("post_checks") or ():
                 name = f"post-check {check.get('description')!r}"
                 lines += _plan_block(name, check["expression"])
@@ -1530,7 +1579,8 @@ def runtime_main(migration, argv=None):
     default = os.environ.get("CONTRACTSPEC_DATABASE_URL") or "sqlite:///contractspec.db"
     parser = argparse.ArgumentParser(
         description=f"Apply, revert or plan migration {migration.get('key')}.",
-        epilog="exit codes: 0 ok, 1 failed, 2 usage, 3 spec or configuration error",
+        epilog="exit codes: 0 ok, 1 failed, 2 usage, 3 spec or configuration error,"
+        " 4 rehearsal partial (steps outside a transaction not rehearsed)",
     )
     parser.add_argument("command", choices=("up", "down", "plan"))
     parser.add_argument(
@@ -1574,4 +1624,4 @@ def runtime_main(migration, argv=None):
         print(json.dumps(result, sort_keys=True))
     elif args.command == "plan":
         sys.stdout.write(result["plan"])
-    return EXIT_OK
+    return EXIT_PARTIAL if result.get("not_rehearsed") else EXIT_OK
