@@ -274,6 +274,10 @@ def _run(
     progress: Progress | None,
 ) -> RunReport:
     for index, harness in enumerate(harnesses):
+        if progress:  # a batched step's rows and rows/s, while it runs
+            session.notes = lambda line, key=harness.key, at=index: progress(
+                key, at, len(harnesses), {"status": "running", "message": line.strip()}
+            )
         try:
             result = apply(
                 session,

@@ -276,6 +276,7 @@ class Session:
         self.tables_ready, self.pg_defaults = False, None
         self.deferred = []  # our statements waiting for the next round trip
         self.outer = False  # inside rehearsal(): a migration is a savepoint
+        self.notes = None  # progress lines of a long step: a callable, else `out`
         self.conn = self.lock = self.audit = None
         self._own_audit = audit_log is not None and not hasattr(audit_log, "write")
         try:
@@ -887,8 +888,11 @@ def _statements(session, text):
 
 
 def _note(session, line):
-    """A progress line for people (the harness's stderr), never for the table."""
-    if session.out is not None:
+    """A progress line for people (the orchestrator's, or the harness's
+    stderr) while a long step runs."""
+    if session.notes is not None:
+        session.notes(line)
+    elif session.out is not None:
         print(line, file=session.out, flush=True)
 
 
