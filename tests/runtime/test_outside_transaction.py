@@ -373,3 +373,36 @@ def test_rehearsal_of_a_chain_keeps_nothing(database_url, db, rt):
     ]
     assert all("not_rehearsed" not in r for i, r in enumerate(results) if i != 4)
     assert not db.table_exists("t1") and not db.table_exists("contractspec_history")
+
+
+SLOW_BATCH = """
+import time
+
+
+def run(conn):
+    time.sleep(0.4)
+    return conn.execute("UPDATE items SET v = 1 WHERE v IS NULL").rowcount
+"""
+
+
+def test_a_batch_that_times_out_is_rolled_back_and_retried(
+    database_url, db, tmp_path, rt
+):
+    fill_items(db, 10)
+    step = file_step(
+        tmp_path,
+        "slow.py",
+        SLOW_BATCH,
+        "python_file",
+        func="run",
+        batch_size=10,
+        timeout_ms=100,
+        retries=1,
+    )
+    m = make_migration(up=[step])
+    with pytest.raises(rt.MigrationError) as info:
+        rt.run_migration(m, "up", database_url, base_dir=tmp_path)
+    assert "batch 1: timed out after 100 ms" in str(info.value)
+    assert db.scalar("SELECT count(*) FROM items WHERE v IS NULL") == 10
+    kinds = [(e["event"], e["status"]) for e in db.events(m["key"])]
+    assert kinds.count(("attempt", "timeout")) == 2 and ("retry", "timeout") in kinds
