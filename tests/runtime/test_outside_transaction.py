@@ -406,3 +406,33 @@ def test_a_batch_that_times_out_is_rolled_back_and_retried(
     assert db.scalar("SELECT count(*) FROM items WHERE v IS NULL") == 10
     kinds = [(e["event"], e["status"]) for e in db.events(m["key"])]
     assert kinds.count(("attempt", "timeout")) == 2 and ("retry", "timeout") in kinds
+
+
+def test_sigkill_during_reindex_concurrently_then_rerun(
+    pg_db, DB, tmp_path, write_harness, run_harness
+):
+    db = DB(pg_db)
+    fill_items(db, 20_000)
+    db.execute("CREATE INDEX items_v ON items (v)")
+    step = make_step(
+        "schema", "REINDEX INDEX CONCURRENTLY items_v", transactional=False
+    )
+    m = make_migration(up=[step])
+    harness = write_harness(tmp_path / "harness.py", m)
+    writer = hold_writer(pg_db)
+    victim = start(harness, pg_db)
+    try:
+        assert wait_for(lambda: ("items_v_ccnew", False) in index_states(db), 30)
+        backend = backend_of(db, victim.pid)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        db.execute(f"SELECT pg_terminate_backend({backend})")
+    finally:
+        writer.rollback()
+        writer.close()
+    assert wait_for(lambda: backend_of(db, victim.pid) is None, 30)
+    assert index_states(db) == [("items_v", True), ("items_v_ccnew", False)]
+    rerun = run_harness(harness, "up", "--database", pg_db)
+    assert rerun.returncode == 0, rerun.stderr
+    assert index_states(db) == [("items_v", True)]
+    assert db.history() == [(m["key"], m["spec_fingerprint"])]
