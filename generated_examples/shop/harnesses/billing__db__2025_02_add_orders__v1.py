@@ -660,6 +660,52 @@ class _Run:
         self.events = [e for e in self.events if e["event"] != "step_done"]
 
 
+def _interrupt(conn, dialect):
+    with contextlib.suppress(Exception):
+        if dialect == "sqlite":
+            conn.interrupt()
+        else:
+            getattr(conn, "cancel_safe", conn.cancel)()
+
+
+class _Guard:
+    """A watchdog for the many short attempts of one step (its batches): one
+    thread, armed per attempt (a thread per batch cost more than a batch)."""
+
+    def __init__(self, session, seconds):
+        self.conn, self.dialect = session.conn, session.dialect
+        self.seconds = seconds + (0.1 if self.dialect == "postgresql" else 0.0)
+        self.cond = threading.Condition()
+        self.deadline, self.fired, self.closed = None, False, False
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def arm(self):
+        with self.cond:
+            self.deadline, self.fired = time.monotonic() + self.seconds, False
+            self.cond.notify()
+        return self
+
+    def disarm(self):
+        with self.cond:
+            self.deadline = None
+            return self.fired
+
+    def close(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify()
+
+    def _watch(self):
+        with self.cond:
+            while not self.closed:
+                left = self.deadline and self.deadline - time.monotonic()
+                if left is None or left > 0:
+                    self.cond.wait(left)
+                    continue
+                self.deadline, self.fired = None, True
+                _interrupt(self.conn, self.dialect)
+
+
 class _Watchdog:
     """Interrupts (SQLite) or cancels (PostgreSQL) the connection's work at
     the deadline; nothing is sent once disarm() has returned."""
@@ -676,11 +722,7 @@ class _Watchdog:
         with self.lock:
             if self.armed:
                 self.fired = True
-                with contextlib.suppress(Exception):
-                    if self.dialect == "sqlite":
-                        self.conn.interrupt()
-                    else:
-                        getattr(self.conn, "cancel_safe", self.conn.cancel)()
+                _interrupt(self.conn, self.dialect)
 
     def disarm(self):
         with self.lock:
@@ -1052,10 +1094,11 @@ def _run_in_parts(run, steps, actions, used):
     return attempts
 
 
-def _timed(run, index, attempt, step, work, local=False):
-    """Checks and work() under the step's timeout: the watchdog, and the
-    PostgreSQL timeouts, SET LOCAL in a transaction (local) or else SET for
-    the session and restored after. Returns (error, fired)."""
+def _timed(run, index, attempt, step, work, local=False, guard=None):
+    """Checks and work() under the step's timeout: the watchdog (or the
+    step's guard), and the PostgreSQL timeouts, SET LOCAL in a transaction
+    (local) or else SET for the session and restored after. Returns
+    (error, fired)."""
     session, timeout_ms = run.session, step.get("timeout_ms")
     pg_timeouts = bool(timeout_ms) and session.dialect == "postgresql"
     error, fired = None, False
@@ -1063,7 +1106,10 @@ def _timed(run, index, attempt, step, work, local=False):
         _set_timeouts(session, timeout_ms, local=local)
         if not local:
             _send_deferred(session)
-    watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
+    if guard is not None:
+        watchdog = guard.arm()
+    else:
+        watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
     try:
         for check in step.get("pre_checks") or ():
             _check(run, index, attempt, "pre-check", check)
@@ -1240,63 +1286,76 @@ def _run_batches(run, index, count, step, action):
     def one_batch():
         touched.append(_batch_rows(session, action))
 
-    while True:
-        calls += 1
-        attempt = 0
-        while True:  # one batch, attempt after attempt
-            attempt += 1
-            attempts += 1
-            _defer(session, _BEGIN[session.dialect])
-            started, b0 = _utcnow(), time.monotonic()
-            batch = dict(checks, timeout_ms=step.get("timeout_ms"))
-            touched.clear()
-            error, fired = _timed(run, index, attempt, batch, one_batch, local=True)
-            timing = {"started_at": started, "duration_ms": _ms(time.monotonic() - b0)}
-            if error is None and not fired:
+    timeout_ms = step.get("timeout_ms")
+    guard = _Guard(session, timeout_ms / 1000.0) if timeout_ms else None
+    try:
+        while True:
+            calls += 1
+            attempt = 0
+            while True:  # one batch, attempt after attempt
+                attempt += 1
+                attempts += 1
+                _defer(session, _BEGIN[session.dialect])
+                started, b0 = _utcnow(), time.monotonic()
+                batch = dict(checks, timeout_ms=step.get("timeout_ms"))
+                touched.clear()
+                error, fired = _timed(
+                    run, index, attempt, batch, one_batch, local=True, guard=guard
+                )
+                timing = {
+                    "started_at": started,
+                    "duration_ms": _ms(time.monotonic() - b0),
+                }
+                if error is None and not fired:
+                    break
+                _rollback(session)
+                kind = (
+                    "timeout"
+                    if fired
+                    else _classify(error, bool(step.get("timeout_ms")))
+                )
+                reason = (
+                    f"timed out after {step.get('timeout_ms')} ms"
+                    if kind == "timeout"
+                    else str(error) if kind == "check_failed" else _first_line(error)
+                )
+                run.emit("attempt", index, attempt, kind, error=reason, **timing)
+                if kind in ("timeout", "transient") and attempt <= retries:
+                    delay = _backoff(attempt)
+                    detail = f"batch {calls}: attempt {attempt + 1} of {retries + 1}"
+                    run.emit("retry", index, attempt, kind, error=reason, detail=detail)
+                    time.sleep(delay)
+                    continue
+                message = (
+                    f"{run.command} step {index}/{count} ({label}): batch {calls}: {reason};"
+                    f" {rows} rows in earlier batches stay committed"
+                )
+                run.emit("failure", index, attempt, kind, error=message)
+                raise MigrationError(message) from error
+            checks = {}  # pre-checks: before the first batch only
+            rows += touched[0]
+            elapsed = max(time.monotonic() - t0, 1e-9)
+            detail = f"batch {calls}: {touched[0]} rows, {rows} in all, {rows / elapsed:.0f} rows/s"
+            run.emit("batch", index, attempt, "ok", detail=detail, **timing)
+            _flush(run, begin=False)  # the batch and its event commit together
+            if touched[0] == 0:
                 break
-            _rollback(session)
-            kind = (
-                "timeout" if fired else _classify(error, bool(step.get("timeout_ms")))
-            )
-            reason = (
-                f"timed out after {step.get('timeout_ms')} ms"
-                if kind == "timeout"
-                else str(error) if kind == "check_failed" else _first_line(error)
-            )
-            run.emit("attempt", index, attempt, kind, error=reason, **timing)
-            if kind in ("timeout", "transient") and attempt <= retries:
-                delay = _backoff(attempt)
-                detail = f"batch {calls}: attempt {attempt + 1} of {retries + 1}"
-                run.emit("retry", index, attempt, kind, error=reason, detail=detail)
-                time.sleep(delay)
-                continue
-            message = (
-                f"{run.command} step {index}/{count} ({label}): batch {calls}: {reason};"
-                f" {rows} rows in earlier batches stay committed"
-            )
-            run.emit("failure", index, attempt, kind, error=message)
-            raise MigrationError(message) from error
-        checks = {}  # pre-checks: before the first batch only
-        rows += touched[0]
-        elapsed = max(time.monotonic() - t0, 1e-9)
-        detail = f"batch {calls}: {touched[0]} rows, {rows} in all, {rows / elapsed:.0f} rows/s"
-        run.emit("batch", index, attempt, "ok", detail=detail, **timing)
-        _flush(run, begin=False)  # the batch and its event commit together
-        if touched[0] == 0:
-            break
-        if time.monotonic() - shown >= 1.0:
-            _note(session, f"  {run.key} step {index}/{count}: {detail}")
-            shown = time.monotonic()
-        if limit and calls >= limit:
-            message = (
-                f"{run.command} step {index}/{count} ({label}): max_batches {limit}"
-                f" reached and the last batch still touched rows; {rows} rows stay"
-                " committed: raise max_batches, or run it again to continue"
-            )
-            run.emit("failure", index, status="permanent", error=message)
-            raise MigrationError(message)
-        if pause:
-            time.sleep(pause)
+            if time.monotonic() - shown >= 1.0:
+                _note(session, f"  {run.key} step {index}/{count}: {detail}")
+                shown = time.monotonic()
+            if limit and calls >= limit:
+                message = (
+                    f"{run.command} step {index}/{count} ({label}): max_batches {limit}"
+                    f" reached and the last batch still touched rows; {rows} rows stay"
+                    " committed: raise max_batches, or run it again to continue"
+                )
+                run.emit("failure", index, status="permanent", error=message)
+                raise MigrationError(message)
+            if pause:
+                time.sleep(pause)
+    finally:
+        if guard is not None:
+            guard.close()
     _note(session, f"  {run.key} step {index}/{count}: {rows} rows in {calls} batches")
     _defer(session, _BEGIN[session.dialect])  # post-checks, then the journal entry
     for check in step.get("post_checks") or ():
