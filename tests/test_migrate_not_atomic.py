@@ -4,7 +4,6 @@ plan, --dry-run, --rehearse, status "partly applied" and the resumed `up`."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -133,6 +132,14 @@ def test_dry_run_rehearse_status_and_resume(tmp_path, database_url, db):
     )
     assert cli(root, "build", "--all").exit_code == 0
 
+    rows = status(root, database_url)
+    assert rows["app.db.m2_fill.v1"]["not_atomic"] == (
+        "step 2 runs outside a transaction, step 3 in batches"
+    )
+    assert "not_atomic" not in rows["app.db.m1_items.v1"]
+    shown = cli(root, "migrate", "status", database=database_url).stdout
+    assert "pending, not atomic" in shown
+
     dry = cli(root, "migrate", "up", "--dry-run", database=database_url)
     assert dry.exit_code == 0, dry.stderr
     assert dry.stdout.splitlines() == [
@@ -152,10 +159,10 @@ def test_dry_run_rehearse_status_and_resume(tmp_path, database_url, db):
 
     # the last step fails: the parts before it stay committed
     db.execute("CREATE TABLE after_fill (id INTEGER)")
-    failed = cli(root, "migrate", "up", "--json", database=database_url)
+    failed = cli(root, "migrate", "up", database=database_url)
     assert failed.exit_code == 1
-    report = json.loads(failed.stdout)
-    assert "partly applied" in report["failed"]["error"]
+    assert "partly applied (not atomic; steps committed: 1, 2, 3)" in failed.stderr
+    assert "app.db.m2_fill.v1 step 3/4: 3 rows in 2 batches" in failed.stderr
     rows = status(root, database_url)
     assert rows["app.db.m2_fill.v1"]["state"] == "partly applied"
     assert rows["app.db.m2_fill.v1"]["steps_done"] == [1, 2, 3]

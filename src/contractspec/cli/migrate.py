@@ -243,6 +243,7 @@ def status_command(project, database, as_json, check) -> None:
     applied   in the database with the spec's current fingerprint
     pending   not applied yet
     partly applied  not atomic, stopped part way; `up` continues after its done steps
+    A migration still to run that commits in parts says "not atomic" too.
     drifted   applied, but its spec changed since (bump its version instead)
     unknown   in the database, but no spec in this project
     The HARNESS column says whether the committed harness is current, and
@@ -260,7 +261,7 @@ def status_command(project, database, as_json, check) -> None:
                 [
                     [
                         r["key"],
-                        r["state"],
+                        r["state"] + (", not atomic" if "not_atomic" in r else ""),
                         r["harness"],
                         r.get("applied_at", "-")[:19].replace("T", " "),
                         r.get("applied_by", "-"),

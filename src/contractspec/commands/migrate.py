@@ -477,14 +477,21 @@ def status(
         failures = _last_failures(session)
         partly = runtime.partly_applied(session)
     rows = []
+    cache = HarnessCache(project)
     for key in order:
-        harness = read_harness(project, key, source, parse=False)
+        # what is still to run is read too: whether it is atomic
+        harness = read_harness(
+            project, key, source, parse=key not in applied, cache=cache
+        )
         row: dict[str, Any] = {
             "key": key,
             "state": "pending",
             "harness": harness.state,
             "path": project.specs[key].path,
         }
+        apart = harness.migration and runtime.atomicity(harness.migration.get("up"))
+        if apart:
+            row["not_atomic"] = apart
         history = applied.get(key)
         if key in partly:  # not atomic, stopped part way: `up` continues it
             row["state"] = "partly applied"
@@ -520,6 +527,7 @@ def status(
                 "spec_fingerprint": history["spec_fingerprint"],
             }
         )
+    cache.save()
     return rows
 
 
