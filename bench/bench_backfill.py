@@ -13,8 +13,9 @@ until a batch touches no row. Two ways, each on a fresh copy of the table:
            as `harness.py up` does: lock, history, a journal event per batch,
            progress, the post-check after the last batch
 
-Prints the best wall time of --repeat runs, rows per second, and the ratio
-runtime / hand (target <= 1.2x). PostgreSQL: $CONTRACTSPEC_BENCH_PG_URL, else
+Prints the best wall time of --repeat runs (the two ways alternate, so a
+change in load falls on both), rows per second, and the ratio runtime / hand
+(target <= 1.2x). PostgreSQL: $CONTRACTSPEC_BENCH_PG_URL, else
 a throwaway server started like bench_migrate.py does (root and PostgreSQL 15
 binaries needed; --skip-postgres leaves it out).
 """
@@ -153,14 +154,28 @@ def pg_check(url: str, rows: int) -> None:
 # --- the report ----------------------------------------------------------------
 
 
-def best_of(repeat: int, fill: Callable[[], None], work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        fill()
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
+def compare(
+    label: str,
+    url: str,
+    fill: Callable[[], None],
+    hand: Callable[[], object],
+    check: Callable[[], None],
+    args: argparse.Namespace,
+) -> float:
+    """Best time of each way; the two alternate, so that a change in the
+    machine's load falls on both."""
+    dialect = "sqlite" if url.startswith("sqlite:") else "postgresql"
+    m = migration(dialect, args.batch)
+    ways = {"hand": hand, "runtime": lambda: rt.run_migration(m, "up", url)}
+    best = dict.fromkeys(ways, float("inf"))
+    for _ in range(args.repeat):
+        for name, work in ways.items():
+            fill()
+            started = time.perf_counter()
+            work()
+            best[name] = min(best[name], time.perf_counter() - started)
+            check()
+    return report(label, args.rows, best["hand"], best["runtime"])
 
 
 def report(label: str, rows: int, hand: float, runtime: float) -> float:
@@ -191,20 +206,16 @@ def main() -> int:
         tempfile.mkdtemp(prefix="contractspec-bench-backfill-", dir=args.tmp_dir)
     )
     path = folder / "backfill.db"
-    url = f"sqlite:///{path}"
-    m = migration("sqlite", batch)
-    hand = best_of(
-        args.repeat, lambda: sqlite_fill(path, rows), lambda: sqlite_hand(path, batch)
+    ratios.append(
+        compare(
+            "SQLite",
+            f"sqlite:///{path}",
+            lambda: sqlite_fill(path, rows),
+            lambda: sqlite_hand(path, batch),
+            lambda: sqlite_check(path, rows),
+            args,
+        )
     )
-    sqlite_check(path, rows)
-    runtime = best_of(
-        args.repeat,
-        lambda: sqlite_fill(path, rows),
-        lambda: rt.run_migration(m, "up", url),
-    )
-    sqlite_check(path, rows)
-    ratios.append(report("SQLite", rows, hand, runtime))
-
     if not args.skip_postgres:
         server = None
         admin = os.environ.get("CONTRACTSPEC_BENCH_PG_URL")
@@ -214,18 +225,16 @@ def main() -> int:
         databases = FreshDatabases(admin)
         try:
             pg = databases.new("backfill")
-            m = migration("postgresql", batch)
-            hand = best_of(
-                args.repeat, lambda: pg_fill(pg, rows), lambda: pg_hand(pg, batch)
+            ratios.append(
+                compare(
+                    "PostgreSQL",
+                    pg,
+                    lambda: pg_fill(pg, rows),
+                    lambda: pg_hand(pg, batch),
+                    lambda: pg_check(pg, rows),
+                    args,
+                )
             )
-            pg_check(pg, rows)
-            runtime = best_of(
-                args.repeat,
-                lambda: pg_fill(pg, rows),
-                lambda: rt.run_migration(m, "up", pg),
-            )
-            pg_check(pg, rows)
-            ratios.append(report("PostgreSQL", rows, hand, runtime))
         finally:
             databases.drop_all()
             if server is not None:

@@ -12,17 +12,9 @@ import time
 
 import pytest
 from rtkit import file_step, make_migration, make_step
+from test_concurrency import wait_for
 
 ROWS = 100_000
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def start(harness, database_url: str, *args: str) -> subprocess.Popen:
@@ -85,6 +77,24 @@ def backend_of(db, pid: int, purpose: str = "migrate"):
     )
 
 
+def kill_while_building(db, harness, pg_url: str, building) -> None:
+    """Run the harness, SIGKILL it once building() sees the index build
+    waiting for a writer, and end its server session (as the server does
+    when it notices the dead client)."""
+    writer = hold_writer(pg_url)
+    victim = start(harness, pg_url)
+    try:
+        assert wait_for(building, 30)
+        backend = backend_of(db, victim.pid)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        db.execute(f"SELECT pg_terminate_backend({backend})")
+    finally:
+        writer.rollback()
+        writer.close()
+    assert wait_for(lambda: backend_of(db, victim.pid) is None, 30)
+
+
 def test_concurrent_index_on_100k_rows(pg_db, DB, tmp_path, write_harness, run_harness):
     db = DB(pg_db)
     fill_items(db)
@@ -127,20 +137,9 @@ def test_sigkill_during_concurrent_index_then_rerun(
         up=[make_step("schema", "CREATE TABLE first (id INTEGER)"), concurrent_index()]
     )
     harness = write_harness(tmp_path / "harness.py", m)
-    writer = hold_writer(pg_db)
-    victim = start(harness, pg_db)
-    try:
-        # the build has put its (invalid) index in the catalog and waits
-        assert wait_for(lambda: index_states(db) == [("items_id_v", False)], 30)
-        backend = backend_of(db, victim.pid)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=30)
-        # the server notices the dead client when the build would go on
-        db.execute(f"SELECT pg_terminate_backend({backend})")
-    finally:
-        writer.rollback()
-        writer.close()
-    assert wait_for(lambda: backend_of(db, victim.pid) is None, 30)
+    # the build has put its (invalid) index in the catalog and waits
+    building = lambda: index_states(db) == [("items_id_v", False)]  # noqa: E731
+    kill_while_building(db, harness, pg_db, building)
     assert index_states(db) == [("items_id_v", False)]
     assert db.table_exists("first") and db.history() == []  # step 1 committed
 
@@ -419,18 +418,8 @@ def test_sigkill_during_reindex_concurrently_then_rerun(
     )
     m = make_migration(up=[step])
     harness = write_harness(tmp_path / "harness.py", m)
-    writer = hold_writer(pg_db)
-    victim = start(harness, pg_db)
-    try:
-        assert wait_for(lambda: ("items_v_ccnew", False) in index_states(db), 30)
-        backend = backend_of(db, victim.pid)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=30)
-        db.execute(f"SELECT pg_terminate_backend({backend})")
-    finally:
-        writer.rollback()
-        writer.close()
-    assert wait_for(lambda: backend_of(db, victim.pid) is None, 30)
+    building = lambda: ("items_v_ccnew", False) in index_states(db)  # noqa: E731
+    kill_while_building(db, harness, pg_db, building)
     assert index_states(db) == [("items_v", True), ("items_v_ccnew", False)]
     rerun = run_harness(harness, "up", "--database", pg_db)
     assert rerun.returncode == 0, rerun.stderr

@@ -95,6 +95,7 @@ MIGRATION = {
 import argparse
 import contextlib
 import datetime
+import functools
 import getpass
 import hashlib
 import importlib
@@ -913,20 +914,14 @@ def _run_step(run, index, count, step, action, used):
         started, t0 = _utcnow(), time.monotonic()
         savepoint = f"contractspec_step_{index}_{attempt}"
         _defer(session, f"SAVEPOINT {savepoint}")
-        watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
-        error = None
-        try:
-            if pg_timeouts:
-                _set_timeouts(session, timeout_ms)
-            for check in step.get("pre_checks") or ():
-                _check(run, index, attempt, "pre-check", check)
-            _payload(run, index, attempt, step, action)
-            for check in step.get("post_checks") or ():
-                _check(run, index, attempt, "post-check", check)
-        except Exception as exc:
-            error = exc
-        finally:
-            fired = watchdog.disarm() if watchdog is not None else False
+        error, fired = _timed(
+            run,
+            index,
+            attempt,
+            step,
+            functools.partial(_payload, run, index, attempt, step, action),
+            local=True,
+        )
         timing = {"started_at": started, "duration_ms": _ms(time.monotonic() - t0)}
         if error is None and not fired:
             _defer(session, f"RELEASE SAVEPOINT {savepoint}")
@@ -1119,15 +1114,15 @@ def _timed(run, index, attempt, step, work, local=False, guard=None):
     session, timeout_ms = run.session, step.get("timeout_ms")
     pg_timeouts = bool(timeout_ms) and session.dialect == "postgresql"
     error, fired = None, False
-    if pg_timeouts:
-        _set_timeouts(session, timeout_ms, local=local)
-        if not local:
-            _send_deferred(session)
     if guard is not None:
         watchdog = guard.arm()
     else:
         watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
     try:
+        if pg_timeouts:
+            _set_timeouts(session, timeout_ms, local=local)
+            if not local:
+                _send_deferred(session)
         for check in step.get("pre_checks") or ():
             _check(run, index, attempt, "pre-check", check)
         work()
@@ -1137,7 +1132,7 @@ def _timed(run, index, attempt, step, work, local=False, guard=None):
         error = exc
     finally:
         fired = watchdog.disarm() if watchdog is not None else False
-        if fired and session.dialect == "postgresql":
+        if fired and session.dialect == "postgresql" and not local:
             time.sleep(0.05)  # let a cancel request in flight land first
         if pg_timeouts and not local:
             with contextlib.suppress(Exception):
