@@ -425,3 +425,23 @@ def test_sigkill_during_reindex_concurrently_then_rerun(
     assert rerun.returncode == 0, rerun.stderr
     assert index_states(db) == [("items_v", True)]
     assert db.history() == [(m["key"], m["spec_fingerprint"])]
+
+
+def test_harness_rehearsal_leaves_out_steps_outside_a_transaction(
+    database_url, db, tmp_path, write_harness, run_harness
+):
+    up = [
+        make_step("schema", "CREATE TABLE kept_out (id INTEGER)"),
+        make_step("schema", "VACUUM", description="vacuum", transactional=False),
+    ]
+    m = make_migration(up=up)
+    harness = write_harness(tmp_path / "harness.py", m)
+    plan = run_harness(harness, "plan")
+    assert "up: 2 step(s) NOT atomic: step 2 runs outside a transaction" in plan.stdout
+    rehearsed = run_harness(harness, "up", "--rehearse", "--database", database_url)
+    assert rehearsed.returncode == 4, rehearsed.stderr
+    assert (
+        "not rehearsed: step 2 (schema 'vacuum'): runs outside a transaction"
+        in rehearsed.stderr
+    )
+    assert not db.table_exists("kept_out") and db.history() == []

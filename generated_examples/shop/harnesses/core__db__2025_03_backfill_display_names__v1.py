@@ -1396,31 +1396,21 @@ def _run_steps(run, steps, actions, used):
     return attempts, skipped
 
 
+@contextlib.contextmanager
 def rehearsal(session):
     """Rehearse a chain of migrations: one outer transaction, a savepoint per
     migration (each sees what the earlier ones did), all rolled back at the end."""
-    return _Rehearsal(session)
-
-
-class _Rehearsal:
-    def __init__(self, session):
-        self.session = session
-
-    def __enter__(self):
-        session = self.session
-        _send_deferred(session)
-        session.conn.execute(_BEGIN[session.dialect])
-        session.outer = True
-        return session
-
-    def __exit__(self, *exc):
-        session = self.session
+    _send_deferred(session)
+    session.conn.execute(_BEGIN[session.dialect])
+    session.outer = True
+    try:
+        yield session
+    finally:
         session.outer = False
         problem = _rollback(session)
         session.tables_ready = False  # created in the rehearsal: gone again
-        if problem and exc[0] is None:
-            raise MigrationError(f"could not roll the rehearsal back: {problem}")
-        return False
+    if problem:
+        raise MigrationError(f"could not roll the rehearsal back: {problem}")
 
 
 def _result(run, status, steps, attempts=0, **extra):
