@@ -69,7 +69,6 @@ def migration(dialect: str, batch: int) -> dict:
         "title": "backfill",
         "spec_path": "migrations/backfill.py",
         "spec_fingerprint": "sha256:" + "b" * 64,
-        "generator_version": "0.1.0",
         "dependencies": [],
         "up": [step],
         "down": None,
