@@ -21,6 +21,10 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 # A dependency: a bare name, or an exact key `name.vN`.
 KEY_RE = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
 
+# What `migrate create` writes as the first step's SQL; `lint` finds it left in.
+PLACEHOLDER_MARKER = "-- Write the forward SQL here"
+PLACEHOLDER_UP = f"\n{PLACEHOLDER_MARKER}; every statement runs in one transaction.\nSELECT 1\n"
+
 
 @dataclass
 class MigrationCheck:

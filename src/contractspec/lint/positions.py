@@ -1,0 +1,131 @@
+"""From an offset inside a string value back to its line and column in the spec file.
+
+The loader records where each field's value starts. For a string literal
+(single, triple-quoted, raw, implicitly concatenated) every character of the
+value is mapped to the source character it came from, escapes included; a
+field given as a module-level name is followed to the literal it is bound to.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from functools import cached_property
+
+Position = tuple[int, int]  # 1-based line and column, in characters
+
+# One escape of a non-raw string: its source text and how many value characters it makes.
+_ESCAPE = re.compile(
+    r"\\(\r\n|\n|\r|N\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\\'\"abfnrtv])",
+    re.S,
+)
+
+
+class SourceMap:
+    """Positions of string values in one spec file's source."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    @cached_property
+    def _tokens(self) -> list[tokenize.TokenInfo]:
+        try:
+            return list(tokenize.generate_tokens(io.StringIO(self.source).readline))
+        except (tokenize.TokenError, SyntaxError):
+            return []  # the loader has already read this file: nothing is lost
+
+    @cached_property
+    def _comments(self) -> dict[int, bool]:
+        """Lines with a comment: True when the comment is all the line holds."""
+        code_lines = {
+            line
+            for token in self._tokens
+            if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)
+            for line in range(token.start[0], token.end[0] + 1)
+        }
+        return {
+            token.start[0]: token.start[0] not in code_lines
+            for token in self._tokens
+            if token.type == tokenize.COMMENT
+        }
+
+    def commented(self, line: int) -> bool:
+        """Does a comment sit on this line, or on comment-only lines right above it?"""
+        return line in self._comments or self._comments.get(line - 1, False)
+
+    @cached_property
+    def _strings(self) -> dict[Position, list[Position]]:
+        """For each string literal (by its start): the position of each value character, and the end."""
+        found: dict[Position, list[Position]] = {}
+        group: list[Position] | None = None
+        for token in self._tokens:
+            if token.type == tokenize.STRING:
+                start = (token.start[0], token.start[1] + 1)
+                chars = _value_positions(token.string, start)
+                if group is None:  # "a" "b": one value, keyed by the first
+                    group = found[start] = chars
+                else:
+                    group[-1:] = chars
+            elif token.type not in (tokenize.NL, tokenize.COMMENT):
+                group = None
+        return found
+
+    @cached_property
+    def _bindings(self) -> dict[str, Position]:
+        """Module-level `NAME = "literal"`: where the literal starts."""
+        lines = self.source.splitlines()
+        bound: dict[str, Position] = {}
+        for node in ast.parse(self.source).body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        line = lines[node.value.lineno - 1]
+                        col = len(
+                            line.encode("utf-8")[: node.value.col_offset].decode(
+                                "utf-8", "replace"
+                            )
+                        )
+                        bound[target.id] = (node.value.lineno, col + 1)
+        return bound
+
+    def locate(self, start: Position, offset: int) -> Position:
+        """The position of value character `offset` of the string whose field starts at start."""
+        chars = self._strings.get(start)
+        if chars is None:  # a name: follow it to its literal
+            line, col = start
+            text = self.source.splitlines()[line - 1] if line else ""
+            name = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[col - 1 :])
+            literal = self._bindings.get(name[0]) if name else None
+            chars = self._strings.get(literal) if literal else None
+        if not chars:
+            return start
+        return chars[min(offset, len(chars) - 1)]
+
+
+def _value_positions(token: str, start: Position) -> list[Position]:
+    """Where each character of a string token's value sits, plus where the token's body ends."""
+    prefix = re.match(r"[A-Za-z]*", token)
+    assert prefix is not None
+    quote = token[prefix.end() : prefix.end() + 3]
+    quote = quote if quote in ('"""', "'''") else quote[0]
+    raw = "r" in prefix[0].lower()
+    body_start = prefix.end() + len(quote)
+    body = token[body_start : len(token) - len(quote)]
+    line, col = start
+    col += body_start
+    chars: list[Position] = []
+    index = 0
+    while index < len(body):
+        escape = None if raw else _ESCAPE.match(body, index)
+        text = escape[0] if escape else body[index]
+        if escape is None or escape[1] not in ("\n", "\r", "\r\n"):
+            chars.append((line, col))  # an escape or a character makes one value character
+        if "\n" in text or text == "\r":
+            line, col = line + 1, 1
+        else:
+            col += len(text)
+        index += len(text)
+    chars.append((line, col))
+    return chars
