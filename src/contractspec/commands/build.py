@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .. import writer
 from ..config import Config, load_config
-from ..errors import ConfigError, UsageError
-from . import open_project
+from ..errors import ConfigError, Diagnostic, SpecError, UsageError
+from . import Project, open_project
 
 
 def _check_folders(config: Config) -> None:
@@ -80,6 +80,21 @@ def _summary(changes: list[writer.Change], dry_run: bool) -> str:
     return ", ".join(parts)
 
 
+def _refuse_unrunnable_sql(proj: Project, keys: list[str]) -> None:
+    """SQL that does not parse, or that fights the runtime's transaction, gets no harness.
+
+    The same parser and rules as `contractspec lint` (lint.BUILD_RULES)."""
+    from ..lint import build_findings
+
+    problems = [
+        Diagnostic(f.path, f.line, f.col, f"{f.rule}: {f.message}; fix: {f.hint}")
+        for key in keys
+        for f in build_findings(proj.specs[key], proj.config)
+    ]
+    if problems:
+        raise SpecError(problems)
+
+
 def build(
     references: Sequence[str] = (),
     *,
@@ -111,6 +126,7 @@ def build(
         keys = [spec.key for spec in proj.registry.list()]
     else:
         keys = list(dict.fromkeys(proj.registry.lookup(ref).key for ref in references))
+    _refuse_unrunnable_sql(proj, keys)
     cache = default_cache(config.root) if use_cache else None
     harnesses = generate(proj, keys, cache=cache, workers=workers)
     if cache is not None and full:

@@ -39,15 +39,15 @@ class LintReport:
         return any(f.severity == ERROR or strict for f in self.findings)
 
 
-def _source(loaded: LoadedSpec, config: Config) -> str:
-    return (config.root / loaded.path).read_text(encoding="utf-8-sig")
+def _source(loaded: LoadedSpec, config: Config) -> SourceMap:
+    return SourceMap(config.root / loaded.path)
 
 
 def build_findings(loaded: LoadedSpec, config: Config) -> list[Finding]:
     """What `build` refuses: SQL that does not parse, or fights the runtime's transaction."""
     return [
         finding
-        for item in sql_texts(loaded, config, SourceMap(_source(loaded, config)))
+        for item in sql_texts(loaded, config, _source(loaded, config))
         for finding in sql_findings(item, parse(item.text, config.dialect))
         if finding.rule in BUILD_RULES
     ]
@@ -62,7 +62,7 @@ def lint_specs(
     for_squawk: list[SqlText] = []
     for loaded in specs:
         report.specs += 1
-        source = SourceMap(_source(loaded, config))
+        source = _source(loaded, config)
         for direction in ("up", "down"):
             for index, step in enumerate(getattr(loaded.spec.plan, direction) or []):
                 places[id(step)] = (loaded, ("plan", direction, index))

@@ -24,7 +24,7 @@ RULES = {
             "syntax-error",
             ERROR,
             "the SQL does not parse in the project's dialect",
-            "fix the statement; the dialect is [tool.contractspec] dialect, else the database URL's",
+            "correct it for the dialect: [tool.contractspec] dialect, else the database URL's",
             suppressible=False,
         ),
         Rule(

@@ -13,6 +13,7 @@ import io
 import re
 import tokenize
 from functools import cached_property
+from pathlib import Path
 
 Position = tuple[int, int]  # 1-based line and column, in characters
 
@@ -26,8 +27,15 @@ _ESCAPE = re.compile(
 class SourceMap:
     """Positions of string values in one spec file's source."""
 
-    def __init__(self, source: str):
-        self.source = source
+    def __init__(self, source: str | Path):
+        self._given = source
+
+    @cached_property
+    def source(self) -> str:
+        """The text, read only when a position is asked for (most texts have no finding)."""
+        if isinstance(self._given, Path):
+            return self._given.read_text(encoding="utf-8-sig")
+        return self._given
 
     @cached_property
     def _tokens(self) -> list[tokenize.TokenInfo]:
