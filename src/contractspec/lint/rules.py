@@ -39,7 +39,7 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
             yield at(
                 statement.start,
                 "non-transactional-statement",
-                f"{statement.outside_transaction} can't run inside a transaction block,"
+                f"{statement.outside_transaction} does not work inside a transaction,"
                 " and this step runs in the migration's transaction",
             )
     if item.role == QUERY and parsed.error is None:
@@ -55,7 +55,7 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
             yield at(
                 statements[0].start,
                 "query-not-read-only",
-                "a check must only read: this statement can write",
+                "a check or assertion must only read: this statement can write",
             )
     marker = item.text.find(PLACEHOLDER_MARKER)
     if marker >= 0:

@@ -63,8 +63,7 @@ def parse(text: str) -> Parsed:
         except sqlite3.Error as exc:
             match = _SYNTAX.search(str(exc))
             if match:
-                near = match["near"] or match["token"]
-                at = body.find(near) if near else -1
+                at = _error_offset(body, match["near"] or match["token"])
                 offset = start + at if at >= 0 else end
                 return Parsed(statements, SyntaxProblem(offset, str(exc)))
         except sqlite3.Warning as exc:  # "You can only execute one statement at a time."
@@ -80,6 +79,23 @@ def parse(text: str) -> Parsed:
             )
         )
     return Parsed(statements)
+
+
+def _error_offset(body: str, near: str | None) -> int:
+    """Where the token SQLite names sits: its last occurrence that the text before parses up to.
+
+    SQLite names the token, not its offset (Python has no sqlite3_error_offset)."""
+    if not near:
+        return -1
+    found = -1
+    for match in re.finditer(re.escape(near), body):
+        try:
+            _scratch().execute("EXPLAIN " + body[: match.start()])
+        except sqlite3.Error as exc:
+            if "incomplete input" not in str(exc) and _SYNTAX.search(str(exc)):
+                break  # the error comes before this occurrence
+        found = match.start()
+    return found
 
 
 def _leading_comments(text: str) -> int:
