@@ -23,7 +23,9 @@ KEY_RE = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
 
 # What `migrate create` writes as the first step's SQL; `lint` finds it left in.
 PLACEHOLDER_MARKER = "-- Write the forward SQL here"
-PLACEHOLDER_UP = f"\n{PLACEHOLDER_MARKER}; every statement runs in one transaction.\nSELECT 1\n"
+PLACEHOLDER_UP = (
+    f"\n{PLACEHOLDER_MARKER}; every statement runs in one transaction.\nSELECT 1\n"
+)
 
 
 @dataclass

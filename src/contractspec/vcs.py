@@ -17,10 +17,14 @@ def _git(root: Path, *args: str) -> list[str]:
             encoding="utf-8",
         )
     except FileNotFoundError:
-        raise UsageError("--changed-since needs git, and git is not installed") from None
+        raise UsageError(
+            "--changed-since needs git, and git is not installed"
+        ) from None
     if result.returncode != 0:
         problem = result.stderr.strip().splitlines()
-        raise UsageError(f"git {args[0]} failed: {problem[-1] if problem else result.returncode}")
+        raise UsageError(
+            f"git {args[0]} failed: {problem[-1] if problem else result.returncode}"
+        )
     return [line for line in result.stdout.splitlines() if line]
 
 

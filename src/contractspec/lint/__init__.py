@@ -58,7 +58,9 @@ def lint_specs(
 ) -> LintReport:
     report = LintReport()
     found: list[tuple[Any, Finding]] = []  # (the step it belongs to, or None; finding)
-    places: dict[int, tuple[LoadedSpec, tuple]] = {}  # id(step) → where its spec says it
+    places: dict[int, tuple[LoadedSpec, tuple]] = (
+        {}
+    )  # id(step) → where its spec says it
     for_squawk: list[SqlText] = []
     for loaded in specs:
         report.specs += 1
@@ -117,7 +119,13 @@ def _suppressed(
             unused = RULES["unused-suppression"]
             line, col = loaded.position((*where, "lint_ignore", code))
             yield Finding(
-                loaded.path, line, col, unused.severity, unused.code, message, unused.hint
+                loaded.path,
+                line,
+                col,
+                unused.severity,
+                unused.code,
+                message,
+                unused.hint,
             )
 
 

@@ -129,7 +129,9 @@ def _value_positions(token: str, start: Position) -> list[Position]:
         escape = None if raw else _ESCAPE.match(body, index)
         text = escape[0] if escape else body[index]
         if escape is None or escape[1] not in ("\n", "\r", "\r\n"):
-            chars.append((line, col))  # an escape or a character makes one value character
+            chars.append(
+                (line, col)
+            )  # an escape or a character makes one value character
         if "\n" in text or text == "\r":
             line, col = line + 1, 1
         else:

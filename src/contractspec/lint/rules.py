@@ -23,7 +23,9 @@ def _finding(path: str, line: int, col: int, code: str, message: str) -> Finding
 
 def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
     def at(offset: int, code: str, message: str) -> Finding:
-        return _finding(item.path, *item.locate(offset), code, f"{item.label}: {message}")
+        return _finding(
+            item.path, *item.locate(offset), code, f"{item.label}: {message}"
+        )
 
     if parsed.error is not None:
         yield at(parsed.error.offset, "syntax-error", parsed.error.message)

@@ -28,7 +28,11 @@ DROPPED = {
     "ban-concurrent-index-creation-in-transaction",
 }
 # A step with timeout_ms gets lock_timeout and statement_timeout from the runtime.
-TIMEOUTS = {"require-lock-timeout", "require-statement-timeout", "require-timeout-settings"}
+TIMEOUTS = {
+    "require-lock-timeout",
+    "require-statement-timeout",
+    "require-timeout-settings",
+}
 
 MISSING = (
     "squawk is not installed: PostgreSQL migration rules were not run;"
@@ -38,13 +42,13 @@ MISSING = (
 
 def squawk_binary() -> str | None:
     """The squawk next to this Python (a venv not on PATH), else on PATH."""
-    beside = Path(sys.executable).parent / ("squawk.exe" if sys.platform == "win32" else "squawk")
+    beside = Path(sys.executable).parent / (
+        "squawk.exe" if sys.platform == "win32" else "squawk"
+    )
     return str(beside) if beside.is_file() else shutil.which("squawk")
 
 
-def run_squawk(
-    binary: str, items: list[SqlText]
-) -> Iterator[tuple[SqlText, Finding]]:
+def run_squawk(binary: str, items: list[SqlText]) -> Iterator[tuple[SqlText, Finding]]:
     with tempfile.TemporaryDirectory(prefix="contractspec-lint-") as folder:
         for in_transaction in (True, False):
             batch = {
@@ -59,7 +63,9 @@ def run_squawk(
             command = [binary, "--reporter", "json", *batch]
             if in_transaction:
                 command.insert(1, "--assume-in-transaction")
-            result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8")
+            result = subprocess.run(
+                command, capture_output=True, text=True, encoding="utf-8"
+            )
             for violation in json.loads(result.stdout or "[]"):
                 item = batch[violation["file"]]
                 finding = _translate(violation, item)
@@ -74,7 +80,9 @@ def _translate(violation: dict, item: SqlText) -> Finding | None:
     # squawk counts lines from 0 and columns in UTF-8 bytes from 0
     lines = item.text.split("\n")
     line = min(violation["line"], len(lines) - 1)
-    column = len(lines[line].encode("utf-8")[: violation["column"]].decode("utf-8", "replace"))
+    column = len(
+        lines[line].encode("utf-8")[: violation["column"]].decode("utf-8", "replace")
+    )
     offset = sum(len(text) + 1 for text in lines[:line]) + column
     severity = ERROR if violation.get("level", "").lower() == "error" else WARNING
     return Finding(

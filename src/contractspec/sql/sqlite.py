@@ -16,9 +16,15 @@ from functools import cache
 from . import Parsed, Statement, SyntaxProblem
 
 # SQLite's messages for text its parser rejects (everything else is about names).
-_SYNTAX = re.compile(r'near "(?P<near>.*)": syntax error|unrecognized token: "(?P<token>.*)"|incomplete input', re.S)
+_SYNTAX = re.compile(
+    r'near "(?P<near>.*)": syntax error|unrecognized token: "(?P<token>.*)"|incomplete input',
+    re.S,
+)
 # Strings, quoted identifiers and comments, skipped when reading keywords.
-_NOISE = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?(?:\*/|$)", re.S)
+_NOISE = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?(?:\*/|$)",
+    re.S,
+)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
@@ -51,7 +57,7 @@ def split(text: str) -> list[tuple[int, int]]:
 
 
 def parse(text: str) -> Parsed:
-    statements = []
+    statements: list[Statement] = []
     for start, end in split(text):
         start += len(text[start:end]) - len(text[start:end].lstrip())
         start += _leading_comments(text[start:end])
@@ -66,7 +72,9 @@ def parse(text: str) -> Parsed:
                 at = _error_offset(body, match["near"] or match["token"])
                 offset = start + at if at >= 0 else end
                 return Parsed(statements, SyntaxProblem(offset, str(exc)))
-        except sqlite3.Warning as exc:  # "You can only execute one statement at a time."
+        except (
+            sqlite3.Warning
+        ) as exc:  # "You can only execute one statement at a time."
             return Parsed(statements, SyntaxProblem(start, str(exc)))
         statements.append(
             Statement(
@@ -116,4 +124,8 @@ def _outside_transaction(keys: list[str], body: str) -> str | None:
 
 def _read_only(keys: list[str]) -> bool:
     """A SELECT, VALUES or WITH … SELECT that names no writing keyword (a lexical check)."""
-    return bool(keys) and keys[0] in {"SELECT", "VALUES", "WITH"} and not WRITES & set(keys)
+    return (
+        bool(keys)
+        and keys[0] in {"SELECT", "VALUES", "WITH"}
+        and not WRITES & set(keys)
+    )
