@@ -183,7 +183,9 @@ def test_a_step_outside_the_transaction_may_hold_what_a_transaction_refuses():
     text = "CREATE INDEX CONCURRENTLY t_a ON t (a)"
 
     def findings(step):
-        item = SqlText(text, "spec.py", STATEMENTS, "up[0]", step, lambda o: (1, o + 1))
+        item = SqlText(
+            text, "spec.py", STATEMENTS, "up[0]", step, "k.v1", lambda o: (1, o + 1)
+        )
         return [f.rule for f in sql_findings(item, parse(text, "postgresql"))]
 
     assert findings(SimpleNamespace(transactional=False)) == []

@@ -58,35 +58,44 @@ def lint_specs(
 ) -> LintReport:
     report = LintReport()
     found: list[tuple[Any, Finding]] = []  # (the step it belongs to, or None; finding)
-    places: dict[int, tuple[LoadedSpec, tuple]] = (
-        {}
-    )  # id(step) → where its spec says it
-    for_squawk: list[SqlText] = []
+    places: dict[int, tuple[LoadedSpec, tuple]] = {}  # id(step) → its place in the spec
+    texts: list[SqlText] = []
     for loaded in specs:
         report.specs += 1
         source = _source(loaded, config)
         for direction in ("up", "down"):
             for index, step in enumerate(getattr(loaded.spec.plan, direction) or []):
                 places[id(step)] = (loaded, ("plan", direction, index))
-        for item in sql_texts(loaded, config, source):
-            parsed = parse(item.text, config.dialect)
-            found += [(item.step, finding) for finding in sql_findings(item, parsed)]
-            if parsed.error is None and config.dialect == "postgresql":
-                for_squawk.append(item)
+        texts += sql_texts(loaded, config, source)
         found += spec_findings(loaded, source)
-    if for_squawk and use_squawk:
-        from .squawk import MISSING, run_squawk, squawk_binary
-
-        binary = squawk_binary()
-        if binary is None:
-            report.notes.append(MISSING)
-        else:
-            found += [(item.step, f) for item, f in run_squawk(binary, for_squawk)]
+    squawk = _start_squawk(texts, config, report) if use_squawk else None
+    broken: set[int] = set()  # texts that don't parse: squawk's word on them is noise
+    for item in texts:  # while squawk runs
+        parsed = parse(item.text, config.dialect)
+        found += [(item.step, finding) for finding in sql_findings(item, parsed)]
+        if parsed.error is not None:
+            broken.add(id(item))
+    if squawk is not None:
+        found += [(i.step, f) for i, f in squawk.findings() if id(i) not in broken]
+        report.notes += squawk.problems
     report.findings = sorted(
         _suppressed(found, places, config),
         key=lambda f: (f.path, f.line, f.col, f.rule, f.message),
     )
     return report
+
+
+def _start_squawk(texts: list[SqlText], config: Config, report: LintReport) -> Any:
+    """squawk running on the PostgreSQL texts, or None (SQLite, nothing to read, not installed)."""
+    if not texts or config.dialect != "postgresql":
+        return None
+    from .squawk import MISSING, Squawk, squawk_binary
+
+    binary = squawk_binary()
+    if binary is None:
+        report.notes.append(MISSING)
+        return None
+    return Squawk(binary, texts)
 
 
 def _suppressed(

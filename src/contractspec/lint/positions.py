@@ -29,6 +29,7 @@ class SourceMap:
 
     def __init__(self, source: str | Path):
         self._given = source
+        self._found: dict[Position, list[tokenize.TokenInfo] | None] = {}
 
     @cached_property
     def source(self) -> str:
@@ -63,22 +64,35 @@ class SourceMap:
         """Does a comment sit on this line, or on comment-only lines right above it?"""
         return line in self._comments or self._comments.get(line - 1, False)
 
-    @cached_property
-    def _strings(self) -> dict[Position, list[Position]]:
-        """For each string literal (by its start): the position of each value character, and the end."""
-        found: dict[Position, list[Position]] = {}
-        group: list[Position] | None = None
-        for token in self._tokens:
-            if token.type == tokenize.STRING:
-                start = (token.start[0], token.start[1] + 1)
-                chars = _value_positions(token.string, start)
-                if group is None:  # "a" "b": one value, keyed by the first
-                    group = found[start] = chars
-                else:
-                    group[-1:] = chars
-            elif token.type not in (tokenize.NL, tokenize.COMMENT):
-                group = None
-        return found
+    def _string_at(self, start: Position) -> list[tokenize.TokenInfo] | None:
+        """The string tokens of the literal (or "a" "b" group) starting at start.
+
+        Tokenizes from that line only, not the whole file: lint asks for a
+        few literals per spec. Token positions are made absolute."""
+        if start in self._found:
+            return self._found[start]
+        reader = io.StringIO(self.source, newline="")  # Python's line breaks
+        for _ in range(start[0] - 1):
+            reader.readline()
+        pieces: list[tokenize.TokenInfo] | None = None
+        try:
+            for token in tokenize.generate_tokens(reader.readline):
+                row = token.start[0] + start[0] - 1
+                token = token._replace(start=(row, token.start[1]))
+                is_start = (row, token.start[1] + 1) == start
+                if token.type == tokenize.STRING and (pieces is not None or is_start):
+                    pieces = [*(pieces or []), token]
+                elif pieces is not None and token.type not in (
+                    tokenize.NL,
+                    tokenize.COMMENT,
+                ):
+                    break
+                elif pieces is None and row > start[0]:
+                    break
+        except (tokenize.TokenError, SyntaxError):
+            pass  # past the literal, or not a literal: what was found stands
+        self._found[start] = pieces
+        return pieces
 
     @cached_property
     def _bindings(self) -> dict[str, Position]:
@@ -100,33 +114,53 @@ class SourceMap:
 
     def locate(self, start: Position, offset: int) -> Position:
         """The position of value character `offset` of the string whose field starts at start."""
-        chars = self._strings.get(start)
-        if chars is None:  # a name: follow it to its literal
+        pieces = self._string_at(start)
+        if pieces is None:  # a name: follow it to its literal
             line, col = start
             text = self.source.splitlines()[line - 1] if line else ""
             name = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[col - 1 :])
             literal = self._bindings.get(name[0]) if name else None
-            chars = self._strings.get(literal) if literal else None
-        if not chars:
+            pieces = self._string_at(literal) if literal else None
+        if not pieces:
             return start
-        return chars[min(offset, len(chars) - 1)]
+        for index, token in enumerate(pieces):
+            last = index == len(pieces) - 1
+            prefix, quote, body = _parts(token.string)
+            line, col = token.start[0], token.start[1] + 1 + len(prefix) + len(quote)
+            if (
+                "r" in prefix.lower() or "\\" not in body
+            ):  # one value character per source character
+                if offset < len(body) or last:
+                    before = body[: min(offset, len(body))]
+                    newlines = before.count("\n")
+                    if newlines:
+                        return line + newlines, len(before) - before.rfind("\n")
+                    return line, col + len(before)
+                offset -= len(body)
+            else:
+                chars = _value_positions(body, (line, col))
+                if offset < len(chars) - 1 or last:
+                    return chars[min(offset, len(chars) - 1)]
+                offset -= len(chars) - 1
+        return start
 
 
-def _value_positions(token: str, start: Position) -> list[Position]:
-    """Where each character of a string token's value sits, plus where the token's body ends."""
+def _parts(token: str) -> tuple[str, str, str]:
+    """A string token's prefix (r, u, ...), quote and body."""
     prefix = re.match(r"[A-Za-z]*", token)
     assert prefix is not None
     quote = token[prefix.end() : prefix.end() + 3]
     quote = quote if quote in ('"""', "'''") else quote[0]
-    raw = "r" in prefix[0].lower()
-    body_start = prefix.end() + len(quote)
-    body = token[body_start : len(token) - len(quote)]
+    return prefix[0], quote, token[prefix.end() + len(quote) : len(token) - len(quote)]
+
+
+def _value_positions(body: str, start: Position) -> list[Position]:
+    """Where each value character of a non-raw string body with escapes sits, and its end."""
     line, col = start
-    col += body_start
     chars: list[Position] = []
     index = 0
     while index < len(body):
-        escape = None if raw else _ESCAPE.match(body, index)
+        escape = _ESCAPE.match(body, index)
         text = escape[0] if escape else body[index]
         if escape is None or escape[1] not in ("\n", "\r", "\r\n"):
             chars.append(

@@ -25,6 +25,7 @@ class SqlText:
     role: str  # STATEMENTS or QUERY
     label: str  # e.g. "up[0].sql", "up[1].post_checks[0]"
     step: Any  # the spec's step it belongs to
+    key: str  # the migration's key
     locate: Callable[[int], Position]  # character offset in text → position in path
 
 
@@ -65,16 +66,29 @@ def sql_texts(
                         QUERY,
                         f"{label}.{checks}[{number}]",
                         step,
+                        loaded.key,
                         in_spec(field),
                     )
             field = (*where, step.payload_field)
             if step.kind == "validation":
                 yield SqlText(
-                    step.payload, loaded.path, QUERY, label, step, in_spec(field)
+                    step.payload,
+                    loaded.path,
+                    QUERY,
+                    label,
+                    step,
+                    loaded.key,
+                    in_spec(field),
                 )
             elif step.kind == "schema" or classify_script(step.payload) == INLINE_SQL:
                 yield SqlText(
-                    step.payload, loaded.path, STATEMENTS, label, step, in_spec(field)
+                    step.payload,
+                    loaded.path,
+                    STATEMENTS,
+                    label,
+                    step,
+                    loaded.key,
+                    in_spec(field),
                 )
             elif classify_script(step.payload) == SQL_FILE:
                 target = spec_dir / step.payload
@@ -88,5 +102,6 @@ def sql_texts(
                     STATEMENTS,
                     label,
                     step,
+                    loaded.key,
                     _in_file(text),
                 )
