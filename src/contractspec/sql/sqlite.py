@@ -25,6 +25,7 @@ _NOISE = re.compile(
     r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?(?:\*/|$)",
     re.S,
 )
+_MISSING_TABLE = re.compile(r"no such table: (.+)$")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
@@ -65,7 +66,7 @@ def parse(text: str) -> Parsed:
         keys = words(body)
         first = keys[0] if keys else ""
         try:
-            _scratch().execute(body if first == "EXPLAIN" else "EXPLAIN " + body)
+            _prepare(body if first == "EXPLAIN" else "EXPLAIN " + body)
         except sqlite3.Error as exc:
             match = _SYNTAX.search(str(exc))
             if match:
@@ -87,6 +88,40 @@ def parse(text: str) -> Parsed:
             )
         )
     return Parsed(statements)
+
+
+def _prepare(sql: str) -> None:
+    """Parse sql (an EXPLAIN): raise sqlite3.Error for what SQLite's parser rejects.
+
+    Some statements look their table up before the parser reaches their end
+    (`ALTER TABLE t ADD COLUMN ...` stops at "no such table: t"): for those,
+    a throwaway database gets the missing tables and the statement is tried
+    again, so the rest of it is parsed too."""
+    try:
+        _scratch().execute(sql)
+        return
+    except sqlite3.Error as exc:
+        missing = _MISSING_TABLE.match(str(exc))
+        if not missing:
+            raise
+    throwaway = sqlite3.connect(":memory:")
+    try:
+        for _ in range(8):
+            try:
+                throwaway.execute(sql)
+                return
+            except sqlite3.Error as exc:
+                missing = _MISSING_TABLE.match(str(exc))
+                if not missing:
+                    raise
+                schema, _, table = missing[1].rpartition(".")
+                if schema:  # another schema: not ours to invent
+                    return
+                throwaway.execute(
+                    f'CREATE TABLE "{table.replace(chr(34), chr(34) * 2)}" (_)'
+                )
+    finally:
+        throwaway.close()
 
 
 def _error_offset(body: str, near: str | None) -> int:
