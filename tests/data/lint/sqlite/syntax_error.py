@@ -13,9 +13,11 @@ ALTER TABLE t ALTER COLUMN a SET NOT NULL;
 """
             ),
             SchemaStep("INSERT INTO t (a) VALUES ('unclosed)"),
+            SchemaStep("ALTER TABLE t ADD COLUMN IF NOT EXISTS b TEXT"),
         ],
         down=[SchemaStep("DROP TABLE t")],
     ),
 )
 # expect: syntax_error.py:12:15: error syntax-error @ ALTER COLUMN
 # expect: syntax_error.py:15:51: error syntax-error @ 'unclosed)
+# expect: syntax_error.py:16:57: error syntax-error @ EXISTS b TEXT
