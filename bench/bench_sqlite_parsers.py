@@ -74,7 +74,9 @@ def main() -> int:
         for _ in range(args.rounds):
             for sql in VALID + INVALID:
                 accepts(sql)
-        per = (time.perf_counter() - start) / (args.rounds * (len(VALID) + len(INVALID)))
+        per = (time.perf_counter() - start) / (
+            args.rounds * (len(VALID) + len(INVALID))
+        )
         print(
             f"{name:<20} valid accepted {valid}/{len(VALID)}, invalid rejected"
             f" {invalid}/{len(INVALID)}, {per * 1e6:.0f} us per statement"

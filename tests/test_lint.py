@@ -521,3 +521,59 @@ def test_the_shop_example_lints_clean_of_errors():
     result = lint_cli(shop)
     assert result.exit_code == 0, result.output
     assert "error" not in result.stdout
+
+
+# -- contractspec spec lint-ignore ------------------------------------------------------------
+
+
+def test_spec_lint_ignore_adds_and_extends_a_steps_acceptances(tmp_path):
+    spec = SQUAWK_SPEC.format(name="one", options="")
+    project = make_project(tmp_path, "postgresql", one=spec)
+    path = project / "migrations" / "one.py"
+
+    def edit(*args: str):
+        return CliRunner().invoke(
+            root, ["spec", "lint-ignore", "app.db.one", "-C", str(project), *args]
+        )
+
+    added = edit(
+        "--step",
+        "2",
+        "--rule",
+        "adding-required-field",
+        "--reason",
+        "accounts is empty",
+    )
+    assert added.exit_code == 0, added.output
+    assert (
+        'lint_ignore={"adding-required-field": "accounts is empty"},'
+        in path.read_text()
+    )
+    more = edit(
+        "--step",
+        "2",
+        "--rule",
+        "require-concurrent-index-creation",
+        "--reason",
+        "12 rows",
+    )
+    assert more.exit_code == 0, more.output
+    assert (
+        'lint_ignore={"adding-required-field": "accounts is empty", "require-concurrent-index-creation": "12 rows"}'
+        in path.read_text()
+    )
+    again = edit(
+        "--step",
+        "2",
+        "--rule",
+        "require-concurrent-index-creation",
+        "--reason",
+        "12 rows",
+    )
+    assert again.exit_code == 0 and "already accepts" in again.output
+    assert edit("--step", "9", "--rule", "x", "--reason", "y").exit_code == 2
+
+    result = lint_cli(project)
+    assert "adding-required-field" not in result.stdout
+    assert "require-concurrent-index-creation" not in result.stdout
+    assert "require-lock-timeout" in result.stdout  # not accepted: still reported
