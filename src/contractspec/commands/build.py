@@ -83,7 +83,9 @@ def _summary(changes: list[writer.Change], dry_run: bool) -> str:
 def _refuse_unrunnable_sql(proj: Project, keys: list[str]) -> None:
     """SQL that does not parse, or that fights the runtime's transaction, gets no harness.
 
-    The same parser and rules as `contractspec lint` (lint.BUILD_RULES)."""
+    The same parser and rules as `contractspec lint` (lint.BUILD_RULES). Only
+    the specs whose harness would be written: an unchanged harness was
+    checked when it was written."""
     from ..lint import build_findings
 
     problems = [
@@ -126,13 +128,13 @@ def build(
         keys = [spec.key for spec in proj.registry.list()]
     else:
         keys = list(dict.fromkeys(proj.registry.lookup(ref).key for ref in references))
-    _refuse_unrunnable_sql(proj, keys)
     cache = default_cache(config.root) if use_cache else None
     harnesses = generate(proj, keys, cache=cache, workers=workers)
     if cache is not None and full:
         cache.prune()  # what every spec needs now is all the cache keeps
 
     if stdout:
+        _refuse_unrunnable_sql(proj, keys)
         return BuildResult(
             output=harnesses[0].source,
             summary=f"{keys[0]}: harness printed, nothing written",
@@ -144,6 +146,9 @@ def build(
         relative=config.relative,
     )
     changes.sort(key=lambda c: c.display)
+    # A harness that stays as it is was checked when it was written.
+    pending = {change.path for change in changes if change.pending}
+    _refuse_unrunnable_sql(proj, [h.key for h in harnesses if h.path in pending])
     stale = any(c.pending for c in changes)
     command = "contractspec build " + ("--all" if full else " ".join(keys))
     if check or diff:
