@@ -577,3 +577,40 @@ def test_spec_lint_ignore_adds_and_extends_a_steps_acceptances(tmp_path):
     assert "adding-required-field" not in result.stdout
     assert "require-concurrent-index-creation" not in result.stdout
     assert "require-lock-timeout" in result.stdout  # not accepted: still reported
+
+
+# -- positions inside string literals -------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from contractspec.edit.layout import string_literal  # noqa: E402
+from contractspec.lint.positions import SourceMap  # noqa: E402
+
+TEXT = st.text(alphabet="ab ;'\"\\\n\t\r\x00é€\u2028", max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=TEXT, multiline=st.booleans(), raw_prefix=st.integers(0, 3))
+def test_every_value_character_maps_to_the_source_character_it_came_from(
+    text, multiline, raw_prefix
+):
+    """Literals written the ways the project writes them: each position holds that character,
+    or the backslash of the escape that makes it; positions only move forward."""
+    literal = string_literal(text, multiline=multiline)
+    source = f"{'#' * raw_prefix}\nX = 1\nSQL = {literal}\nspec = f(SQL)\n"
+    lines = source.split("\n")
+    start = (3, len("SQL = ") + 1)
+    source_map = SourceMap(source)
+    previous = (0, 0)
+    for offset, char in enumerate(text):
+        line, col = source_map.locate(start, offset)
+        at = (
+            lines[line - 1][col - 1 : col] or "\n"
+        )  # a line break sits past the line's end
+        assert at == char or at == "\\", (offset, char, at, literal)
+        assert (line, col) > previous
+        previous = (line, col)
+    # a name bound to the literal leads to the same positions
+    use = (source.count("\n", 0, source.index("spec = ")) + 1, len("spec = f(") + 1)
+    assert source_map.locate(use, 0) == source_map.locate(start, 0)

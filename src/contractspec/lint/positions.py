@@ -39,6 +39,11 @@ class SourceMap:
         return self._given
 
     @cached_property
+    def _lines(self) -> list[str]:
+        """The source's lines as Python counts them (not str.splitlines: no U+2028, no form feed)."""
+        return re.split(r"\r\n|\r|\n", self.source)
+
+    @cached_property
     def _tokens(self) -> list[tokenize.TokenInfo]:
         try:
             return list(tokenize.generate_tokens(io.StringIO(self.source).readline))
@@ -97,7 +102,7 @@ class SourceMap:
     @cached_property
     def _bindings(self) -> dict[str, Position]:
         """Module-level `NAME = "literal"`: where the literal starts."""
-        lines = self.source.splitlines()
+        lines = self._lines
         bound: dict[str, Position] = {}
         for node in ast.parse(self.source).body:
             if isinstance(node, ast.Assign):
@@ -117,7 +122,7 @@ class SourceMap:
         pieces = self._string_at(start)
         if pieces is None:  # a name: follow it to its literal
             line, col = start
-            text = self.source.splitlines()[line - 1] if line else ""
+            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
             name = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[col - 1 :])
             literal = self._bindings.get(name[0]) if name else None
             pieces = self._string_at(literal) if literal else None
