@@ -163,7 +163,9 @@ def build(
     changes.sort(key=lambda c: c.display)
     # A harness that stays as it is was checked when it was written.
     pending = {change.path for change in changes if change.pending}
-    _refuse_unrunnable_sql(proj, [h.key for h in harnesses if h.path in pending])
+    _refuse_unrunnable_sql(
+        proj, [h.key for h in harnesses if h.key is not None and h.path in pending]
+    )
     stale = any(c.pending for c in changes)
     command = "contractspec build " + ("--all" if full else " ".join(keys))
     if check or diff:
