@@ -305,6 +305,8 @@ def test_without_squawk_lint_says_so_and_runs_its_own_rules(tmp_path, monkeypatc
     )
     assert "error transaction-control: up[0]: BEGIN inside a step" in result.stdout
     assert "adding-required-field" not in result.stdout
+    github = lint_cli(project, "--format", "github")
+    assert "::notice title=contractspec lint::squawk is not installed" in github.stdout
 
 
 def test_squawk_is_not_run_on_sqlite(tmp_path):

@@ -94,6 +94,8 @@ def lint_command(
                 f"{_github(finding.message + (' (' + finding.hint + ')' if finding.hint else ''))}"
             )
     for note in report.notes:
+        if format_ == "github":  # shown on the workflow run, not only in its log
+            click.echo(f"::notice title=contractspec lint::{_github(note)}")
         click.echo(f"contractspec: note: {note}", err=True)
     errors, warnings = report.count("error"), report.count("warning")
     summary = (
