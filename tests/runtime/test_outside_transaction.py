@@ -445,3 +445,35 @@ def test_harness_rehearsal_leaves_out_steps_outside_a_transaction(
         in rehearsed.stderr
     )
     assert not db.table_exists("kept_out") and db.history() == []
+
+
+def test_a_partly_applied_migration_is_finished_with_the_spec_it_started_with(
+    database_url, db, rt
+):
+    db.execute("CREATE TABLE in_the_way (id INTEGER)")
+    up = [
+        make_step("schema", "CREATE TABLE part_one (id INTEGER)"),
+        make_step("schema", "VACUUM", transactional=False),
+        make_step("schema", "CREATE TABLE in_the_way (id INTEGER)"),
+    ]
+    m = make_migration(up=up)
+    with pytest.raises(rt.MigrationError, match="steps committed: 1, 2"):
+        rt.run_migration(m, "up", database_url)
+    db.execute("DROP TABLE in_the_way")
+    edited = dict(m, spec_fingerprint="sha256:" + "e" * 64)
+    with pytest.raises(rt.MigrationError) as info:
+        rt.run_migration(edited, "up", database_url)
+    assert (
+        f"partly applied (steps 1, 2) with spec fingerprint {m['spec_fingerprint']}"
+        in str(info.value)
+    )
+    assert not db.table_exists("in_the_way")
+    with rt.open_session(database_url, lock=False) as session:
+        assert rt.partly_applied(session) == {m["key"]: [1, 2]}
+    result = rt.run_migration(m, "up", database_url)
+    assert (
+        result["status"] == "applied"
+        and "step(s) 1, 2 done by an earlier run" in result["message"]
+    )
+    with rt.open_session(database_url, lock=False) as session:
+        assert rt.partly_applied(session) == {}

@@ -619,6 +619,11 @@ class _Run:
     def elapsed_ms(self):
         return _ms(time.monotonic() - self.t0)
 
+    def journal_done(self, index):
+        """The step's work commits with this event; which spec it was, for a rerun."""
+        fingerprint = self.migration.get("spec_fingerprint")
+        self.emit("step_done", index, status="ok", detail=fingerprint)
+
     def forget_uncommitted(self):
         """Unwritten step_done events belong to a part that was rolled back."""
         self.events = [e for e in self.events if e["event"] != "step_done"]
@@ -985,15 +990,15 @@ def _flush(run, begin=True):
 
 
 def _journal(session, key, command):
-    """(done, started): the steps of `command` that committed, and the steps
-    outside a transaction that started, in runs since `key` was last applied
-    or reverted."""
+    """(done, started): the steps of `command` that committed ({step: spec
+    fingerprint}), and the steps outside a transaction that started, in runs
+    since `key` was last applied or reverted."""
     query = (
-        "SELECT run_id, step, event, status FROM contractspec_events WHERE"
+        "SELECT run_id, step, event, status, detail FROM contractspec_events WHERE"
         " migration = ? AND event IN ('run_start', 'run_end', 'step_start',"
         " 'step_done') ORDER BY id"
     )
-    commands, done, started = {}, set(), set()
+    commands, done, started = {}, {}, set()
     for row in _select(session, query, (key,)):
         event, step = row["event"], row["step"]
         if event == "run_start":
@@ -1005,10 +1010,10 @@ def _journal(session, key, command):
         elif commands.get(row["run_id"]) != command:
             continue
         elif event == "step_done":
-            done.add(step)
+            done[step] = row["detail"]
         elif row["status"] == "outside":
             started.add(step)
-    return done, started - done
+    return done, started - set(done)
 
 
 def partly_applied(session):
@@ -1036,6 +1041,16 @@ def _run_in_parts(run, steps, actions, used):
     session, count, attempts = run.session, len(steps), 0
     done, started = _journal(session, run.key, run.command)
     run.resumed, run.in_parts = sorted(done), True
+    spec_fp = run.migration.get("spec_fingerprint")
+    other = sorted({fp for fp in done.values() if fp != spec_fp})
+    if other:
+        steps = ", ".join(map(str, sorted(done)))
+        raise MigrationError(
+            f"drift: {run.key} was partly applied (steps {steps}) with spec"
+            f" fingerprint {other[0]}, and {run.migration.get('spec_path')} now has"
+            f" {spec_fp}; finish it with the spec it started with (restore it and"
+            " rerun), or finish it by hand"
+        )
     for index, (step, action) in enumerate(zip(steps, actions, strict=False), 1):
         label = _step_label(step)
         if index in done:
@@ -1045,7 +1060,7 @@ def _run_in_parts(run, steps, actions, used):
             continue
         if not _in_parts(step):
             attempts += _run_step(run, index, count, step, action, used)
-            run.emit("step_done", index, status="ok", detail=label)
+            run.journal_done(index)
             continue
         _flush(run, begin=False)  # the steps before it commit first
         run.committed += [i for i in range(1, index) if i not in run.committed]
@@ -1124,7 +1139,7 @@ def _run_outside(run, index, count, step, action, resumed):
                 "duration_ms": _ms(time.monotonic() - step_t0),
             }
             run.emit("step_end", index, attempt, "ok", detail=label, **timing)
-            run.emit("step_done", index, status="ok", detail=label)
+            run.journal_done(index)
             _flush(run)
             return attempt
         kind = "timeout" if fired else _classify(error, bool(step.get("timeout_ms")))
@@ -1329,7 +1344,7 @@ def _run_batches(run, index, count, step, action):
     run.emit(
         "step_end", index, attempts, "ok", detail=f"{label}: {rows} rows", **timing
     )
-    run.emit("step_done", index, status="ok", detail=label)
+    run.journal_done(index)
     _flush(run, begin=False)
     return attempts
 
