@@ -77,10 +77,10 @@ def backend_of(db, pid: int, purpose: str = "migrate"):
     )
 
 
-def kill_while_building(db, harness, pg_url: str, building) -> None:
+def kill_while_building(db, harness, pg_url: str, building, terminate=True) -> None:
     """Run the harness, SIGKILL it once building() sees the index build
-    waiting for a writer, and end its server session (as the server does
-    when it notices the dead client)."""
+    waiting for a writer, and (terminate) end its server session, as the
+    server does when it notices the dead client; else the build goes on."""
     writer = hold_writer(pg_url)
     victim = start(harness, pg_url)
     try:
@@ -88,7 +88,8 @@ def kill_while_building(db, harness, pg_url: str, building) -> None:
         backend = backend_of(db, victim.pid)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)
-        db.execute(f"SELECT pg_terminate_backend({backend})")
+        if terminate:
+            db.execute(f"SELECT pg_terminate_backend({backend})")
     finally:
         writer.rollback()
         writer.close()
@@ -477,3 +478,20 @@ def test_a_partly_applied_migration_is_finished_with_the_spec_it_started_with(
     )
     with rt.open_session(database_url, lock=False) as session:
         assert rt.partly_applied(session) == {}
+
+
+def test_a_build_that_finished_after_its_runner_died_is_kept(
+    pg_db, DB, tmp_path, write_harness, run_harness
+):
+    db = DB(pg_db)
+    fill_items(db)
+    m = make_migration(up=[concurrent_index(), make_step("schema", "SELECT 1")])
+    harness = write_harness(tmp_path / "harness.py", m)
+    building = lambda: index_states(db) == [("items_id_v", False)]  # noqa: E731
+    kill_while_building(db, harness, pg_db, building, terminate=False)
+    assert index_states(db) == [("items_id_v", True)]  # the server finished it
+    rerun = run_harness(harness, "up", "--database", pg_db)
+    assert rerun.returncode == 0, rerun.stderr
+    assert index_states(db) == [("items_id_v", True)]
+    details = [e["detail"] or "" for e in db.events(m["key"])]
+    assert any("built by the interrupted run: kept" in d for d in details)
