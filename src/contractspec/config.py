@@ -8,6 +8,7 @@ Precedence for the database URL: `--database` > `--env NAME` (a named
 environment, `[tool.contractspec.environments.NAME]`) >
 `$CONTRACTSPEC_DATABASE_URL` > `$DATABASE_URL` (the 12-factor variable most
 platforms set) > `database` in the config file > `sqlite:///contractspec.db`.
+The SQL dialect is `dialect` when given, else the database URL's scheme.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError, Diagnostic, SpecError, UsageError
+from .sql import DIALECTS, Dialect
 
 DEFAULTS = {
     "specs": "migrations",
     "harnesses": "generated/harnesses",
     "database": "sqlite:///contractspec.db",
 }
+# Keys without a default: the dialect (else the URL's), rules `lint` never reports.
+OPTIONAL = ("dialect", "lint_ignore")
 ENV_DATABASE = "CONTRACTSPEC_DATABASE_URL"
 ENV_DATABASE_FALLBACK = "DATABASE_URL"
 ENVIRONMENTS = "environments"  # [tool.contractspec.environments.<name>]
@@ -39,6 +44,18 @@ class Config:
     database: str
     environment: str | None = None  # the --env name the database came from
     protected: bool = False  # that environment asks before reverting anything
+    dialect_setting: str | None = None  # `dialect` as written in the config file
+    lint_ignore: tuple[str, ...] = ()
+
+    @property
+    def dialect(self) -> Dialect:
+        """The SQL dialect specs are written in: the config's, else the database URL's."""
+        if self.dialect_setting == "postgresql":
+            return "postgresql"
+        if self.dialect_setting == "sqlite":
+            return "sqlite"
+        scheme = self.database.split("://", 1)[0].lower()
+        return "postgresql" if scheme in ("postgresql", "postgres") else "sqlite"
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
@@ -118,6 +135,8 @@ def load_config(
         database=url,
         environment=environment,
         protected=protected,
+        dialect_setting=settings.get("dialect"),
+        lint_ignore=tuple(settings.get("lint_ignore", ())),
     )
 
 
@@ -142,7 +161,7 @@ def _environment_url(environments: dict, name: str) -> tuple[str, bool]:
     return url, protected
 
 
-def _read_table(pyproject: Path) -> dict:
+def _read_table(pyproject: Path) -> dict[str, Any]:
     display = pyproject.name
     try:
         text = pyproject.read_text(encoding="utf-8")
@@ -171,16 +190,34 @@ def _read_table(pyproject: Path) -> dict:
         line, col = _locate(text, key)
         if key == ENVIRONMENTS:
             problems += _environment_problems(text, display, value)
-        elif key not in DEFAULTS:
+        elif key not in DEFAULTS and key not in OPTIONAL:
             problems.append(
                 Diagnostic(
                     display,
                     line,
                     col,
                     f"unknown key {key!r} in [tool.contractspec]; known keys:"
-                    f" {', '.join([*DEFAULTS, ENVIRONMENTS])}",
+                    f" {', '.join((*DEFAULTS, *OPTIONAL, ENVIRONMENTS))}",
                 )
             )
+        elif key == "dialect" and value not in DIALECTS:
+            problems.append(
+                Diagnostic(
+                    display,
+                    line,
+                    col,
+                    f"dialect must be one of {', '.join(DIALECTS)}, got {value!r}",
+                )
+            )
+        elif key == "lint_ignore":
+            if not isinstance(value, list) or not all(
+                isinstance(rule, str) and rule.strip() for rule in value
+            ):
+                problems.append(
+                    Diagnostic(
+                        display, line, col, "lint_ignore must be a list of rule names"
+                    )
+                )
         elif not isinstance(value, str) or not value.strip():
             problems.append(
                 Diagnostic(display, line, col, f"{key} must be a non-empty string")

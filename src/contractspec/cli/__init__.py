@@ -64,10 +64,12 @@ def root(project, database, environment) -> None:
       contractspec list                      # the registry, in dependency order
       contractspec build --all               # write harnesses for every spec
       contractspec build --check             # CI: exit 1 when a harness is stale
+      contractspec lint                      # review: dangerous or broken SQL
       contractspec migrate up                # apply what is pending
       contractspec migrate status            # what is applied, pending, drifted
 
-    Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error.
+    Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error,
+    4 rehearsal partial (steps outside a transaction were not rehearsed).
     """
 
 
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
 # Subcommands register themselves on `root` when imported.
 from . import adopt as _adopt  # noqa: E402,F401
 from . import build as _build  # noqa: E402,F401
+from . import lint as _lint  # noqa: E402,F401
 from . import migrate as _migrate  # noqa: E402,F401
 from . import registry as _registry  # noqa: E402,F401
 from . import spec as _spec  # noqa: E402,F401

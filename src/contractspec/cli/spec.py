@@ -251,6 +251,13 @@ def remove_dependency_command(
     default=None,
     help="Extra attempts after the first (transient errors only).",
 )
+@click.option(
+    "--no-transaction",
+    "no_transaction",
+    is_flag=True,
+    help="Run the step outside the migration's transaction (CREATE INDEX"
+    " CONCURRENTLY, VACUUM): transactional=False.",
+)
 @edit_options
 def add_step_command(
     target: str,
@@ -263,6 +270,7 @@ def add_step_command(
     description: str | None,
     timeout_ms: int | None,
     retries: int | None,
+    no_transaction: bool,
     project: Path | None,
     diff: bool,
     check: bool,
@@ -294,7 +302,14 @@ def add_step_command(
     payload = _payload(value)
     assert payload is not None
     operation = AddStep(
-        implied, payload, down, position, description, timeout_ms, retries
+        implied,
+        payload,
+        down,
+        position,
+        description,
+        timeout_ms,
+        retries,
+        transactional=not no_transaction,
     )
     run_edit(target, operation, project, diff, check)
 
@@ -346,6 +361,39 @@ def add_check_command(
     assert payload is not None
     operation = AddCheck(step, "pre" if pre else "post", description, payload, down)
     run_edit(target, operation, project, diff, check)
+
+
+@spec_group.command("lint-ignore")
+@click.argument("target", metavar="TARGET")
+@click.option(
+    "--step",
+    "step",
+    type=click.IntRange(min=1),
+    required=True,
+    help="1-based number of the step, as `contractspec show` prints it.",
+)
+@click.option("--down", is_flag=True, help="The step is in the down plan.")
+@click.option("--rule", required=True, help="The lint rule the step accepts.")
+@click.option("--reason", required=True, help="Why: a reviewer reads it in the spec.")
+@edit_options
+def lint_ignore_command(
+    target: str,
+    step: int,
+    down: bool,
+    rule: str,
+    reason: str,
+    project: Path | None,
+    diff: bool,
+    check: bool,
+) -> None:
+    """Let a step accept a lint rule, with the reason (its lint_ignore).
+
+    `contractspec lint` then no longer reports that rule for the step, and
+    reports the entry if the step stops breaking the rule.
+    """
+    from ..edit import AcceptLintRule
+
+    run_edit(target, AcceptLintRule(step, rule, reason, down), project, diff, check)
 
 
 @spec_group.command("remove-step")

@@ -43,6 +43,7 @@ from .operations import (
     PAYLOAD_FIELDS,
     SCALAR_FIELDS,
     SETTABLE_FIELDS,
+    AcceptLintRule,
     AddCheck,
     AddDependency,
     AddStep,
@@ -79,7 +80,12 @@ META_DEFAULTS: dict[str, Any] = {
     "owners": [],
     "tags": [],
 }
-STEP_DEFAULTS: dict[str, Any] = {"description": None, "timeout_ms": None, "retries": 0}
+STEP_DEFAULTS: dict[str, Any] = {
+    "description": None,
+    "timeout_ms": None,
+    "retries": 0,
+    "transactional": True,
+}
 
 UNCHANGED_NOTE = "the file was not changed"
 
@@ -955,6 +961,7 @@ class Editor:
             RemoveDependency: self.remove_dependency,
             AddStep: self.add_step,
             AddCheck: self.add_check,
+            AcceptLintRule: self.accept_lint_rule,
             RemoveStep: self.remove_step,
         }.get(type(operation))
         if handler is None:
@@ -1183,6 +1190,7 @@ class Editor:
                 "description",
                 "timeout_ms",
                 "retries",
+                "transactional",
             ):
                 _, value_node, value_where = self.field(
                     call, call_where, class_name, name
@@ -1237,6 +1245,7 @@ class Editor:
             "description": op.description,
             "timeout_ms": op.timeout_ms,
             "retries": op.retries or 0,
+            "transactional": op.transactional,
         }
         list_node = list_where = None
         count = 0
@@ -1259,8 +1268,17 @@ class Editor:
                 f"cannot add a step at position {position}: the {direction} plan has {count} step"
                 f"{'s' if count != 1 else ''} (positions 1 to {count + 1})"
             )
+        if not op.transactional and op.kind == "validation":
+            raise UsageError(
+                "a validation step only reads: it always runs in the transaction"
+            )
         text = self._step_text(
-            op.kind, payload, op.description, op.timeout_ms, op.retries
+            op.kind,
+            payload,
+            op.description,
+            op.timeout_ms,
+            op.retries,
+            op.transactional,
         )
         if list_node is not None:
             seq = self.sequence(list_node)
@@ -1276,7 +1294,13 @@ class Editor:
         return f"added {op.kind} step {position} to the {direction} plan{where_to}"
 
     def _step_text(
-        self, kind: str, payload: str, description, timeout_ms, retries
+        self,
+        kind: str,
+        payload: str,
+        description,
+        timeout_ms,
+        retries,
+        transactional: bool = True,
     ) -> str:
         class_name = STEP_CLASS[kind]
         positional = self._positional_style(STEP_CLASS_NAMES)
@@ -1288,6 +1312,8 @@ class Editor:
             parts.append(f"timeout_ms={int(timeout_ms)}")
         if retries is not None:
             parts.append(f"retries={int(retries)}")
+        if not transactional:
+            parts.append("transactional=False")
         return f"{self.class_ref(class_name)}({', '.join(parts)})"
 
     def _nth_step(self, down: bool, number: int, verb: str):
@@ -1371,6 +1397,48 @@ class Editor:
         self.commit_sequence(seq, checks_where, f"{field_name} of {what}")
         return message
 
+    def accept_lint_rule(self, op: AcceptLintRule) -> str:
+        """Add (or re-word) `rule: reason` in a step's lint_ignore dict."""
+        if not op.rule.strip() or not op.reason.strip():
+            raise UsageError("accepting a lint rule takes a rule name and a reason")
+        direction, list_node, list_where = self._nth_step(
+            op.down, op.step, "accept a lint rule in"
+        )
+        what = f"{direction} step {op.step}"
+        element = list_node.elements[op.step - 1]  # type: ignore[union-attr]
+        step, step_where, class_name = self._step(element.value, list_where.child(list_node, op.step - 1), what)  # type: ignore[union-attr]
+        _, node, value_where = self.field(step, step_where, class_name, "lint_ignore")
+        message = f"{what} accepts {op.rule}: {op.reason}"
+        if node is None:
+            entry = f"{self.string(op.rule)}: {self.string(op.reason)}"
+            self.add_keyword(
+                step, step_where, class_name, "lint_ignore", "{" + entry + "}", what
+            )
+            return message
+        field_what = f"lint_ignore of {what}"
+        target, target_where = self.deref(node, value_where, field_what)
+        if not isinstance(target, cst.Dict):
+            raise Refusal(
+                target,
+                f"cannot edit {field_what}: it is {_describe(target, self.code(target))}, not a dict",
+            )
+        accepted: dict[str, str] = {}
+        for item in target.elements:
+            if not isinstance(item, cst.DictElement):
+                raise Refusal(
+                    item, f"cannot edit {field_what}: **unpacking is not a literal"
+                )
+            key = self.literal(item.key, target_where, field_what)
+            accepted[key] = self.literal(item.value, target_where, field_what)
+        if accepted.get(op.rule) == op.reason:
+            raise Noop(f"{what} already accepts {op.rule} for this reason")
+        accepted[op.rule] = op.reason
+        text = ", ".join(
+            f"{self.string(k)}: {self.string(v)}" for k, v in accepted.items()
+        )
+        self.commit(target, self.parse("{" + text + "}"), target_where, field_what)
+        return message
+
     def remove_step(self, op: RemoveStep) -> str:
         direction, list_node, list_where = self._nth_step(op.down, op.step, "remove")
         seq = self.sequence(list_node)  # type: ignore[arg-type]
@@ -1439,6 +1507,7 @@ def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
         and have["description"] == wanted["description"]
         and have["timeout_ms"] == wanted["timeout_ms"]
         and have["retries"] == wanted["retries"]
+        and have["transactional"] == wanted["transactional"]
     )
 
 

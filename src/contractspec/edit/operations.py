@@ -53,6 +53,7 @@ class AddStep:
     description: str | None = None
     timeout_ms: int | None = None
     retries: int | None = None
+    transactional: bool = True  # False: runs outside the migration's transaction
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,16 @@ class AddCheck:
     when: str  # "pre" | "post"
     description: str
     expression: str
+    down: bool = False
+
+
+@dataclass(frozen=True)
+class AcceptLintRule:
+    """A step accepts a lint rule, with the reason: `lint_ignore={rule: reason}`."""
+
+    step: int  # 1-based
+    rule: str
+    reason: str
     down: bool = False
 
 
@@ -77,6 +88,7 @@ Operation = (
     | RemoveDependency
     | AddStep
     | AddCheck
+    | AcceptLintRule
     | RemoveStep
 )
 
