@@ -123,6 +123,12 @@ def test_sqitch_import_writes_one_spec_per_change(project):
     assert rework["meta"]["owners"] == ["team-library"]
     assert rework["dependencies"] == ["library.db.0004_loans.v1"]
     assert [s["kind"] for s in rework["plan"]["up"]] == ["schema", "validation"]
+    # The verify query, as one read-only statement that passes when it runs.
+    assert rework["plan"]["up"][1]["assertion"] == (
+        "SELECT COUNT(*) >= 0 FROM (\nSELECT id, title FROM available_books WHERE 1 = 0\n) AS verify\n"
+    )
+    strict = cli(project, "lint", "--strict")  # lint finds nothing to say
+    assert strict.exit_code == 0, strict.stdout + strict.stderr
     assert "NOT EXISTS" in rework["plan"]["up"][0]["sql"]
     first = json.loads(cli(project, "show", SQITCH_KEYS[2], "--json").stdout)
     assert first["meta"]["tags"] == ["v1.0"]
@@ -223,6 +229,10 @@ def test_flyway_import_is_a_chain_in_version_order(project):
     shown = [json.loads(cli(project, "show", k, "--json").stdout) for k in FLYWAY_KEYS]
     assert [s["dependencies"] for s in shown] == [[]] + [[k] for k in FLYWAY_KEYS[:-1]]
     assert shown[0]["plan"]["down"] is None
+    first = (project / "migrations" / "club" / "v1_create_members.py").read_text()
+    assert "down=None,  # Flyway has no undo script for version 1" in first
+    strict = cli(project, "lint", "--strict")
+    assert strict.exit_code == 0, strict.stdout + strict.stderr
     assert (
         shown[1]["plan"]["down"][0]["sql"] == "ALTER TABLE members DROP COLUMN name;\n"
     )
@@ -255,3 +265,20 @@ def test_flyway_import_applies_like_the_original_scripts(project, database_url, 
         FLYWAY_KEYS[0]: ("applied", True),
         **{key: ("applied", False) for key in FLYWAY_KEYS[1:]},
     }
+
+
+def test_only_the_scripts_own_transaction_statements_are_dropped():
+    from contractspec.commands.importers import strip_transaction
+
+    function = (
+        "BEGIN;\nCREATE FUNCTION touch() RETURNS void AS $$\nBEGIN\n"
+        "  PERFORM 1;\nEND;\n$$ LANGUAGE plpgsql;\nSAVEPOINT s;\nCOMMIT;\n"
+    )
+    assert strip_transaction(function, "postgresql") == (
+        "CREATE FUNCTION touch() RETURNS void AS $$\nBEGIN\n"
+        "  PERFORM 1;\nEND;\n$$ LANGUAGE plpgsql;\nSAVEPOINT s;\n"
+    )  # the savepoint stays, for build to refuse where a person sees it
+    text = "BEGIN TRANSACTION;\nINSERT INTO notes VALUES ('COMMIT;');\nCOMMIT;\n"
+    assert (
+        strip_transaction(text, "sqlite") == "INSERT INTO notes VALUES ('COMMIT;');\n"
+    )

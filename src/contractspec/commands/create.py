@@ -154,6 +154,7 @@ def render_spec(
     down: list[Step] | None,
     version: int = 1,
     header: str | None = None,
+    down_reason: str | None = None,
     **values,
 ) -> str:
     """The text of a new spec file: the spec template, formatted by black."""
@@ -161,5 +162,12 @@ def render_spec(
     from ..format import format_source
 
     template = make_environment().get_template("spec.py.j2")
-    text = template.render(up=up, down=down, version=version, header=header, **values)
+    text = template.render(
+        up=up,
+        down=down,
+        version=version,
+        header=header,
+        down_reason=down_reason,
+        **values,
+    )
     return format_source(text)

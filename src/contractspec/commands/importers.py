@@ -19,15 +19,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import load_config
 from ..errors import SpecError, UsageError
+from ..sql import Dialect, parse
 from . import open_project
 from .create import Step, default_owner, render_spec
 
-# Whole lines that open or close a transaction: contractspec owns the transaction.
-_TRANSACTION_LINE = re.compile(
-    r"^\s*(BEGIN|BEGIN\s+TRANSACTION|BEGIN\s+WORK|START\s+TRANSACTION|COMMIT|COMMIT\s+WORK"
-    r"|END\s+TRANSACTION|ROLLBACK|ROLLBACK\s+WORK)\s*;\s*$",
-    re.IGNORECASE,
+# Statements that open or close the whole transaction (not savepoints, which
+# stay for build to refuse where a person sees them): contractspec owns it.
+_WHOLE_TRANSACTION = re.compile(
+    r"(BEGIN|START|COMMIT|END|ROLLBACK|ABORT)\b(?!\s+TO\b)", re.IGNORECASE
 )
 
 
@@ -52,16 +53,49 @@ class _Migration:
     dependencies: list[str]
     header: str
     tags: list[str] = field(default_factory=list)
+    down_reason: str | None = None  # why there is no down plan, as its comment
 
     @property
     def key(self) -> str:
         return f"{self.name}.v{self.version}"
 
 
-def strip_transaction(sql: str) -> str:
-    """The script without its own BEGIN/COMMIT/ROLLBACK lines."""
-    lines = [line for line in sql.splitlines() if not _TRANSACTION_LINE.match(line)]
-    return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "\n".join(lines)).strip() + "\n"
+def strip_transaction(sql: str, dialect: Dialect) -> str:
+    """The script without its own BEGIN/COMMIT/ROLLBACK statements, found by
+    the dialect's parser (a `COMMIT;` inside a string or a function body stays)."""
+    kept, last = [], 0
+    for statement in parse(sql, dialect).statements:
+        if statement.transaction_control and _WHOLE_TRANSACTION.match(statement.text):
+            end = statement.end + (sql[statement.end : statement.end + 1] == ";")
+            kept.append(sql[last : statement.start])
+            last = end
+    kept.append(sql[last:])
+    return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "".join(kept)).strip() + "\n"
+
+
+def verify_steps(sql: str, dialect: Dialect, label: str) -> list[Step]:
+    """A verify script as validation steps that pass when its queries run.
+
+    Each query becomes `SELECT COUNT(*) >= 0 FROM (query) AS verify`: one
+    read-only statement whose verdict is true whatever rows the query finds,
+    and which fails when the query does (a missing column, a division by
+    zero). A script of anything but queries runs as written, then SELECT 1."""
+    parsed = parse(sql, dialect)
+    queries = [s for s in parsed.statements if not s.transaction_control]
+    if parsed.error is not None or not queries or not all(s.read_only for s in queries):
+        script = strip_transaction(sql, dialect).rstrip().rstrip(";")
+        return [
+            Step("validation", f"{script};\nSELECT 1\n", f"sqitch verify {label} runs")
+        ]
+    return [
+        Step(
+            "validation",
+            f"SELECT COUNT(*) >= 0 FROM (\n{query.text.rstrip().rstrip(';')}\n) AS verify\n",
+            f"sqitch verify {label} runs"
+            + (f" ({number}/{len(queries)})" if len(queries) > 1 else ""),
+        )
+        for number, query in enumerate(queries, start=1)
+    ]
 
 
 def slug(text: str) -> str:
@@ -142,6 +176,7 @@ def import_sqitch(
     """Import a Sqitch project: DIR/sqitch.plan with deploy/, revert/, verify/."""
     plan_path = directory / "sqitch.plan"
     project_name, entries = _read_plan(plan_path)
+    dialect = load_config(project_dir).dialect
     result = Imported()
     domain = _domain(domain, project_name or "app")
     owners = owners or [default_owner()]
@@ -199,23 +234,14 @@ def import_sqitch(
             if dep_name != change:  # a version depends on the one before it anyway
                 dependencies.append(f"{spec_name(dep_name)}.v{known[dep_name]}")
         when, _, note = (part.strip() for part in entry.rest.partition(" #"))
-        up = [
-            Step(
-                "schema",
-                _sqitch_script(directory, "deploy", script),
-                f"deploy {change}",
-            )
-        ]
-        verify = _sqitch_optional(directory, "verify", script)
+        deploy = _sqitch_file(directory, "deploy", script)
+        if deploy is None:
+            raise UsageError(f"{directory / 'deploy' / script}.sql: no such file")
+        up = [Step("schema", strip_transaction(deploy, dialect), f"deploy {change}")]
+        verify = _sqitch_file(directory, "verify", script)
         if verify is not None:
-            up.append(
-                Step(
-                    "validation",
-                    verify.rstrip().rstrip(";") + ";\nSELECT 1\n",
-                    f"sqitch verify {script} runs",
-                )
-            )
-        revert = _sqitch_optional(directory, "revert", script)
+            up += verify_steps(verify, dialect, script)
+        revert = _sqitch_file(directory, "revert", script)
         if revert is None:
             result.notes.append(
                 f"{change}: no revert script, so {name}.v{version} is irreversible"
@@ -231,28 +257,27 @@ def import_sqitch(
                 down=(
                     None
                     if revert is None
-                    else [Step("schema", revert, f"revert {change}")]
+                    else [
+                        Step(
+                            "schema",
+                            strip_transaction(revert, dialect),
+                            f"revert {change}",
+                        )
+                    ]
                 ),
                 dependencies=dependencies,
                 header=f"Imported from Sqitch: {plan_path.name} line {number}, change {script}.",
+                down_reason=f"Sqitch has no revert/{script}.sql",
             )
         )
     _write(migrations, project_dir, domain, owners, result)
     return result
 
 
-def _sqitch_script(directory: Path, kind: str, script: str) -> str:
-    sql = _sqitch_optional(directory, kind, script)
-    if sql is None:
-        raise UsageError(f"{directory / kind / (script + '.sql')}: no such file")
-    return sql
-
-
-def _sqitch_optional(directory: Path, kind: str, script: str) -> str | None:
+def _sqitch_file(directory: Path, kind: str, script: str) -> str | None:
+    """The text of deploy/, revert/ or verify/<script>.sql, None when there is none."""
     path = directory / kind / f"{script}.sql"
-    if not path.is_file():
-        return None
-    return strip_transaction(_read(path, str(path)))
+    return _read(path, str(path)) if path.is_file() else None
 
 
 # --- Flyway ---------------------------------------------------------------------
@@ -305,6 +330,7 @@ def import_flyway(
         )
     domain = _domain(domain, "app")
     owners = owners or [default_owner()]
+    dialect = load_config(project_dir).dialect
     migrations: list[_Migration] = []
     for version in sorted(forward):
         path = forward[version]
@@ -312,13 +338,15 @@ def import_flyway(
         assert match is not None
         dotted = ".".join(str(part) for part in version)
         stem = f"v{'_'.join(str(part) for part in version)}_{slug(match['desc'])}"
-        sql = strip_transaction(_read(path, str(path)))
+        sql = strip_transaction(_read(path, str(path)), dialect)
         down = None
         if version in undo:
             down = [
                 Step(
                     "schema",
-                    strip_transaction(_read(undo[version], str(undo[version]))),
+                    strip_transaction(
+                        _read(undo[version], str(undo[version])), dialect
+                    ),
                     f"undo {dotted}",
                 )
             ]
@@ -337,6 +365,7 @@ def import_flyway(
                 down=down,
                 dependencies=[migrations[-1].key] if migrations else [],
                 header=f"Imported from Flyway: {path.relative_to(directory).as_posix()}.",
+                down_reason=f"Flyway has no undo script for version {dotted}",
             )
         )
     if not migrations:
@@ -392,6 +421,7 @@ def _write(
             down=m.down,
             dependencies=m.dependencies,
             header=m.header,
+            down_reason=m.down_reason,
         )
         for m in migrations
     ]
