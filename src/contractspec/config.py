@@ -42,10 +42,10 @@ class Config:
     specs_dir: Path
     harness_dir: Path
     database: str
-    environment: str | None = None  # the --env name the database came from
-    protected: bool = False  # that environment asks before reverting anything
     dialect_setting: str | None = None  # `dialect` as written in the config file
     lint_ignore: tuple[str, ...] = ()
+    environment: str | None = None  # the --env name the database came from
+    protected: bool = False  # that environment asks before reverting anything
 
     @property
     def dialect(self) -> Dialect:
