@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import difflib
 import importlib.util
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -138,18 +137,13 @@ def _harness_command(path: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_every_example_harness_runs_up_and_down_on_sqlite(tmp_path):
+def test_every_example_harness_runs_up_and_down_on_sqlite(tmp_path, copy_tracked):
     """`python <harness> up|down --database sqlite:///…`, in dependency order and back."""
     project = open_project(SHOP)
     order = [spec.key for spec in project.registry.order()]
     # A copy, so the run can't touch the repository (the harness folder keeps its place
     # relative to the migrations it pins).
-    shop = tmp_path / "shop"
-    shutil.copytree(
-        SHOP,
-        shop,
-        ignore=shutil.ignore_patterns("*.db", "*.lock", ".contractspec_cache"),
-    )
+    shop = copy_tracked(SHOP, tmp_path / "shop")
     database = tmp_path / "app.db"
     url = f"sqlite:///{database}"
     for key in order:
@@ -199,13 +193,10 @@ def test_example_harness_imports_and_runs_programmatically(tmp_path):
         ),
     ],
 )
-def test_a_one_line_spec_change_is_a_one_line_harness_change(tmp_path, old, new):
-    shop = tmp_path / "shop"
-    shutil.copytree(
-        SHOP,
-        shop,
-        ignore=shutil.ignore_patterns("*.db", "*.lock", ".contractspec_cache"),
-    )
+def test_a_one_line_spec_change_is_a_one_line_harness_change(
+    tmp_path, copy_tracked, old, new
+):
+    shop = copy_tracked(SHOP, tmp_path / "shop")
     spec_file = shop / "migrations" / "core" / "2025_01_add_users.py"
     before = _users_harness(shop)
     text = spec_file.read_text()
