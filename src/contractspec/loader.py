@@ -16,7 +16,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import spec as model
 from .cachedir import JsonCache
@@ -172,7 +172,10 @@ class _Reader:
                     node.targets if isinstance(node, ast.Assign) else [node.target]
                 )
                 names = [t.id for t in targets if isinstance(t, ast.Name)]
-                if self.model_class(node.value) == "MigrationSpec":
+                if (
+                    isinstance(node.value, ast.Call)
+                    and self.model_class(node.value) == "MigrationSpec"
+                ):
                     spec_assignments.append((names[0] if names else "", node.value))
                 for name in names:
                     self.bindings[name] = node.value
@@ -234,11 +237,8 @@ class _Reader:
             and isinstance(node.operand, ast.Constant)
             and type(node.operand.value) in (int, float)
         ):
-            return (
-                -node.operand.value
-                if isinstance(node.op, ast.USub)
-                else node.operand.value
-            )
+            number = cast(float, node.operand.value)  # int or float, not bool
+            return -number if isinstance(node.op, ast.USub) else number
         if isinstance(node, ast.Name):
             return self.name(node, path)
         if isinstance(node, ast.Call):
@@ -374,7 +374,7 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _required(field: dataclasses.Field) -> bool:
+def _required(field: dataclasses.Field[Any]) -> bool:
     return (
         field.default is dataclasses.MISSING
         and field.default_factory is dataclasses.MISSING

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 STABILITIES = ("idea", "in_creation", "experimental", "beta", "stable", "deprecated")
 
@@ -41,7 +41,8 @@ class _Step:
 
     @property
     def payload(self) -> str:
-        return getattr(self, self.payload_field)
+        payload: str = getattr(self, self.payload_field)
+        return payload
 
 
 @dataclass
@@ -357,7 +358,7 @@ def from_dict(data: dict[str, Any]) -> MigrationSpec:
             raw[checks] = [MigrationCheck(**c) for c in raw.get(checks) or []]
         if raw.get("retries") is None:
             raw["retries"] = 0
-        return cls(**raw)
+        return cast(MigrationStep, cls(**raw))  # STEP_CLASSES holds only these
 
     plan = data["plan"]
     down = plan.get("down")

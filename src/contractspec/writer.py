@@ -20,7 +20,7 @@ import difflib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +69,7 @@ def plan(
     outputs: Iterable[tuple[Path, str, str]],
     *,
     orphans_in: Path | None = None,
-    relative=None,
+    relative: Callable[[Path], str] | None = None,
 ) -> list[Change]:
     """Compare wanted files with the disk: `outputs` are (path, display, text) triples.
 

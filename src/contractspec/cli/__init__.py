@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +21,7 @@ from .options import root_database_option, root_project_option
 
 
 class Root(click.Group):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         if os.environ.get("NO_COLOR"):
             ctx.color = False
         try:
@@ -51,7 +53,7 @@ def report(exc: ContractspecError) -> None:
 @click.version_option(__version__, "--version", prog_name="contractspec")
 @root_project_option
 @root_database_option
-def root(project, database) -> None:
+def root(project: Path | None, database: str | None) -> None:
     """Declarative, reviewable, safe database migrations.
 
     Write each migration as a spec (a Python file under migrations/), build

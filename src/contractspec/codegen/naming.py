@@ -13,8 +13,12 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic, SpecError
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 def module_name(key: str) -> str:
@@ -27,7 +31,7 @@ def module_name(key: str) -> str:
     return name
 
 
-def harness_path(config, key: str) -> Path:
+def harness_path(config: Config, key: str) -> Path:
     """Where the harness of `key` lives: `<harness_dir>/<module_name(key)>.py`."""
     return Path(config.harness_dir) / f"{module_name(key)}.py"
 

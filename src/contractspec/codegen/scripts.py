@@ -22,9 +22,14 @@ import keyword
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic, SpecError
 from .fingerprint import sha256_bytes
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..loader import LoadedSpec
 
 INLINE_SQL = "inline_sql"
 SQL_FILE = "sql_file"
@@ -89,7 +94,9 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resolution:
+def resolve_scripts(
+    loaded: LoadedSpec, config: Config, harness_dir: Path | None = None
+) -> Resolution:
     """Classify, locate and pin every data step of a loaded spec; all problems in one SpecError."""
     resolution = Resolution()
     data_steps = [

@@ -7,6 +7,7 @@ they never print or exit. `cli` does both.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ class Project:
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: for loading, which builds thousands
     of small objects that all stay alive, so each collection would only walk
     them again (about 15 ms of 60 when loading 500 specs and harnesses)."""

@@ -15,7 +15,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ..config import Config, find_root, load_config
 from ..errors import Diagnostic, RegistryError, SpecError, UsageError
@@ -25,6 +25,7 @@ from . import open_project
 
 if TYPE_CHECKING:
     from ..edit import EditResult
+    from ..edit.operations import Operation
 
 
 @dataclass
@@ -55,7 +56,7 @@ def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
-def read_value(value: str, stdin=None) -> str:
+def read_value(value: str, stdin: TextIO | None = None) -> str:
     """A payload argument: `-` reads stdin, `@path` reads a file, `@@text` is the literal `@text`."""
     if value == "-":
         import sys
@@ -155,7 +156,9 @@ def _registry_problems(specs: list[LoadedSpec]) -> list[Diagnostic]:
     return problems
 
 
-def _check_registry(project: _Project, file: Path, display: str, result) -> None:
+def _check_registry(
+    project: _Project, file: Path, display: str, result: EditResult
+) -> None:
     """Refuse an edit that breaks the project's registry (compared with before the edit)."""
     from ..edit import EditRefused
 
@@ -189,7 +192,11 @@ def _check_registry(project: _Project, file: Path, display: str, result) -> None
 
 
 def edit_spec(
-    target: str, operation, project_dir: Path | None = None, *, write: bool = True
+    target: str,
+    operation: Operation,
+    project_dir: Path | None = None,
+    *,
+    write: bool = True,
 ) -> SpecEdit:
     """Apply one edit operation (contractspec.edit.*) to the spec named by target."""
     from ..edit import edit_source, read_snapshot, write_if_unchanged

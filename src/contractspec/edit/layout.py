@@ -271,9 +271,9 @@ class Layout:
             node.collection and len(node.items) > 1
         ):
             # black's right-hand split: the whole body on one line of its own, if it fits.
-            body = Seq("", "", node.items)
-            if self.fits(body, len(inner), ""):
-                return f"{node.opener}{nl}{inner}{self.one_line(body)}{nl}{indent}{node.closer}"
+            whole = Seq("", "", node.items)
+            if self.fits(whole, len(inner), ""):
+                return f"{node.opener}{nl}{inner}{self.one_line(whole)}{nl}{indent}{node.closer}"
         if len(node.items) == 1 and not node.magic_trailing_comma:
             prefix, child = node.items[0]
             body = self.render(child, inner, len(inner) + len(prefix), "")
