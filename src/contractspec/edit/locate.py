@@ -1,0 +1,511 @@
+"""Finding what an edit changes: the spec call, the values it reaches, the way there.
+
+`SpecFile` parses a spec file with libcst, finds the `MigrationSpec(...)`
+assignment the way the static loader does (the import forms are shared with it
+in contractspec.model_names), and follows fields, list items and names bound at
+module level down to the node an operation has to change (`Where` remembers
+the way). `replace` records a change; the editor prints them all at the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from ..errors import Diagnostic, SpecError
+from ..loader import MODEL_CLASSES, MODEL_MODULES, load_source
+from .layout import infer_line_length
+from .operations import EditRefused
+from .seq import Irregular, Sequence
+
+POSITIONAL: dict[str, list[str]] = {
+    name: [f.name for f in dataclasses.fields(cls) if not f.kw_only]
+    for name, cls in MODEL_CLASSES.items()
+}
+
+
+FIELDS: dict[str, list[str]] = {
+    name: [f.name for f in dataclasses.fields(cls) if not f.kw_only]
+    + [f.name for f in dataclasses.fields(cls) if f.kw_only]
+    for name, cls in MODEL_CLASSES.items()
+}
+
+
+UNCHANGED_NOTE = "the file was not changed"
+
+
+class Refusal(Exception):
+    """An edit that cannot be made, pointing at the node that prevents it."""
+
+    def __init__(self, node: cst.CSTNode, message: str):
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+class Noop(Exception):
+    """The edit is already applied."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """How a node was reached: from a module-level value, through (container, item index) steps.
+
+    `via` holds the names followed to get there (`meta=META`): editing below them
+    edits the module-level binding, which is only safe when it is used once.
+    """
+
+    root: cst.CSTNode
+    prefix: str  # the root's line before the value, e.g. "spec = "
+    chain: tuple[tuple[cst.CSTNode, int], ...] = ()
+    via: tuple[cst.Name, ...] = ()
+
+    def child(self, container: cst.CSTNode, index: int) -> Where:
+        return Where(
+            self.root, self.prefix, self.chain + ((container, index),), self.via
+        )
+
+
+def dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def describe(node: cst.CSTNode, code: str) -> str:
+    if isinstance(node, cst.Call):
+        return f"a call to {code!r}"
+    if isinstance(node, cst.FormattedString):
+        return "an f-string"
+    if isinstance(node, cst.ConcatenatedString):
+        return "an f-string" if has_fstring(node) else "a string"
+    kinds = {
+        cst.BinaryOperation: "an operator expression",
+        cst.Dict: "a dict",
+        cst.Set: "a set",
+        cst.Attribute: "an attribute access",
+        cst.Subscript: "a subscript",
+        cst.Lambda: "a lambda",
+        cst.IfExp: "a conditional expression",
+        cst.ListComp: "a comprehension",
+        cst.SetComp: "a comprehension",
+        cst.DictComp: "a comprehension",
+        cst.GeneratorExp: "a generator expression",
+        cst.BooleanOperation: "a boolean expression",
+        cst.Comparison: "a comparison",
+        cst.UnaryOperation: "an operator expression",
+        cst.Await: "an await expression",
+        cst.NamedExpr: "an assignment expression",
+        cst.Ellipsis: "an ellipsis",
+    }
+    for kind, text in kinds.items():
+        if isinstance(node, kind):
+            return text
+    return f"a {type(node).__name__} expression"
+
+
+def has_fstring(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.FormattedString):
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return has_fstring(node.left) or has_fstring(node.right)
+    return False
+
+
+class NameUses(cst.CSTVisitor):
+    """Counts the uses (not the bindings) of a module-level name."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.count = 0
+
+    def _unbind(self, *nodes: Any) -> None:
+        for node in nodes:
+            if isinstance(node, cst.Name) and node.value == self.name:
+                self.count -= 1
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.count += 1
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self._unbind(node.keyword)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._unbind(node.attr)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._unbind(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._unbind(node.target)
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        self._unbind(node.name, node.asname.name if node.asname else None)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._unbind(node.module)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._unbind(node.name)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._unbind(node.name)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._unbind(node.name)
+
+    def visit_NameItem(self, node: cst.NameItem) -> None:
+        self._unbind(node.name)
+
+
+class SpecFile:
+    """A parsed spec file, its spec call, and the replacements an edit has recorded."""
+
+    def __init__(self, source: str, path: str, line_length: int | None = None):
+        self.source = source
+        self.path = path
+        try:
+            self.module = cst.parse_module(source)
+        except cst.ParserSyntaxError as exc:
+            raise self._unparsable(exc) from None
+        self.newline = self.module.default_newline
+        self.line_length = line_length or infer_line_length(source)
+        self.replacements: dict[int, tuple[cst.CSTNode, cst.CSTNode]] = {}
+        self.paths: set[int] = set()
+        self._positions: Any = None
+        self._sequences: dict[int, Sequence] = {}
+        self._scan()
+
+    def _unparsable(self, exc: cst.ParserSyntaxError) -> SpecError:
+        try:
+            load_source(self.source, self.path)
+        except SpecError as loader_error:
+            return EditRefused(loader_error.diagnostics, UNCHANGED_NOTE)
+        return EditRefused(
+            [
+                Diagnostic(
+                    self.path,
+                    exc.raw_line,
+                    exc.raw_column + 1,
+                    f"syntax error: {exc.message}",
+                )
+            ],
+            UNCHANGED_NOTE,
+        )
+
+    def _scan(self) -> None:
+        self.aliases: dict[str, str] = {}  # local name -> model class
+        self.module_aliases: list[str] = []  # import contractspec as cs
+        self.imported: dict[str, str] = {}  # local name -> module
+        self.bindings: dict[str, list[tuple[cst.BaseExpression, str]]] = {}
+        self.model_imports: list[cst.ImportFrom] = []
+        self.statement_of: dict[
+            int, tuple[cst.SimpleStatementLine, cst.BaseSmallStatement]
+        ] = {}
+        self.spec_call: cst.Call | None = None
+        for statement in self.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.ImportFrom):
+                    module = dotted(small.module) if small.module is not None else ""
+                    ours = module in MODEL_MODULES and not small.relative
+                    if isinstance(small.names, cst.ImportStar):
+                        continue
+                    if ours:
+                        self.model_imports.append(small)
+                        self.statement_of[id(small)] = (statement, small)
+                    for alias in small.names:
+                        name = dotted(alias.name)
+                        local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
+                        if ours and name in MODEL_CLASSES:
+                            self.aliases[local] = name
+                        else:
+                            self.imported[local] = "." * len(small.relative) + module
+                elif isinstance(small, cst.Import):
+                    for alias in small.names:
+                        name = dotted(alias.name)
+                        if name in MODEL_MODULES and (
+                            alias.asname or name == "contractspec"
+                        ):
+                            local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
+                            self.module_aliases.append(local)
+                        else:
+                            local = alias.asname.name.value if alias.asname else name.split(".")[0]  # type: ignore[union-attr]
+                            self.imported[local] = name
+                elif (
+                    isinstance(small, (cst.Assign, cst.AnnAssign))
+                    and small.value is not None
+                ):
+                    if isinstance(small, cst.Assign):
+                        targets = [t.target for t in small.targets]
+                    else:
+                        targets = [small.target]
+                    names = [t.value for t in targets if isinstance(t, cst.Name)]
+                    self.statement_of[id(small.value)] = (statement, small)
+                    if isinstance(small, cst.Assign):
+                        prefix = "".join(self.code(t) for t in small.targets)
+                    else:  # rare: the whole statement's text, less the value's
+                        full = self.code(small)
+                        prefix = full[: full.rfind(self.code(small.value))]
+                    prefix = prefix.rsplit("\n", 1)[-1]
+                    if (
+                        self.spec_call is None
+                        and self.model_class(small.value) == "MigrationSpec"
+                    ):
+                        self.spec_call = small.value  # type: ignore[assignment]
+                        self.spec_prefix = prefix
+                    for name in names:
+                        self.bindings.setdefault(name, []).append((small.value, prefix))
+                elif isinstance(small, cst.AugAssign) and isinstance(
+                    small.target, cst.Name
+                ):
+                    self.bindings.setdefault(small.target.value, []).append(
+                        (small.value, "")
+                    )
+        if self.spec_call is None:
+            try:
+                load_source(self.source, self.path)
+            except SpecError as exc:
+                raise EditRefused(exc.diagnostics, UNCHANGED_NOTE) from None
+            raise EditRefused(  # pragma: no cover - the loader and the editor disagree
+                [
+                    Diagnostic(
+                        self.path,
+                        1,
+                        1,
+                        "cannot find the MigrationSpec(...) assignment to edit",
+                    )
+                ],
+                UNCHANGED_NOTE,
+            )
+        self.spec_where = Where(self.spec_call, self.spec_prefix)
+
+    def code(self, node: cst.CSTNode) -> str:
+        text = self.module.code_for_node(node)
+        return text.replace("\r\n", "\n") if self.newline == "\r\n" else text
+
+    def model_class(self, node: cst.CSTNode) -> str | None:
+        if not isinstance(node, cst.Call):
+            return None
+        func = node.func
+        if isinstance(func, cst.Name):
+            return self.aliases.get(func.value)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in self.module_aliases
+            and func.attr.value in MODEL_CLASSES
+        ):
+            return func.attr.value
+        return None
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        if self._positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        found = self._positions.get(node)
+        if found is None:
+            return 1, 1
+        return found.start.line, found.start.column + 1
+
+    def diagnostic(self, refusal: Refusal) -> Diagnostic:
+        line, col = self.position(refusal.node)
+        return Diagnostic(self.path, line, col, refusal.message)
+
+    def sequence(self, node: cst.CSTNode) -> Sequence:
+        found = self._sequences.get(id(node))
+        if found is None or found.node is not node:
+            try:
+                found = Sequence(node)
+            except Irregular:
+                raise Refusal(
+                    node,
+                    "cannot edit this list: it has whitespace on both sides of a comma;"
+                    " reformat the file (e.g. with black) and try again",
+                ) from None
+            self._sequences[id(node)] = found
+        return found
+
+    def deref(
+        self, node: cst.CSTNode, where: Where, what: str
+    ) -> tuple[cst.CSTNode, Where]:
+        """Follow names bound at module level (`meta=META`) to the value they are bound to."""
+        seen: set[str] = set()
+        while isinstance(node, cst.Name) and node.value not in (
+            "True",
+            "False",
+            "None",
+        ):
+            name = node.value
+            if name in self.imported:
+                raise Refusal(
+                    node,
+                    f"cannot edit {what}: {name!r} is imported from {self.imported[name]!r},"
+                    " not bound to a literal in this file",
+                )
+            if name not in self.bindings:
+                raise Refusal(
+                    node,
+                    f"cannot edit {what}: name {name!r} is not bound at module level",
+                )
+            if name in seen:
+                raise Refusal(
+                    node, f"cannot edit {what}: name {name!r} refers to itself"
+                )
+            seen.add(name)
+            value, prefix = self.bindings[name][-1]
+            where = Where(value, prefix, (), where.via + (node,))
+            node = value
+        return node, where
+
+    def check_via(self, where: Where, what: str) -> None:
+        for name_node in where.via:
+            name = name_node.value
+            if len(self.bindings.get(name, ())) > 1:
+                raise Refusal(
+                    name_node,
+                    f"cannot edit {what}: {name!r} is assigned more than once in this file",
+                )
+            counter = NameUses(name)
+            self.module.visit(counter)
+            if counter.count > 1:
+                raise Refusal(
+                    name_node,
+                    f"cannot edit {what}: {name!r} is used {counter.count} times in this file,"
+                    " so editing its value would change every use",
+                )
+
+    def literal(self, node: cst.CSTNode, where: Where, what: str) -> Any:
+        node, where = self.deref(node, where, what)
+        if isinstance(node, cst.SimpleString):
+            if "b" in node.prefix.lower():
+                raise Refusal(
+                    node, f"cannot edit {what}: it is a bytes literal, not a string"
+                )
+            return node.evaluated_value
+        if isinstance(node, cst.ConcatenatedString) and not has_fstring(node):
+            return node.evaluated_value
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return node.evaluated_value
+        if isinstance(node, cst.Name):
+            return {"True": True, "False": False, "None": None}[node.value]
+        if (
+            isinstance(node, cst.UnaryOperation)
+            and isinstance(node.operator, (cst.Minus, cst.Plus))
+            and isinstance(node.expression, (cst.Integer, cst.Float))
+        ):
+            value = node.expression.evaluated_value
+            return -value if isinstance(node.operator, cst.Minus) else value
+        if isinstance(node, (cst.List, cst.Tuple)):
+            values = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    raise Refusal(
+                        element, f"cannot edit {what}: *unpacking is not a literal"
+                    )
+                values.append(self.literal(element.value, where, what))
+            return values
+        raise Refusal(
+            node,
+            f"cannot edit {what}: it is {describe(node, self.code(getattr(node, 'func', node)))}, not a literal",
+        )
+
+    def expect_call(
+        self, node: cst.CSTNode, where: Where, class_name: str, what: str
+    ) -> tuple[cst.Call, Where]:
+        node, where = self.deref(node, where, what)
+        if self.model_class(node) != class_name:
+            described = describe(node, self.code(getattr(node, "func", node)))
+            raise Refusal(
+                node,
+                f"cannot edit {what}: it is {described}, not a {class_name}(...) call",
+            )
+        return node, where  # type: ignore[return-value]
+
+    def expect_list(
+        self, node: cst.CSTNode, where: Where, what: str
+    ) -> tuple[cst.CSTNode, Where]:
+        node, where = self.deref(node, where, what)
+        if not isinstance(node, (cst.List, cst.Tuple)):
+            raise Refusal(
+                node,
+                f"cannot edit {what}: it is {describe(node, self.code(getattr(node, 'func', node)))}, not a list",
+            )
+        if isinstance(node, cst.Tuple) and not node.lpar:
+            raise Refusal(
+                node,
+                f"cannot edit {what}: a tuple without parentheses; write it as a list",
+            )
+        if node.lpar and isinstance(node, cst.List):
+            raise Refusal(
+                node,
+                f"cannot edit {what}: a parenthesized list; remove the parentheses",
+            )
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                raise Refusal(
+                    element, f"cannot edit {what}: *unpacking is not a literal"
+                )
+        return node, where
+
+    def arguments(self, call: cst.Call, class_name: str) -> dict[str, int]:
+        """Field name -> index into call.args (keyword or positional, as the loader reads them)."""
+        positional = POSITIONAL[class_name]
+        found: dict[str, int] = {}
+        count = 0
+        for index, arg in enumerate(call.args):
+            if arg.star:
+                raise Refusal(
+                    arg, f"cannot edit {class_name}(...): *arguments are not supported"
+                )
+            if arg.keyword is None:
+                if count < len(positional):
+                    found.setdefault(positional[count], index)
+                count += 1
+            else:
+                found.setdefault(arg.keyword.value, index)
+        return found
+
+    def field(self, call: cst.Call, where: Where, class_name: str, name: str):
+        """(arg index, value node, where of the value), or (None, None, None) when absent."""
+        index = self.arguments(call, class_name).get(name)
+        if index is None:
+            return None, None, None
+        return index, call.args[index].value, where.child(call, index)
+
+    def meta(self) -> tuple[cst.Call, Where]:
+        _, node, where = self.field(self.spec_call, self.spec_where, "MigrationSpec", "meta")  # type: ignore[arg-type]
+        if node is None:
+            raise Refusal(self.spec_call, "cannot edit meta: MigrationSpec(...) has no meta")  # type: ignore[arg-type]
+        return self.expect_call(node, where, "MigrationMeta", "meta")
+
+    def plan(self) -> tuple[cst.Call, Where]:
+        _, node, where = self.field(self.spec_call, self.spec_where, "MigrationSpec", "plan")  # type: ignore[arg-type]
+        if node is None:
+            raise Refusal(self.spec_call, "cannot edit plan: MigrationSpec(...) has no plan")  # type: ignore[arg-type]
+        return self.expect_call(node, where, "MigrationPlan", "plan")
+
+    def replace(
+        self, old: cst.CSTNode, new: cst.CSTNode, where: Where, what: str
+    ) -> None:
+        self.check_via(where, what)
+        self.replacements[id(old)] = (old, new)
+        self._mark(where.root)
+        for container, index in where.chain:
+            self.paths.add(id(container))
+            items = container.args if isinstance(container, cst.Call) else container.elements  # type: ignore[attr-defined]
+            self.paths.add(id(items[index]))
+
+    def _mark(self, value: cst.CSTNode) -> None:
+        """Mark the way from the module down to a module-level statement's value."""
+        statement, small = self.statement_of[id(value)]
+        self.paths.update((id(self.module), id(statement), id(small), id(value)))
