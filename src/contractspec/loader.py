@@ -21,24 +21,7 @@ from typing import Any, cast
 from . import spec as model
 from .cachedir import JsonCache
 from .errors import Diagnostic, SpecError
-
-# Where a spec file may import the model from: the package, or the module
-# that defines it (`import contractspec.spec as cs` needs the `as`).
-MODEL_MODULES = ("contractspec", "contractspec.spec")
-
-MODEL_CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        model.MigrationSpec,
-        model.MigrationMeta,
-        model.MigrationPlan,
-        model.SchemaStep,
-        model.DataStep,
-        model.ValidationStep,
-        model.MigrationCheck,
-    )
-}
-STEP_CLASS_NAMES = ("SchemaStep", "DataStep", "ValidationStep")
+from .model_names import MODEL_CLASSES, STEP_CLASS_NAMES, ModelNames
 
 # What a model field must hold when it holds model objects: (class, field) →
 # (allowed class names, is a list).
@@ -103,9 +86,7 @@ class _Reader:
         self.lines = _LINE_BREAK.split(source)
         self.diagnostics: list[Diagnostic] = []
         self.positions: dict[model.Path, tuple[int, int]] = {}
-        self.model_aliases: dict[str, str] = {}  # local name → model class name
-        self.module_aliases: set[str] = set()  # `import contractspec as cs`
-        self.imported: dict[str, str] = {}  # local name → module it came from
+        self.names = ModelNames()
         self.bindings: dict[str, ast.expr] = {}
         self.resolving: set[str] = set()
 
@@ -146,25 +127,12 @@ class _Reader:
         for node in tree.body:
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
-                    local = alias.asname or alias.name
-                    if (
-                        node.module in MODEL_MODULES
-                        and not node.level
-                        and alias.name in MODEL_CLASSES
-                    ):
-                        self.model_aliases[local] = alias.name
-                    else:
-                        self.imported[local] = "." * node.level + (node.module or "")
+                    self.names.from_import(
+                        node.module or "", node.level, alias.name, alias.asname
+                    )
             elif isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.name in MODEL_MODULES and (
-                        alias.asname or alias.name == "contractspec"
-                    ):
-                        self.module_aliases.add(alias.asname or alias.name)
-                    else:
-                        self.imported[alias.asname or alias.name.split(".")[0]] = (
-                            alias.name
-                        )
+                    self.names.import_(alias.name, alias.asname)
             elif (
                 isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
             ):
@@ -207,14 +175,9 @@ class _Reader:
             return None
         func = node.func
         if isinstance(func, ast.Name):
-            return self.model_aliases.get(func.id)
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in self.module_aliases
-            and func.attr in MODEL_CLASSES
-        ):
-            return func.attr
+            return self.names.model_class(None, func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            return self.names.model_class(func.value.id, func.attr)
         return None
 
     # -- values ---------------------------------------------------------------
@@ -249,9 +212,10 @@ class _Reader:
 
     def name(self, node: ast.Name, path: model.Path) -> Any:
         name = node.id
-        if name in self.imported:
+        if name in self.names.imported:
             return self.error(
-                node, f"{name!r} is imported from {self.imported[name]!r}; {ALLOWED}"
+                node,
+                f"{name!r} is imported from {self.names.imported[name]!r}; {ALLOWED}",
             )
         if name not in self.bindings:
             return self.error(

@@ -62,8 +62,8 @@ class Editor(MetaEdits, StepEdits):
 
     The concerns live in their own modules, one class each, stacked:
     locate.SpecFile (finding the spec call and what an edit reaches),
-    imports.ImportEdits (the model classes' import), writing.StyledEdits (new
-    code in the file's style and black's line breaking), then the operations in
+    writing.StyledEdits (new code in the file's style, black's line breaking),
+    imports.ImportEdits (the model classes' import), then the operations in
     meta_ops.MetaEdits and step_ops.StepEdits.
     """
 

@@ -12,11 +12,12 @@ import libcst as cst
 
 from . import layout as lay
 from .layout import Atom, Seq
-from .locate import NameUses, SpecFile, dotted
+from .locate import NameUses, dotted
 from .seq import Sequence
+from .writing import StyledEdits
 
 
-class ImportEdits(SpecFile):
+class ImportEdits(StyledEdits):
     def __init__(self, source: str, path: str, line_length: int | None = None):
         super().__init__(source, path, line_length)
         self.pending_imports: list[str] = []
@@ -24,12 +25,12 @@ class ImportEdits(SpecFile):
 
     def class_ref(self, name: str) -> str:
         """How this file spells a model class; adds it to the import when it is missing."""
-        for local, target in self.aliases.items():
+        for local, target in self.names.classes.items():
             if target == name:
                 return local
-        attribute_style = isinstance(self.spec_call.func, cst.Attribute)  # type: ignore[union-attr]
-        if self.module_aliases and (attribute_style or not self.model_imports):
-            return f"{self.module_aliases[0]}.{name}"
+        attribute_style = isinstance(self.spec_call.func, cst.Attribute)
+        if self.names.modules and (attribute_style or not self.model_imports):
+            return f"{self.names.modules[0]}.{name}"
         if name not in self.pending_imports:
             self.pending_imports.append(name)
         return name
@@ -129,7 +130,10 @@ class ImportEdits(SpecFile):
 
         class Calls(cst.CSTVisitor):
             def visit_Call(inner, node: cst.Call) -> None:  # noqa: N805
-                if isinstance(node.func, cst.Name) and node.func.value in self.aliases:
+                if (
+                    isinstance(node.func, cst.Name)
+                    and node.func.value in self.names.classes
+                ):
                     used.append(node.func.value)
 
         removed.visit(Calls())

@@ -16,7 +16,8 @@ from typing import Any
 import libcst as cst
 
 from ..errors import Diagnostic, SpecError
-from ..loader import MODEL_CLASSES, MODEL_MODULES, load_source
+from ..loader import load_source
+from ..model_names import MODEL_CLASSES, ModelNames, imports_model
 from .layout import infer_line_length
 from .operations import EditRefused
 from .seq import Irregular, Sequence
@@ -75,6 +76,13 @@ def dotted(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Attribute):
         return f"{dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+def asname(alias: cst.ImportAlias) -> str | None:
+    """The `as` name of an import alias, if it has one."""
+    if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
+        return None
+    return alias.asname.name.value
 
 
 def describe(node: cst.CSTNode, code: str) -> str:
@@ -200,45 +208,34 @@ class SpecFile:
         )
 
     def _scan(self) -> None:
-        self.aliases: dict[str, str] = {}  # local name -> model class
-        self.module_aliases: list[str] = []  # import contractspec as cs
-        self.imported: dict[str, str] = {}  # local name -> module
+        self.names = ModelNames()
         self.bindings: dict[str, list[tuple[cst.BaseExpression, str]]] = {}
         self.model_imports: list[cst.ImportFrom] = []
         self.statement_of: dict[
             int, tuple[cst.SimpleStatementLine, cst.BaseSmallStatement]
         ] = {}
-        self.spec_call: cst.Call | None = None
+        spec_call: cst.Call | None = None
         for statement in self.module.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
                 if isinstance(small, cst.ImportFrom):
                     module = dotted(small.module) if small.module is not None else ""
-                    ours = module in MODEL_MODULES and not small.relative
                     if isinstance(small.names, cst.ImportStar):
                         continue
-                    if ours:
+                    if imports_model(module, len(small.relative)):
                         self.model_imports.append(small)
                         self.statement_of[id(small)] = (statement, small)
                     for alias in small.names:
-                        name = dotted(alias.name)
-                        local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
-                        if ours and name in MODEL_CLASSES:
-                            self.aliases[local] = name
-                        else:
-                            self.imported[local] = "." * len(small.relative) + module
+                        self.names.from_import(
+                            module,
+                            len(small.relative),
+                            dotted(alias.name),
+                            asname(alias),
+                        )
                 elif isinstance(small, cst.Import):
                     for alias in small.names:
-                        name = dotted(alias.name)
-                        if name in MODEL_MODULES and (
-                            alias.asname or name == "contractspec"
-                        ):
-                            local = alias.asname.name.value if alias.asname else name  # type: ignore[union-attr]
-                            self.module_aliases.append(local)
-                        else:
-                            local = alias.asname.name.value if alias.asname else name.split(".")[0]  # type: ignore[union-attr]
-                            self.imported[local] = name
+                        self.names.import_(dotted(alias.name), asname(alias))
                 elif (
                     isinstance(small, (cst.Assign, cst.AnnAssign))
                     and small.value is not None
@@ -256,11 +253,11 @@ class SpecFile:
                         prefix = full[: full.rfind(self.code(small.value))]
                     prefix = prefix.rsplit("\n", 1)[-1]
                     if (
-                        self.spec_call is None
+                        spec_call is None
+                        and isinstance(small.value, cst.Call)
                         and self.model_class(small.value) == "MigrationSpec"
                     ):
-                        self.spec_call = small.value  # type: ignore[assignment]
-                        self.spec_prefix = prefix
+                        spec_call, spec_prefix = small.value, prefix
                     for name in names:
                         self.bindings.setdefault(name, []).append((small.value, prefix))
                 elif isinstance(small, cst.AugAssign) and isinstance(
@@ -269,7 +266,7 @@ class SpecFile:
                     self.bindings.setdefault(small.target.value, []).append(
                         (small.value, "")
                     )
-        if self.spec_call is None:
+        if spec_call is None:
             try:
                 load_source(self.source, self.path)
             except SpecError as exc:
@@ -285,7 +282,8 @@ class SpecFile:
                 ],
                 UNCHANGED_NOTE,
             )
-        self.spec_where = Where(self.spec_call, self.spec_prefix)
+        self.spec_call: cst.Call = spec_call
+        self.spec_where = Where(spec_call, spec_prefix)
 
     def code(self, node: cst.CSTNode) -> str:
         text = self.module.code_for_node(node)
@@ -296,14 +294,9 @@ class SpecFile:
             return None
         func = node.func
         if isinstance(func, cst.Name):
-            return self.aliases.get(func.value)
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value in self.module_aliases
-            and func.attr.value in MODEL_CLASSES
-        ):
-            return func.attr.value
+            return self.names.model_class(None, func.value)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            return self.names.model_class(func.value.value, func.attr.value)
         return None
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -346,10 +339,10 @@ class SpecFile:
             "None",
         ):
             name = node.value
-            if name in self.imported:
+            if name in self.names.imported:
                 raise Refusal(
                     node,
-                    f"cannot edit {what}: {name!r} is imported from {self.imported[name]!r},"
+                    f"cannot edit {what}: {name!r} is imported from {self.names.imported[name]!r},"
                     " not bound to a literal in this file",
                 )
             if name not in self.bindings:

@@ -8,6 +8,7 @@ import libcst as cst
 
 from .. import spec as model
 from ..errors import UsageError
+from .imports import ImportEdits
 from .locate import Noop, Refusal, Where
 from .operations import (
     SCALAR_FIELDS,
@@ -17,7 +18,6 @@ from .operations import (
     RemoveDependency,
     SetField,
 )
-from .writing import StyledEdits
 
 META_DEFAULTS: dict[str, Any] = {
     "description": "",
@@ -28,7 +28,7 @@ META_DEFAULTS: dict[str, Any] = {
 }
 
 
-class MetaEdits(StyledEdits):
+class MetaEdits(ImportEdits):
     def bump_version(self, op: BumpVersion) -> str:
         meta, where = self.meta()
         _, node, value_where = self.field(meta, where, "MigrationMeta", "version")

@@ -9,10 +9,10 @@ import libcst as cst
 from .. import spec as model
 from ..errors import UsageError
 from ..loader import STEP_CLASS_NAMES
+from .imports import ImportEdits
 from .layout import normalize_sql, same_sql
 from .locate import Noop, Refusal, Where, describe
 from .operations import PAYLOAD_FIELDS, AddCheck, AddStep, RemoveStep
-from .writing import StyledEdits
 
 STEP_CLASS = {
     "schema": "SchemaStep",
@@ -27,7 +27,7 @@ KIND_OF = {cls: kind for kind, cls in STEP_CLASS.items()}
 STEP_DEFAULTS: dict[str, Any] = {"description": None, "timeout_ms": None, "retries": 0}
 
 
-class StepEdits(StyledEdits):
+class StepEdits(ImportEdits):
     def _direction(self, down: bool):
         plan, where = self.plan()
         direction = "down" if down else "up"

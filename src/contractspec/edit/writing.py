@@ -14,9 +14,8 @@ from collections.abc import Iterable
 import libcst as cst
 
 from . import layout as lay
-from .imports import ImportEdits
 from .layout import Atom, Block, Layout, Seq, string_literal
-from .locate import FIELDS, Where
+from .locate import FIELDS, SpecFile, Where
 from .seq import Irregular, Sequence, has_comment
 
 
@@ -65,7 +64,7 @@ def _comments(node: cst.CSTNode) -> list[str]:
     return sorted(found)
 
 
-class StyledEdits(ImportEdits):
+class StyledEdits(SpecFile):
     def __init__(self, source: str, path: str, line_length: int | None = None):
         super().__init__(source, path, line_length)
         self._quotes: _Strings | None = None
