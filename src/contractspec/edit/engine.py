@@ -17,11 +17,13 @@ line.
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 import libcst as cst
 
 from ..errors import SpecError
 from ..loader import load_source
-from .locate import UNCHANGED_NOTE, Noop, Refusal
+from .locate import UNCHANGED_NOTE, Noop, Refusal, Replacement
 from .meta_ops import MetaEdits
 from .operations import (
     AddCheck,
@@ -37,23 +39,31 @@ from .operations import (
 )
 from .step_ops import StepEdits
 
+Node = TypeVar("Node", bound=cst.CSTNode)
+
 
 class _Replacer(cst.CSTTransformer):
     """Swaps nodes by identity, descending only along the paths that lead to them."""
 
     def __init__(
-        self, replacements: dict[int, tuple[cst.CSTNode, cst.CSTNode]], paths: set[int]
+        self, replacements: dict[int, tuple[cst.CSTNode, Replacement]], paths: set[int]
     ):
         self.replacements = replacements
         self.paths = paths
 
-    def on_visit(self, node) -> bool:  # type: ignore[override]
+    def on_visit(self, node: cst.CSTNode) -> bool:
         return id(node) in self.paths
 
-    def on_leave(self, original_node, updated_node):  # type: ignore[override]
+    def on_leave(
+        self, original_node: Node, updated_node: Node
+    ) -> Node | cst.RemovalSentinel | cst.FlattenSentinel[Node]:
         found = self.replacements.get(id(original_node))
         if found is not None and found[0] is original_node:
-            return found[1]
+            # A replacement need not be of the replaced node's type (libcst checks
+            # what it can hold when it rebuilds the parent).
+            return cast(
+                "Node | cst.RemovalSentinel | cst.FlattenSentinel[Node]", found[1]
+            )
         return updated_node
 
 
@@ -68,18 +78,22 @@ class Editor(MetaEdits, StepEdits):
     """
 
     def apply(self, operation: Operation) -> str:
-        handler = {
-            BumpVersion: self.bump_version,
-            SetField: self.set_field,
-            AddDependency: self.add_dependency,
-            RemoveDependency: self.remove_dependency,
-            AddStep: self.add_step,
-            AddCheck: self.add_check,
-            RemoveStep: self.remove_step,
-        }.get(type(operation))
-        if handler is None:
-            raise TypeError(f"unknown operation {operation!r}")
-        return handler(operation)  # type: ignore[operator]
+        match operation:
+            case BumpVersion():
+                return self.bump_version(operation)
+            case SetField():
+                return self.set_field(operation)
+            case AddDependency():
+                return self.add_dependency(operation)
+            case RemoveDependency():
+                return self.remove_dependency(operation)
+            case AddStep():
+                return self.add_step(operation)
+            case AddCheck():
+                return self.add_check(operation)
+            case RemoveStep():
+                return self.remove_step(operation)
+        raise TypeError(f"unknown operation {operation!r}")
 
     def finish(self) -> str:
         self._write_imports()

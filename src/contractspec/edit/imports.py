@@ -9,10 +9,11 @@ imports one class per line; a class only removed code used leaves the import.
 from __future__ import annotations
 
 import libcst as cst
+from libcst.helpers import ensure_type
 
 from . import layout as lay
 from .layout import Atom, Seq
-from .locate import NameUses, dotted
+from .locate import NameUses, aliases, dotted, local_name
 from .seq import Sequence
 from .writing import StyledEdits
 
@@ -39,20 +40,27 @@ class ImportEdits(StyledEdits):
         if not self.pending_imports:
             return
         imports = self.model_imports
-        if len(imports) > 1 and all(len(i.names) == 1 for i in imports):  # type: ignore[arg-type]
+        if len(imports) > 1 and all(len(aliases(i)) == 1 for i in imports):
             self._write_import_lines()
             return
         target = next(
-            (i for i in imports if any(dotted(a.name) == "MigrationSpec" for a in i.names)),  # type: ignore[union-attr]
+            (
+                i
+                for i in imports
+                if any(dotted(a.name) == "MigrationSpec" for a in aliases(i))
+            ),
             imports[0],
         )
         seq = Sequence(target)
-        names = [dotted(alias.name) for alias in seq.items]  # type: ignore[attr-defined]
+        names = [dotted(alias.name) for alias in aliases(target)]
         ordered = names == sorted(names)
         for name in self.pending_imports:
             index = len(seq.items)
             if ordered:
-                current = [dotted(alias.name) for alias in seq.items]  # type: ignore[attr-defined]
+                current = [
+                    dotted(ensure_type(alias, cst.ImportAlias).name)
+                    for alias in seq.items
+                ]
                 index = next(
                     (i for i, n in enumerate(current) if n > name), len(current)
                 )
@@ -61,7 +69,9 @@ class ImportEdits(StyledEdits):
         if not seq.exploded:
             text = self.code(new)
             if "\n" in text or lay.width(text) > self.line_length:
-                items = [("", Atom(self.code(alias))) for alias in seq.items]
+                items: list[tuple[str, lay.Node]] = [
+                    ("", Atom(self.code(alias))) for alias in seq.items
+                ]
                 head = self.code(target)[
                     : self.code(target).index("import") + len("import")
                 ]
@@ -73,7 +83,8 @@ class ImportEdits(StyledEdits):
                 statement = cst.parse_statement(
                     rendered + self.newline, config=self.module.config_for_parsing
                 )
-                new = statement.body[0]  # type: ignore[attr-defined]
+                assert isinstance(statement, cst.SimpleStatementLine)
+                new = statement.body[0]
         self.replacements[id(target)] = (target, new)
         self._mark(target)
 
@@ -85,14 +96,20 @@ class ImportEdits(StyledEdits):
             if isinstance(s, cst.SimpleStatementLine)
             and any(small in self.model_imports for small in s.body)
         ]
-        names = [dotted(line.body[0].names[0].name) for line in lines]  # type: ignore[attr-defined]
+        names = [
+            dotted(aliases(ensure_type(line.body[0], cst.ImportFrom))[0].name)
+            for line in lines
+        ]
         ordered = names == sorted(names)
         before: dict[int, list[cst.SimpleStatementLine]] = {}
         after: list[cst.SimpleStatementLine] = []
         for name in self.pending_imports:
-            statement = cst.parse_statement(
-                f"from contractspec import {name}{self.newline}",
-                config=self.module.config_for_parsing,
+            statement = ensure_type(
+                cst.parse_statement(
+                    f"from contractspec import {name}{self.newline}",
+                    config=self.module.config_for_parsing,
+                ),
+                cst.SimpleStatementLine,
             )
             following = (
                 next(
@@ -103,9 +120,9 @@ class ImportEdits(StyledEdits):
                 else None
             )
             if following is None:
-                after.append(statement)  # type: ignore[arg-type]
+                after.append(statement)
             else:
-                before.setdefault(id(following), []).append(statement)  # type: ignore[arg-type]
+                before.setdefault(id(following), []).append(statement)
         for line in lines:
             if id(line) in before:
                 new_line = before[id(line)] + [line]
@@ -117,10 +134,10 @@ class ImportEdits(StyledEdits):
         if after:
             last = lines[-1]
             current = self.replacements.get(id(last), (last, last))[1]
-            nodes = (
+            nodes: list[cst.CSTNode] = (
                 list(current.nodes)
                 if isinstance(current, cst.FlattenSentinel)
-                else [current]
+                else [current] if isinstance(current, cst.CSTNode) else []
             )
             self.replacements[id(last)] = (last, cst.FlattenSentinel(nodes + after))
 
@@ -147,10 +164,7 @@ class ImportEdits(StyledEdits):
     def _drop_imports(self) -> None:
         for target in self.model_imports:
             seq = Sequence(target)
-            locals_ = [
-                a.asname.name.value if a.asname else dotted(a.name)  # type: ignore[union-attr]
-                for a in seq.items
-            ]
+            locals_ = [local_name(alias) for alias in seq.items]
             doomed = [
                 i for i, local in enumerate(locals_) if local in self.unused_imports
             ]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import libcst as cst
+from libcst.helpers import ensure_type
 
 from ..errors import Diagnostic, SpecError
 from ..loader import load_source
@@ -51,6 +52,20 @@ class Noop(Exception):
     """The edit is already applied."""
 
 
+Container = cst.Call | cst.List | cst.Tuple
+# What a node becomes: a node, or (for statements) several, or nothing.
+Replacement = cst.CSTNode | cst.FlattenSentinel[Any] | cst.RemovalSentinel
+
+
+def item_at(container: Container, index: int) -> cst.Arg | cst.BaseElement:
+    """The argument or element at `index`."""
+    return (
+        container.args[index]
+        if isinstance(container, cst.Call)
+        else container.elements[index]
+    )
+
+
 @dataclass(frozen=True)
 class Where:
     """How a node was reached: from a module-level value, through (container, item index) steps.
@@ -61,13 +76,21 @@ class Where:
 
     root: cst.CSTNode
     prefix: str  # the root's line before the value, e.g. "spec = "
-    chain: tuple[tuple[cst.CSTNode, int], ...] = ()
+    chain: tuple[tuple[Container, int], ...] = ()
     via: tuple[cst.Name, ...] = ()
 
-    def child(self, container: cst.CSTNode, index: int) -> Where:
+    def child(self, container: Container, index: int) -> Where:
         return Where(
             self.root, self.prefix, self.chain + ((container, index),), self.via
         )
+
+
+class Field(NamedTuple):
+    """A field given in a model call: the argument, its value, the way there."""
+
+    argument: int  # its index in the call's arguments
+    value: cst.BaseExpression
+    where: Where
 
 
 def dotted(node: cst.CSTNode) -> str:
@@ -76,6 +99,17 @@ def dotted(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Attribute):
         return f"{dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+def aliases(node: cst.ImportFrom) -> list[cst.ImportAlias]:
+    """The names a `from ... import` lists (none for `import *`)."""
+    return [] if isinstance(node.names, cst.ImportStar) else list(node.names)
+
+
+def local_name(alias: cst.CSTNode) -> str:
+    """The name an import alias (an item of an ImportFrom's Sequence) binds."""
+    alias = ensure_type(alias, cst.ImportAlias)
+    return asname(alias) or dotted(alias.name)
 
 
 def asname(alias: cst.ImportAlias) -> str | None:
@@ -184,7 +218,7 @@ class SpecFile:
             raise self._unparsable(exc) from None
         self.newline = self.module.default_newline
         self.line_length = line_length or infer_line_length(source)
-        self.replacements: dict[int, tuple[cst.CSTNode, cst.CSTNode]] = {}
+        self.replacements: dict[int, tuple[cst.CSTNode, Replacement]] = {}
         self.paths: set[int] = set()
         self._positions: Any = None
         self._sequences: dict[int, Sequence] = {}
@@ -416,17 +450,17 @@ class SpecFile:
         self, node: cst.CSTNode, where: Where, class_name: str, what: str
     ) -> tuple[cst.Call, Where]:
         node, where = self.deref(node, where, what)
-        if self.model_class(node) != class_name:
+        if not isinstance(node, cst.Call) or self.model_class(node) != class_name:
             described = describe(node, self.code(getattr(node, "func", node)))
             raise Refusal(
                 node,
                 f"cannot edit {what}: it is {described}, not a {class_name}(...) call",
             )
-        return node, where  # type: ignore[return-value]
+        return node, where
 
     def expect_list(
         self, node: cst.CSTNode, where: Where, what: str
-    ) -> tuple[cst.CSTNode, Where]:
+    ) -> tuple[cst.List | cst.Tuple, Where]:
         node, where = self.deref(node, where, what)
         if not isinstance(node, (cst.List, cst.Tuple)):
             raise Refusal(
@@ -468,24 +502,30 @@ class SpecFile:
                 found.setdefault(arg.keyword.value, index)
         return found
 
-    def field(self, call: cst.Call, where: Where, class_name: str, name: str):
-        """(arg index, value node, where of the value), or (None, None, None) when absent."""
+    def field(
+        self, call: cst.Call, where: Where, class_name: str, name: str
+    ) -> Field | None:
+        """The argument that gives field `name`, or None when the call leaves it out."""
         index = self.arguments(call, class_name).get(name)
         if index is None:
-            return None, None, None
-        return index, call.args[index].value, where.child(call, index)
+            return None
+        return Field(index, call.args[index].value, where.child(call, index))
 
     def meta(self) -> tuple[cst.Call, Where]:
-        _, node, where = self.field(self.spec_call, self.spec_where, "MigrationSpec", "meta")  # type: ignore[arg-type]
-        if node is None:
-            raise Refusal(self.spec_call, "cannot edit meta: MigrationSpec(...) has no meta")  # type: ignore[arg-type]
-        return self.expect_call(node, where, "MigrationMeta", "meta")
+        found = self.field(self.spec_call, self.spec_where, "MigrationSpec", "meta")
+        if found is None:
+            raise Refusal(
+                self.spec_call, "cannot edit meta: MigrationSpec(...) has no meta"
+            )
+        return self.expect_call(found.value, found.where, "MigrationMeta", "meta")
 
     def plan(self) -> tuple[cst.Call, Where]:
-        _, node, where = self.field(self.spec_call, self.spec_where, "MigrationSpec", "plan")  # type: ignore[arg-type]
-        if node is None:
-            raise Refusal(self.spec_call, "cannot edit plan: MigrationSpec(...) has no plan")  # type: ignore[arg-type]
-        return self.expect_call(node, where, "MigrationPlan", "plan")
+        found = self.field(self.spec_call, self.spec_where, "MigrationSpec", "plan")
+        if found is None:
+            raise Refusal(
+                self.spec_call, "cannot edit plan: MigrationSpec(...) has no plan"
+            )
+        return self.expect_call(found.value, found.where, "MigrationPlan", "plan")
 
     def replace(
         self, old: cst.CSTNode, new: cst.CSTNode, where: Where, what: str
@@ -495,8 +535,7 @@ class SpecFile:
         self._mark(where.root)
         for container, index in where.chain:
             self.paths.add(id(container))
-            items = container.args if isinstance(container, cst.Call) else container.elements  # type: ignore[attr-defined]
-            self.paths.add(id(items[index]))
+            self.paths.add(id(item_at(container, index)))
 
     def _mark(self, value: cst.CSTNode) -> None:
         """Mark the way from the module down to a module-level statement's value."""

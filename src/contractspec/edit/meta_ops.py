@@ -31,11 +31,12 @@ META_DEFAULTS: dict[str, Any] = {
 class MetaEdits(ImportEdits):
     def bump_version(self, op: BumpVersion) -> str:
         meta, where = self.meta()
-        _, node, value_where = self.field(meta, where, "MigrationMeta", "version")
-        if node is None:
+        found = self.field(meta, where, "MigrationMeta", "version")
+        if found is None:
             raise Refusal(
                 meta, "cannot edit version: MigrationMeta(...) has no version"
             )
+        node, value_where = found.value, found.where
         current = self.literal(node, value_where, "version")
         if not isinstance(current, int) or isinstance(current, bool):
             raise Refusal(
@@ -60,7 +61,7 @@ class MetaEdits(ImportEdits):
                 f"cannot set {name!r}: settable fields are {', '.join(SETTABLE_FIELDS)}"
             )
         meta, where = self.meta()
-        _, node, value_where = self.field(meta, where, "MigrationMeta", name)
+        found = self.field(meta, where, "MigrationMeta", name)
         if name in SCALAR_FIELDS:
             if not isinstance(op.value, str):
                 raise UsageError(f"{name} takes one value")
@@ -68,7 +69,7 @@ class MetaEdits(ImportEdits):
         else:
             values = [op.value] if isinstance(op.value, str) else list(op.value)
             value = values
-        if node is None:
+        if found is None:
             if name in META_DEFAULTS and value == META_DEFAULTS[name]:
                 raise Noop(f"{name} is already {_show(value)} (the default)")
             text = (
@@ -78,6 +79,7 @@ class MetaEdits(ImportEdits):
             )
             self.add_keyword(meta, where, "MigrationMeta", name, text, name)
             return f"{name} set to {_show(value)}"
+        node, value_where = found.value, found.where
         current = self.literal(node, value_where, name)
         if current == value:
             raise Noop(f"{name} is already {_show(value)}")
@@ -94,7 +96,12 @@ class MetaEdits(ImportEdits):
         return f"{name} {_show(current)} -> {_show(value)}"
 
     def _set_list(
-        self, node: cst.CSTNode, where: Where, current: list, wanted: list, what: str
+        self,
+        node: cst.CSTNode,
+        where: Where,
+        current: list[str],
+        wanted: list[str],
+        what: str,
     ) -> None:
         import difflib
 
@@ -114,11 +121,14 @@ class MetaEdits(ImportEdits):
     def add_dependency(self, op: AddDependency) -> str:
         reference = op.reference.strip()
         call, where = self.spec_call, self.spec_where
-        index, node, value_where = self.field(call, where, "MigrationSpec", "dependencies")  # type: ignore[arg-type]
-        if node is None:
-            self.add_keyword(call, where, "MigrationSpec", "dependencies", self._string_list([reference]), "dependencies")  # type: ignore[arg-type]
+        found = self.field(call, where, "MigrationSpec", "dependencies")
+        if found is None:
+            text = self._string_list([reference])
+            self.add_keyword(
+                call, where, "MigrationSpec", "dependencies", text, "dependencies"
+            )
             return f"added dependency {reference!r}"
-        node, list_where = self.expect_list(node, value_where, "dependencies")
+        node, list_where = self.expect_list(found.value, found.where, "dependencies")
         current = self.literal(node, list_where, "dependencies")
         if reference in current:
             raise Noop(f"already depends on {reference!r}")
@@ -126,7 +136,7 @@ class MetaEdits(ImportEdits):
         for i, existing in enumerate(current):
             if isinstance(existing, str) and model.split_key(existing)[0] == name:
                 raise Refusal(
-                    node.elements[i],  # type: ignore[attr-defined]
+                    node.elements[i],
                     f"cannot add dependency {reference!r}: it already depends on {existing!r};"
                     " remove that dependency first",
                 )
@@ -138,10 +148,12 @@ class MetaEdits(ImportEdits):
     def remove_dependency(self, op: RemoveDependency) -> str:
         reference = op.reference.strip()
         call, where = self.spec_call, self.spec_where
-        index, node, value_where = self.field(call, where, "MigrationSpec", "dependencies")  # type: ignore[arg-type]
-        if node is None:
+        found = self.field(call, where, "MigrationSpec", "dependencies")
+        if found is None:
             raise Noop(f"does not depend on {reference!r}")
-        list_node, list_where = self.expect_list(node, value_where, "dependencies")
+        list_node, list_where = self.expect_list(
+            found.value, found.where, "dependencies"
+        )
         current = self.literal(list_node, list_where, "dependencies")
         if reference not in current:
             name, _ = model.split_key(reference)
@@ -158,10 +170,14 @@ class MetaEdits(ImportEdits):
             raise Noop(f"does not depend on {reference!r}{hint}")
         position = current.index(reference)
         seq = self.sequence(list_node)
-        if len(current) == 1 and list_node is node and call.args[index].keyword is not None:  # type: ignore[union-attr]
+        if (
+            len(current) == 1
+            and list_node is found.value
+            and call.args[found.argument].keyword is not None
+        ):
             # The last dependency: drop the whole `dependencies=[...]` argument (the default is []).
-            spec_seq = self.sequence(call)  # type: ignore[arg-type]
-            spec_seq.remove(index)  # type: ignore[arg-type]
+            spec_seq = self.sequence(call)
+            spec_seq.remove(found.argument)
             self.commit_sequence(spec_seq, where, "dependencies")
         else:
             seq.remove(position)

@@ -8,10 +8,10 @@ import libcst as cst
 
 from .. import spec as model
 from ..errors import UsageError
-from ..loader import STEP_CLASS_NAMES
+from ..model_names import STEP_CLASS_NAMES
 from .imports import ImportEdits
 from .layout import normalize_sql, same_sql
-from .locate import Noop, Refusal, Where, describe
+from .locate import Field, Noop, Refusal, Where, describe
 from .operations import PAYLOAD_FIELDS, AddCheck, AddStep, RemoveStep
 
 STEP_CLASS = {
@@ -28,21 +28,30 @@ STEP_DEFAULTS: dict[str, Any] = {"description": None, "timeout_ms": None, "retri
 
 
 class StepEdits(ImportEdits):
-    def _direction(self, down: bool):
+    def _direction(self, down: bool) -> tuple[cst.Call, Where, str, Field | None]:
+        """The plan call, its way, "up" or "down", and that list's field if given."""
         plan, where = self.plan()
         direction = "down" if down else "up"
-        index, node, value_where = self.field(plan, where, "MigrationPlan", direction)
-        return plan, where, direction, index, node, value_where
+        return (
+            plan,
+            where,
+            direction,
+            self.field(plan, where, "MigrationPlan", direction),
+        )
 
     def _step(
         self, node: cst.CSTNode, where: Where, what: str
     ) -> tuple[cst.Call, Where, str]:
         node, where = self.deref(node, where, what)
         class_name = self.model_class(node)
-        if class_name not in STEP_CLASS_NAMES:
+        if (
+            not isinstance(node, cst.Call)
+            or class_name is None
+            or class_name not in STEP_CLASS_NAMES
+        ):
             described = describe(node, self.code(getattr(node, "func", node)))
             raise Refusal(node, f"cannot edit {what}: it is {described}, not a step")
-        return node, where, class_name  # type: ignore[return-value]
+        return node, where, class_name
 
     def _step_values(self, node: cst.CSTNode, where: Where) -> dict[str, Any] | None:
         try:
@@ -54,13 +63,11 @@ class StepEdits(ImportEdits):
                 "timeout_ms",
                 "retries",
             ):
-                _, value_node, value_where = self.field(
-                    call, call_where, class_name, name
-                )
+                found = self.field(call, call_where, class_name, name)
                 values["payload" if name in PAYLOAD_FIELDS.values() else name] = (
                     STEP_DEFAULTS.get(name)
-                    if value_node is None
-                    else self.literal(value_node, value_where, name)
+                    if found is None
+                    else self.literal(found.value, found.where, name)
                 )
             return values
         except Refusal:
@@ -90,7 +97,7 @@ class StepEdits(ImportEdits):
                 followed.add(node.value)
                 visit(self.bindings[node.value][-1][0])
 
-        visit(self.spec_call)  # type: ignore[arg-type]
+        visit(self.spec_call)
         return votes[True] > votes[False]
 
     def add_step(self, op: AddStep) -> str:
@@ -99,7 +106,7 @@ class StepEdits(ImportEdits):
                 f"unknown step kind {op.kind!r}: expected one of {', '.join(STEP_CLASS)}"
             )
         payload = normalize_sql(op.payload)
-        plan, plan_where, direction, index, node, value_where = self._direction(op.down)
+        plan, plan_where, direction, found = self._direction(op.down)
         what = f"the {direction} plan"
         wanted = {
             "kind": op.kind,
@@ -108,14 +115,14 @@ class StepEdits(ImportEdits):
             "timeout_ms": op.timeout_ms,
             "retries": op.retries or 0,
         }
-        list_node = list_where = None
+        listed: tuple[cst.List | cst.Tuple, Where] | None = None
         count = 0
-        if node is not None and not (
-            isinstance(node, cst.Name) and node.value == "None"
-        ):
-            list_node, list_where = self.expect_list(node, value_where, what)
-            count = len(list_node.elements)  # type: ignore[attr-defined]
-            for number, element in enumerate(list_node.elements, start=1):  # type: ignore[attr-defined]
+        if found is not None and not _is_none(found.value):
+            listed = list_node, list_where = self.expect_list(
+                found.value, found.where, what
+            )
+            count = len(list_node.elements)
+            for number, element in enumerate(list_node.elements, start=1):
                 have = self._step_values(
                     element.value, list_where.child(list_node, number - 1)
                 )
@@ -132,12 +139,12 @@ class StepEdits(ImportEdits):
         text = self._step_text(
             op.kind, payload, op.description, op.timeout_ms, op.retries
         )
-        if list_node is not None:
-            seq = self.sequence(list_node)
+        if listed is not None:
+            seq = self.sequence(listed[0])
             self.insert_item(seq, position - 1, text)
-            self.commit_sequence(seq, list_where, what)  # type: ignore[arg-type]
-        elif node is not None:  # down=None
-            self.commit(node, self.parse(f"[{text}]"), value_where, what)
+            self.commit_sequence(seq, listed[1], what)
+        elif found is not None:  # down=None
+            self.commit(found.value, self.parse(f"[{text}]"), found.where, what)
         else:
             self.add_keyword(
                 plan, plan_where, "MigrationPlan", direction, f"[{text}]", what
@@ -146,7 +153,12 @@ class StepEdits(ImportEdits):
         return f"added {op.kind} step {position} to the {direction} plan{where_to}"
 
     def _step_text(
-        self, kind: str, payload: str, description, timeout_ms, retries
+        self,
+        kind: str,
+        payload: str,
+        description: str | None,
+        timeout_ms: int | None,
+        retries: int | None,
     ) -> str:
         class_name = STEP_CLASS[kind]
         positional = self._positional_style(STEP_CLASS_NAMES)
@@ -160,20 +172,19 @@ class StepEdits(ImportEdits):
             parts.append(f"retries={int(retries)}")
         return f"{self.class_ref(class_name)}({', '.join(parts)})"
 
-    def _nth_step(self, down: bool, number: int, verb: str):
-        plan, plan_where, direction, index, node, value_where = self._direction(down)
+    def _nth_step(
+        self, down: bool, number: int, verb: str
+    ) -> tuple[str, cst.List | cst.Tuple, Where]:
+        """The direction, and the plan list that has step `number` (counted from 1)."""
+        _, _, direction, found = self._direction(down)
         what = f"the {direction} plan"
-        if node is None or (isinstance(node, cst.Name) and node.value == "None"):
-            count = 0
-            list_node = list_where = None
-        else:
-            list_node, list_where = self.expect_list(node, value_where, what)
-            count = len(list_node.elements)  # type: ignore[attr-defined]
+        if found is None or _is_none(found.value):
+            raise UsageError(
+                f"cannot {verb} {direction} step {number}: the spec has no {direction} plan"
+            )
+        list_node, list_where = self.expect_list(found.value, found.where, what)
+        count = len(list_node.elements)
         if not 1 <= number <= count:
-            if list_node is None:
-                raise UsageError(
-                    f"cannot {verb} {direction} step {number}: the spec has no {direction} plan"
-                )
             has = (
                 "no steps" if count == 0 else f"{count} step{'s' if count != 1 else ''}"
             )
@@ -189,11 +200,13 @@ class StepEdits(ImportEdits):
         direction, list_node, list_where = self._nth_step(
             op.down, op.step, "add a check to"
         )
-        element = list_node.elements[op.step - 1]  # type: ignore[union-attr]
+        element = list_node.elements[op.step - 1]
         what = f"{direction} step {op.step}"
-        step, step_where, class_name = self._step(element.value, list_where.child(list_node, op.step - 1), what)  # type: ignore[union-attr]
+        step, step_where, class_name = self._step(
+            element.value, list_where.child(list_node, op.step - 1), what
+        )
         field_name = f"{op.when}_checks"
-        _, node, value_where = self.field(step, step_where, class_name, field_name)
+        found = self.field(step, step_where, class_name, field_name)
         positional = self._positional_style(("MigrationCheck",))
         description = self.string(op.description)
         literal = self.string(expression, multiline=True)
@@ -203,14 +216,14 @@ class StepEdits(ImportEdits):
             else f"description={description}, expression={literal}"
         )
         message = f"added a {op.when}-check to {what}"
-        if node is None:
+        if found is None:
             text = f"[{self.class_ref('MigrationCheck')}({args})]"
             self.add_keyword(step, step_where, class_name, field_name, text, what)
             return message
         checks, checks_where = self.expect_list(
-            node, value_where, f"{field_name} of {what}"
+            found.value, found.where, f"{field_name} of {what}"
         )
-        for number, item in enumerate(checks.elements, start=1):  # type: ignore[attr-defined]
+        for number, item in enumerate(checks.elements, start=1):
             try:
                 check, check_where = self.expect_call(
                     item.value,
@@ -243,11 +256,15 @@ class StepEdits(ImportEdits):
 
     def remove_step(self, op: RemoveStep) -> str:
         direction, list_node, list_where = self._nth_step(op.down, op.step, "remove")
-        seq = self.sequence(list_node)  # type: ignore[arg-type]
+        seq = self.sequence(list_node)
         removed = seq.remove(op.step - 1)
-        self.commit_sequence(seq, list_where, f"the {direction} plan")  # type: ignore[arg-type]
+        self.commit_sequence(seq, list_where, f"the {direction} plan")
         self._forget_classes(removed)
         return f"removed {direction} step {op.step}"
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:

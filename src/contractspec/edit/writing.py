@@ -15,7 +15,7 @@ import libcst as cst
 
 from . import layout as lay
 from .layout import Atom, Block, Layout, Seq, string_literal
-from .locate import FIELDS, SpecFile, Where
+from .locate import FIELDS, SpecFile, Where, item_at
 from .seq import Irregular, Sequence, has_comment
 
 
@@ -26,7 +26,11 @@ class _Reindent(cst.CSTTransformer):
     def _move(self, text: str) -> str:
         return self.new + text[len(self.old) :] if text.startswith(self.old) else text
 
-    def leave_ParenthesizedWhitespace(self, original_node, updated_node):  # type: ignore[override]
+    def leave_ParenthesizedWhitespace(
+        self,
+        original_node: cst.ParenthesizedWhitespace,
+        updated_node: cst.ParenthesizedWhitespace,
+    ) -> cst.ParenthesizedWhitespace:
         lines = [
             (
                 line.with_changes(
@@ -72,7 +76,9 @@ class StyledEdits(SpecFile):
 
     def _indent_unit(self) -> str:
         call = self.spec_call
-        candidates = [call] + [a.value for a in call.args if isinstance(a.value, cst.Call)]  # type: ignore[union-attr]
+        candidates = [call] + [
+            a.value for a in call.args if isinstance(a.value, cst.Call)
+        ]
         for node in candidates:
             try:
                 seq = Sequence(node)
@@ -101,13 +107,13 @@ class StyledEdits(SpecFile):
             return string_literal(value, self.quote(triple=True), multiline=True)
         return string_literal(value, self.quote())
 
-    def owner(self, where: Where):
+    def owner(self, where: Where) -> tuple[cst.CSTNode, Where, str, int, str]:
         """The node that starts the line `where` is on: (node, where, indent, column, suffix)."""
         for depth in range(len(where.chain) - 1, -1, -1):
             container, index = where.chain[depth]
             seq = self.sequence(container)
             if seq.starts_line(index):
-                original = container.args[index] if isinstance(container, cst.Call) else container.elements[index]  # type: ignore[attr-defined]
+                original = item_at(container, index)
                 keyword = ""
                 if isinstance(original, cst.Arg) and original.keyword is not None:
                     keyword = self.code(original.keyword) + (
@@ -115,7 +121,12 @@ class StyledEdits(SpecFile):
                         if isinstance(original.equal, cst.AssignEqual)
                         else " = "
                     )
-                indent = seq.gaps[index].last_line.value  # type: ignore[union-attr]
+                gap = seq.gaps[index]  # a line break: the item starts a line
+                indent = (
+                    gap.last_line.value
+                    if isinstance(gap, cst.ParenthesizedWhitespace)
+                    else ""
+                )
                 suffix = "," if index + 1 < len(seq.items) or seq.trailing else ""
                 owner_where = Where(
                     where.root, where.prefix, where.chain[: depth + 1], where.via
@@ -197,9 +208,9 @@ class StyledEdits(SpecFile):
                             return self._leaf(node)
                         if item.keyword is not None:
                             prefix = item.keyword.value + "="
-                    if isinstance(item, cst.StarredElement):
+                    if not isinstance(item, (cst.Arg, cst.Element)):  # *starred
                         return self._leaf(node)
-                    items.append((prefix, self.tree(item.value)))  # type: ignore[attr-defined]
+                    items.append((prefix, self.tree(item.value)))
                 if isinstance(node, cst.Call):
                     func = self.code(node.func)
                     if "\n" in func:
@@ -224,7 +235,13 @@ class StyledEdits(SpecFile):
             return Atom(text)
         old = text.rsplit("\n", 1)[-1]
         old = old[: len(old) - len(old.lstrip())]
-        return Block(lambda indent: self.code(node.visit(_Reindent(old, indent))))
+
+        def reindented(indent: str) -> str:
+            moved = node.visit(_Reindent(old, indent))
+            assert isinstance(moved, cst.CSTNode)  # only whitespace changed
+            return self.code(moved)
+
+        return Block(reindented)
 
     def insert_item(
         self, seq: Sequence, index: int, value_text: str, keyword: str | None = None
@@ -284,7 +301,11 @@ class StyledEdits(SpecFile):
         for i, arg in enumerate(seq.items):
             if isinstance(arg, cst.Arg) and arg.keyword is None:
                 positional = i + 1
-            elif isinstance(arg, cst.Arg) and rank.get(arg.keyword.value, len(order)) > rank[name]:  # type: ignore[union-attr]
+            elif (
+                isinstance(arg, cst.Arg)
+                and arg.keyword is not None
+                and rank.get(arg.keyword.value, len(order)) > rank[name]
+            ):
                 index = i
                 break
         self.insert_item(seq, max(index, positional), value_text, keyword=name)
