@@ -51,6 +51,7 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(
     assert "contractspec/templates/harness.py.j2" in names
     assert "contractspec/templates/harness_tail.py.j2" in names
     assert "contractspec/runtime/harness_runtime.py" in names
+    assert "contractspec/py.typed" in names  # PEP 561: the package is typed
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
