@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from ..codegen.literals import string_literal
 from . import layout as lay
-from .layout import Atom, Block, Layout, Seq, string_literal
+from .layout import Atom, Block, Layout, Seq
 from .locate import FIELDS, SpecFile, Where, item_at
 from .seq import Irregular, Sequence, has_comment
 
