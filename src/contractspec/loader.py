@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from . import spec as model
 from .cachedir import JsonCache
+from .config import relative_posix
 from .errors import Diagnostic, SpecError
 from .model_names import MODEL_CLASSES, STEP_CLASS_NAMES, ModelNames
 
@@ -442,7 +443,7 @@ def load_specs(
     """Load every spec under folder; all problems of all files in one SpecError."""
     loaded: list[LoadedSpec] = []
     diagnostics: list[Diagnostic] = []
-    prefix = _display(folder, root)
+    prefix = folder.as_posix() if root is None else relative_posix(folder, root)
     for parts in _walk(folder):
         path = folder.joinpath(*parts)
         display = "/".join(parts if prefix == "." else (prefix, *parts))
@@ -504,16 +505,3 @@ class SpecCache(JsonCache):
                 ],
             },
         )
-
-
-def _display(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:  # discovered paths usually sit under the root as given: no resolve() needed
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            pass
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..config import relative_posix
 from ..errors import Diagnostic, SpecError
 from .fingerprint import sha256_bytes
 
@@ -135,7 +136,7 @@ def resolve_scripts(
             )
             continue
         target = Path(os.path.normpath(spec_dir / relative))
-        shown = os.path.relpath(target, root).replace(os.sep, "/")
+        shown = relative_posix(target, root, climb=True)
         try:
             data = target.read_bytes()
         except IsADirectoryError:
@@ -166,7 +167,7 @@ def resolve_scripts(
         resolution.pins[f"{direction}.{index}"] = digest
         resolution.steps[(direction, index)] = ResolvedScript(
             script_type,
-            os.path.relpath(target, harness_dir).replace(os.sep, "/"),
+            relative_posix(target, harness_dir, climb=True),
             digest,
         )
     if problems:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import relative_posix
 from ..spec import MigrationSpec, MigrationStep, meta_to_dict, split_key
 from .naming import module_name
 from .scripts import Resolution, ResolvedScript
@@ -27,8 +28,8 @@ def _dependency_sort_key(key: str) -> tuple[str, int, str]:
 
 def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
     """The spec file relative to the project root, posix (never absolute when it can be helped)."""
-    absolute = os.path.normpath(Path(root) / loaded.path)
-    return os.path.relpath(absolute, root).replace(os.sep, "/")
+    spec_file = Path(os.path.normpath(Path(root) / loaded.path))
+    return relative_posix(spec_file, root, climb=True)
 
 
 def step_view(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any]:
