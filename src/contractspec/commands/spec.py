@@ -40,12 +40,14 @@ class SpecEdit:
 
 
 @dataclass
-class _Project:
+class SpecFiles:
+    """A project's spec files read leniently, so that editing can repair a broken
+    project: every spec that loads (duplicate keys included, unlike a Project's
+    registry) and the problems of those that do not."""
+
     config: Config
     specs: list[LoadedSpec]
-    broken: list[
-        Diagnostic
-    ]  # spec files that do not load (the project is already unhealthy)
+    broken: list[Diagnostic]  # spec files that do not load
 
 
 def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
@@ -83,11 +85,11 @@ def _looks_like_path(target: str) -> bool:
     )
 
 
-def _load_project(config: Config) -> _Project:
+def _load_spec_files(config: Config) -> SpecFiles:
     """Every spec of the project; tolerant, so a broken project can still be repaired by editing."""
     try:
         project = open_project(config.root)
-        return _Project(config, list(project.specs.values()), [])
+        return SpecFiles(config, list(project.specs.values()), [])
     except SpecError:
         pass
     specs: list[LoadedSpec] = []
@@ -97,10 +99,10 @@ def _load_project(config: Config) -> _Project:
             specs.append(load_file(path, config.relative(path)))
         except SpecError as exc:
             broken += exc.diagnostics
-    return _Project(config, specs, broken)
+    return SpecFiles(config, specs, broken)
 
 
-def _lookup(project: _Project, reference: str) -> LoadedSpec:
+def _lookup(project: SpecFiles, reference: str) -> LoadedSpec:
     registry = MigrationRegistry()
     by_key: dict[str, LoadedSpec] = {}
     for loaded in project.specs:
@@ -157,7 +159,7 @@ def _registry_problems(specs: list[LoadedSpec]) -> list[Diagnostic]:
 
 
 def _check_registry(
-    project: _Project, file: Path, display: str, result: EditResult
+    project: SpecFiles, file: Path, display: str, result: EditResult
 ) -> None:
     """Refuse an edit that breaks the project's registry (compared with before the edit)."""
     from ..edit import EditRefused
@@ -208,10 +210,10 @@ def edit_spec(
         config = load_config(
             project_dir if project_dir is not None else find_root(file.resolve().parent)
         )
-        project = _load_project(config)
+        project = _load_spec_files(config)
     else:
         config = load_config(project_dir)
-        project = _load_project(config)
+        project = _load_spec_files(config)
         loaded = _lookup(project, target)
         file = config.root / loaded.path
     display = config.relative(file)
