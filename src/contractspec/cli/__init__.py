@@ -8,7 +8,6 @@ commands that need them, so `contractspec --help` stays fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,6 @@ from .options import root_database_option, root_project_option
 
 class Root(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
-        if os.environ.get("NO_COLOR"):
-            ctx.color = False
         try:
             return super().invoke(ctx)
         except ContractspecError as exc:

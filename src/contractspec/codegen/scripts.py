@@ -36,7 +36,6 @@ INLINE_SQL = "inline_sql"
 SQL_FILE = "sql_file"
 PYTHON_FILE = "python_file"
 PYTHON_MODULE = "python_module"
-SCRIPT_TYPES = (INLINE_SQL, SQL_FILE, PYTHON_FILE, PYTHON_MODULE)
 
 
 def _identifier(text: str) -> bool:
