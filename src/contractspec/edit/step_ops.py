@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import libcst as cst
+import libcst.matchers as m
 
 from .. import spec as model
 from ..errors import UsageError
@@ -264,7 +265,7 @@ class StepEdits(ImportEdits):
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    return m.matches(node, m.Name("None"))
 
 
 def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
