@@ -24,7 +24,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SpecError
 from ..format import FormatCache, format_cached, format_in_context
@@ -37,6 +37,12 @@ from .naming import check_collisions, harness_path
 from .render import RUNTIME_FILE, render_head, render_tail
 from .scripts import Resolution, resolve_scripts
 from .view import harness_view, migration_data, spec_path_of
+
+if TYPE_CHECKING:  # types only: commands builds these and calls codegen
+    import jinja2
+
+    from ..commands import Project
+    from ..config import Config
 
 # What every head ends with, as far as black's blank-line rules can tell.
 HEAD_CONTEXT = "MIGRATION = {}\n"
@@ -55,7 +61,9 @@ class Generated:
 _tails: dict[str, str] = {}
 
 
-def tail_source(cache: FormatCache | None = None, env=None) -> str:
+def tail_source(
+    cache: FormatCache | None = None, env: jinja2.Environment | None = None
+) -> str:
     """The formatted constant part (entry points), with its leading blank lines."""
     raw = render_tail(env)
     if cache is not None:  # one small read; keeps the disk cache complete
@@ -75,7 +83,7 @@ def runtime_module_source(runtime: str | None = None) -> str:
     )
 
 
-def runtime_module(config) -> Generated:
+def runtime_module(config: Config) -> Generated:
     path = config.harness_dir / RUNTIME_FILE
     return Generated(path, config.relative(path), runtime_module_source())
 
@@ -105,7 +113,7 @@ def harness_source(
     dependencies: Sequence[str] = (),
     resolution: Resolution | None = None,
     cache: FormatCache | None = None,
-    env=None,
+    env: jinja2.Environment | None = None,
 ) -> str:
     """One whole harness module for a spec (no project needed: tests and tools)."""
     view = head_view(
@@ -118,7 +126,7 @@ def harness_source(
     return head + tail_source(cache, env)
 
 
-def expected_migration(project, key: str) -> dict[str, Any]:
+def expected_migration(project: Project, key: str) -> dict[str, Any]:
     """The MIGRATION data that `key`'s spec generates today (no rendering, no black)."""
     loaded = project.specs[key]
     view = head_view(
@@ -132,7 +140,7 @@ def expected_migration(project, key: str) -> dict[str, Any]:
 
 
 def generate(
-    project,
+    project: Project,
     keys: Sequence[str],
     *,
     cache: FormatCache | None = None,

@@ -11,7 +11,7 @@ as spec errors before anything is written.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ def harness_path(config: Config, key: str) -> Path:
 
 
 def check_collisions(
-    keys: Iterable[str], sources: dict[str, object] | None = None
+    keys: Iterable[str], sources: Mapping[str, object] | None = None
 ) -> None:
     """Raise one SpecError naming every pair of keys that would share a harness file."""
     seen: dict[str, str] = {}

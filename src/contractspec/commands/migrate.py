@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,13 @@ from .. import writer
 from ..cachedir import JsonCache, cache_dir
 from ..codegen.fingerprint import sha256_bytes
 from ..errors import MigrationFailed, StaleError, UsageError
+from ..registry import MigrationRegistry
 from ..runtime import harness_runtime as runtime
 from . import Project, gc_paused, open_project
 
-Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
+Progress = Callable[
+    [str, int, int, dict[str, Any]], None
+]  # (key, index, total, result)
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
 SHOWN_DIFF_LINES = 12  # of an edited harness's diff, in a refusal
 REBUILD = "contractspec build --all   (then review and commit the diff)"
@@ -43,9 +47,16 @@ class CommittedHarness:
     display: str
     state: str = "ok"  # ok, missing, stale, edited
     problem: str | None = None  # why it cannot run, for people
-    migration: dict | None = (
+    migration: dict[str, Any] | None = (
         None  # what runs: the checked MIGRATION and its fingerprint
     )
+
+    @property
+    def checked(self) -> dict[str, Any]:
+        """The MIGRATION that runs: only a harness in state ok has one."""
+        if self.migration is None:
+            raise ValueError(f"{self.display} cannot run: {self.problem}")
+        return self.migration
 
     def refuse(self, state: str, problem: str) -> CommittedHarness:
         self.state, self.problem = state, problem
@@ -90,7 +101,7 @@ def read_harness(
     return harness
 
 
-def _migration_literal(data: bytes) -> dict | None:
+def _migration_literal(data: bytes) -> dict[str, Any] | None:
     try:
         tree = ast.parse(data)  # bytes: decoded as Python source (UTF-8)
     except (SyntaxError, ValueError):  # ValueError: a NUL byte
@@ -103,13 +114,14 @@ def _migration_literal(data: bytes) -> dict | None:
             and node.targets[0].id == "MIGRATION"
         ):
             try:
-                return ast.literal_eval(node.value)
+                value = ast.literal_eval(node.value)
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                 return None
+            return value if isinstance(value, dict) else None
     return None
 
 
-def _digest(migration: dict) -> str:
+def _digest(migration: dict[str, Any]) -> str:
     return sha256_bytes(json.dumps(migration, sort_keys=True).encode("utf-8"))
 
 
@@ -129,7 +141,7 @@ class CheckedHarnesses(JsonCache):
         super().__init__(cache_dir(self.root) / "harnesses.json", schema)
         self.changed = False
 
-    def agrees(self, name: str, data: bytes, expected: dict) -> bool:
+    def agrees(self, name: str, data: bytes, expected: dict[str, Any]) -> bool:
         entry = [self.key(data), _digest(expected)]
         if self.entries.get(name) == entry:
             return True
@@ -214,9 +226,9 @@ def committed_harnesses(project: Project, keys: list[str]) -> list[CommittedHarn
 class RunReport:
     command: str
     database: str
-    applied: list[dict] = field(default_factory=list)  # results, in order
+    applied: list[dict[str, Any]] = field(default_factory=list)  # results, in order
     skipped: list[str] = field(default_factory=list)  # already applied / nothing to do
-    failed: dict | None = None
+    failed: dict[str, Any] | None = None
     not_attempted: list[str] = field(default_factory=list)
     rehearse: bool = False
 
@@ -239,7 +251,7 @@ class RunReport:
 
 def _session(
     project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True
-):
+) -> AbstractContextManager[runtime.Session]:
     try:
         return runtime.open_session(
             project.config.database_url(),
@@ -251,15 +263,15 @@ def _session(
         raise MigrationFailed(str(exc)) from None
 
 
-def _applied(session) -> dict[str, dict]:
+def _applied(session: runtime.Session) -> dict[str, dict[str, Any]]:
     return {row["key"]: row for row in runtime.read_history(session)}
 
 
 def _run(
-    session,
+    session: runtime.Session,
     report: RunReport,
     harnesses: list[CommittedHarness],
-    apply: Callable,
+    apply: Callable[..., dict[str, Any]],
     progress: Progress | None,
 ) -> RunReport:
     for index, harness in enumerate(harnesses):
@@ -335,7 +347,7 @@ def up(
             ready = [
                 h
                 for h in pending
-                if all(d in applied for d in h.migration["dependencies"])
+                if all(d in applied for d in h.checked["dependencies"])
             ]
             report.not_attempted = [h.key for h in pending if h not in ready]
             pending = ready
@@ -390,7 +402,7 @@ def down(
                 )
             chosen = _most_recent(registry, order, applied, steps or 1)
         harnesses = committed_harnesses(project, chosen)
-        irreversible = [h.key for h in harnesses if h.migration.get("down") is None]
+        irreversible = [h.key for h in harnesses if h.checked.get("down") is None]
         if irreversible:  # refuse before reverting anything, not halfway through
             raise MigrationFailed(
                 f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
@@ -403,7 +415,10 @@ def down(
 
 
 def _most_recent(
-    registry, order: list[str], applied: dict[str, dict], count: int
+    registry: MigrationRegistry,
+    order: list[str],
+    applied: dict[str, dict[str, Any]],
+    count: int,
 ) -> list[str]:
     """The `count` most recently applied migrations, latest first, never one
     before an applied migration that depends on it. Ties on applied_at (one
@@ -504,9 +519,9 @@ def needs_attention(row: dict[str, Any]) -> bool:
     )
 
 
-def _last_failures(session) -> dict[str, dict]:
+def _last_failures(session: runtime.Session) -> dict[str, dict[str, Any]]:
     """Per migration, the run_end event of its latest run if that run failed."""
-    latest: dict[str, dict] = {}
+    latest: dict[str, dict[str, Any]] = {}
     for event in runtime.read_events(
         session, event="run_end"
     ):  # in order: the last wins
