@@ -17,11 +17,12 @@ bytes tests/test_edit_operations.py pins.
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.helpers import ensure_type
 
 from . import layout as lay
 from .layout import Atom, Seq
-from .locate import NameUses, aliases, dotted, local_name
+from .locate import aliases, dotted, local_name
 from .seq import Sequence
 from .writing import StyledEdits
 
@@ -163,10 +164,8 @@ class ImportEdits(StyledEdits):
 
         removed.visit(Calls())
         for local in dict.fromkeys(used):
-            everywhere, inside = NameUses(local), NameUses(local)
-            self.module.visit(everywhere)
-            removed.visit(inside)
-            if everywhere.count == inside.count:
+            inside = {id(node) for node in m.findall(removed, m.Name(local))}
+            if all(id(node) in inside for node in self.uses(local)):
                 self.unused_imports.append(local)
 
     def _drop_imports(self) -> None:

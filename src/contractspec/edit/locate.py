@@ -15,6 +15,12 @@ from typing import Any, NamedTuple
 
 import libcst as cst
 from libcst.helpers import ensure_type
+from libcst.metadata import (
+    GlobalScope,
+    MetadataWrapper,
+    PositionProvider,
+    ScopeProvider,
+)
 
 from ..errors import Diagnostic, SpecError
 from ..loader import load_source
@@ -159,53 +165,6 @@ def has_fstring(node: cst.CSTNode) -> bool:
     return False
 
 
-class NameUses(cst.CSTVisitor):
-    """Counts the uses (not the bindings) of a module-level name."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.count = 0
-
-    def _unbind(self, *nodes: Any) -> None:
-        for node in nodes:
-            if isinstance(node, cst.Name) and node.value == self.name:
-                self.count -= 1
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.count += 1
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        self._unbind(node.keyword)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._unbind(node.attr)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._unbind(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._unbind(node.target)
-
-    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-        self._unbind(node.name, node.asname.name if node.asname else None)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self._unbind(node.module)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._unbind(node.name)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._unbind(node.name)
-
-    def visit_Param(self, node: cst.Param) -> None:
-        self._unbind(node.name)
-
-    def visit_NameItem(self, node: cst.NameItem) -> None:
-        self._unbind(node.name)
-
-
 class SpecFile:
     """A parsed spec file, its spec call, and the replacements an edit has recorded."""
 
@@ -220,7 +179,7 @@ class SpecFile:
         self.line_length = line_length or infer_line_length(source)
         self.replacements: dict[int, tuple[cst.CSTNode, Replacement]] = {}
         self.paths: set[int] = set()
-        self._positions: Any = None
+        self._wrapper: MetadataWrapper | None = None
         self._sequences: dict[int, Sequence] = {}
         self._scan()
 
@@ -333,16 +292,23 @@ class SpecFile:
             return self.names.model_class(func.value.value, func.attr.value)
         return None
 
-    def position(self, node: cst.CSTNode) -> tuple[int, int]:
-        if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+    def _metadata(self) -> MetadataWrapper:
+        if self._wrapper is None:
+            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return self._wrapper
 
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        found = self._positions.get(node)
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        found = self._metadata().resolve(PositionProvider).get(node)
         if found is None:
             return 1, 1
         return found.start.line, found.start.column + 1
+
+    def uses(self, name: str) -> list[cst.CSTNode]:
+        """The nodes that read the module-level `name` (libcst's scope analysis)."""
+        for scope in self._metadata().resolve(ScopeProvider).values():
+            if isinstance(scope, GlobalScope):
+                return [access.node for access in scope.accesses[name]]
+        return []  # pragma: no cover - every module has its global scope
 
     def diagnostic(self, refusal: Refusal) -> Diagnostic:
         line, col = self.position(refusal.node)
@@ -402,12 +368,11 @@ class SpecFile:
                     name_node,
                     f"cannot edit {what}: {name!r} is assigned more than once in this file",
                 )
-            counter = NameUses(name)
-            self.module.visit(counter)
-            if counter.count > 1:
+            count = len(self.uses(name))
+            if count > 1:
                 raise Refusal(
                     name_node,
-                    f"cannot edit {what}: {name!r} is used {counter.count} times in this file,"
+                    f"cannot edit {what}: {name!r} is used {count} times in this file,"
                     " so editing its value would change every use",
                 )
 
