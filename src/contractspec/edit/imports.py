@@ -17,7 +17,6 @@ bytes tests/test_edit_operations.py pins.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.helpers import ensure_type
 
 from . import layout as lay
@@ -163,6 +162,8 @@ class ImportEdits(StyledEdits):
                     used.append(node.func.value)
 
         removed.visit(Calls())
+        import libcst.matchers as m  # a large module: only remove-step needs it
+
         for local in dict.fromkeys(used):
             inside = {id(node) for node in m.findall(removed, m.Name(local))}
             if all(id(node) in inside for node in self.uses(local)):

@@ -11,16 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
 from libcst.helpers import ensure_type
-from libcst.metadata import (
-    GlobalScope,
-    MetadataWrapper,
-    PositionProvider,
-    ScopeProvider,
-)
 
 from ..errors import Diagnostic, SpecError
 from ..loader import load_source
@@ -28,6 +22,9 @@ from ..model_names import MODEL_CLASSES, ModelNames, imports_model
 from .layout import infer_line_length
 from .operations import EditRefused
 from .seq import Irregular, Sequence
+
+if TYPE_CHECKING:
+    from libcst.metadata import MetadataWrapper
 
 POSITIONAL: dict[str, list[str]] = {
     name: [f.name for f in dataclasses.fields(cls) if not f.kw_only]
@@ -293,11 +290,16 @@ class SpecFile:
         return None
 
     def _metadata(self) -> MetadataWrapper:
+        """libcst's metadata for the file, made on first use: most edits need none."""
         if self._wrapper is None:
+            from libcst.metadata import MetadataWrapper
+
             self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         return self._wrapper
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        from libcst.metadata import PositionProvider
+
         found = self._metadata().resolve(PositionProvider).get(node)
         if found is None:
             return 1, 1
@@ -305,6 +307,8 @@ class SpecFile:
 
     def uses(self, name: str) -> list[cst.CSTNode]:
         """The nodes that read the module-level `name` (libcst's scope analysis)."""
+        from libcst.metadata import GlobalScope, ScopeProvider
+
         for scope in self._metadata().resolve(ScopeProvider).values():
             if isinstance(scope, GlobalScope):
                 return [access.node for access in scope.accesses[name]]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import libcst as cst
-import libcst.matchers as m
 
 from .. import spec as model
 from ..errors import UsageError
@@ -265,7 +264,7 @@ class StepEdits(ImportEdits):
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
-    return m.matches(node, m.Name("None"))
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
