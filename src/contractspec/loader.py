@@ -49,7 +49,7 @@ class LoadedSpec:
     path: str  # as displayed: relative to the project root when discovered
     line: int
     col: int
-    positions: dict[model.Path, tuple[int, int]]
+    positions: dict[model.FieldPath, tuple[int, int]]
     variable: str  # the module-level name the spec is assigned to
     # spec_fingerprint of the spec alone (no pinned files), when the spec cache has it
     fingerprint: str | None = dataclasses.field(default=None, compare=False)
@@ -58,13 +58,13 @@ class LoadedSpec:
     def key(self) -> str:
         return self.spec.key
 
-    def position(self, path: model.Path) -> tuple[int, int]:
+    def position(self, path: model.FieldPath) -> tuple[int, int]:
         """The position of a field, or of its nearest enclosing node."""
         while path not in self.positions and path:
             path = path[:-1]
         return self.positions.get(path, (self.line, self.col))
 
-    def diagnostic(self, path: model.Path, message: str) -> Diagnostic:
+    def diagnostic(self, path: model.FieldPath, message: str) -> Diagnostic:
         line, col = self.position(path)
         return Diagnostic(self.path, line, col, message)
 
@@ -86,7 +86,7 @@ class _Reader:
         self.path = path
         self.lines = _LINE_BREAK.split(source)
         self.diagnostics: list[Diagnostic] = []
-        self.positions: dict[model.Path, tuple[int, int]] = {}
+        self.positions: dict[model.FieldPath, tuple[int, int]] = {}
         self.names = ModelNames()
         self.bindings: dict[str, ast.expr] = {}
         self.resolving: set[str] = set()
@@ -182,7 +182,7 @@ class _Reader:
         return None
 
     # -- values ---------------------------------------------------------------
-    def value(self, node: ast.expr, path: model.Path) -> Any:
+    def value(self, node: ast.expr, path: model.FieldPath) -> Any:
         self.positions.setdefault(path, self.pos(node))
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (str, int, float, bool)) or node.value is None:
@@ -211,7 +211,7 @@ class _Reader:
             return self.error(node, f"f-strings are not allowed; {ALLOWED}")
         return self.error(node, f"{_describe(node)} is not allowed; {ALLOWED}")
 
-    def name(self, node: ast.Name, path: model.Path) -> Any:
+    def name(self, node: ast.Name, path: model.FieldPath) -> Any:
         name = node.id
         if name in self.names.imported:
             return self.error(
@@ -230,7 +230,7 @@ class _Reader:
         finally:
             self.resolving.discard(name)
 
-    def call(self, node: ast.Call, path: model.Path) -> Any:
+    def call(self, node: ast.Call, path: model.FieldPath) -> Any:
         class_name = self.model_class(node)
         if class_name is None:
             func = ast.unparse(node.func)
@@ -290,7 +290,7 @@ class _Reader:
         return cls(**values)
 
     def nested(
-        self, class_name: str, field_name: str, arg: ast.expr, path: model.Path
+        self, class_name: str, field_name: str, arg: ast.expr, path: model.FieldPath
     ) -> Any:
         expected = NESTED.get((class_name, field_name))
         value = self.value(arg, path)

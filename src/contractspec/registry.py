@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from .errors import Diagnostic, RegistryError
-from .spec import MigrationSpec, Path, split_key
+from .spec import FieldPath, MigrationSpec, split_key
 
 
 class Source(Protocol):
@@ -25,7 +25,7 @@ class Source(Protocol):
 
     path: str
 
-    def diagnostic(self, path: Path, message: str) -> Diagnostic: ...
+    def diagnostic(self, path: FieldPath, message: str) -> Diagnostic: ...
 
 
 class _Unplaced:
@@ -34,7 +34,7 @@ class _Unplaced:
     def __init__(self, key: str):
         self.path = f"<{key}>"
 
-    def diagnostic(self, path: Path, message: str) -> Diagnostic:
+    def diagnostic(self, path: FieldPath, message: str) -> Diagnostic:
         return Diagnostic(self.path, 1, 1, message)
 
 

@@ -131,12 +131,12 @@ def split_key(reference: str) -> tuple[str, int | None]:
 # Validation. A problem names the field by its path inside the spec, e.g.
 # ("plan", "up", 2, "timeout_ms"), so the loader can point at the source.
 
-Path = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
 class Problem:
-    path: Path
+    path: FieldPath
     message: str
 
 
@@ -247,7 +247,7 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
         seen.add(dependency)
 
 
-def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
+def _step_problems(step: _Step, where: FieldPath) -> Iterator[Problem]:
     payload = step.payload
     if _blank(payload):
         yield Problem(
