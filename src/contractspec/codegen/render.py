@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     import jinja2
 
 HEAD_TEMPLATE = "harness.py.j2"
-TAIL_TEMPLATE = "harness_tail.py.j2"
 
 
 def templates_dir() -> Path:
@@ -87,12 +86,7 @@ def render_head(view: dict[str, Any], env: jinja2.Environment | None = None) -> 
     return str(template.render(**view))
 
 
-# The shared runtime module beside the harnesses: a name no user module takes.
+# The shared runtime module beside the harnesses: a name no user module takes
+# (templates/harness_tail.py, the harnesses' entry points, loads it by this name).
 RUNTIME_NAME = "_contractspec_runtime"
 RUNTIME_FILE = RUNTIME_NAME + ".py"
-
-
-def render_tail(env: jinja2.Environment | None = None) -> str:
-    """The entry points (not yet formatted): identical in every harness."""
-    template = (env or environment()).get_template(TAIL_TEMPLATE)
-    return str(template.render(runtime_name=RUNTIME_NAME))
