@@ -481,20 +481,18 @@ class SpecFile:
         return Field(index, call.args[index].value, where.child(call, index))
 
     def meta(self) -> tuple[cst.Call, Where]:
-        found = self.field(self.spec_call, self.spec_where, "MigrationSpec", "meta")
-        if found is None:
-            raise Refusal(
-                self.spec_call, "cannot edit meta: MigrationSpec(...) has no meta"
-            )
-        return self.expect_call(found.value, found.where, "MigrationMeta", "meta")
+        return self._spec_part("meta", "MigrationMeta")
 
     def plan(self) -> tuple[cst.Call, Where]:
-        found = self.field(self.spec_call, self.spec_where, "MigrationSpec", "plan")
+        return self._spec_part("plan", "MigrationPlan")
+
+    def _spec_part(self, name: str, class_name: str) -> tuple[cst.Call, Where]:
+        found = self.field(self.spec_call, self.spec_where, "MigrationSpec", name)
         if found is None:
             raise Refusal(
-                self.spec_call, "cannot edit plan: MigrationSpec(...) has no plan"
+                self.spec_call, f"cannot edit {name}: MigrationSpec(...) has no {name}"
             )
-        return self.expect_call(found.value, found.where, "MigrationPlan", "plan")
+        return self.expect_call(found.value, found.where, class_name, name)
 
     def replace(
         self, old: cst.CSTNode, new: cst.CSTNode, where: Where, what: str
