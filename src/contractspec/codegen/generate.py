@@ -21,12 +21,12 @@ and a runtime change rewrites the runtime module alone.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import relative_posix
 from ..errors import SpecError
 from ..format import FormatCache, format_cached
 from ..runtime import runtime_source
@@ -168,6 +168,6 @@ def generate(
     harnesses = []
     for key, head in zip(keys, formatted, strict=True):
         path = harness_path(config, key)
-        display = os.path.relpath(path, config.root).replace(os.sep, "/")
+        display = relative_posix(path, config.root, climb=True)
         harnesses.append(Generated(path, display, head + tail, key))
     return harnesses
