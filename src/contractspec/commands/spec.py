@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..config import Config, find_root, load_config
-from ..errors import Diagnostic, RegistryError, SpecError, UsageError
-from ..loader import LoadedSpec, discover, load_file, load_source
+from ..errors import Diagnostic, RegistryError, UsageError
+from ..loader import LoadedSpec, discover, load_source
 from ..registry import MigrationRegistry
-from . import open_project
+from . import Project, open_for_editing
 
 if TYPE_CHECKING:
     from ..edit import EditResult
@@ -37,17 +37,6 @@ class SpecEdit:
     result: EditResult
     written: bool
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SpecFiles:
-    """A project's spec files read leniently, so that editing can repair a broken
-    project: every spec that loads (duplicate keys included, unlike a Project's
-    registry) and the problems of those that do not."""
-
-    config: Config
-    specs: list[LoadedSpec]
-    broken: list[Diagnostic]  # spec files that do not load
 
 
 def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
@@ -85,33 +74,9 @@ def _looks_like_path(target: str) -> bool:
     )
 
 
-def _load_spec_files(config: Config) -> SpecFiles:
-    """Every spec of the project; tolerant, so a broken project can still be repaired by editing."""
+def _lookup(project: Project, reference: str) -> LoadedSpec:
     try:
-        project = open_project(config.root)
-        return SpecFiles(config, list(project.specs.values()), [])
-    except SpecError:
-        pass
-    specs: list[LoadedSpec] = []
-    broken: list[Diagnostic] = []
-    for path in discover(config.specs_dir):
-        try:
-            specs.append(load_file(path, config.relative(path)))
-        except SpecError as exc:
-            broken += exc.diagnostics
-    return SpecFiles(config, specs, broken)
-
-
-def _lookup(project: SpecFiles, reference: str) -> LoadedSpec:
-    registry = MigrationRegistry()
-    by_key: dict[str, LoadedSpec] = {}
-    for loaded in project.specs:
-        if loaded.key in by_key:
-            continue
-        registry.register(loaded.spec, loaded)
-        by_key[loaded.key] = loaded
-    try:
-        return by_key[registry.lookup(reference).key]
+        return project.specs[project.registry.lookup(reference).key]
     except RegistryError as exc:
         if project.broken:
             files = sorted({d.path for d in project.broken})
@@ -159,17 +124,17 @@ def _registry_problems(specs: list[LoadedSpec]) -> list[Diagnostic]:
 
 
 def _check_registry(
-    project: SpecFiles, file: Path, display: str, result: EditResult
+    project: Project, file: Path, display: str, result: EditResult
 ) -> None:
     """Refuse an edit that breaks the project's registry (compared with before the edit)."""
     from ..edit import EditRefused
 
     others = [
         s
-        for s in project.specs
+        for s in project.files
         if (project.config.root / s.path).resolve() != file.resolve()
     ]
-    before_self = [s for s in project.specs if s not in others]
+    before_self = [s for s in project.files if s not in others]
     edited = result.loaded or load_source(result.new_source, display)
     note = f"the file was not changed: after this edit ({result.message}) the project's registry would be broken"
     for other in others:
@@ -210,10 +175,10 @@ def edit_spec(
         config = load_config(
             project_dir if project_dir is not None else find_root(file.resolve().parent)
         )
-        project = _load_spec_files(config)
+        project = open_for_editing(config)
     else:
         config = load_config(project_dir)
-        project = _load_spec_files(config)
+        project = open_for_editing(config)
         loaded = _lookup(project, target)
         file = config.root / loaded.path
     display = config.relative(file)
