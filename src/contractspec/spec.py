@@ -153,7 +153,12 @@ def _blank(value: Any) -> bool:
 
 
 def _problems(spec: MigrationSpec) -> Iterator[Problem]:
-    meta = spec.meta
+    yield from _meta_problems(spec.meta)
+    yield from _plan_problems(spec.plan)
+    yield from _dependency_problems(spec)
+
+
+def _meta_problems(meta: MigrationMeta) -> Iterator[Problem]:
     name = meta.name
     if not isinstance(name, str):
         yield Problem(("meta", "name"), f"name must be a string, got {name!r}")
@@ -213,10 +218,12 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
                     ("meta", "tags", index), "a tag must be a non-empty string"
                 )
 
-    if not spec.plan.up:
+
+def _plan_problems(plan: MigrationPlan) -> Iterator[Problem]:
+    if not plan.up:
         yield Problem(("plan", "up"), "the up plan must have at least one step")
     for direction in ("up", "down"):
-        for index, step in enumerate(getattr(spec.plan, direction) or []):
+        for index, step in enumerate(getattr(plan, direction) or []):
             if not isinstance(step, _Step):
                 yield Problem(
                     ("plan", direction, index),
@@ -225,6 +232,8 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
                 continue
             yield from _step_problems(step, ("plan", direction, index))
 
+
+def _dependency_problems(spec: MigrationSpec) -> Iterator[Problem]:
     if not isinstance(spec.dependencies, list):
         yield Problem(
             ("dependencies",),
@@ -238,7 +247,7 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
             yield Problem(where, "a dependency must be a non-empty string")
             continue
         dep_name, dep_version = split_key(dependency)
-        if dep_name == name and dep_version in (None, meta.version):
+        if dep_name == spec.meta.name and dep_version in (None, spec.meta.version):
             yield Problem(where, f"migration {spec.key} depends on itself")
         elif dependency in seen:
             yield Problem(where, f"duplicate dependency {dependency!r}")
