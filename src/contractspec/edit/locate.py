@@ -31,7 +31,7 @@ POSITIONAL: dict[str, list[str]] = {
     for name, cls in MODEL_CLASSES.items()
 }
 
-
+# Field order as people write it: the positional fields (a step's payload first), then the rest.
 FIELDS: dict[str, list[str]] = {
     name: [f.name for f in dataclasses.fields(cls) if not f.kw_only]
     + [f.name for f in dataclasses.fields(cls) if f.kw_only]
