@@ -47,9 +47,8 @@ class CommittedHarness:
     display: str
     state: str = "ok"  # ok, missing, stale, edited
     problem: str | None = None  # why it cannot run, for people
-    migration: dict[str, Any] | None = (
-        None  # what runs: the checked MIGRATION and its fingerprint
-    )
+    # What runs: the checked MIGRATION data with its spec fingerprint.
+    migration: dict[str, Any] | None = None
 
     @property
     def checked(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ..loader import load_source
 from .locate import UNCHANGED_NOTE, Noop, Refusal, Replacement
 from .meta_ops import MetaEdits
 from .operations import (
+    AcceptLintRule,
     AddCheck,
     AddDependency,
     AddStep,
@@ -91,6 +92,8 @@ class Editor(MetaEdits, StepEdits):
                 return self.add_step(operation)
             case AddCheck():
                 return self.add_check(operation)
+            case AcceptLintRule():
+                return self.accept_lint_rule(operation)
             case RemoveStep():
                 return self.remove_step(operation)
         raise TypeError(f"unknown operation {operation!r}")

@@ -12,7 +12,7 @@ from ..model_names import STEP_CLASS_NAMES
 from .imports import ImportEdits
 from .layout import normalize_sql, same_sql
 from .locate import Field, Noop, Refusal, Where, describe
-from .operations import PAYLOAD_FIELDS, AddCheck, AddStep, RemoveStep
+from .operations import PAYLOAD_FIELDS, AcceptLintRule, AddCheck, AddStep, RemoveStep
 
 STEP_CLASS = {
     "schema": "SchemaStep",
@@ -252,6 +252,50 @@ class StepEdits(ImportEdits):
             seq, len(seq.items), f"{self.class_ref('MigrationCheck')}({args})"
         )
         self.commit_sequence(seq, checks_where, f"{field_name} of {what}")
+        return message
+
+    def accept_lint_rule(self, op: AcceptLintRule) -> str:
+        """Add (or re-word) `rule: reason` in a step's lint_ignore dict."""
+        if not op.rule.strip() or not op.reason.strip():
+            raise UsageError("accepting a lint rule takes a rule name and a reason")
+        direction, list_node, list_where = self._nth_step(
+            op.down, op.step, "accept a lint rule in"
+        )
+        what = f"{direction} step {op.step}"
+        element = list_node.elements[op.step - 1]
+        step, step_where, class_name = self._step(
+            element.value, list_where.child(list_node, op.step - 1), what
+        )
+        found = self.field(step, step_where, class_name, "lint_ignore")
+        message = f"{what} accepts {op.rule}: {op.reason}"
+        if found is None:
+            entry = f"{self.string(op.rule)}: {self.string(op.reason)}"
+            self.add_keyword(
+                step, step_where, class_name, "lint_ignore", "{" + entry + "}", what
+            )
+            return message
+        field_what = f"lint_ignore of {what}"
+        target, target_where = self.deref(found.value, found.where, field_what)
+        if not isinstance(target, cst.Dict):
+            raise Refusal(
+                target,
+                f"cannot edit {field_what}: it is {describe(target, self.code(target))}, not a dict",
+            )
+        accepted: dict[str, str] = {}
+        for item in target.elements:
+            if not isinstance(item, cst.DictElement):
+                raise Refusal(
+                    item, f"cannot edit {field_what}: **unpacking is not a literal"
+                )
+            key = self.literal(item.key, target_where, field_what)
+            accepted[key] = self.literal(item.value, target_where, field_what)
+        if accepted.get(op.rule) == op.reason:
+            raise Noop(f"{what} already accepts {op.rule} for this reason")
+        accepted[op.rule] = op.reason
+        text = ", ".join(
+            f"{self.string(k)}: {self.string(v)}" for k, v in accepted.items()
+        )
+        self.commit(target, self.parse("{" + text + "}"), target_where, field_what)
         return message
 
     def remove_step(self, op: RemoveStep) -> str:
