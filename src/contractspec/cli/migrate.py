@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import EXIT_FAILED
+from ..errors import EXIT_FAILED, EXIT_PARTIAL
 from ..spec import STABILITIES
 from . import root
 from .options import (
@@ -42,7 +42,8 @@ audit_log_option = click.option(
 rehearse_option = click.option(
     "--rehearse",
     is_flag=True,
-    help="Run everything, then roll back: what would happen, nothing kept.",
+    help="Run the whole pending chain in one transaction, then roll it all back;"
+    " steps outside a transaction are listed, not run (exit 4).",
 )
 dry_run_option = click.option(
     "--dry-run",
@@ -144,6 +145,8 @@ def _finish(report: RunReport, as_json: bool) -> None:
         if report.not_attempted:
             parts.append(f"{len(report.not_attempted)} not attempted")
         click.echo(", ".join(parts), err=True)
+        for step in report.not_rehearsed:
+            click.echo(f"not rehearsed: {step}", err=True)
         if report.failed:
             click.echo(f"error: {report.failed['error']}", err=True)
             click.echo(
@@ -152,6 +155,8 @@ def _finish(report: RunReport, as_json: bool) -> None:
             )
     if report.failed:
         sys.exit(EXIT_FAILED)
+    if report.not_rehearsed:
+        sys.exit(EXIT_PARTIAL)
 
 
 def _dry_run(report: RunReport, as_json: bool) -> None:
@@ -162,7 +167,8 @@ def _dry_run(report: RunReport, as_json: bool) -> None:
     if not report.not_attempted:
         click.echo(f"nothing to {verb}", err=True)
     for key in report.not_attempted:
-        click.echo(f"would {verb} {key}")
+        apart = report.not_atomic.get(key)
+        click.echo(f"would {verb} {key}" + (f" (NOT atomic: {apart})" if apart else ""))
 
 
 def _stack(*decorators: Decorator) -> Decorator:
@@ -259,6 +265,8 @@ def status_command(
     \b
     applied   in the database with the spec's current fingerprint
     pending   not applied yet
+    partly applied  not atomic, stopped part way; `up` continues after its done steps
+    A migration still to run that commits in parts says "not atomic" too.
     drifted   applied, but its spec changed since (bump its version instead)
     unknown   in the database, but no spec in this project
     The HARNESS column says whether the committed harness can run: ok,
@@ -278,7 +286,7 @@ def status_command(
                 [
                     [
                         r["key"],
-                        r["state"],
+                        r["state"] + (", not atomic" if "not_atomic" in r else ""),
                         r["harness"],
                         r.get("applied_at", "-")[:19].replace("T", " "),
                         r.get("applied_by", "-"),

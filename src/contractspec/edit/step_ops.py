@@ -24,7 +24,12 @@ STEP_CLASS = {
 KIND_OF = {cls: kind for kind, cls in STEP_CLASS.items()}
 
 
-STEP_DEFAULTS: dict[str, Any] = {"description": None, "timeout_ms": None, "retries": 0}
+STEP_DEFAULTS: dict[str, Any] = {
+    "description": None,
+    "timeout_ms": None,
+    "retries": 0,
+    "transactional": True,
+}
 
 
 class StepEdits(ImportEdits):
@@ -62,6 +67,7 @@ class StepEdits(ImportEdits):
                 "description",
                 "timeout_ms",
                 "retries",
+                "transactional",
             ):
                 found = self.field(call, call_where, class_name, name)
                 values["payload" if name in PAYLOAD_FIELDS.values() else name] = (
@@ -114,6 +120,7 @@ class StepEdits(ImportEdits):
             "description": op.description,
             "timeout_ms": op.timeout_ms,
             "retries": op.retries or 0,
+            "transactional": op.transactional,
         }
         listed: tuple[cst.List | cst.Tuple, Where] | None = None
         count = 0
@@ -136,8 +143,17 @@ class StepEdits(ImportEdits):
                 f"cannot add a step at position {position}: the {direction} plan has {count} step"
                 f"{'s' if count != 1 else ''} (positions 1 to {count + 1})"
             )
+        if not op.transactional and op.kind == "validation":
+            raise UsageError(
+                "a validation step only reads: it always runs in the transaction"
+            )
         text = self._step_text(
-            op.kind, payload, op.description, op.timeout_ms, op.retries
+            op.kind,
+            payload,
+            op.description,
+            op.timeout_ms,
+            op.retries,
+            op.transactional,
         )
         if listed is not None:
             seq = self.sequence(listed[0])
@@ -159,6 +175,7 @@ class StepEdits(ImportEdits):
         description: str | None,
         timeout_ms: int | None,
         retries: int | None,
+        transactional: bool = True,
     ) -> str:
         class_name = STEP_CLASS[kind]
         positional = self._positional_style(STEP_CLASS_NAMES)
@@ -170,6 +187,8 @@ class StepEdits(ImportEdits):
             parts.append(f"timeout_ms={int(timeout_ms)}")
         if retries is not None:
             parts.append(f"retries={int(retries)}")
+        if not transactional:
+            parts.append("transactional=False")
         return f"{self.class_ref(class_name)}({', '.join(parts)})"
 
     def _nth_step(
@@ -319,4 +338,5 @@ def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
         and have["description"] == wanted["description"]
         and have["timeout_ms"] == wanted["timeout_ms"]
         and have["retries"] == wanted["retries"]
+        and have["transactional"] == wanted["transactional"]
     )
