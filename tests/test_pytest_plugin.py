@@ -8,6 +8,8 @@ built-in item of the migration at fault, with a message naming it.
 
 from __future__ import annotations
 
+import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -199,3 +201,20 @@ def test_fixtures(pytester: pytest.Pytester, backend):
             assert contractspec_runner.catalogue().objects == {{}}
         """)
     pytester.runpytest(*backend).assert_outcomes(passed=2)
+
+
+def test_docs_example_runs_on_the_shop(pytester: pytest.Pytester):
+    """docs/testing.md's conftest.py and test file, on a copy of the example shop."""
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(
+        repo / "generated_examples" / "shop",
+        pytester.path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__"),
+    )
+    docs = (repo / "docs" / "testing.md").read_text(encoding="utf-8")
+    conftest, test_file = re.findall(r"```python\n(.*?)```", docs, re.S)[:2]
+    pytester.makeconftest(conftest)
+    pytester.makepyfile(test_orders=test_file)
+    result = pytester.runpytest("--contractspec")
+    result.assert_outcomes(passed=1 + 2 + 2 * 6)
