@@ -138,11 +138,11 @@ def pytest_collection_modifyitems(
         collector = ProjectCollector.from_parent(
             session, name="contractspec", nodeid="contractspec"
         )
-        ours = collector.collect()
+        ours = collector.collect()  # items only
         # Reported as collected, so that pytest counts them like any other.
         report = pytest.CollectReport(collector.nodeid, "passed", None, ours)
         session.ihook.pytest_collectreport(report=report)
-        items.extend(ours)
+        items.extend(item for item in ours if isinstance(item, pytest.Item))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -198,7 +198,7 @@ _STATE = pytest.StashKey[_State]()
 
 
 class ProjectCollector(pytest.Collector):
-    def collect(self) -> list[pytest.Item]:  # type: ignore[override]
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
         from .commands import open_project
         from .errors import ContractspecError
 
@@ -210,7 +210,7 @@ class ProjectCollector(pytest.Collector):
         except ContractspecError as exc:  # the one item says why; nothing else can run
             return [GraphItem.from_parent(self, name="test_graph_sound", error=exc)]
         keys = [spec.key for spec in state.project.registry.order()]
-        items: list[pytest.Item] = [
+        items: list[pytest.Item | pytest.Collector] = [
             GraphItem.from_parent(self, name="test_graph_sound", error=None),
             HarnessItem.from_parent(self, name="test_harnesses_current"),
         ]
