@@ -164,7 +164,9 @@ class _State:
         self.folder = Path(tempfile.mkdtemp(prefix="contractspec-"))
         self.databases = Databases(self.folder, _server(config))
         self.project: Any = None
+        self.harnesses: dict[str, Any] = {}  # shared by every runner
         self.walk: Any = None  # the Runner the round trips walk with
+        self.walked: set[str] = set()  # what is applied on the walk's database
         # The latest databases where a migration applied alone, by key.
         self.alone: dict[str, str] = {}
 
@@ -185,13 +187,20 @@ class _State:
     def runner(self, database: str) -> Any:
         from .testing import Runner
 
-        return Runner(self.project, database)
+        return Runner(self.project, database, self.harnesses)
 
-    def restart_walk(self) -> None:
+    def start_walk(self) -> Any:
+        if self.walk is None:
+            self.walk = self.runner(self.databases.create())
+            self.walked = set()
+        return self.walk
+
+    def restart_walk(self) -> Any:
         if self.walk is not None:
             self.walk.close()
             self.databases.drop(self.walk.database)
             self.walk = None
+        return self.start_walk()
 
 
 _STATE = pytest.StashKey[_State]()
@@ -201,6 +210,7 @@ class ProjectCollector(pytest.Collector):
     def collect(self) -> list[pytest.Item | pytest.Collector]:
         from .commands import open_project
         from .errors import ContractspecError
+        from .testing import preload
 
         state = _State(self.config)
         self.config.stash[_STATE] = state
@@ -210,6 +220,7 @@ class ProjectCollector(pytest.Collector):
         except ContractspecError as exc:  # the one item says why; nothing else can run
             return [GraphItem.from_parent(self, name="test_graph_sound", error=exc)]
         keys = [spec.key for spec in state.project.registry.order()]
+        state.harnesses = preload(state.project)
         items: list[pytest.Item | pytest.Collector] = [
             GraphItem.from_parent(self, name="test_graph_sound", error=None),
             HarnessItem.from_parent(self, name="test_harnesses_current"),
@@ -283,21 +294,21 @@ class RoundTripItem(_Item):
 
         state, key = self.state, self.key
         assert key is not None
-        if state.walk is None:
-            state.walk = state.runner(state.databases.create())
-        walk = state.walk
+        walk = state.start_walk()
         reason = irreversible(walk, key)
         try:
-            if key in walk.applied():  # run out of order (-k, -p randomly): start over
-                state.restart_walk()
-                walk = state.walk = state.runner(state.databases.create())
+            if key in state.walked:  # run out of order (-k, -p randomly): start over
+                walk = state.restart_walk()
             for dependency in walk.dependencies(key):
-                if dependency not in walk.applied():
+                if dependency not in state.walked:
                     _prepare(walk, key, dependency)
+                    state.walked.add(dependency)
             if reason is not None:
                 walk.up(key)  # what comes next needs it
+                state.walked.add(key)
                 pytest.skip(reason)
             round_trip(walk, key)
+            state.walked.add(key)
         except ContractspecError:
             state.restart_walk()  # a fresh database for the next, not this wreck
             raise

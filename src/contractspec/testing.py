@@ -8,6 +8,7 @@ run from their committed harnesses, as `contractspec migrate` runs them.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import uuid
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .commands import Project
 from .commands.migrate import Harness, committed_harnesses
-from .errors import ConfigError, MigrationFailed
+from .errors import ConfigError, MigrationFailed, StaleError
 from .runtime import harness_runtime as runtime
 from .spec import MigrationSpec
 
@@ -122,6 +123,7 @@ _SPACE = re.compile(r"\s+")
 _AROUND = re.compile(r"\s*([(),;])\s*")
 
 
+@functools.cache  # snapshots of one database repeat the same texts
 def _normalize(sql: str | None) -> str:
     """SQL text without what doesn't matter: whitespace (ALTER TABLE rewrites
     it) and the case of keywords and names; string literals stay as they are."""
@@ -233,8 +235,9 @@ class Runner:
 
     project: Project
     database: str
+    # Harnesses read so far, by key: runners of one project may share them.
+    harness_cache: dict[str, Harness] = field(default_factory=dict, repr=False)
     _session: Any = field(default=None, repr=False)
-    _harnesses: dict[str, Harness] = field(default_factory=dict, repr=False)
 
     def __enter__(self) -> Runner:
         return self
@@ -262,11 +265,11 @@ class Runner:
     def harnesses(self, keys: Iterable[str]) -> list[Harness]:
         """The committed harnesses of keys (StaleError names every one that cannot run)."""
         keys = list(keys)
-        missing = [key for key in keys if key not in self._harnesses]
+        missing = [key for key in keys if key not in self.harness_cache]
         if missing:
             for harness in committed_harnesses(self.project, missing):
-                self._harnesses[harness.key] = harness
-        return [self._harnesses[key] for key in keys]
+                self.harness_cache[harness.key] = harness
+        return [self.harness_cache[key] for key in keys]
 
     def dependencies(self, reference: str) -> list[str]:
         return dependencies(self.project, self.key(reference))
@@ -304,6 +307,19 @@ class Runner:
         except runtime.MigrationError as exc:
             raise MigrationFailed(str(exc)) from None
         return result
+
+
+def preload(project: Project) -> dict[str, Harness]:
+    """Every harness of the project read at once (one pass, one cache), for
+    Runner.harness_cache, when all can run; when not, none: each is then read
+    when needed, so that a stale one fails only what needs it."""
+    keys = [
+        spec.key for spec in cast("Iterable[MigrationSpec]", project.registry.list())
+    ]
+    try:
+        return {harness.key: harness for harness in committed_harnesses(project, keys)}
+    except StaleError:
+        return {}
 
 
 def irreversible(runner: Runner, key: str) -> str | None:
