@@ -1,8 +1,9 @@
 # ---------------------------------------------------------------------------
-# contractspec harness runtime: embedded verbatim in every generated harness
-# (identical in all harnesses of one generator version). Standard library
-# only; psycopg 3 is imported lazily for postgresql:// URLs. Semantics:
-# docs/runtime.md. Source: src/contractspec/runtime/harness_runtime.py.
+# contractspec harness runtime: written once per harness folder, as
+# _contractspec_runtime.py, and loaded by every harness beside it (the harness
+# itself holds only its MIGRATION data). Standard library only; psycopg 3 is
+# imported lazily for postgresql:// URLs. Semantics: docs/runtime.md.
+# Source: src/contractspec/runtime/harness_runtime.py.
 # ---------------------------------------------------------------------------
 import argparse
 import contextlib
@@ -32,6 +33,11 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+# The shape of a harness this runtime can run: its header says `# contractspec-format: N`.
+# Bump it only when what a harness holds or calls changes; a bump rewrites every harness.
+HARNESS_FORMAT = 2
+# Header lines: `# contractspec-fingerprint: sha256:…`, `# contractspec-format: N`.
+HEADER_PREFIX = "# contractspec-"
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 PG_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"contractspec").digest()[:8], "big", signed=True
@@ -148,6 +154,33 @@ def harness_fingerprint(migration):
     return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+def harness_header(data):
+    """The `# contractspec-NAME: value` lines at the top of a harness, as a dict."""
+    header = {}
+    for line in data[:1000].decode("utf-8", "replace").splitlines()[:4]:
+        name, colon, value = line[len(HEADER_PREFIX) :].partition(": ")
+        if line.startswith(HEADER_PREFIX) and colon:
+            header[name] = value
+    return header
+
+
+def harness_migration(path, migration):
+    """A harness's MIGRATION with the spec fingerprint from its header, for running.
+
+    The fingerprint is written once per harness, in its header; the history and
+    the drift check need it beside the steps."""
+    with open(path, "rb") as handle:
+        header = harness_header(handle.read(1000))
+    found = header.get("format", "1 (runtime embedded)")
+    if found != str(HARNESS_FORMAT) or "fingerprint" not in header:
+        raise MigrationError(
+            f"{path}: harness format {found}, this runtime runs format"
+            f" {HARNESS_FORMAT}; rebuild with: contractspec build --all",
+            EXIT_CONFIG,
+        )
+    return dict(migration, spec_fingerprint=header["fingerprint"])
+
+
 # --- database URLs, connections and the migration lock -------------------------
 
 
@@ -158,7 +191,8 @@ def parse_database_url(url):
     url = url.strip()
     if url.startswith("sqlite:"):
         if not url.startswith("sqlite:///") or url == "sqlite:///":
-            raise MigrationError(f"malformed SQLite URL {url!r}: {_URL_HINT}", 3)
+            message = f"malformed SQLite URL {url!r}: {_URL_HINT}"
+            raise MigrationError(message, EXIT_CONFIG)
         return "sqlite", unquote(url[len("sqlite:///") :])
     if url.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in url:
         try:
@@ -946,9 +980,7 @@ def _apply(session, migration, command, rehearse, base_dir):
     steps = migration["up"] if command == "up" else migration.get("down")
     if steps is None:
         raise _irreversible(migration)
-    if base_dir is None:  # embedded in a harness, __file__ is the harness itself
-        here = globals().get("__file__") if "MIGRATION" in globals() else None
-        base_dir = Path(here).resolve().parent if here else Path.cwd()
+    base_dir = Path.cwd() if base_dir is None else Path(base_dir)
     run = _Run(session, migration, command, rehearse)
     run.emit("run_start", status=command, detail="rehearse" if rehearse else None)
     used = {}  # step index -> attempts spent before a transaction restart
@@ -1005,10 +1037,20 @@ def run_migration(
     lock_timeout=30.0,
     out=None,
     base_dir=None,
+    harness=None,
 ):
-    """Run "up", "down" or "plan" for one migration: a session of its own."""
+    """Run "up", "down" or "plan" for one migration: a session of its own.
+
+    harness: the harness file whose MIGRATION this is: its header gives the
+    spec fingerprint and its folder the default base_dir (pinned files)."""
     if command not in ("up", "down", "plan"):
-        raise MigrationError(f"unknown command {command!r}: use up, down or plan", 2)
+        message = f"unknown command {command!r}: use up, down or plan"
+        raise MigrationError(message, EXIT_USAGE)
+    if harness is not None:
+        migration = harness_migration(harness, migration)
+        base_dir = (
+            os.path.dirname(os.path.abspath(harness)) if base_dir is None else base_dir
+        )
     _check_migration(migration)
     if command == "plan":
         return {
@@ -1063,7 +1105,7 @@ def plan_text(migration):
     return "\n".join(lines) + "\n"
 
 
-def runtime_main(migration, argv=None):
+def runtime_main(migration, argv=None, harness=None):
     """The harness command line: up | down | plan. Returns the exit code."""
     default = os.environ.get("CONTRACTSPEC_DATABASE_URL") or "sqlite:///contractspec.db"
     parser = argparse.ArgumentParser(
@@ -1091,7 +1133,7 @@ def runtime_main(migration, argv=None):
         print("error: --lock-timeout must be >= 0", file=sys.stderr)
         return EXIT_USAGE
     options = {"rehearse": args.rehearse, "audit_log": args.audit_log}
-    options.update(lock_timeout=args.lock_timeout, out=sys.stderr)
+    options.update(lock_timeout=args.lock_timeout, out=sys.stderr, harness=harness)
     try:
         result = run_migration(migration, args.command, args.database, **options)
     except MigrationError as exc:
