@@ -19,7 +19,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from .commands import Project
-from .commands.migrate import Harness, committed_harnesses
+from .commands.migrate import CommittedHarness, committed_harnesses
 from .errors import ConfigError, MigrationFailed, StaleError
 from .runtime import harness_runtime as runtime
 from .spec import MigrationSpec
@@ -236,7 +236,7 @@ class Runner:
     project: Project
     database: str
     # Harnesses read so far, by key: runners of one project may share them.
-    harness_cache: dict[str, Harness] = field(default_factory=dict, repr=False)
+    harness_cache: dict[str, CommittedHarness] = field(default_factory=dict, repr=False)
     _session: Any = field(default=None, repr=False)
 
     def __enter__(self) -> Runner:
@@ -262,7 +262,7 @@ class Runner:
     def key(self, reference: str) -> str:
         return self.project.registry.lookup(reference).key
 
-    def harnesses(self, keys: Iterable[str]) -> list[Harness]:
+    def harnesses(self, keys: Iterable[str]) -> list[CommittedHarness]:
         """The committed harnesses of keys (StaleError names every one that cannot run)."""
         keys = list(keys)
         missing = [key for key in keys if key not in self.harness_cache]
@@ -309,7 +309,7 @@ class Runner:
         return result
 
 
-def preload(project: Project) -> dict[str, Harness]:
+def preload(project: Project) -> dict[str, CommittedHarness]:
     """Every harness of the project read at once (one pass, one cache), for
     Runner.harness_cache, when all can run; when not, none: each is then read
     when needed, so that a stale one fails only what needs it."""
