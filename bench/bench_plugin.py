@@ -98,7 +98,8 @@ def main() -> None:
             "-k",
             "roundtrip",
         ]
-        plugin_cmd += ["-q", "-p", "no:cacheprovider"]
+        # Only this plugin: others installed beside it (hypothesis...) are not ours.
+        plugin_cmd += ["-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
 
         plugin_times, baseline_times = [], []
         for run in range(args.repeat):

@@ -299,10 +299,14 @@ class RoundTripItem(_Item):
         try:
             if key in state.walked:  # run out of order (-k, -p randomly): start over
                 walk = state.restart_walk()
-            for dependency in walk.dependencies(key):
-                if dependency not in state.walked:
-                    _prepare(walk, key, dependency)
-                    state.walked.add(dependency)
+            # What the walk applied is closed under dependencies: when the
+            # direct ones are there, so are all (the usual case, in order).
+            direct = state.project.registry.dependencies(key)
+            if not state.walked.issuperset(direct):
+                for dependency in walk.dependencies(key):
+                    if dependency not in state.walked:
+                        _prepare(walk, key, dependency)
+                        state.walked.add(dependency)
             if reason is not None:
                 walk.up(key)  # what comes next needs it
                 state.walked.add(key)

@@ -96,11 +96,30 @@ def _pg_name(url: str) -> str:
 # --- the catalogue -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Catalogue:
-    """A database's schema as comparable text: object → its normalized definition."""
+    """A database's schema as comparable text: object → its normalized definition.
 
-    objects: dict[str, str]
+    Read as one text from the database (objects in order, each "name US
+    definition", separated by RS), since equal texts are equal schemas and
+    most comparisons in a round trip are between equal schemas: parsing and
+    normalizing wait until two texts differ."""
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text or ""
+
+    @functools.cached_property
+    def objects(self) -> dict[str, str]:
+        pairs = (
+            record.split("\x1f", 1) for record in self.text.split("\x1e") if record
+        )
+        return {name: _normalize(definition) for name, definition in pairs}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Catalogue):
+            return NotImplemented
+        return self.text == other.text or self.objects == other.objects
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, not hashed
 
     def difference(self, other: Catalogue) -> list[str]:
         """What changed from self to other, one line per object, for people."""
@@ -136,18 +155,14 @@ def _normalize(sql: str | None) -> str:
 # SQLite keeps each object's schema as the SQL text that made it (ALTER TABLE
 # edits that text), so the normalized text is the catalogue: one query.
 _SQLITE_MASTER = (
-    "SELECT type, name, sql FROM sqlite_master"
-    f" WHERE name NOT LIKE 'sqlite%' AND name NOT LIKE '{_OURS}%'"
+    "SELECT group_concat(type || ' ' || name || char(31) || coalesce(sql, ''), char(30))"
+    " FROM (SELECT type, name, sql FROM sqlite_master"
+    f" WHERE name NOT LIKE 'sqlite%' AND name NOT LIKE '{_OURS}%' ORDER BY type, name)"
 )
 
 
 def _sqlite_catalogue(conn: Any) -> Catalogue:
-    return Catalogue(
-        {
-            f"{typ} {name}": _normalize(sql)
-            for typ, name, sql in conn.execute(_SQLITE_MASTER)
-        }
-    )
+    return Catalogue(conn.execute(_SQLITE_MASTER).fetchone()[0])
 
 
 # Everything outside PostgreSQL's own schemas; one query per kind of object.
@@ -202,19 +217,19 @@ _PG_QUERIES = {
         JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE n.nspname {_PG_USER_SCHEMA} GROUP BY 1""",
 }
-_PG_CATALOGUE = " UNION ALL ".join(
-    f"SELECT '{kind} ' || name, definition FROM ({query}) AS {kind}_(name, definition)"
-    for kind, query in _PG_QUERIES.items()
+_PG_CATALOGUE = (
+    "SELECT string_agg(name || chr(31) || coalesce(definition, ''), chr(30)"
+    ' ORDER BY name COLLATE "C") FROM ('
+    + " UNION ALL ".join(
+        f"SELECT '{kind} ' || name, definition FROM ({query}) AS {kind}_(name, definition)"
+        for kind, query in _PG_QUERIES.items()
+    )
+    + ") AS catalogue(name, definition)"
 )
 
 
 def _pg_catalogue(conn: Any) -> Catalogue:
-    return Catalogue(
-        {
-            name: _normalize(definition)
-            for name, definition in conn.execute(_PG_CATALOGUE)
-        }
-    )
+    return Catalogue(conn.execute(_PG_CATALOGUE).fetchone()[0])
 
 
 def catalogue(session: Any) -> Catalogue:
@@ -357,7 +372,7 @@ def _step(runner: Runner, key: str, step: str, apply: Any) -> None:
 
 
 def _same(key: str, step: str, want: Catalogue, got: Catalogue, when: str) -> None:
-    if got.objects != want.objects:
+    if got != want:
         lines = want.difference(got)
         raise RoundTripFailed(
             f"{key}: after {step}, the schema differs from the one {when}:\n  "
