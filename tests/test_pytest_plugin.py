@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from contractspec.cli import root
 from contractspec.commands.build import build
 
 PEOPLE = "app.db.2025_01_people.v1"
@@ -90,13 +91,18 @@ def outcomes(result: pytest.RunResult) -> dict[str, str]:
     return found
 
 
+# `contractspec lint` is an item when this contractspec has the command.
+LINT = {"test_lint": "PASSED"} if "lint" in root.commands else {}
+
+
 def test_good_project_passes(pytester: pytest.Pytester, backend):
     write_project(pytester.path)
     result = pytester.runpytest("--contractspec", "-v", "-rs", *backend)
-    result.assert_outcomes(passed=7, skipped=1)
+    result.assert_outcomes(passed=7 + len(LINT), skipped=1)
     assert outcomes(result) == {
         "test_graph_sound": "PASSED",
         "test_harnesses_current": "PASSED",
+        **LINT,
         f"test_roundtrip[{PEOPLE}]": "PASSED",
         f"test_roundtrip[{EMAIL}]": "PASSED",
         f"test_roundtrip[{BACKFILL}]": "SKIPPED",
@@ -112,7 +118,7 @@ def test_good_project_passes(pytester: pytest.Pytester, backend):
 def test_wrong_down_fails_its_round_trip(pytester: pytest.Pytester, backend):
     write_project(pytester.path, email_down="DROP INDEX people_name")
     result = pytester.runpytest("--contractspec", "-v", *backend)
-    result.assert_outcomes(passed=6, failed=1, skipped=1)
+    result.assert_outcomes(passed=6 + len(LINT), failed=1, skipped=1)
     assert outcomes(result)[f"test_roundtrip[{EMAIL}]"] == "FAILED"
     result.stdout.fnmatch_lines(
         [
@@ -130,7 +136,7 @@ def test_missing_dependency_fails_applies_alone(pytester: pytest.Pytester, backe
     result = pytester.runpytest("--contractspec", "-v", *backend)
     assert outcomes(result)[f"test_applies_alone[{EMAIL}]"] == "FAILED"
     assert outcomes(result)[f"test_roundtrip[{EMAIL}]"] == "PASSED"  # in full order
-    result.assert_outcomes(passed=5, failed=2, skipped=1)
+    result.assert_outcomes(passed=5 + len(LINT), failed=2, skipped=1)
     result.stdout.fnmatch_lines(
         [
             f"{EMAIL}: up failed on a database holding only its dependencies (none):"
@@ -180,7 +186,7 @@ def test_off_unless_asked_for_and_on_by_ini(pytester: pytest.Pytester):
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     pytester.runpytest().assert_outcomes(passed=1)
     pytester.makeini("[pytest]\ncontractspec = true\n")
-    pytester.runpytest().assert_outcomes(passed=8, skipped=1)
+    pytester.runpytest().assert_outcomes(passed=8 + len(LINT), skipped=1)
 
 
 def test_fixtures(pytester: pytest.Pytester, backend):
@@ -217,4 +223,4 @@ def test_docs_example_runs_on_the_shop(pytester: pytest.Pytester):
     pytester.makeconftest(conftest)
     pytester.makepyfile(test_orders=test_file)
     result = pytester.runpytest("--contractspec")
-    result.assert_outcomes(passed=1 + 2 + 2 * 6)
+    result.assert_outcomes(passed=1 + 2 + len(LINT) + 2 * 6)

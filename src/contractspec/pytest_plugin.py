@@ -6,6 +6,7 @@ Built-in items, in dependency order:
 
 - `test_graph_sound`: every spec loads, no unknown dependency, no cycle;
 - `test_harnesses_current`: `contractspec build --check` finds nothing stale;
+- `test_lint`: `contractspec lint` finds no error (when this contractspec has it);
 - `test_roundtrip[KEY]`: up → down → up, comparing the schema catalogue after
   down with the one before up and after the second up with the first
   (irreversible migrations are skipped, with why). One database serves the
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -225,6 +228,8 @@ class ProjectCollector(pytest.Collector):
             GraphItem.from_parent(self, name="test_graph_sound", error=None),
             HarnessItem.from_parent(self, name="test_harnesses_current"),
         ]
+        if _has_lint():
+            items.append(LintItem.from_parent(self, name="test_lint"))
         items += [
             RoundTripItem.from_parent(self, name=f"test_roundtrip[{key}]", key=key)
             for key in keys
@@ -280,6 +285,27 @@ class HarnessItem(_Item):
             raise ContractspecFailure(
                 f"harnesses are stale: {result.summary}\n"
                 f"rebuild with: {result.rebuild_command}\n{result.output}"
+            )
+
+
+def _has_lint() -> bool:
+    from .cli import root
+
+    return "lint" in root.commands
+
+
+class LintItem(_Item):
+    """`contractspec lint` finds no error (warnings pass, as without --strict)."""
+
+    def runtest(self) -> None:
+        command = [sys.executable, "-m", "contractspec", "lint"]
+        command += ["-C", str(_project_dir(self.config))]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ContractspecFailure(
+                f"contractspec lint exited {result.returncode}:\n"
+                + result.stdout
+                + result.stderr
             )
 
 
