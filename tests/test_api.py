@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,6 +128,25 @@ def test_a_failed_run_returns_its_report_and_logs_an_error(shop, database_url, c
         run.raise_for_failure()
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert [r.contractspec_event["migration"] for r in errors] == [run.failed]
+
+
+def test_nothing_is_logged_until_the_application_configures_logging(shop, tmp_path):
+    """No handler of ours: without logging configured, a failure prints nothing
+    (logging's last-resort handler would print errors to stderr)."""
+    validate = shop / "migrations" / "billing" / "2025_04_validate_orders.py"
+    validate.write_text(validate.read_text().replace("COUNT(*) = 0", "COUNT(*) = 1"))
+    api.build(all=True, project=shop)
+    program = (
+        "import sys; from contractspec import api\n"
+        "run = api.migrate_up(sys.argv[1], sys.argv[2])\n"
+        "print(run.failed)\n"
+    )
+    url = f"sqlite:///{tmp_path / 'quiet.db'}"
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(shop), url], capture_output=True, text=True
+    )
+    assert result.stdout == "billing.db.2025_04_validate_orders.v1\n"
+    assert result.stderr == ""
 
 
 def test_api_module_is_strictly_typed():

@@ -84,6 +84,8 @@ _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
 # Every event also goes to the standard logging module, for applications'
 # own logs: failures as warnings or errors, runs as info, the rest as debug.
 LOGGER = logging.getLogger("contractspec")
+if not LOGGER.handlers:  # a library's logger: silent until the application says
+    LOGGER.addHandler(logging.NullHandler())
 _EVENT_LEVELS = {"run_start": logging.INFO, "failure": logging.WARNING}
 _EVENT_LEVELS.update(retry=logging.WARNING, run_end=logging.INFO)
 _PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
