@@ -209,6 +209,24 @@ def test_fixtures(pytester: pytest.Pytester, backend):
     pytester.runpytest(*backend).assert_outcomes(passed=2)
 
 
+def test_the_server_fixture_can_be_overridden(pytester: pytest.Pytester, pg_url):
+    """As a conftest.py does to take the server from pytest-postgresql."""
+    write_project(pytester.path)
+    pytester.makeconftest(f"""
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def contractspec_server():
+            return {pg_url!r}
+        """)
+    pytester.makepyfile(test_server=f"""
+        def test_on_postgresql(contractspec_migrated):
+            url = contractspec_migrated({PEOPLE!r})
+            assert url.startswith("postgresql://") and "/cs_" in url
+        """)
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
 def test_docs_example_runs_on_the_shop(pytester: pytest.Pytester):
     """docs/testing.md's conftest.py and test file, on a copy of the example shop."""
     repo = Path(__file__).resolve().parents[1]
@@ -219,7 +237,8 @@ def test_docs_example_runs_on_the_shop(pytester: pytest.Pytester):
         ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__"),
     )
     docs = (repo / "docs" / "testing.md").read_text(encoding="utf-8")
-    conftest, test_file = re.findall(r"```python\n(.*?)```", docs, re.S)[:2]
+    blocks = re.findall(r"```python\n(.*?)```", docs, re.S)
+    conftest, test_file = [block for block in blocks if "orders_db" in block]
     pytester.makeconftest(conftest)
     pytester.makepyfile(test_orders=test_file)
     result = pytester.runpytest("--contractspec")

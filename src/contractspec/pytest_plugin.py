@@ -91,13 +91,23 @@ def contractspec_project(pytestconfig: pytest.Config) -> Any:
     return open_project(_project_dir(pytestconfig))
 
 
+@pytest.fixture(scope="session")
+def contractspec_server(pytestconfig: pytest.Config) -> str | None:
+    """The PostgreSQL server the fixtures make databases on (None: SQLite):
+    --contractspec-postgres, or $CONTRACTSPEC_TEST_POSTGRES_URL. Override it
+    in a conftest.py to take the server from elsewhere (pytest-postgresql)."""
+    return _server(pytestconfig)
+
+
 @pytest.fixture
-def contractspec_database(pytestconfig: pytest.Config, tmp_path: Path) -> Iterator[str]:
+def contractspec_database(
+    contractspec_server: str | None, tmp_path: Path
+) -> Iterator[str]:
     """A fresh, empty database URL for one test: a SQLite file in tmp_path, or
-    a new database on --contractspec-postgres's server, dropped afterwards."""
+    a new database on contractspec_server's server, dropped afterwards."""
     from .testing import Databases
 
-    databases = Databases(tmp_path / "contractspec", _server(pytestconfig))
+    databases = Databases(tmp_path / "contractspec", contractspec_server)
     try:
         yield databases.create()
     finally:
