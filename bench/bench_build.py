@@ -178,8 +178,8 @@ def naive_worker(project: str, count: int) -> None:
     """Render each whole module and black it, one by one (the pipeline we don't use)."""
     import black
 
-    from contractspec.codegen.generate import head_view
-    from contractspec.codegen.render import render_head, render_tail
+    from contractspec.codegen.generate import head_view, tail_source
+    from contractspec.codegen.render import render_head
     from contractspec.codegen.scripts import resolve_scripts
     from contractspec.codegen.view import spec_path_of
     from contractspec.commands import open_project
@@ -187,7 +187,7 @@ def naive_worker(project: str, count: int) -> None:
     start = time.perf_counter()
     proj = open_project(Path(project))
     keys = [s.key for s in proj.registry.list()][:count]
-    tail = render_tail()
+    tail = tail_source()
     out = {}
     for key in keys:
         loaded = proj.specs[key]

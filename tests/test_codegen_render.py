@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from contractspec.codegen.generate import HEAD_CONTEXT
+from contractspec.codegen.generate import HEAD_CONTEXT, tail_source
 from contractspec.codegen.literals import Code
 from contractspec.codegen.render import (
     RUNTIME_FILE,
+    RUNTIME_NAME,
     make_environment,
-    render_tail,
     templates_dir,
 )
 from contractspec.format import format_in_context, format_source, is_black_stable
@@ -27,7 +27,7 @@ def runtime_main(migration, argv=None, harness=None):
 
 def test_templates_are_found():
     assert (templates_dir() / "harness.py.j2").is_file()
-    assert (templates_dir() / "harness_tail.py.j2").is_file()
+    assert (templates_dir() / "harness_tail.py").is_file()
 
 
 def test_a_raw_value_can_not_reach_the_output():
@@ -54,8 +54,10 @@ def _entry_points(folder):
     import os
     import sys
 
-    tail = format_in_context(HEAD_CONTEXT, render_tail(), None)
+    tail = tail_source()
+    assert format_in_context(HEAD_CONTEXT, tail, None) == tail  # as black leaves it
     assert is_black_stable(HEAD_CONTEXT + tail)
+    assert f'name = "{RUNTIME_NAME}"' in tail
     namespace = {"__file__": str(folder / "h.py"), "MIGRATION": {}}
     namespace.update(os=os, sys=sys, importlib=importlib)
     exec(compile(tail, str(folder / "h.py"), "exec"), namespace)

@@ -529,7 +529,9 @@ def test_a_hand_edit_of_migration_is_refused_with_its_diff(shop, database_url, d
     result = cli(shop, "migrate", "up", database=database_url)
     assert result.exit_code == 1
     assert "1 harness cannot run (1 edited)" in result.stderr
-    assert f"{USERS_HARNESS}: edited: its MIGRATION differs" in result.stderr
+    assert (
+        f"{USERS_HARNESS}: edited: it is not what its spec generates" in result.stderr
+    )
     assert f"contractspec build {USERS}" in result.stderr
     assert "\n      -    email13 TEXT NOT NULL,\n" in result.stderr  # the diff, short
     assert "\n      +    email TEXT NOT NULL,\n" in result.stderr
@@ -541,10 +543,30 @@ def test_a_hand_edit_of_migration_is_refused_with_its_diff(shop, database_url, d
     assert "edited" in rows[USERS]["harness_problem"]
     assert {r["harness"] for k, r in rows.items() if k != USERS} == {"ok"}
     text = cli(shop, "migrate", "status", database=database_url)
-    assert f"{USERS}: edited: its MIGRATION differs" in text.stderr
+    assert f"{USERS}: edited: it is not what its spec generates" in text.stderr
 
     assert cli(shop, "build", USERS).exit_code == 0  # the fix the message names
     assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("import os\n", "import os\nimport antigravity\n"),  # a statement added
+        ("MIGRATION = {", "MIGRATION = {**globals(), "),  # not literal data
+        ('options["harness"] = __file__', 'options["harness"] = None'),  # entry points
+    ],
+)
+def test_any_edit_to_the_code_of_a_harness_is_refused(shop, old, new):
+    from contractspec.errors import StaleError
+
+    harness = shop / ACCOUNTS_HARNESS
+    text = harness.read_text()
+    assert text.count(old) == 1
+    harness.write_text(text.replace(old, new))
+    compile(harness.read_text(), str(harness), "exec")  # still valid Python
+    with pytest.raises(StaleError, match="1 edited"):
+        _read(shop)
 
 
 def test_the_runtime_module_must_be_this_contractspecs(shop, database_url, db):

@@ -5,21 +5,22 @@ A harness folder holds one module per spec and one shared runtime module:
     <module>.py               head = header + docstring + MIGRATION (per spec;
                                      black-formatted, cached by content)
                               tail = entry points that load the runtime
-                                     (constant; formatted once in context)
+                                     (constant: templates/harness_tail.py)
     _contractspec_runtime.py  the runtime (src/contractspec/runtime/
                               harness_runtime.py) under its own header
 
 `head + tail` is exactly what black makes of the whole module: the tail is
-formatted after a stand-in head (`MIGRATION = {}`) that ends with the same
-kind of statement as every real head, so the blank lines between them are
-the ones black wants. Tests check this for every example and for random
-specs. A harness names its format (HARNESS_FORMAT), never the contractspec
+kept as black formats it after a stand-in head (`MIGRATION = {}`) that ends
+with the same kind of statement as every real head, so the blank lines
+between them are the ones black wants. Tests check this for the tail, for
+every example and for random specs. A harness names its format (HARNESS_FORMAT), never the contractspec
 version: a release that keeps the format leaves every harness byte-identical,
 and a runtime change rewrites the runtime module alone.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,14 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
-from ..format import FormatCache, format_cached, format_in_context
+from ..format import FormatCache, format_cached
 from ..runtime import runtime_source
 from ..runtime.harness_runtime import HARNESS_FORMAT
 from ..spec import MigrationSpec
 from ..writer import MARKER_PREFIX
 from .fingerprint import sha256_bytes, spec_fingerprint
 from .naming import check_collisions, harness_path
-from .render import RUNTIME_FILE, render_head, render_tail
+from .render import RUNTIME_FILE, render_head, templates_dir
 from .scripts import Resolution, resolve_scripts
 from .view import harness_view, migration_data, spec_path_of
 
@@ -52,17 +53,10 @@ class Generated:
     key: str | None = None
 
 
-_tails: dict[str, str] = {}
-
-
-def tail_source(cache: FormatCache | None = None, env=None) -> str:
-    """The formatted constant part (entry points), with its leading blank lines."""
-    raw = render_tail(env)
-    if cache is not None:  # one small read; keeps the disk cache complete
-        return format_in_context(HEAD_CONTEXT, raw, cache)
-    if raw not in _tails:
-        _tails[raw] = format_in_context(HEAD_CONTEXT, raw, None)
-    return _tails[raw]
+@functools.cache
+def tail_source() -> str:
+    """The entry points every harness ends with, already black-formatted in context."""
+    return (templates_dir() / "harness_tail.py").read_text(encoding="utf-8")
 
 
 def runtime_module_source(runtime: str | None = None) -> str:
@@ -115,7 +109,7 @@ def harness_source(
         resolution=resolution or Resolution(),
     )
     head = format_cached([render_head(view, env)], cache, workers=1)[0]
-    return head + tail_source(cache, env)
+    return head + tail_source()
 
 
 def expected_migration(project, key: str) -> dict[str, Any]:
@@ -164,7 +158,7 @@ def generate(
         )
         heads.append(render_head(view))
     formatted = format_cached(heads, cache, workers)
-    tail = tail_source(cache) if keys else ""
+    tail = tail_source()
     harnesses = []
     for key, head in zip(keys, formatted, strict=True):
         path = harness_path(config, key)

@@ -19,7 +19,6 @@ from typing import Any
 from .literals import Code, comment_text, doc_text, py_literal
 
 HEAD_TEMPLATE = "harness.py.j2"
-TAIL_TEMPLATE = "harness_tail.py.j2"
 
 
 def templates_dir() -> Path:
@@ -83,12 +82,7 @@ def render_head(view: dict[str, Any], env=None) -> str:
     return (env or environment()).get_template(HEAD_TEMPLATE).render(**view)
 
 
-# The shared runtime module beside the harnesses: a name no user module takes.
+# The shared runtime module beside the harnesses: a name no user module takes
+# (templates/harness_tail.py, the harnesses' entry points, loads it by this name).
 RUNTIME_NAME = "_contractspec_runtime"
 RUNTIME_FILE = RUNTIME_NAME + ".py"
-
-
-def render_tail(env=None) -> str:
-    """The entry points (not yet formatted): identical in every harness."""
-    template = (env or environment()).get_template(TAIL_TEMPLATE)
-    return template.render(runtime_name=RUNTIME_NAME)

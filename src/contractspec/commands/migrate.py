@@ -43,9 +43,8 @@ class CommittedHarness:
     display: str
     state: str = "ok"  # ok, missing, stale, edited
     problem: str | None = None  # why it cannot run, for people
-    migration: dict | None = (
-        None  # what runs: the checked MIGRATION and its fingerprint
-    )
+    # What runs: the checked MIGRATION data with its spec fingerprint.
+    migration: dict | None = None
 
     def refuse(self, state: str, problem: str) -> CommittedHarness:
         self.state, self.problem = state, problem
@@ -83,30 +82,45 @@ def read_harness(
     if not checked.agrees(harness.display, data, expected):
         return harness.refuse(
             "edited",
-            "edited: its MIGRATION differs from what its spec generates"
-            f" (edited by hand?); rebuild with: contractspec build {key}",
+            "edited: it is not what its spec generates (changed by hand?);"
+            f" restore it with: contractspec build {key}, then review",
         )
     harness.migration = dict(expected, spec_fingerprint=fingerprint)
     return harness
 
 
-def _migration_literal(data: bytes) -> dict | None:
-    try:
-        tree = ast.parse(data)  # bytes: decoded as Python source (UTF-8)
-    except (SyntaxError, ValueError):  # ValueError: a NUL byte
+ENTRY_POINT_IMPORTS = [["importlib.util"], ["os"], ["sys"]]
+
+
+def _migration_literal(data: bytes, tail: bytes) -> dict | None:
+    """A harness's MIGRATION, if the harness has exactly the generated shape.
+
+    The shape: the entry points are this contractspec's, byte for byte, and
+    before them come only a docstring, their imports and MIGRATION (literal
+    data, never executed). Anything else is an edit, whatever MIGRATION says."""
+    if not data.endswith(tail):
         return None
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "MIGRATION"
-        ):
-            try:
-                return ast.literal_eval(node.value)
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                return None
-    return None
+    try:
+        tree = ast.parse(data[: len(data) - len(tail)])  # bytes: decoded as UTF-8
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if len(tree.body) != len(ENTRY_POINT_IMPORTS) + 2:
+        return None
+    doc, *imports, assign = tree.body
+    if not (isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)):
+        return None
+    names = [[a.name for a in i.names] for i in imports if isinstance(i, ast.Import)]
+    if names != ENTRY_POINT_IMPORTS or any(a.asname for i in imports for a in i.names):
+        return None
+    if not (
+        isinstance(assign, ast.Assign)
+        and [ast.unparse(target) for target in assign.targets] == ["MIGRATION"]
+    ):
+        return None
+    try:
+        return ast.literal_eval(assign.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 def _digest(migration: dict) -> str:
@@ -124,8 +138,11 @@ class CheckedHarnesses(JsonCache):
     """
 
     def __init__(self, project: Project):
+        from ..codegen.generate import tail_source
+
         self.root = project.config.root
-        schema = f"contractspec-harness-checks-1 format {runtime.HARNESS_FORMAT}"
+        self.tail = tail_source().encode("utf-8")
+        schema = "contractspec-harness-checks-1 entry points " + self.key(self.tail)
         super().__init__(cache_dir(self.root) / "harnesses.json", schema)
         self.changed = False
 
@@ -133,7 +150,7 @@ class CheckedHarnesses(JsonCache):
         entry = [self.key(data), _digest(expected)]
         if self.entries.get(name) == entry:
             return True
-        if _migration_literal(data) != expected:
+        if _migration_literal(data, self.tail) != expected:
             return False
         self.entries[name], self.changed = entry, True
         return True

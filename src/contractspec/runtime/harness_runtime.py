@@ -806,8 +806,13 @@ def _run_step(run, index, count, step, action, used):
     while True:
         attempt += 1
         started, t0 = _utcnow(), time.monotonic()
-        savepoint = f"contractspec_step_{index}_{attempt}"
-        _defer(session, f"SAVEPOINT {savepoint}")
+        # A savepoint only where an attempt may be undone alone, to retry it:
+        # a failure without retries left rolls back the whole migration anyway.
+        savepoint = (
+            f"contractspec_step_{index}_{attempt}" if attempt <= retries else None
+        )
+        if savepoint:
+            _defer(session, f"SAVEPOINT {savepoint}")
         watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
         error = None
         try:
@@ -824,7 +829,8 @@ def _run_step(run, index, count, step, action, used):
             fired = watchdog.disarm() if watchdog is not None else False
         timing = {"started_at": started, "duration_ms": _ms(time.monotonic() - t0)}
         if error is None and not fired:
-            _defer(session, f"RELEASE SAVEPOINT {savepoint}")
+            if savepoint:
+                _defer(session, f"RELEASE SAVEPOINT {savepoint}")
             if pg_timeouts:
                 _set_timeouts(session, None)
             run.emit("attempt", index, attempt, "ok", **timing)
@@ -837,7 +843,7 @@ def _run_step(run, index, count, step, action, used):
             reason = f"timed out after {timeout_ms} ms"
         else:
             reason = str(error) if kind == "check_failed" else _first_line(error)
-        kept = _rollback_to(session, savepoint, fired)
+        kept = savepoint is not None and _rollback_to(session, savepoint, fired)
         full = str(error).strip() if kind == "permanent" else reason
         run.emit("attempt", index, attempt, kind, error=full, **timing)
         if kind in ("timeout", "transient") and attempt <= retries:

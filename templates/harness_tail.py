@@ -1,13 +1,8 @@
-{#-
-  The constant part of every harness: entry points that load the shared
-  runtime module beside the harnesses by path, so that `python3 -I harness.py`
-  and importing the harness from anywhere both work. Formatted once, cached.
--#}
 
 
 def _runtime():
     """The runtime module beside this file (contractspec build writes it)."""
-    name = {{ runtime_name | lit }}
+    name = "_contractspec_runtime"
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
     if getattr(sys.modules.get(name), "__file__", None) != path:
         if not os.path.isfile(path):
