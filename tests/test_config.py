@@ -73,8 +73,8 @@ def test_unknown_key_is_an_error_with_its_position(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database",
-        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database",
+        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore",
+        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore",
     ]
     assert caught.value.exit_code == EXIT_SPEC
 
@@ -87,7 +87,7 @@ def test_unknown_subtable_points_at_its_header(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database"
+        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore"
     ]
 
 
