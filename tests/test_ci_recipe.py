@@ -140,7 +140,13 @@ def test_github_workflow_commands_pass_on_postgresql(
     )
 
 
-def test_pre_commit_hook_passes_then_catches_a_stale_harness(project, environment):
+def test_pre_commit_hooks_pass_then_catch_a_stale_harness(project, environment):
+    every = ["pre-commit", "try-repo", str(REPO), "--all-files"]
+    result = run(every, project, environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"contractspec harnesses are current\.+Passed", result.stdout)
+    assert re.search(r"contractspec lint\.+Passed", result.stdout)
+
     hook = [
         "pre-commit",
         "try-repo",
