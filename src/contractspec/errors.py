@@ -9,6 +9,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # stale harness, failed migration, check that wants attention
 EXIT_USAGE = 2
 EXIT_SPEC = 3  # spec or configuration error
+EXIT_PARTIAL = 4  # a rehearsal left out steps that run outside a transaction
 
 
 @dataclass(frozen=True)
