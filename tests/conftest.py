@@ -24,6 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytest_plugins = ["pytester"]  # for testing the pytest plugin
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -325,6 +327,35 @@ def run_harness(
 @pytest.fixture(name="run_harness")
 def run_harness_fixture():
     return run_harness
+
+
+# --- copies of a checked-in project ----------------------------------------------
+
+
+def copy_tracked(source: Path, target: Path, *, skip: tuple[str, ...] = ()) -> Path:
+    """Copy the files git knows under `source` (tracked, or new and not ignored) to
+    `target`, leaving out the top-level entries named in `skip`.
+
+    What a run leaves behind in the checkout (databases, lock files, caches) is
+    ignored by git, so it never reaches a test's copy.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=source,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in sorted(set(filter(None, listed.split("\0")))):
+        if Path(name).parts[0] in skip or not (source / name).is_file():
+            continue  # skipped, or deleted but not yet committed
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target / name)
+    return target
+
+
+@pytest.fixture(name="copy_tracked")
+def copy_tracked_fixture():
+    return copy_tracked
 
 
 @pytest.fixture(autouse=True)

@@ -59,14 +59,7 @@ class Config:
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
-        try:  # most paths are built from the root: no resolve() (several syscalls) needed
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            pass
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return relative_posix(path, self.root)
 
     def database_url(self) -> str:
         """The URL with a relative SQLite path anchored at the project root, not the cwd."""
@@ -76,6 +69,28 @@ class Config:
             if path and path != ":memory:" and not path.startswith("/"):
                 return prefix + (self.root / path).resolve().as_posix()
         return self.database
+
+
+def relative_posix(path: Path, base: Path, *, climb: bool = False) -> str:
+    """`path` relative to `base`, with forward slashes: the one way paths are shown
+    to people and written into generated files.
+
+    Lexically when `path` lies under `base` as given (most paths are built from
+    it: no syscalls), else after resolving symlinks. A path outside `base` is
+    shown whole, or with climb=True (a reference that must stay relative, such
+    as a harness's to its script) reached with `..` steps.
+    """
+    path, base = Path(path), Path(base)
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return (
+            Path(os.path.relpath(path, base)).as_posix() if climb else path.as_posix()
+        )
 
 
 def has_table(pyproject: Path) -> bool:
@@ -112,7 +127,7 @@ def load_config(
     root = project.resolve() if project is not None else find_root(Path.cwd())
     if project is not None and not root.is_dir():
         raise ConfigError(f"project folder {project} does not exist")
-    settings: dict = dict(DEFAULTS)
+    settings: dict[str, Any] = dict(DEFAULTS)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         settings.update(_read_table(pyproject))
@@ -140,7 +155,9 @@ def load_config(
     )
 
 
-def _environment_url(environments: dict, name: str) -> tuple[str, bool]:
+def _environment_url(
+    environments: dict[str, dict[str, Any]], name: str
+) -> tuple[str, bool]:
     """The URL and protected flag of a named environment."""
     if name not in environments:
         known = ", ".join(sorted(environments)) or "none configured"
@@ -151,8 +168,8 @@ def _environment_url(environments: dict, name: str) -> tuple[str, bool]:
     table = environments[name]
     protected = bool(table.get("protected", False))
     if "url" in table:
-        return table["url"], protected
-    variable = table["url_env"]
+        return str(table["url"]), protected
+    variable = str(table["url_env"])
     url = os.environ.get(variable)
     if not url:
         raise ConfigError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Exit codes (DESIGN.md §9).
+# Exit codes (README.md, docs/architecture.md).
 EXIT_OK = 0
 EXIT_FAILED = 1  # stale harness, failed migration, check that wants attention
 EXIT_USAGE = 2
@@ -67,3 +67,7 @@ class LintFailed(ContractspecError):
 
 class MigrationFailed(ContractspecError):
     """A migration run failed; the database was rolled back."""
+
+
+class FileChanged(ContractspecError):
+    """The file changed on disk between reading and writing it; it was not overwritten."""

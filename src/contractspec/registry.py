@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from .errors import Diagnostic, RegistryError
-from .spec import MigrationSpec, Path, split_key
+from .spec import FieldPath, MigrationSpec, split_key
 
 
 class Source(Protocol):
@@ -25,7 +25,7 @@ class Source(Protocol):
 
     path: str
 
-    def diagnostic(self, path: Path, message: str) -> Diagnostic: ...
+    def diagnostic(self, path: FieldPath, message: str) -> Diagnostic: ...
 
 
 class _Unplaced:
@@ -34,7 +34,7 @@ class _Unplaced:
     def __init__(self, key: str):
         self.path = f"<{key}>"
 
-    def diagnostic(self, path: Path, message: str) -> Diagnostic:
+    def diagnostic(self, path: FieldPath, message: str) -> Diagnostic:
         return Diagnostic(self.path, 1, 1, message)
 
 
@@ -107,7 +107,7 @@ class MigrationRegistry:
             name, version = reference, None  # a name that merely ends in .vN
         return self.get(name, version)
 
-    def list(self) -> list[MigrationSpec]:
+    def list(self) -> builtins.list[MigrationSpec]:
         return sorted(self._specs.values(), key=_sort_key)
 
     def _suggestion(self, name: str) -> str:
@@ -147,14 +147,14 @@ class MigrationRegistry:
             f"{key} depends on unknown migration {reference!r}: {detail}",
         )
 
-    def graph(self) -> dict[str, list[str]]:
+    def graph(self) -> dict[str, builtins.list[str]]:
         """Every key → its resolved dependencies; all unknown dependencies and cycles raise together."""
         if self._graph is None:
             self._graph = self._build_graph()
         return self._graph
 
-    def _build_graph(self) -> dict[str, list[str]]:
-        graph: dict[str, list[str]] = {}
+    def _build_graph(self) -> dict[str, builtins.list[str]]:
+        graph: dict[str, builtins.list[str]] = {}
         problems: builtins.list[Diagnostic] = []
         for spec in self.list():
             key = spec.key
@@ -176,7 +176,7 @@ class MigrationRegistry:
         cycle = _find_cycle(graph)
         if cycle:
             first = self._specs[cycle[0]]
-            index = next(
+            position = next(
                 (
                     i
                     for i, r in enumerate(first.dependencies)
@@ -184,7 +184,7 @@ class MigrationRegistry:
                 ),
                 None,
             )
-            where = ("dependencies", index) if index is not None else ()
+            where = ("dependencies", position) if position is not None else ()
             raise RegistryError(
                 [
                     self._sources[cycle[0]].diagnostic(
@@ -204,7 +204,7 @@ class MigrationRegistry:
         graph = self.graph()
         wanted = set(graph) if targets is None else self._closure(graph, targets)
         waiting = {k: sum(1 for d in graph[k] if d in wanted) for k in wanted}
-        dependents: dict[str, list[str]] = {k: [] for k in wanted}
+        dependents: dict[str, builtins.list[str]] = {k: [] for k in wanted}
         for key in wanted:
             for dep in graph[key]:
                 if dep in wanted:
@@ -224,7 +224,9 @@ class MigrationRegistry:
         return ordered
 
     @staticmethod
-    def _closure(graph: dict[str, list[str]], targets: Iterable[str]) -> set[str]:
+    def _closure(
+        graph: dict[str, builtins.list[str]], targets: Iterable[str]
+    ) -> set[str]:
         seen: set[str] = set()
         stack = list(targets)
         while stack:

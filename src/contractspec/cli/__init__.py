@@ -8,8 +8,9 @@ commands that need them, so `contractspec --help` stays fast.
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,9 +20,7 @@ from .options import root_database_option, root_env_option, root_project_option
 
 
 class Root(click.Group):
-    def invoke(self, ctx: click.Context):
-        if os.environ.get("NO_COLOR"):
-            ctx.color = False
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ContractspecError as exc:
@@ -52,7 +51,7 @@ def report(exc: ContractspecError) -> None:
 @root_project_option
 @root_database_option
 @root_env_option
-def root(project, database, environment) -> None:
+def root(project: Path | None, database: str | None, environment: str | None) -> None:
     """Declarative, reviewable, safe database migrations.
 
     Write each migration as a spec (a Python file under migrations/), build

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..config import DEFAULTS
 from . import root
-from .options import project_option
+from .options import F, project_option
+
+if TYPE_CHECKING:
+    from ..commands.importers import Imported
 
 
 @root.command("init")
@@ -35,7 +39,9 @@ from .options import project_option
     metavar="URL",
     help="The default database (no password in it: see docs/migrate.md).",
 )
-def init_command(directory, specs, harnesses, database_url) -> None:
+def init_command(
+    directory: Path | None, specs: str, harnesses: str, database_url: str
+) -> None:
     """Make DIR (default: the current folder) a contractspec project.
 
     Adds [tool.contractspec] to DIR/pyproject.toml (creating it, or editing
@@ -68,7 +74,7 @@ def import_group() -> None:
     """
 
 
-def _import_options(function):
+def _import_options(function: F) -> F:
     function = click.option(
         "--owner",
         "owners",
@@ -85,7 +91,7 @@ def _import_options(function):
     return function
 
 
-def _report(imported) -> None:
+def _report(imported: Imported) -> None:
     for path in imported.paths:
         click.echo(path)
     for note in imported.notes:
@@ -100,7 +106,9 @@ def _report(imported) -> None:
 
 @import_group.command("sqitch")
 @_import_options
-def import_sqitch_command(directory, project, domain, owners) -> None:
+def import_sqitch_command(
+    directory: Path, project: Path | None, domain: str | None, owners: tuple[str, ...]
+) -> None:
     """Import a Sqitch project: DIR/sqitch.plan and its deploy/revert/verify scripts.
 
     Each change becomes a spec (deploy -> up, revert -> down, verify -> a
@@ -117,7 +125,9 @@ def import_sqitch_command(directory, project, domain, owners) -> None:
 
 @import_group.command("flyway")
 @_import_options
-def import_flyway_command(directory, project, domain, owners) -> None:
+def import_flyway_command(
+    directory: Path, project: Path | None, domain: str | None, owners: tuple[str, ...]
+) -> None:
     """Import a Flyway folder: V<version>__<desc>.sql as a chain in version order.
 
     U<version>__<desc>.sql becomes the down plan of its version; repeatable

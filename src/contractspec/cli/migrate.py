@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +14,8 @@ from ..errors import EXIT_FAILED, EXIT_PARTIAL
 from ..spec import STABILITIES
 from . import root
 from .options import (
+    Decorator,
+    F,
     database_option,
     echo_json,
     env_option,
@@ -19,6 +23,9 @@ from .options import (
     project_option,
     table,
 )
+
+if TYPE_CHECKING:
+    from ..commands.migrate import RunReport
 
 lock_timeout_option = click.option(
     "--lock-timeout",
@@ -88,7 +95,7 @@ class _Progress:
     def __enter__(self) -> _Progress:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.flush()
 
     def flush(self) -> None:
@@ -101,7 +108,9 @@ class _Progress:
                 self.stream.flush()
                 self.lines.clear()
 
-    def __call__(self, key: str, index: int, total: int, result: dict) -> None:
+    def __call__(
+        self, key: str, index: int, total: int, result: dict[str, Any]
+    ) -> None:
         if not self.enabled:
             return
         line = result.get("message") or f"{result.get('status')} {key}"
@@ -121,7 +130,7 @@ class _Progress:
                     self.timer.start()
 
 
-def _finish(report, as_json: bool) -> None:
+def _finish(report: RunReport, as_json: bool) -> None:
     if as_json:
         echo_json(report.as_dict())
     else:
@@ -154,7 +163,7 @@ def _finish(report, as_json: bool) -> None:
         sys.exit(EXIT_PARTIAL)
 
 
-def _dry_run(report, as_json: bool) -> None:
+def _dry_run(report: RunReport, as_json: bool) -> None:
     if as_json:
         echo_json(report.as_dict())
         return
@@ -166,10 +175,10 @@ def _dry_run(report, as_json: bool) -> None:
         click.echo(f"would {verb} {key}" + (f" (NOT atomic: {apart})" if apart else ""))
 
 
-def _stack(*decorators):
+def _stack(*decorators: Decorator) -> Decorator:
     """One decorator applying several, top to bottom as if written one per line."""
 
-    def apply(function):
+    def apply(function: F) -> F:
         for decorator in reversed(decorators):
             function = decorator(function)
         return function
@@ -208,7 +217,7 @@ def _database(
     protected one); without --env, what --database says (None: the default)."""
     if environment is None:
         return database
-    from ..commands import load_config
+    from ..config import load_config
 
     config = load_config(project, database, environment)
     if reverting and config.protected and not yes:
@@ -221,15 +230,15 @@ def _database(
 
 
 def _run(
-    run,
+    run: Callable[..., RunReport],
     as_json: bool,
     dry_run: bool,
     project: Path | None,
     database: str | None,
     environment: str | None,
     yes: bool = False,
-    **options,
-):
+    **options: Any,
+) -> RunReport:
     """Call commands.migrate.up or .down with a progress reporter; return its report."""
     reverting = run.__name__ == "down" and not dry_run and not options["rehearse"]
     database = _database(project, database, environment, reverting, yes)
@@ -241,7 +250,7 @@ def _run(
 
 @migrate.command("up")
 @_run_options
-def up_command(as_json, dry_run, **options) -> None:
+def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
     Runs the committed harnesses in dependency order, one transaction per
@@ -271,7 +280,7 @@ def up_command(as_json, dry_run, **options) -> None:
     is_flag=True,
     help="Do not ask before reverting in a protected environment.",
 )
-def down_command(as_json, dry_run, **options) -> None:
+def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Revert NAME, or the most recent applied migrations (--steps N).
 
     Reverts in reverse dependency order, each in its own transaction that
@@ -301,7 +310,13 @@ def down_command(as_json, dry_run, **options) -> None:
 @json_option
 @audit_log_option
 @lock_timeout_option
-def baseline_command(as_json, project, database, environment, **options) -> None:
+def baseline_command(
+    as_json: bool,
+    project: Path | None,
+    database: str | None,
+    environment: str | None,
+    **options: Any,
+) -> None:
     """Record NAME (and what it needs), or --all, as applied without running them.
 
     For a database that already has their effects: one another tool (Flyway,
@@ -328,7 +343,13 @@ def baseline_command(as_json, project, database, environment, **options) -> None
     is_flag=True,
     help="Exit 1 when anything needs attention (for CI and deploy gates).",
 )
-def status_command(project, database, environment, as_json, check) -> None:
+def status_command(
+    project: Path | None,
+    database: str | None,
+    environment: str | None,
+    as_json: bool,
+    check: bool,
+) -> None:
     """Show every migration: applied, pending, drifted, stale harness, failed, unknown.
 
     \b
@@ -449,22 +470,22 @@ _create_options = _stack(
 
 
 def _create(
-    name,
-    project,
-    title,
-    description,
-    domain,
-    owners,
-    tags,
-    stability,
-    up_sql,
-    down_sql,
-    depends_on,
-    no_depends,
-    needed_by,
-    path,
-    as_json,
-):
+    name: str,
+    project: Path | None,
+    title: str | None,
+    description: str,
+    domain: str | None,
+    owners: tuple[str, ...],
+    tags: tuple[str, ...],
+    stability: str,
+    up_sql: str | None,
+    down_sql: str | None,
+    depends_on: tuple[str, ...],
+    no_depends: bool,
+    needed_by: tuple[str, ...],
+    path: Path | None,
+    as_json: bool,
+) -> None:
     from ..commands.create import create
     from ..commands.spec import read_value
 
@@ -514,7 +535,7 @@ def _create(
 
 @migrate.command("create")
 @_create_options
-def create_command(**options) -> None:
+def create_command(**options: Any) -> None:
     """Scaffold a new spec file NAME, such as core.db.2025_06_add_invoices.
 
     Every value has a flag for scripts; on a terminal, missing title and
@@ -534,6 +555,6 @@ def create_command(**options) -> None:
     help="What to create (the original CLI's form).",
 )
 @_create_options
-def create_type_command(kind, **options) -> None:
+def create_type_command(kind: str, **options: Any) -> None:
     """Scaffold a spec: `create --type migration NAME` (same as `migrate create`)."""
     _create(**options)

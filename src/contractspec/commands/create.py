@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import SpecError, UsageError
 from ..loader import load_file
@@ -155,7 +156,7 @@ def render_spec(
     version: int = 1,
     header: str | None = None,
     down_reason: str | None = None,
-    **values,
+    **values: Any,
 ) -> str:
     """The text of a new spec file: the spec template, formatted by black."""
     from ..codegen.render import make_environment

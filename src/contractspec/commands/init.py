@@ -68,7 +68,9 @@ def init(
     return result
 
 
-def _write_table(pyproject: Path, values: dict[str, str], result: Initialized) -> dict:
+def _write_table(
+    pyproject: Path, values: dict[str, str], result: Initialized
+) -> dict[str, str]:
     """Add [tool.contractspec] (the missing keys only); return the table's values."""
     import tomlkit
     from tomlkit.exceptions import ParseError

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,13 @@ from .. import writer
 from ..cachedir import JsonCache, cache_dir
 from ..codegen.fingerprint import sha256_bytes
 from ..errors import MigrationFailed, StaleError, UsageError
+from ..registry import MigrationRegistry
 from ..runtime import harness_runtime as runtime
 from . import Project, gc_paused, open_project
 
-Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
+Progress = Callable[
+    [str, int, int, dict[str, Any]], None
+]  # (key, index, total, result)
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
 SHOWN_DIFF_LINES = 12  # of an edited harness's diff, in a refusal
 REBUILD = "contractspec build --all   (then review and commit the diff)"
@@ -44,7 +48,14 @@ class CommittedHarness:
     state: str = "ok"  # ok, missing, stale, edited
     problem: str | None = None  # why it cannot run, for people
     # What runs: the checked MIGRATION data with its spec fingerprint.
-    migration: dict | None = None
+    migration: dict[str, Any] | None = None
+
+    @property
+    def checked(self) -> dict[str, Any]:
+        """The MIGRATION that runs: only a harness in state ok has one."""
+        if self.migration is None:
+            raise ValueError(f"{self.display} cannot run: {self.problem}")
+        return self.migration
 
     def refuse(self, state: str, problem: str) -> CommittedHarness:
         self.state, self.problem = state, problem
@@ -92,7 +103,7 @@ def read_harness(
 ENTRY_POINT_IMPORTS = [["importlib.util"], ["os"], ["sys"]]
 
 
-def _migration_literal(data: bytes, tail: bytes) -> dict | None:
+def _migration_literal(data: bytes, tail: bytes) -> dict[str, Any] | None:
     """A harness's MIGRATION, if the harness has exactly the generated shape.
 
     The shape: the entry points are this contractspec's, byte for byte, and
@@ -110,7 +121,9 @@ def _migration_literal(data: bytes, tail: bytes) -> dict | None:
     if not (isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)):
         return None
     names = [[a.name for a in i.names] for i in imports if isinstance(i, ast.Import)]
-    if names != ENTRY_POINT_IMPORTS or any(a.asname for i in imports for a in i.names):
+    if names != ENTRY_POINT_IMPORTS or any(
+        a.asname for i in imports if isinstance(i, ast.Import) for a in i.names
+    ):
         return None
     if not (
         isinstance(assign, ast.Assign)
@@ -118,12 +131,13 @@ def _migration_literal(data: bytes, tail: bytes) -> dict | None:
     ):
         return None
     try:
-        return ast.literal_eval(assign.value)
+        value = ast.literal_eval(assign.value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return None
+    return value if isinstance(value, dict) else None
 
 
-def _digest(migration: dict) -> str:
+def _digest(migration: dict[str, Any]) -> str:
     return sha256_bytes(json.dumps(migration, sort_keys=True).encode("utf-8"))
 
 
@@ -146,7 +160,7 @@ class CheckedHarnesses(JsonCache):
         super().__init__(cache_dir(self.root) / "harnesses.json", schema)
         self.changed = False
 
-    def agrees(self, name: str, data: bytes, expected: dict) -> bool:
+    def agrees(self, name: str, data: bytes, expected: dict[str, Any]) -> bool:
         entry = [self.key(data), _digest(expected)]
         if self.entries.get(name) == entry:
             return True
@@ -231,9 +245,9 @@ def committed_harnesses(project: Project, keys: list[str]) -> list[CommittedHarn
 class RunReport:
     command: str
     database: str
-    applied: list[dict] = field(default_factory=list)  # results, in order
+    applied: list[dict[str, Any]] = field(default_factory=list)  # results, in order
     skipped: list[str] = field(default_factory=list)  # already applied / nothing to do
-    failed: dict | None = None
+    failed: dict[str, Any] | None = None
     not_attempted: list[str] = field(default_factory=list)
     rehearse: bool = False
     # key -> what commits on its own ("step 2 runs outside a transaction")
@@ -269,7 +283,7 @@ class RunReport:
 
 def _session(
     project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True
-):
+) -> AbstractContextManager[runtime.Session]:
     try:
         return runtime.open_session(
             project.config.database_url(),
@@ -281,15 +295,15 @@ def _session(
         raise MigrationFailed(str(exc)) from None
 
 
-def _applied(session) -> dict[str, dict]:
+def _applied(session: runtime.Session) -> dict[str, dict[str, Any]]:
     return {row["key"]: row for row in runtime.read_history(session)}
 
 
 def _run(
-    session,
+    session: runtime.Session,
     report: RunReport,
     harnesses: list[CommittedHarness],
-    apply: Callable,
+    apply: Callable[..., dict[str, Any]],
     progress: Progress | None,
 ) -> RunReport:
     for index, harness in enumerate(harnesses):
@@ -461,7 +475,7 @@ def down(
             else:
                 chosen = _most_recent(registry, order, applied, steps or 1)
         harnesses = committed_harnesses(project, chosen)
-        irreversible = [h.key for h in harnesses if h.migration.get("down") is None]
+        irreversible = [h.key for h in harnesses if h.checked.get("down") is None]
         if irreversible:  # refuse before reverting anything, not halfway through
             raise MigrationFailed(
                 f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
@@ -510,13 +524,20 @@ def baseline(
             project, [key for key in order if key not in applied]
         )
 
-        def record(session, migration: dict, **_: Any) -> dict:
-            return runtime.apply_baseline(session, migration, verify=verify)
+        def record(
+            session: runtime.Session, migration: dict[str, Any], **_: Any
+        ) -> dict[str, Any]:
+            result: dict[str, Any] = runtime.apply_baseline(
+                session, migration, verify=verify
+            )
+            return result
 
         return _run(session, report, harnesses, record, progress)
 
 
-def _harness_of_applied(project: Project, key: str, history: dict) -> CommittedHarness:
+def _harness_of_applied(
+    project: Project, key: str, history: dict[str, Any]
+) -> CommittedHarness:
     """The committed harness of an applied migration whose spec is gone.
 
     With no spec to check it against, it must be the harness that was applied
@@ -564,7 +585,10 @@ def _harness_of_applied(project: Project, key: str, history: dict) -> CommittedH
 
 
 def _most_recent(
-    registry, order: list[str], applied: dict[str, dict], count: int
+    registry: MigrationRegistry,
+    order: list[str],
+    applied: dict[str, dict[str, Any]],
+    count: int,
 ) -> list[str]:
     """The `count` most recently applied migrations, latest first, never one
     before an applied migration that depends on it. Ties on applied_at (one
@@ -677,9 +701,9 @@ def needs_attention(row: dict[str, Any]) -> bool:
     )
 
 
-def _latest_runs(session) -> dict[str, dict]:
+def _latest_runs(session: runtime.Session) -> dict[str, dict[str, Any]]:
     """Per migration, the run_end event of its latest run."""
-    latest: dict[str, dict] = {}
+    latest: dict[str, dict[str, Any]] = {}
     for event in runtime.read_events(
         session, event="run_end"
     ):  # in order: the last wins
