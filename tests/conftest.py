@@ -321,3 +321,39 @@ def run_harness(
 @pytest.fixture(name="run_harness")
 def run_harness_fixture():
     return run_harness
+
+
+# --- a role that must give its password ------------------------------------------
+
+PG_PASSWORD_USER, PG_PASSWORD = "contractspec_pw", "s3cret-Pw@x:y/z?&%"
+
+
+@pytest.fixture(scope="session")
+def pg_password_url(pg_url):
+    """A URL (without the password) of a role the server asks a password of
+    (scram-sha-256 over TCP): a wrong password really fails, a right one is
+    really used. pg_hba.conf gets one line for that role, then a reload."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()[0]:
+            _unavailable("the test server's user is not a superuser (pg_hba.conf)")
+        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
+        line = f"host all {PG_PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n"
+        text = hba.read_text()
+        if line not in text:
+            hba.write_text(line + text)  # first match wins: before the trust lines
+        conn.execute(f"DROP ROLE IF EXISTS {PG_PASSWORD_USER}")
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                sql.Identifier(PG_PASSWORD_USER), sql.Literal(PG_PASSWORD)
+            )
+        )
+        conn.execute("SELECT pg_reload_conf()")
+    parts = urlsplit(pg_url)
+    return urlunsplit(
+        parts._replace(netloc=f"{PG_PASSWORD_USER}@{parts.hostname}:{parts.port}")
+    )

@@ -417,9 +417,18 @@ def test_broken_spec_project_exits_3_with_every_problem(tmp_path, command):
     project = _broken_project(tmp_path)
     result = run(*command, "-C", str(project))
     assert result.exit_code == 3
-    assert result.stdout == ""
     assert result.stderr.splitlines() == EXPECTED_PROBLEMS
     assert "Traceback" not in result.output
+    if "--json" not in command:
+        assert result.stdout == ""
+        return
+    failure = json.loads(result.stdout)  # --json: the failure as one object
+    assert failure["ok"] is False and failure["exit_code"] == 3
+    shown = [
+        f"{d['path']}:{d['line']}:{d['col']}: {d['message']}"
+        for d in failure["diagnostics"]
+    ]
+    assert shown == EXPECTED_PROBLEMS[:-1]
 
 
 def test_broken_specs_also_fail_from_inside_the_project(tmp_path):

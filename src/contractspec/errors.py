@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
+from typing import Any
 
-# Exit codes (DESIGN.md §9).
+# Exit codes (DESIGN.md §9); the runtime repeats them (it imports nothing of ours).
 EXIT_OK = 0
 EXIT_FAILED = 1  # stale harness, failed migration, check that wants attention
 EXIT_USAGE = 2
 EXIT_SPEC = 3  # spec or configuration error
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,15 @@ class Diagnostic:
 
 class ContractspecError(Exception):
     exit_code = EXIT_FAILED
+
+    def as_dict(self) -> dict[str, Any]:
+        """The failure as the JSON object `--json` prints."""
+        return {
+            "ok": False,
+            "exit_code": self.exit_code,
+            "error": str(self),
+            "kind": type(self).__name__,
+        }
 
 
 class UsageError(ContractspecError):
@@ -51,6 +64,11 @@ class SpecError(ContractspecError):
             )
             super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        data["diagnostics"] = [vars(d) for d in self.diagnostics]
+        return data
+
 
 class RegistryError(SpecError):
     """Duplicate keys, unknown dependencies, cycles."""
@@ -62,3 +80,26 @@ class StaleError(ContractspecError):
 
 class MigrationFailed(ContractspecError):
     """A migration run failed; the database was rolled back."""
+
+
+class DatabaseError(ContractspecError):
+    """The database cannot be opened or read: unreachable, refused, not a database."""
+
+
+class Interrupted(ContractspecError):
+    """SIGINT or SIGTERM: the current migration was rolled back."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INTERRUPTED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Shown(ContractspecError):
+    """A failure the command already showed (e.g. `status --check` found
+    something, the run report said which migration failed)."""
+
+    shown = True
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.exit_code = exit_code

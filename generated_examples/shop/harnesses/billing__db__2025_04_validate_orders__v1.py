@@ -74,6 +74,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import sqlite3
 import sys
@@ -91,6 +92,7 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130; SIGTERM gives 143
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 PG_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"contractspec").digest()[:8], "big", signed=True
@@ -143,6 +145,39 @@ class MigrationError(Exception):
     def __init__(self, message, exit_code=EXIT_FAILED, result=None):
         super().__init__(message)
         self.exit_code, self.result = exit_code, result
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) as an exception: like Ctrl-C, it rolls back the
+    current migration and is re-raised once that is recorded."""
+
+    def __init__(self, signum=signal.SIGINT):
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum, self.exit_code = signum, 128 + signum
+
+
+def interrupt_code(exc):
+    """The exit code of a KeyboardInterrupt: 130 for Ctrl-C, 143 for SIGTERM."""
+    return getattr(exc, "exit_code", EXIT_INTERRUPTED)
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Inside, SIGTERM (what Kubernetes and systemd send) raises Interrupted
+    the way Ctrl-C raises KeyboardInterrupt. Main thread only (where Python
+    runs signal handlers); elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _CheckFailed(Exception):
@@ -212,7 +247,8 @@ def parse_database_url(url):
     url = url.strip()
     if url.startswith("sqlite:"):
         if not url.startswith("sqlite:///") or url == "sqlite:///":
-            raise MigrationError(f"malformed SQLite URL {url!r}: {_URL_HINT}", 3)
+            message = f"malformed SQLite URL {url!r}: {_URL_HINT}"
+            raise MigrationError(message, EXIT_CONFIG)
         return "sqlite", unquote(url[len("sqlite:///") :])
     if url.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in url:
         try:
@@ -221,9 +257,8 @@ def parse_database_url(url):
             message = f"malformed PostgreSQL URL {redact_url(url)!r}: {exc}"
             raise MigrationError(message, EXIT_CONFIG) from None
         return "postgresql", url
-    raise MigrationError(
-        f"unsupported database URL {redact_url(url)!r}: {_URL_HINT}", 3
-    )
+    message = f"unsupported database URL {redact_url(url)!r}: {_URL_HINT}"
+    raise MigrationError(message, EXIT_CONFIG)
 
 
 def _pg_connect(url, purpose):
@@ -362,9 +397,15 @@ class Session:
             # Autocommit mode: the runtime itself issues BEGIN, SAVEPOINT and
             # COMMIT, so DDL stays inside the migration's transaction.
             busy = {"timeout": max(float(lock_timeout), 1.0)}
-            self.conn = sqlite3.connect(
-                target, isolation_level=None, check_same_thread=False, **busy
-            )
+            try:
+                self.conn = sqlite3.connect(
+                    target, isolation_level=None, check_same_thread=False, **busy
+                )
+                # A file that is not a database only says so when first read.
+                self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
+                message = f"cannot open {target}: {_first_line(exc)}"
+                raise MigrationError(message, EXIT_CONFIG) from None
         except BaseException:
             self.close()
             raise
@@ -545,25 +586,39 @@ def _table_exists(session, name):
     return bool(_select(session, query, (name,))[0]["n"])
 
 
+@contextlib.contextmanager
+def _reading(session, what):
+    """A database error while reading our tables, as a one-line MigrationError."""
+    try:
+        yield
+    except MigrationError:
+        raise
+    except Exception as exc:
+        message = f"cannot read {what} from {session.database}: {_first_line(exc)}"
+        raise MigrationError(message) from None
+
+
 def read_history(session):
     """Every row of contractspec_history, oldest first ([] before the first)."""
-    if not _table_exists(session, "contractspec_history"):
-        return []
-    query = f"SELECT {', '.join(_HISTORY_COLUMNS)} FROM contractspec_history"
-    return _select(session, query + " ORDER BY applied_at, key")
+    with _reading(session, "contractspec_history"):
+        if not _table_exists(session, "contractspec_history"):
+            return []
+        query = f"SELECT {', '.join(_HISTORY_COLUMNS)} FROM contractspec_history"
+        return _select(session, query + " ORDER BY applied_at, key")
 
 
 def read_events(session, migration=None, run_id=None, event=None):
     """Rows of contractspec_events in order, optionally for one migration,
     run or kind of event (such as "run_end": one row per run)."""
-    if not _table_exists(session, "contractspec_events"):
-        return []
     filters = {"migration": migration, "run_id": run_id, "event": event}
     filters = {column: value for column, value in filters.items() if value is not None}
     query = f"SELECT id, {', '.join(_EVENT_COLUMNS)} FROM contractspec_events"
     if filters:
         query += " WHERE " + " AND ".join(f"{column} = ?" for column in filters)
-    return _select(session, query + " ORDER BY id", tuple(filters.values()))
+    with _reading(session, "contractspec_events"):
+        if not _table_exists(session, "contractspec_events"):
+            return []
+        return _select(session, query + " ORDER BY id", tuple(filters.values()))
 
 
 def _insert_sql(table, columns, rows=1):
@@ -1009,7 +1064,12 @@ def _apply(session, migration, command, rehearse, base_dir):
         except BaseException as exc:
             problem = _rollback(session)
             run.emit("rollback", status="error" if problem else "ok", error=problem)
-            reason = str(exc) if isinstance(exc, MigrationError) else _first_line(exc)
+            if isinstance(exc, KeyboardInterrupt):
+                reason = "interrupted" if type(exc) is KeyboardInterrupt else str(exc)
+            else:
+                reason = (
+                    str(exc) if isinstance(exc, MigrationError) else _first_line(exc)
+                )
             what = (
                 "rehearsal rolled back" if rehearse else "rolled back, nothing changed"
             )
@@ -1051,7 +1111,8 @@ def run_migration(
 ):
     """Run "up", "down" or "plan" for one migration: a session of its own."""
     if command not in ("up", "down", "plan"):
-        raise MigrationError(f"unknown command {command!r}: use up, down or plan", 2)
+        message = f"unknown command {command!r}: use up, down or plan"
+        raise MigrationError(message, EXIT_USAGE)
     _check_migration(migration)
     if command == "plan":
         return {
@@ -1062,7 +1123,7 @@ def run_migration(
     if command == "down" and migration.get("down") is None:
         raise _irreversible(migration)
     options = {"lock_timeout": lock_timeout, "audit_log": audit_log, "out": out}
-    with open_session(database, **options) as session:
+    with interruptible(), open_session(database, **options) as session:
         return _apply(session, migration, command, rehearse, base_dir)
 
 
@@ -1147,10 +1208,13 @@ def runtime_main(migration, argv=None):
             }
             print(json.dumps(exc.result or failed, sort_keys=True))
         return exc.exit_code
-    except KeyboardInterrupt:
-        key = migration.get("key")
-        print(f"error: {key}: interrupted; rolled back", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: rolled back in _apply
+        message = f"{migration.get('key')}: interrupted; rolled back"
+        print(f"error: {message}", file=sys.stderr)
+        if args.json:
+            failed = {"key": migration.get("key"), "status": "interrupted"}
+            print(json.dumps(dict(failed, error=message), sort_keys=True))
+        return interrupt_code(exc)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     elif args.command == "plan":

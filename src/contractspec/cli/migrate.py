@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EXIT_FAILED
+from ..errors import Shown
 from ..spec import STABILITIES
 from . import root
 from .options import database_option, echo_json, json_option, project_option, table
@@ -136,7 +136,7 @@ def _finish(report, as_json: bool) -> None:
                 err=True,
             )
     if report.failed:
-        sys.exit(EXIT_FAILED)
+        raise Shown(f"{report.failed['key']} failed")
 
 
 def _dry_run(report, as_json: bool) -> None:
@@ -283,7 +283,7 @@ def status_command(project, database, as_json, check) -> None:
     if check and attention:
         if not as_json:
             click.echo(f"{len(attention)} migration(s) need attention", err=True)
-        sys.exit(EXIT_FAILED)
+        raise Shown(f"{len(attention)} migration(s) need attention")
 
 
 _create_options = _stack(

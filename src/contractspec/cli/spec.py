@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import Shown
 from . import report, root
 from .options import project_option
 
@@ -60,15 +61,13 @@ def run_edit(
     from ..commands.spec import edit_spec
     from ..edit import EditRefused
 
-    ctx = click.get_current_context()
     try:
         outcome = edit_spec(target, operation, project, write=not (diff or check))
     except EditRefused as exc:
         report(exc)
         if exc.note:
             click.echo(exc.note, err=True)
-        ctx.exit(exc.exit_code)
-        return
+        raise Shown(str(exc), exc.exit_code) from None
     result = outcome.result
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -83,7 +82,7 @@ def run_edit(
             err=True,
         )
         if check:
-            ctx.exit(1)
+            raise Shown(f"{outcome.path}: would change")
         return
     click.echo(f"{outcome.path}: {result.message}", err=True)
 

@@ -13,14 +13,25 @@ One session (one connection, one lock) serves a whole run.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..cachedir import JsonCache, cache_dir
-from ..errors import MigrationFailed, StaleError, UsageError
+from ..errors import (
+    EXIT_SPEC,
+    EXIT_USAGE,
+    ConfigError,
+    ContractspecError,
+    DatabaseError,
+    Interrupted,
+    MigrationFailed,
+    StaleError,
+    UsageError,
+)
 from ..runtime import harness_runtime as runtime
 from ..runtime import runtime_source
 from . import Project, gc_paused, open_project
@@ -235,22 +246,60 @@ class RunReport:
         }
 
 
+def database_error(exc: runtime.MigrationError) -> ContractspecError:
+    """The runtime's failure as one of ours, keeping its exit code."""
+    kind = {EXIT_SPEC: ConfigError, EXIT_USAGE: UsageError}.get(
+        exc.exit_code, DatabaseError
+    )
+    return kind(str(exc))
+
+
+@contextmanager
 def _session(
     project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True
-):
+) -> Iterator[runtime.Session]:
+    """The runtime's session; its failures (connecting, locking, reading the
+    history) and signals leave as errors of ours. SIGTERM, like Ctrl-C, rolls
+    back the current migration (the runtime re-raises it once recorded)."""
     try:
-        return runtime.open_session(
-            project.config.database_url(),
-            lock_timeout=lock_timeout,
-            audit_log=audit_log,
-            lock=lock,
-        )
+        with (
+            runtime.interruptible(),
+            runtime.open_session(
+                project.config.database_url(),
+                lock_timeout=lock_timeout,
+                audit_log=audit_log,
+                lock=lock,
+            ) as session,
+        ):
+            yield session
     except runtime.MigrationError as exc:
-        raise MigrationFailed(str(exc)) from None
+        raise database_error(exc) from None
+    except KeyboardInterrupt as exc:
+        message = "interrupted; rolled back"
+        raise Interrupted(message, runtime.interrupt_code(exc)) from None
 
 
 def _applied(session) -> dict[str, dict]:
     return {row["key"]: row for row in runtime.read_history(session)}
+
+
+def _refuse_drift(project: Project, keys: list[str], applied: dict[str, dict]) -> None:
+    """Before anything runs: refuse if any of keys was applied from another spec."""
+    drifted = []
+    for key in keys:
+        if key in applied:
+            expected = project.fingerprint(key)
+            if applied[key]["spec_fingerprint"] != expected:
+                drifted.append(
+                    f"{key}: applied as {applied[key]['spec_fingerprint']}, spec is now"
+                    f" {expected} ({project.specs[key].path})"
+                )
+    if drifted:
+        raise MigrationFailed(
+            "drift: these migrations changed after they were applied:\n  "
+            + "\n  ".join(drifted)
+            + "\nrestore the applied spec, or bump its version so the change runs as a new migration"
+        )
 
 
 def _run(
@@ -279,7 +328,10 @@ def _run(
                     {"status": "failed", "message": str(exc)},
                 )
             return report
-        report.applied.append(result)
+        if result["status"] in ("skipped", "not_applied"):  # another runner did it
+            report.skipped.append(harness.key)
+        else:
+            report.applied.append(result)
         if progress:
             progress(harness.key, index, len(harnesses), result)
     return report
@@ -302,24 +354,9 @@ def up(
     order = [spec.key for spec in project.registry.order(targets)]
     report = RunReport("up", project.config.database, rehearse=rehearse)
     with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
-        applied = _applied(
-            session
-        )  # read under the lock: what others applied is skipped
-        drifted = []
-        for key in order:
-            if key in applied:
-                expected = project.fingerprint(key)
-                if applied[key]["spec_fingerprint"] != expected:
-                    drifted.append(
-                        f"{key}: applied as {applied[key]['spec_fingerprint']}, spec is now"
-                        f" {expected} ({project.specs[key].path})"
-                    )
-        if drifted:
-            raise MigrationFailed(
-                "drift: these migrations changed after they were applied:\n  "
-                + "\n  ".join(drifted)
-                + "\nrestore the applied spec, or bump its version so the change runs as a new migration"
-            )
+        # Read under the lock: what others applied is skipped.
+        applied = _applied(session)
+        _refuse_drift(project, order, applied)
         report.skipped = [key for key in order if key in applied]
         pending = committed_harnesses(
             project, [key for key in order if key not in applied]
@@ -387,6 +424,7 @@ def down(
                     + "; revert by NAME, or restore their specs"
                 )
             chosen = _most_recent(registry, order, applied, steps or 1)
+        _refuse_drift(project, chosen, applied)  # all of them, before reverting one
         harnesses = committed_harnesses(project, chosen)
         irreversible = [h.key for h in harnesses if h.migration.get("down") is None]
         if irreversible:  # refuse before reverting anything, not halfway through
