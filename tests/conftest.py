@@ -357,3 +357,9 @@ def pg_password_url(pg_url):
     return urlunsplit(
         parts._replace(netloc=f"{PG_PASSWORD_USER}@{parts.hostname}:{parts.port}")
     )
+
+
+@pytest.fixture(scope="session")
+def pg_password() -> str:
+    """The password of the role of pg_password_url."""
+    return PG_PASSWORD

@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from conftest import PG_PASSWORD
 from test_migrate import EXAMPLE, cli
 
 COMMANDS = [["migrate", "up"], ["migrate", "down"], ["migrate", "status"]]
@@ -135,7 +134,7 @@ def _run(how: str, project: Path, argv: list[str]) -> tuple[int, str, str]:
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[1])
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_database(project, pg_password_url, case, command, as_json):
+def test_bad_database(project, pg_password_url, pg_password, case, command, as_json):
     make_url, code, pattern, how = CASES[case]
     url = make_url(project, pg_password_url)
     argv = [*command, "--database", url] + (["--json"] if as_json else [])
@@ -144,7 +143,7 @@ def test_bad_database(project, pg_password_url, case, command, as_json):
     assert "Traceback" not in stdout + stderr
     assert stderr.count("\n") == 1 and stderr.startswith("contractspec: error: ")
     assert re.search(pattern, stderr), stderr
-    for secret in ("hunter2", PG_PASSWORD, "wrong-password", quote(PG_PASSWORD)):
+    for secret in ("hunter2", pg_password, "wrong-password", quote(pg_password)):
         assert secret not in stdout + stderr
     if as_json:
         failure = json.loads(stdout)

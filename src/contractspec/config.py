@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, Diagnostic, SpecError
+from .runtime import harness_runtime as runtime
 
 DEFAULTS = {
     "specs": "migrations",
     "harnesses": "generated/harnesses",
-    "database": "sqlite:///contractspec.db",
+    "database": runtime.DEFAULT_DATABASE_URL,  # the harnesses' default too
 }
-ENV_DATABASE = "CONTRACTSPEC_DATABASE_URL"
+ENV_DATABASE = runtime.DATABASE_ENV
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,16 @@ class Config:
             return path.as_posix()
 
     def database_url(self) -> str:
-        """The URL with a relative SQLite path anchored at the project root, not the cwd."""
-        prefix = "sqlite:///"
-        if self.database.startswith(prefix):
-            path = self.database[len(prefix) :]
-            if path and path != ":memory:" and not path.startswith("/"):
-                return prefix + (self.root / path).resolve().as_posix()
+        """The URL with a relative SQLite path anchored at the project root, not
+        the cwd. Read by the runtime's parser (the one the harnesses use);
+        raises its MigrationError for a bad URL."""
+        dialect, target = runtime.parse_database_url(self.database)
+        if (
+            dialect == "sqlite"
+            and target != ":memory:"
+            and not Path(target).is_absolute()
+        ):
+            return "sqlite:///" + (self.root / target).resolve().as_posix()
         return self.database
 
 

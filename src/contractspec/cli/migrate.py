@@ -177,7 +177,14 @@ _run_options = _stack(
 def _run(run, as_json: bool, dry_run: bool, project: Path | None, **options):
     """Call commands.migrate.up or .down with a progress reporter; return its report."""
     with _Progress(enabled=not as_json and not dry_run) as progress:
-        return run(project, dry_run=dry_run, progress=progress, **options)
+
+        def notice(line: str) -> None:
+            progress.flush()
+            click.echo(line, err=True)
+
+        return run(
+            project, dry_run=dry_run, progress=progress, notice=notice, **options
+        )
 
 
 @migrate.command("up")

@@ -41,6 +41,7 @@ HEADER_PREFIX = (
 )
 
 Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
+Notice = Callable[[str], None]  # a line for people, such as whose lock we wait for
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
 
 
@@ -236,7 +237,9 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "command": self.command,
-            "database": runtime.redact_url(self.database),
+            "database": runtime.redact_url(
+                self.database, runtime.database_secrets(self.database)
+            ),
             "rehearse": self.rehearse,
             "ok": self.ok,
             "applied": self.applied,
@@ -256,7 +259,11 @@ def database_error(exc: runtime.MigrationError) -> ContractspecError:
 
 @contextmanager
 def _session(
-    project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True
+    project: Project,
+    lock_timeout: float,
+    audit_log: str | None,
+    lock: bool = True,
+    notice: Notice | None = None,
 ) -> Iterator[runtime.Session]:
     """The runtime's session; its failures (connecting, locking, reading the
     history) and signals leave as errors of ours. SIGTERM, like Ctrl-C, rolls
@@ -269,6 +276,7 @@ def _session(
                 lock_timeout=lock_timeout,
                 audit_log=audit_log,
                 lock=lock,
+                notice=notice,
             ) as session,
         ):
             yield session
@@ -347,13 +355,16 @@ def up(
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
+    notice: Notice | None = None,
 ) -> RunReport:
     """Apply every pending migration (or target and what it depends on), in dependency order."""
     project = open_project(project_dir, database)
     targets = [project.registry.lookup(target).key] if target else None
     order = [spec.key for spec in project.registry.order(targets)]
     report = RunReport("up", project.config.database, rehearse=rehearse)
-    with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
+    with _session(
+        project, lock_timeout, audit_log, lock=not dry_run, notice=notice
+    ) as session:
         # Read under the lock: what others applied is skipped.
         applied = _applied(session)
         _refuse_drift(project, order, applied)
@@ -388,6 +399,7 @@ def down(
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
+    notice: Notice | None = None,
 ) -> RunReport:
     """Revert target, or the last `steps` applied migrations, in reverse dependency order."""
     if target and steps is not None:
@@ -398,7 +410,9 @@ def down(
     registry = project.registry
     order = [spec.key for spec in registry.order()]
     report = RunReport("down", project.config.database, rehearse=rehearse)
-    with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
+    with _session(
+        project, lock_timeout, audit_log, lock=not dry_run, notice=notice
+    ) as session:
         applied = _applied(session)
         unknown = sorted(set(applied) - set(order))
         if target:
