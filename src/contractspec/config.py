@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, Diagnostic, SpecError
+from .files import DEFAULT_MAX_FILE_BYTES, FileLimits
 from .runtime import harness_runtime as runtime
 
 DEFAULTS = {
@@ -21,6 +22,11 @@ DEFAULTS = {
     "database": runtime.DEFAULT_DATABASE_URL,  # the harnesses' default too
 }
 ENV_DATABASE = runtime.DATABASE_ENV
+# Reading project files (see files.py): never outside the project by default.
+LIMITS: dict[str, object] = {
+    "max_file_bytes": DEFAULT_MAX_FILE_BYTES,  # a spec or pinned file, at most
+    "extra_roots": [],  # folders besides the project whose files may be read
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class Config:
     specs_dir: Path
     harness_dir: Path
     database: str
+    files: FileLimits = FileLimits((Path("/"),))  # set by load_config
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
@@ -68,20 +75,22 @@ def load_config(project: Path | None = None, database: str | None = None) -> Con
     root = project.resolve() if project is not None else find_root(Path.cwd())
     if project is not None and not root.is_dir():
         raise ConfigError(f"project folder {project} does not exist")
-    settings = dict(DEFAULTS)
+    settings: dict = {**DEFAULTS, **LIMITS}
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         settings.update(_read_table(pyproject))
     url = database or os.environ.get(ENV_DATABASE) or settings["database"]
+    extra = [(root / folder).resolve() for folder in settings["extra_roots"]]
     return Config(
         root=root,
         specs_dir=root / settings["specs"],
         harness_dir=root / settings["harnesses"],
         database=url,
+        files=FileLimits((root, *extra), settings["max_file_bytes"]),
     )
 
 
-def _read_table(pyproject: Path) -> dict[str, str]:
+def _read_table(pyproject: Path) -> dict[str, object]:
     display = pyproject.name
     try:
         text = pyproject.read_text(encoding="utf-8")
@@ -108,15 +117,27 @@ def _read_table(pyproject: Path) -> dict[str, str]:
     problems = []
     for key, value in table.items():
         line, col = _locate(text, key)
-        if key not in DEFAULTS:
+        if key not in DEFAULTS and key not in LIMITS:
+            known = ", ".join([*DEFAULTS, *LIMITS])
             problems.append(
                 Diagnostic(
                     display,
                     line,
                     col,
-                    f"unknown key {key!r} in [tool.contractspec]; known keys: {', '.join(DEFAULTS)}",
+                    f"unknown key {key!r} in [tool.contractspec]; known keys: {known}",
                 )
             )
+        elif key == "max_file_bytes":
+            if type(value) is not int or value < 1:
+                problems.append(
+                    Diagnostic(display, line, col, f"{key} must be an integer >= 1")
+                )
+        elif key == "extra_roots":
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and v.strip() for v in value
+            ):
+                message = f"{key} must be a list of folder paths"
+                problems.append(Diagnostic(display, line, col, message))
         elif not isinstance(value, str) or not value.strip():
             problems.append(
                 Diagnostic(display, line, col, f"{key} must be a non-empty string")

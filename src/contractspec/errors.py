@@ -82,6 +82,13 @@ class MigrationFailed(ContractspecError):
     """A migration run failed; the database was rolled back."""
 
 
+class FileRefused(ContractspecError):
+    """A project file that may not be read: outside the project, not a regular
+    file, too large. Readers turn it into a diagnostic at the reference."""
+
+    exit_code = EXIT_SPEC
+
+
 class DatabaseError(ContractspecError):
     """The database cannot be opened or read: unreachable, refused, not a database."""
 

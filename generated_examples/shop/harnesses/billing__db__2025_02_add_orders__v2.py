@@ -105,6 +105,7 @@ import re
 import signal
 import socket
 import sqlite3
+import stat
 import sys
 import threading
 import time
@@ -914,8 +915,12 @@ def _check(run, index, attempt, phase, check):
 def _verified_bytes(step, base_dir):
     relative = step.get("script_path") or step["script"].rpartition(":")[0]
     path = (Path(base_dir) / relative).resolve()
-    try:
-        data = path.read_bytes()
+    try:  # non-blocking: a FIFO put in its place must not hang the run
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RuntimeError(f"{path} is not a regular file")
+            data = file.read()
     except OSError as exc:
         raise RuntimeError(f"cannot read {path}: {exc.strerror}") from None
     pinned = str(step.get("script_sha256") or "").lower().removeprefix("sha256:")

@@ -23,7 +23,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Diagnostic, SpecError
+from ..errors import Diagnostic, FileRefused, SpecError
+from ..files import read_project_file
 from .fingerprint import sha256_bytes
 
 INLINE_SQL = "inline_sql"
@@ -104,6 +105,7 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
         return resolution
     root = Path(config.root)
     harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
+    files = config.files
     spec_dir = Path(os.path.normpath(root / loaded.path)).parent
     problems: list[Diagnostic] = []
     for direction, index, step in data_steps:
@@ -129,14 +131,7 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
             continue
         target = Path(os.path.normpath(spec_dir / relative))
         shown = os.path.relpath(target, root).replace(os.sep, "/")
-        try:
-            data = target.read_bytes()
-        except IsADirectoryError:
-            problems.append(
-                loaded.diagnostic(where, f"script {shown} is a folder, not a file")
-            )
-            continue
-        except FileNotFoundError:
+        if not target.exists() and not target.is_symlink():
             problems.append(
                 loaded.diagnostic(
                     where,
@@ -144,10 +139,10 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
                 )
             )
             continue
-        except OSError as exc:
-            problems.append(
-                loaded.diagnostic(where, f"cannot read script {shown}: {exc.strerror}")
-            )
+        try:  # inside the project, a regular file, bounded: or a diagnostic
+            data = read_project_file(target, files)
+        except FileRefused as exc:
+            problems.append(loaded.diagnostic(where, f"script {shown} {exc}"))
             continue
         if script_type == PYTHON_FILE:
             function = step.script.rpartition(":")[2]

@@ -61,7 +61,7 @@ def open_project(
     specs: dict[str, LoadedSpec] = {}
     duplicates: list[Diagnostic] = []
     cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
-    for loaded in load_specs(config.specs_dir, config.root, cache):
+    for loaded in load_specs(config.specs_dir, config.root, cache, config.files):
         try:
             registry.register(loaded.spec, loaded)
         except RegistryError as exc:  # report every duplicate, not just the first

@@ -93,7 +93,7 @@ def _load_project(config: Config) -> _Project:
     broken: list[Diagnostic] = []
     for path in discover(config.specs_dir):
         try:
-            specs.append(load_file(path, config.relative(path)))
+            specs.append(load_file(path, config.relative(path), config.files))
         except SpecError as exc:
             broken += exc.diagnostics
     return _Project(config, specs, broken)
