@@ -167,3 +167,26 @@ def test_status_check_exits_1_with_its_table_only(project, tmp_path):
     assert result.exit_code == 1
     rows = json.loads(result.stdout)  # one JSON document: the rows, no error object
     assert {row["state"] for row in rows} == {"pending"}
+
+
+def test_down_checks_drift_for_everything_it_will_revert_before_starting(
+    project, tmp_path, DB
+):
+    url = f"sqlite:///{tmp_path / 'drift.db'}"
+    assert cli(project, "migrate", "up", database=url).exit_code == 0
+    plan = cli(project, "migrate", "down", "--steps", "3", "--dry-run", database=url)
+    last = plan.stdout.splitlines()[-1].removeprefix("would revert ")
+    name = last.rsplit(".v", 1)[0]
+    originals = {p: p.read_bytes() for p in (project / "migrations").rglob("*.py")}
+    edited = cli(project, "spec", "set", name, "title", "Edited after it was applied")
+    assert edited.exit_code == 0, edited.stderr
+    try:
+        assert cli(project, "build", "--all").exit_code == 0
+        down = cli(project, "migrate", "down", "--steps", "3", database=url)
+        assert down.exit_code == 1
+        assert "drift" in down.stderr and last in down.stderr
+        assert len(DB(url).history()) == 6  # the two before it were not reverted
+    finally:  # the module's project is shared: put the spec back
+        for path, data in originals.items():
+            path.write_bytes(data)
+        assert cli(project, "build", "--all").exit_code == 0
