@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from contractspec.cli import root
+from contractspec.codegen.render import RUNTIME_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "generated_examples" / "shop"
@@ -41,7 +42,9 @@ def cli(project: Path, *args: str):
 
 
 def harness_files(project: Path, folder: str = "harnesses") -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((project / folder).glob("*.py"))}
+    """The harnesses in folder, by file name (not the shared runtime module)."""
+    paths = sorted((project / folder).glob("*.py"))
+    return {p.name: p.read_bytes() for p in paths if p.name != RUNTIME_FILE}
 
 
 # -- writing -------------------------------------------------------------------
@@ -50,9 +53,10 @@ def harness_files(project: Path, folder: str = "harnesses") -> dict[str, bytes]:
 def test_build_one_name_writes_its_highest_version(shop):
     result = cli(shop, "billing.db.2025_02_add_orders")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == "1 harness written\n"
+    assert result.stderr == "1 harness written, runtime module written\n"
     assert result.stdout == ""
     assert list(harness_files(shop)) == ["billing__db__2025_02_add_orders__v2.py"]
+    assert (shop / "harnesses" / RUNTIME_FILE).is_file()
 
 
 def test_build_an_exact_version(shop):
@@ -62,13 +66,13 @@ def test_build_an_exact_version(shop):
         "billing__db__2025_02_add_orders__v1.py",
         "core__db__2025_01_add_users__v1.py",
     ]
-    assert result.stderr == "2 harnesses written\n"
+    assert result.stderr == "2 harnesses written, runtime module written\n"
 
 
 def test_build_all_then_nothing_to_do(shop):
     result = cli(shop, "--all")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == f"{ALL_SIX} harnesses written\n"
+    assert result.stderr == f"{ALL_SIX} harnesses written, runtime module written\n"
     files = harness_files(shop)
     assert len(files) == ALL_SIX
     mtimes = {p.name: p.stat().st_mtime_ns for p in (shop / "harnesses").glob("*.py")}
@@ -159,9 +163,7 @@ def test_editing_a_pinned_file_makes_its_harness_stale(shop):
         for line in result.stdout.splitlines()
         if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
     ]
-    assert (
-        len(changed) == 6
-    )  # fingerprint (header + MIGRATION) and the pinned hash, old and new
+    assert len(changed) == 4  # the fingerprint and the pinned hash, old and new
     assert all("sha256" in line or re.search(r"[0-9a-f]{64}", line) for line in changed)
 
 
@@ -202,7 +204,8 @@ def test_check_reports_missing_and_orphaned_harnesses(shop):
 def test_diff_writes_nothing_and_succeeds(shop):
     result = cli(shop, "--diff")
     assert result.exit_code == 0
-    assert result.stdout.count("--- /dev/null\n") == ALL_SIX
+    assert result.stdout.count("--- /dev/null\n") == ALL_SIX + 1  # and the runtime
+    assert f"+++ b/harnesses/{RUNTIME_FILE}\n" in result.stdout
     assert not (shop / "harnesses").exists()
 
 
@@ -290,8 +293,12 @@ def test_every_script_kind_is_classified_and_pinned(tmp_path):
     shutil.copytree(DATA / "scripts", project)
     result = cli(project, "--all")
     assert result.exit_code == 0, result.stderr
-    [harness] = (project / "build" / "harnesses").glob("*.py")
-    migration = ast.literal_eval(ast.parse(harness.read_text()).body[1].value)
+    [harness] = [
+        path
+        for path in (project / "build" / "harnesses").glob("*.py")
+        if path.name != RUNTIME_FILE
+    ]
+    migration = ast.literal_eval(ast.parse(harness.read_text()).body[4].value)
     data = [
         (s["script_type"], s["script_path"])
         for s in migration["up"]

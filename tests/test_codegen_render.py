@@ -1,35 +1,33 @@
-"""Templates and the render layer: the raw-value guard, the runtime contract, template lookup."""
+"""Templates and the render layer: the raw-value guard, the entry points, template lookup."""
 
 from __future__ import annotations
 
 import pytest
 
-from contractspec.codegen.generate import HEAD_CONTEXT
+from contractspec.codegen.generate import HEAD_CONTEXT, tail_source
 from contractspec.codegen.literals import Code
 from contractspec.codegen.render import (
+    RUNTIME_FILE,
+    RUNTIME_NAME,
     make_environment,
-    render_tail,
-    runtime_facts,
     templates_dir,
 )
 from contractspec.format import format_in_context, format_source, is_black_stable
 
-RUNTIME = """import os
-import sys
-
-
+# A stand-in for the shared runtime module: records how the entry points call it.
+RUNTIME = """
 def run_migration(migration, command, database, **options):
-    return {"status": "ok", "base_dir": options.get("base_dir")}
+    return {"command": command, **options}
 
 
-def runtime_main(migration, argv=None{extra}):
-    return 0
+def runtime_main(migration, argv=None, harness=None):
+    return len(argv) if harness else -1
 """
 
 
 def test_templates_are_found():
     assert (templates_dir() / "harness.py.j2").is_file()
-    assert (templates_dir() / "harness_tail.py.j2").is_file()
+    assert (templates_dir() / "harness_tail.py").is_file()
 
 
 def test_a_raw_value_can_not_reach_the_output():
@@ -50,43 +48,37 @@ def test_undefined_values_fail_loudly():
         make_environment().from_string("{{ missing | lit }}").render()
 
 
-@pytest.mark.parametrize(
-    "extra, explicit", [("", False), (", base_dir=None", True), (", **options", True)]
-)
-def test_main_passes_base_dir_when_the_runtime_takes_it(extra, explicit):
-    runtime = RUNTIME.replace("{extra}", extra)
-    assert runtime_facts(runtime) == {"main_takes_base_dir": explicit}
-    tail = format_in_context(HEAD_CONTEXT, render_tail(runtime), None)
-    whole = HEAD_CONTEXT + tail
-    assert is_black_stable(whole)
-    assert (
-        "base_dir=os.path.dirname(os.path.abspath(__file__))"
-        in tail.split("def main")[1]
-    ) is explicit
-    namespace: dict = {"__file__": "/somewhere/h.py"}
-    exec(compile(whole, "h.py", "exec"), namespace)
-    assert namespace["run"]("up", "sqlite:///:memory:")["base_dir"] == "/somewhere"
-    assert namespace["main"]([]) == 0
+def _entry_points(folder):
+    """The formatted tail, executed as the harness `folder/h.py` would run it."""
+    import importlib.util
+    import os
+    import sys
+
+    tail = tail_source()
+    assert format_in_context(HEAD_CONTEXT, tail, None) == tail  # as black leaves it
+    assert is_black_stable(HEAD_CONTEXT + tail)
+    assert f'name = "{RUNTIME_NAME}"' in tail
+    namespace = {"__file__": str(folder / "h.py"), "MIGRATION": {}}
+    namespace.update(os=os, sys=sys, importlib=importlib)
+    exec(compile(tail, str(folder / "h.py"), "exec"), namespace)
+    return namespace
 
 
-@pytest.mark.parametrize(
-    "runtime, problem",
-    [
-        (
-            "from __future__ import annotations\n" + RUNTIME.replace("{extra}", ""),
-            "__future__",
-        ),
-        (RUNTIME.replace("{extra}", "").replace("import sys\n", ""), "lacks sys"),
-        (
-            RUNTIME.replace("{extra}", "") + "\n\ndef main():\n    pass\n",
-            "defines main",
-        ),
-        (RUNTIME.replace("{extra}", "") + "\nMIGRATION = {}\n", "defines MIGRATION"),
-    ],
-)
-def test_a_runtime_that_can_not_be_embedded_is_refused(runtime, problem):
-    with pytest.raises(RuntimeError, match=problem):
-        runtime_facts(runtime)
+def test_the_entry_points_call_the_runtime_module_beside_the_harness(tmp_path):
+    (tmp_path / RUNTIME_FILE).write_text(RUNTIME)
+    harness = _entry_points(tmp_path)
+    result = harness["run"]("up", "sqlite:///:memory:")
+    assert result == {"command": "up", "harness": str(tmp_path / "h.py")}
+    assert harness["main"](["up", "--json"]) == 2
+
+
+def test_a_missing_runtime_module_is_one_line_naming_build(tmp_path, capsys):
+    harness = _entry_points(tmp_path)
+    assert harness["main"](["up"]) == 3
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "contractspec build" in error
+    with pytest.raises(ImportError, match="is missing; run: contractspec build"):
+        harness["run"]("plan", "sqlite:///:memory:")
 
 
 def test_format_source_uses_black_defaults_not_project_config(tmp_path, monkeypatch):

@@ -514,27 +514,100 @@ def _read(shop: Path, key: str = ACCOUNTS):
     return committed_harnesses(open_project(shop), [key])[0]
 
 
-def test_an_edited_runtime_or_another_generator_is_refused(shop, database_url, db):
-    harness = shop / ACCOUNTS_HARNESS
-    original = harness.read_text()
-    harness.write_text(
-        original.replace("def _ms(seconds):", "def _ms(seconds):  # faster")
-    )
-    result = cli(shop, "migrate", "up", database=database_url)
-    assert result.exit_code == 1
-    assert f"{ACCOUNTS_HARNESS}: its embedded runtime differs" in result.stderr
+USERS = "core.db.2025_01_add_users.v1"
+USERS_HARNESS = "harnesses/core__db__2025_01_add_users__v1.py"
+RUNTIME_MODULE = "harnesses/_contractspec_runtime.py"
 
+
+def test_a_hand_edit_of_migration_is_refused_with_its_diff(shop, database_url, db):
+    harness = shop / USERS_HARNESS
     harness.write_text(
-        original.replace(
-            "# contractspec-generator: 0.1.0", "# contractspec-generator: 0.0.9"
+        harness.read_text().replace(
+            "    email TEXT NOT NULL,", "    email13 TEXT NOT NULL,"
         )
     )
     result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert "1 harness cannot run (1 edited)" in result.stderr
     assert (
-        f"{ACCOUNTS_HARNESS}: built by contractspec 0.0.9, this is 0.1.0"
-        in result.stderr
+        f"{USERS_HARNESS}: edited: it is not what its spec generates" in result.stderr
     )
+    assert f"contractspec build {USERS}" in result.stderr
+    assert "\n      -    email13 TEXT NOT NULL,\n" in result.stderr  # the diff, short
+    assert "\n      +    email TEXT NOT NULL,\n" in result.stderr
+    assert len(result.stderr.splitlines()) < 20
     assert db.history() == []  # refused before anything ran
+
+    rows = status(shop, database_url)
+    assert rows[USERS]["harness"] == "edited"
+    assert "edited" in rows[USERS]["harness_problem"]
+    assert {r["harness"] for k, r in rows.items() if k != USERS} == {"ok"}
+    text = cli(shop, "migrate", "status", database=database_url)
+    assert f"{USERS}: edited: it is not what its spec generates" in text.stderr
+
+    assert cli(shop, "build", USERS).exit_code == 0  # the fix the message names
+    assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("import os\n", "import os\nimport antigravity\n"),  # a statement added
+        ("MIGRATION = {", "MIGRATION = {**globals(), "),  # not literal data
+        ('options["harness"] = __file__', 'options["harness"] = None'),  # entry points
+    ],
+)
+def test_any_edit_to_the_code_of_a_harness_is_refused(shop, old, new):
+    from contractspec.errors import StaleError
+
+    harness = shop / ACCOUNTS_HARNESS
+    text = harness.read_text()
+    assert text.count(old) == 1
+    harness.write_text(text.replace(old, new))
+    compile(harness.read_text(), str(harness), "exec")  # still valid Python
+    with pytest.raises(StaleError, match="1 edited"):
+        _read(shop)
+
+
+def test_the_runtime_module_must_be_this_contractspecs(shop, database_url, db):
+    runtime = shop / RUNTIME_MODULE
+    runtime.write_text(
+        runtime.read_text().replace("def _ms(seconds):", "def _ms(seconds):  # faster")
+    )
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert f"{RUNTIME_MODULE}: not this contractspec's runtime" in result.stderr
+    assert "only that one file changes" in result.stderr
+    runtime.unlink()
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert f"{RUNTIME_MODULE}: missing" in result.stderr
+    assert db.history() == []
+    assert {r["harness"] for r in status(shop, database_url).values()} == {"stale"}
+
+    rebuilt = cli(shop, "build", "--all")
+    assert (
+        rebuilt.stderr == "0 harnesses written, 6 unchanged, runtime module written\n"
+    )
+    assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
+
+
+def test_an_old_format_harness_is_stale_and_build_rewrites_it(shop, database_url, db):
+    harness = shop / ACCOUNTS_HARNESS
+    current = harness.read_text()
+    harness.write_text(
+        current.replace("# contractspec-format: 2", "# contractspec-generator: 0.1.0")
+    )
+    result = cli(shop, "migrate", "up", database=database_url)
+    assert result.exit_code == 1
+    assert (
+        f"{ACCOUNTS_HARNESS}: stale: harness format 1 (the runtime embedded in every"
+        " harness), this contractspec writes format 2"
+    ) in result.stderr
+    assert "rebuild with: contractspec build --all" in result.stderr
+    assert cli(shop, "build", "--all").exit_code == 0
+    assert harness.read_text() == current
+    assert db.history() == []
 
 
 def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypatch):
@@ -547,59 +620,42 @@ def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypat
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0] == "contractspec: error: 6 harnesses cannot run (6 missing):"
-    assert [line.split(":")[0].strip() for line in lines[1:3]] == [
+    assert lines[1] == f"  {RUNTIME_MODULE}: missing (the runtime every harness loads)"
+    assert [line.split(":")[0].strip() for line in lines[2:4]] == [
         "harnesses/core__db__2025_01_add_accounts__v1.py",
         "harnesses/core__db__2025_01_add_users__v1.py",
     ]
-    assert lines[3] == "  ... and 4 more"
+    assert lines[4] == "  ... and 4 more"
 
 
-def test_a_head_that_quotes_the_runtime_banner_still_finds_the_runtime(shop):
-    from contractspec.runtime import runtime_source
+def test_the_check_cache_only_saves_time(shop):
+    """A harness found to agree with its spec is not parsed again; the cache
+    can't change what runs, because what runs is what the spec generates."""
+    import hashlib
 
-    harness = shop / ACCOUNTS_HARNESS
-    banner = runtime_source()[:300] + "\n"  # the runtime opens with comment lines
-    assert all(line.startswith("#") for line in banner.splitlines())
-    harness.write_text(
-        harness.read_text().replace("MIGRATION = {", banner + "MIGRATION = {", 1)
-    )
-    assert _read(shop).migration["key"] == ACCOUNTS
+    from contractspec.errors import StaleError
 
-
-def test_parsed_literals_are_cached_by_path_and_head_hash(shop):
     cache_file = shop / ".contractspec_cache" / "harnesses.json"
+    cache_file.unlink(missing_ok=True)
     harness = shop / ACCOUNTS_HARNESS
     assert _read(shop).migration["title"] == "Add accounts table"
     entries = json.loads(cache_file.read_text())["entries"]
     assert list(entries) == [ACCOUNTS_HARNESS]
 
-    # An edit by hand (same fingerprint header) is what runs: the head's hash changed.
-    harness.write_text(
-        harness.read_text().replace('"Add accounts table"', '"Edited by hand"')
-    )
-    assert _read(shop).migration["title"] == "Edited by hand"
-    assert (
-        json.loads(cache_file.read_text())["entries"][ACCOUNTS_HARNESS][1]["title"]
-        == "Edited by hand"
-    )
+    # An edited harness, with its cache entry forged to match, still runs the spec's data.
+    edited = harness.read_text().replace('"Add accounts table"', '"Edited by hand"')
+    harness.write_text(edited)
+    forged = json.loads(cache_file.read_text())
+    forged["entries"][ACCOUNTS_HARNESS][0] = hashlib.sha256(edited.encode()).hexdigest()
+    cache_file.write_text(json.dumps(forged))
+    assert _read(shop).migration["title"] == "Add accounts table"
 
-    # A literal JSON would change (a tuple) runs as written and is not cached.
-    harness.write_text(
-        harness.read_text().replace(
-            '"owners": [\n        "team-core",\n    ],', '"owners": ("team-core",),'
-        )
-    )
-    assert _read(shop).migration["owners"] == ("team-core",)
-    assert (
-        ACCOUNTS_HARNESS in json.loads(cache_file.read_text())["entries"]
-    )  # the old entry, unused
+    # Without the forged entry, the edit is found.
+    cache_file.unlink()
+    with pytest.raises(StaleError, match="1 edited"):
+        _read(shop)
 
-    # Reading other harnesses keeps the entries it did not read, drops those whose file is gone.
+    # Entries of harnesses that are gone are dropped.
     harness.unlink()
-    assert (
-        _read(shop, "core.db.2025_01_add_users.v1").migration["key"]
-        == "core.db.2025_01_add_users.v1"
-    )
-    assert list(json.loads(cache_file.read_text())["entries"]) == [
-        "harnesses/core__db__2025_01_add_users__v1.py"
-    ]
+    assert _read(shop, USERS).migration["key"] == USERS
+    assert list(json.loads(cache_file.read_text())["entries"]) == [USERS_HARNESS]

@@ -48,7 +48,6 @@ def make_migration(
         "title": "Test migration",
         "spec_path": f"migrations/{name.rsplit('.', 1)[-1]}.py",
         "spec_fingerprint": fingerprint,
-        "generator_version": "0.1.0",
         "dependencies": list(dependencies or []),
         "up": list(up or [make_step("schema", "CREATE TABLE t1 (id INTEGER)")]),
         "down": down,

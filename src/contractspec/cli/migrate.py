@@ -245,7 +245,9 @@ def status_command(project, database, as_json, check) -> None:
     pending   not applied yet
     drifted   applied, but its spec changed since (bump its version instead)
     unknown   in the database, but no spec in this project
-    The HARNESS column says whether the committed harness is current, and
+    The HARNESS column says whether the committed harness can run: ok,
+    missing, stale (its spec, its format or the shared runtime module changed:
+    rebuild) or edited (by hand: its MIGRATION is not what the spec generates).
     LAST FAILURE shows the error of a migration whose latest run failed.
     """
     from ..commands import migrate as command
@@ -280,6 +282,9 @@ def status_command(project, database, as_json, check) -> None:
                 ],
             )
         )
+        for row in rows:
+            if "harness_problem" in row:
+                click.echo(f"{row['key']}: {row['harness_problem']}", err=True)
         counts: dict[str, int] = {}
         for row in rows:
             counts[row["state"]] = counts.get(row["state"], 0) + 1

@@ -56,11 +56,14 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fingerprint_loaded(loaded, config) -> str:
-    """The fingerprint of a loaded spec with its files read from disk (raises SpecError)."""
-    from .scripts import resolve_scripts
+def fingerprint_loaded(loaded, config, pins: Mapping[str, str] | None = None) -> str:
+    """The fingerprint of a loaded spec with its files read from disk (raises SpecError).
 
-    pins = resolve_scripts(loaded, config).pins
+    pins: the spec's resolved pins when the caller has them already."""
+    if pins is None:
+        from .scripts import resolve_scripts
+
+        pins = resolve_scripts(loaded, config).pins
     if not pins and loaded.fingerprint:  # the spec cache's, for the same bytes
         return loaded.fingerprint
     return spec_fingerprint(loaded.spec, pins)

@@ -1,73 +1,77 @@
 """Spec → harness source: resolve, fingerprint, render, format, assemble.
 
-A harness is two parts joined:
+A harness folder holds one module per spec and one shared runtime module:
 
-    head  = header comments + docstring + MIGRATION   (per spec; black-formatted, cached)
-    tail  = runtime + entry points                   (one per generator version;
-                                                      formatted once in context, cached)
+    <module>.py               head = header + docstring + MIGRATION (per spec;
+                                     black-formatted, cached by content)
+                              tail = entry points that load the runtime
+                                     (constant: templates/harness_tail.py)
+    _contractspec_runtime.py  the runtime (src/contractspec/runtime/
+                              harness_runtime.py) under its own header
 
 `head + tail` is exactly what black makes of the whole module: the tail is
-formatted after a stand-in head (`MIGRATION = {}`) that ends with the same
-kind of statement as every real head, so the blank lines between them are
-the ones black wants. Tests check this for every example and for random
-specs.
+kept as black formats it after a stand-in head (`MIGRATION = {}`) that ends
+with the same kind of statement as every real head, so the blank lines
+between them are the ones black wants. Tests check this for the tail, for
+every example and for random specs. A harness names its format (HARNESS_FORMAT), never the contractspec
+version: a release that keeps the format leaves every harness byte-identical,
+and a runtime change rewrites the runtime module alone.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..errors import SpecError
-from ..format import FormatCache, format_cached, format_in_context
+from ..format import FormatCache, format_cached
+from ..runtime import runtime_source
+from ..runtime.harness_runtime import HARNESS_FORMAT
 from ..spec import MigrationSpec
-from .fingerprint import spec_fingerprint
+from ..writer import MARKER_PREFIX
+from .fingerprint import sha256_bytes, spec_fingerprint
 from .naming import check_collisions, harness_path
-from .render import render_head, render_tail
+from .render import RUNTIME_FILE, render_head, templates_dir
 from .scripts import Resolution, resolve_scripts
-from .view import harness_view, spec_path_of
+from .view import harness_view, migration_data, spec_path_of
 
 # What every head ends with, as far as black's blank-line rules can tell.
 HEAD_CONTEXT = "MIGRATION = {}\n"
 
 
 @dataclass(frozen=True)
-class Harness:
-    key: str
+class Generated:
+    """One generated file: a harness (key set) or the runtime module (key None)."""
+
     path: Path  # absolute
     display: str  # relative to the project root, posix
-    head: str  # header, docstring, MIGRATION (formatted)
-    tail: (
-        str  # runtime and entry points (formatted; one string shared by all harnesses)
+    source: str
+    key: str | None = None
+
+
+@functools.cache
+def tail_source() -> str:
+    """The entry points every harness ends with, already black-formatted in context."""
+    return (templates_dir() / "harness_tail.py").read_text(encoding="utf-8")
+
+
+def runtime_module_source(runtime: str | None = None) -> str:
+    """The shared runtime module: the runtime under a marker and its own fingerprint."""
+    runtime = runtime_source() if runtime is None else runtime
+    fingerprint = sha256_bytes(runtime.encode("utf-8"))
+    return (
+        f"{MARKER_PREFIX}contractspec/runtime/harness_runtime.py. DO NOT EDIT.\n"
+        f"# contractspec-fingerprint: sha256:{fingerprint}\n{runtime}"
     )
 
-    @property
-    def source(self) -> str:
-        """The whole module (joined on demand: 1,000 harnesses share one tail in memory)."""
-        return self.head + self.tail
 
-
-def runtime_text() -> str:
-    from ..runtime import runtime_source
-
-    return runtime_source()
-
-
-_tails: dict[str, str] = {}
-
-
-def tail_source(cache: FormatCache | None = None, env=None) -> str:
-    """The formatted constant part (runtime + entry points), with its leading blank lines."""
-    raw = render_tail(runtime_text(), env)
-    if cache is not None:  # one small read; keeps the disk cache complete
-        return format_in_context(HEAD_CONTEXT, raw, cache)
-    if raw not in _tails:
-        _tails[raw] = format_in_context(HEAD_CONTEXT, raw, None)
-    return _tails[raw]
+def runtime_module(config) -> Generated:
+    path = config.harness_dir / RUNTIME_FILE
+    return Generated(path, config.relative(path), runtime_module_source())
 
 
 def head_view(
@@ -76,16 +80,15 @@ def head_view(
     spec_path: str,
     dependencies: Sequence[str],
     resolution: Resolution,
-    generator_version: str = __version__,
+    fingerprint: str | None = None,
 ) -> dict[str, Any]:
-    fingerprint = spec_fingerprint(spec, resolution.pins)
     return harness_view(
         spec,
         spec_path=spec_path,
         dependencies=list(dependencies),
         resolution=resolution,
-        fingerprint=fingerprint,
-        generator_version=generator_version,
+        fingerprint=fingerprint or spec_fingerprint(spec, resolution.pins),
+        harness_format=HARNESS_FORMAT,
     )
 
 
@@ -106,7 +109,20 @@ def harness_source(
         resolution=resolution or Resolution(),
     )
     head = format_cached([render_head(view, env)], cache, workers=1)[0]
-    return head + tail_source(cache, env)
+    return head + tail_source()
+
+
+def expected_migration(project, key: str) -> dict[str, Any]:
+    """The MIGRATION data that `key`'s spec generates today (no rendering, no black)."""
+    loaded = project.specs[key]
+    view = head_view(
+        loaded.spec,
+        spec_path=spec_path_of(loaded, project.config.root),
+        dependencies=project.registry.dependencies(key),
+        resolution=project.resolution(key),
+        fingerprint=project.fingerprint(key),
+    )
+    return migration_data(view["m"])
 
 
 def generate(
@@ -115,7 +131,7 @@ def generate(
     *,
     cache: FormatCache | None = None,
     workers: int | None = None,
-) -> list[Harness]:
+) -> list[Generated]:
     """The harnesses of `keys` (exact keys of `project`), in the order given."""
     config = project.config
     check_collisions(project.specs.keys(), project.specs)
@@ -142,10 +158,10 @@ def generate(
         )
         heads.append(render_head(view))
     formatted = format_cached(heads, cache, workers)
-    tail = tail_source(cache) if keys else ""
+    tail = tail_source()
     harnesses = []
-    for key, head in zip(keys, formatted, strict=False):
+    for key, head in zip(keys, formatted, strict=True):
         path = harness_path(config, key)
         display = os.path.relpath(path, config.root).replace(os.sep, "/")
-        harnesses.append(Harness(key, path, display, head, tail))
+        harnesses.append(Generated(path, display, head + tail, key))
     return harnesses

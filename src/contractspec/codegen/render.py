@@ -19,7 +19,6 @@ from typing import Any
 from .literals import Code, comment_text, doc_text, py_literal
 
 HEAD_TEMPLATE = "harness.py.j2"
-TAIL_TEMPLATE = "harness_tail.py.j2"
 
 
 def templates_dir() -> Path:
@@ -83,62 +82,7 @@ def render_head(view: dict[str, Any], env=None) -> str:
     return (env or environment()).get_template(HEAD_TEMPLATE).render(**view)
 
 
-# Names the entry points need from the runtime, and names they define themselves.
-RUNTIME_NEEDS = ("os", "sys", "run_migration", "runtime_main")
-ENTRY_POINTS = ("MIGRATION", "run", "main")
-
-
-def runtime_facts(runtime: str) -> dict[str, Any]:
-    """Check that the runtime can be embedded under MIGRATION; learn runtime_main's signature.
-
-    Raises RuntimeError (a contractspec bug, not a spec problem) when the
-    runtime can't work in a harness: a `from __future__` import (only legal
-    at the top of a module), a missing name the entry points call, or a
-    top-level name the harness defines itself.
-    """
-    import ast
-
-    tree = ast.parse(runtime)
-    defined: set[str] = set()
-    takes_base_dir = False
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            raise RuntimeError(
-                "the harness runtime must not use `from __future__` imports"
-            )
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defined.add(node.name)
-            if node.name == "runtime_main" and not isinstance(node, ast.ClassDef):
-                arguments = node.args
-                names = [
-                    a.arg
-                    for a in arguments.posonlyargs
-                    + arguments.args
-                    + arguments.kwonlyargs
-                ]
-                takes_base_dir = "base_dir" in names or arguments.kwarg is not None
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            defined.update(t.id for t in targets if isinstance(t, ast.Name))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
-    missing = [name for name in RUNTIME_NEEDS if name not in defined]
-    clashing = [name for name in ENTRY_POINTS if name in defined]
-    if missing or clashing:
-        raise RuntimeError(
-            "the harness runtime can't be embedded:"
-            + (f" it lacks {', '.join(missing)}" if missing else "")
-            + (
-                f" it defines {', '.join(clashing)}, which the harness defines"
-                if clashing
-                else ""
-            )
-        )
-    return {"main_takes_base_dir": takes_base_dir}
-
-
-def render_tail(runtime: str, env=None) -> str:
-    """The runtime and the entry points (not yet formatted): identical in every harness."""
-    facts = runtime_facts(runtime)
-    template = (env or environment()).get_template(TAIL_TEMPLATE)
-    return template.render(runtime=Code(runtime), **facts)
+# The shared runtime module beside the harnesses: a name no user module takes
+# (templates/harness_tail.py, the harnesses' entry points, loads it by this name).
+RUNTIME_NAME = "_contractspec_runtime"
+RUNTIME_FILE = RUNTIME_NAME + ".py"

@@ -65,7 +65,7 @@ def harness_view(
     dependencies: list[str],
     resolution: Resolution,
     fingerprint: str,
-    generator_version: str,
+    harness_format: int,
 ) -> dict[str, Any]:
     meta = spec.meta
     dependencies = sorted(dict.fromkeys(dependencies), key=_dependency_sort_key)
@@ -100,7 +100,7 @@ def harness_view(
         "module": module_name(spec.key),
         "spec_path": spec_path,
         "fingerprint": fingerprint,
-        "generator_version": generator_version,
+        "harness_format": harness_format,
         "doc": {
             "key": spec.key,
             "name": meta.name,
@@ -116,9 +116,40 @@ def harness_view(
                 meta
             ),  # the harness's MIGRATION keeps the spec's field order
             "spec_path": spec_path,
-            "spec_fingerprint": fingerprint,
-            "generator_version": generator_version,
             "dependencies": dependencies,
             "plans": plans,
         },
     }
+
+
+def migration_data(m: dict[str, Any]) -> dict[str, Any]:
+    """The value of a harness's `MIGRATION` literal, from the view's `m`.
+
+    The template prints exactly this (tests compare the two for every
+    example and for random specs); `migrate` compares it with a committed
+    harness's literal, so a hand edit is caught before anything runs."""
+    data = {k: v for k, v in m.items() if k != "plans"}
+    for plan in m["plans"]:
+        steps = plan["steps"]
+        data[plan["direction"]] = (
+            None if steps is None else [_step_data(step) for step in steps]
+        )
+    return data
+
+
+def _step_data(step: dict[str, Any]) -> dict[str, Any]:
+    """A step's entries; those left at the runtime's default are not written."""
+    data: dict[str, Any] = {"kind": step["kind"]}
+    if step["description"] is not None:
+        data["description"] = step["description"]
+    data[step["payload_field"]] = step["payload"]
+    if step["timeout_ms"] is not None:
+        data["timeout_ms"] = step["timeout_ms"]
+    if step["retries"]:
+        data["retries"] = step["retries"]
+    for group in step["checks"]:
+        if group["entries"]:
+            data[group["field"]] = [dict(check) for check in group["entries"]]
+    if step["data"] is not None:
+        data.update(step["data"])
+    return data

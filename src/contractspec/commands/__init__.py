@@ -10,12 +10,16 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cachedir import cache_dir
 from ..config import Config, load_config
 from ..errors import Diagnostic, RegistryError
 from ..loader import LoadedSpec, SpecCache, load_specs
 from ..registry import MigrationRegistry
+
+if TYPE_CHECKING:
+    from ..codegen.scripts import Resolution
 
 
 @dataclass
@@ -25,13 +29,23 @@ class Project:
     specs: dict[str, LoadedSpec]  # by key
 
     _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
+    _resolutions: dict[str, Resolution] = field(default_factory=dict, repr=False)
+
+    def resolution(self, key: str) -> Resolution:
+        """The spec's data-step files, resolved and pinned, once per command."""
+        if key not in self._resolutions:
+            from ..codegen.scripts import resolve_scripts
+
+            self._resolutions[key] = resolve_scripts(self.specs[key], self.config)
+        return self._resolutions[key]
 
     def fingerprint(self, key: str) -> str:
         """The spec's fingerprint with its pinned files, computed once per command."""
         if key not in self._fingerprints:
             from ..codegen.fingerprint import fingerprint_loaded
 
-            self._fingerprints[key] = fingerprint_loaded(self.specs[key], self.config)
+            loaded, pins = self.specs[key], self.resolution(key).pins
+            self._fingerprints[key] = fingerprint_loaded(loaded, self.config, pins)
         return self._fingerprints[key]
 
 

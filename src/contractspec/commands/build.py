@@ -50,17 +50,24 @@ def _plural(count: int) -> str:
 
 
 def _summary(changes: list[writer.Change], dry_run: bool) -> str:
+    """Counts of harnesses, then the runtime module when it changes (it rarely does)."""
+    from ..codegen.render import RUNTIME_FILE
+
     counts = {
         status: 0
         for status in (writer.CREATED, writer.UPDATED, writer.UNCHANGED, writer.REMOVED)
     }
+    runtime = None
     for change in changes:
-        counts[change.status] += 1
+        if change.path.name == RUNTIME_FILE:
+            runtime = change.status
+        else:
+            counts[change.status] += 1
     written = counts[writer.CREATED] + counts[writer.UPDATED]
     removed, unchanged = counts[writer.REMOVED], counts[writer.UNCHANGED]
+    verbs = {writer.CREATED: "written", writer.UPDATED: "written"}
+    verbs[writer.REMOVED] = "removed"
     if dry_run:
-        if not written and not removed:
-            return f"{_plural(unchanged)} up to date"
         parts = []
         if written:
             new = (
@@ -69,14 +76,20 @@ def _summary(changes: list[writer.Change], dry_run: bool) -> str:
             parts.append(f"{_plural(written)} would be written{new}")
         if removed:
             parts.append(f"{removed} orphaned would be removed")
-        if unchanged:
+        if parts and unchanged:
             parts.append(f"{unchanged} unchanged")
+        elif not parts:
+            parts.append(f"{_plural(unchanged)} up to date")
+        if runtime in verbs:
+            parts.append(f"runtime module would be {verbs[runtime]}")
         return ", ".join(parts)
     parts = [f"{_plural(written)} written"]
     if removed:
         parts.append(f"{removed} removed")
     if unchanged:
         parts.append(f"{unchanged} unchanged")
+    if runtime in verbs:
+        parts.append(f"runtime module {verbs[runtime]}")
     return ", ".join(parts)
 
 
@@ -91,7 +104,7 @@ def build(
     use_cache: bool = True,
     workers: int | None = None,
 ) -> BuildResult:
-    from ..codegen.generate import generate
+    from ..codegen.generate import generate, runtime_module
     from ..format import default_cache
 
     if stdout and (check or diff):
@@ -122,8 +135,10 @@ def build(
             summary=f"{keys[0]}: harness printed, nothing written",
         )
 
+    # The harnesses run with the shared runtime module beside them.
+    outputs = [*harnesses, runtime_module(config)] if harnesses else []
     changes = writer.plan(
-        ((h.path, h.display, h.source) for h in harnesses),
+        ((f.path, f.display, f.source) for f in outputs),
         orphans_in=config.harness_dir if full else None,
         relative=config.relative,
     )

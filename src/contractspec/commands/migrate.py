@@ -1,11 +1,13 @@
 """`migrate up/down/status`: the whole registry, through its committed harnesses.
 
-What runs is what was reviewed: each migration's steps are read from its
-committed harness file (the `MIGRATION` literal, parsed, never imported), and
-run by the runtime whose source that harness embeds byte for byte. A harness
-that is missing, built from another version of its spec (fingerprint header)
-or by another generator version (runtime text) is refused before anything
-runs; `contractspec build --check` remains the byte-level gate in CI.
+What runs is what was reviewed, and what was reviewed is what the spec
+generates: before anything runs, each harness is checked against its spec
+today. A harness that is missing, in an older format, built from another
+version of its spec (its fingerprint header) or edited by hand (its
+`MIGRATION` differs from what the spec generates) is refused, with the fix;
+so is a shared runtime module that is missing or not byte-identical to this
+contractspec's runtime. `contractspec build --check` remains the byte-level
+gate in CI.
 
 One session (one connection, one lock) serves a whole run.
 """
@@ -13,14 +15,16 @@ One session (one connection, one lock) serves a whole run.
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import writer
 from ..cachedir import JsonCache, cache_dir
+from ..codegen.fingerprint import sha256_bytes
 from ..errors import (
     EXIT_SPEC,
     EXIT_USAGE,
@@ -33,188 +37,204 @@ from ..errors import (
     UsageError,
 )
 from ..runtime import harness_runtime as runtime
-from ..runtime import runtime_source
 from . import Project, gc_paused, open_project
-
-HEADER_PREFIX = (
-    "# contractspec-"  # `# contractspec-fingerprint: …`, `# contractspec-generator: …`
-)
 
 Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
 Notice = Callable[[str], None]  # a line for people, such as whose lock we wait for
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
+SHOWN_DIFF_LINES = 12  # of an edited harness's diff, in a refusal
+REBUILD = "contractspec build --all   (then review and commit the diff)"
 
 
 @dataclass
-class Harness:
+class CommittedHarness:
     """A committed harness as the orchestrator sees it."""
 
     key: str
     path: Path
     display: str
-    state: str = "ok"  # ok, missing, stale, foreign (another generator), edited
+    state: str = "ok"  # ok, missing, stale, edited
     problem: str | None = None  # why it cannot run, for people
-    migration: dict | None = None
+    migration: dict | None = (
+        None  # what runs: the checked MIGRATION and its fingerprint
+    )
 
-    def refuse(self, state: str, problem: str) -> Harness:
+    def refuse(self, state: str, problem: str) -> CommittedHarness:
         self.state, self.problem = state, problem
         return self
 
 
 def read_harness(
-    project: Project,
-    key: str,
-    runtime: bytes | None = None,
-    parse: bool = True,
-    cache: HarnessCache | None = None,
-) -> Harness:
-    """Check one committed harness; with parse, also read its MIGRATION data.
-
-    runtime: this contractspec's runtime source as UTF-8 (read once per command)."""
+    project: Project, key: str, checked: CheckedHarnesses
+) -> CommittedHarness:
+    """Check one committed harness against what its spec generates today."""
+    from ..codegen.generate import expected_migration
     from ..codegen.naming import harness_path
 
     path = harness_path(project.config, key)
-    harness = Harness(key, path, project.config.relative(path))
+    harness = CommittedHarness(key, path, project.config.relative(path))
     try:
-        data = path.read_bytes()  # bytes: the 45 KB runtime is compared, never decoded
+        data = path.read_bytes()
     except FileNotFoundError:
         return harness.refuse("missing", "missing")
-    header = dict(
-        line[len(HEADER_PREFIX) :].split(": ", 1)
-        for line in data[:1000].decode("utf-8", "replace").splitlines()[:3]
-        if line.startswith(HEADER_PREFIX) and ": " in line
-    )
-    generator = header.get("generator", "?")
-    if generator != __version__:
+    header = runtime.harness_header(data)
+    if header.get("format") != str(runtime.HARNESS_FORMAT):
+        found = header.get("format") or "1 (the runtime embedded in every harness)"
         return harness.refuse(
-            "foreign", f"built by contractspec {generator}, this is {__version__}"
+            "stale",
+            f"stale: harness format {found}, this contractspec writes format"
+            f" {runtime.HARNESS_FORMAT}",
         )
-    if header.get("fingerprint") != project.fingerprint(key):
+    fingerprint = project.fingerprint(key)
+    if header.get("fingerprint") != fingerprint:
         return harness.refuse(
             "stale",
             "stale: its spec (or a file the spec runs) changed since it was built",
         )
-    start = _runtime_start(data, runtime or runtime_source().encode("utf-8"))
-    if start < 0:
+    expected = expected_migration(project, key)
+    if not checked.agrees(harness.display, data, expected):
         return harness.refuse(
             "edited",
-            "its embedded runtime differs from this contractspec's (edited by hand?)",
+            "edited: it is not what its spec generates (changed by hand?);"
+            f" restore it with: contractspec build {key}, then review",
         )
-    if parse:
-        head = data[:start]
-        harness.migration = (
-            cache.migration(harness.display, head)
-            if cache
-            else _migration_literal(head)
-        )
-        if harness.migration is None:
-            return harness.refuse(
-                "edited", "no MIGRATION literal found (edited by hand?)"
-            )
+    harness.migration = dict(expected, spec_fingerprint=fingerprint)
     return harness
 
 
-def _runtime_start(data: bytes, runtime: bytes) -> int:
-    """Where the embedded runtime starts in a harness, or -1 if it isn't there verbatim.
-
-    Found by its opening banner, searched from the end (the runtime ends the
-    module; the head before it may quote anything), then compared whole: a
-    memcmp, where searching for the whole 45 KB text took 40 µs a harness."""
-    start = data.rfind(runtime[:300])
-    return start if start >= 0 and data.startswith(runtime, start) else -1
+ENTRY_POINT_IMPORTS = [["importlib.util"], ["os"], ["sys"]]
 
 
-def _migration_literal(head: bytes) -> dict | None:
-    try:
-        tree = ast.parse(head)  # bytes: decoded as Python source (UTF-8)
-    except (SyntaxError, ValueError):  # ValueError: a NUL byte
+def _migration_literal(data: bytes, tail: bytes) -> dict | None:
+    """A harness's MIGRATION, if the harness has exactly the generated shape.
+
+    The shape: the entry points are this contractspec's, byte for byte, and
+    before them come only a docstring, their imports and MIGRATION (literal
+    data, never executed). Anything else is an edit, whatever MIGRATION says."""
+    if not data.endswith(tail):
         return None
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "MIGRATION"
-        ):
-            try:
-                return ast.literal_eval(node.value)
-            except ValueError:
-                return None
-    return None
+    try:
+        tree = ast.parse(data[: len(data) - len(tail)])  # bytes: decoded as UTF-8
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if len(tree.body) != len(ENTRY_POINT_IMPORTS) + 2:
+        return None
+    doc, *imports, assign = tree.body
+    if not (isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)):
+        return None
+    names = [[a.name for a in i.names] for i in imports if isinstance(i, ast.Import)]
+    if names != ENTRY_POINT_IMPORTS or any(a.asname for i in imports for a in i.names):
+        return None
+    if not (
+        isinstance(assign, ast.Assign)
+        and [ast.unparse(target) for target in assign.targets] == ["MIGRATION"]
+    ):
+        return None
+    try:
+        return ast.literal_eval(assign.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
-def _json_data(value: Any) -> bool:
-    """Whether value comes back unchanged from JSON (no tuples, sets, bytes...)."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _json_data(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_json_data(item) for item in value)
-    return value is None or isinstance(value, (str, int, float))
+def _digest(migration: dict) -> str:
+    return sha256_bytes(json.dumps(migration, sort_keys=True).encode("utf-8"))
 
 
-class HarnessCache(JsonCache):
-    """Parsed MIGRATION literals by harness path, each with the sha256 of its head.
+class CheckedHarnesses(JsonCache):
+    """Harness files already found to hold what their specs generate.
 
-    Parsing the head (ast, then literal_eval) costs more than the rest of
-    reading a harness; an unchanged head parses the same. A run reads only some
-    harnesses (`up` the pending ones), so unlike the spec cache this one keeps
-    what a run did not read: one entry per harness file, dropped once the file
-    is gone.
+    Entry per harness path: [sha256 of the file, digest of the expected
+    MIGRATION]. Parsing a harness costs more than the rest of checking it, and
+    the same file checked against the same expectation agrees again. The
+    cache only ever saves that parse: what runs is always the data the spec
+    generates today, so an edited cache entry can't change what runs.
     """
 
     def __init__(self, project: Project):
+        from ..codegen.generate import tail_source
+
         self.root = project.config.root
-        schema = f"contractspec-harnesses-1 {__version__}"
+        self.tail = tail_source().encode("utf-8")
+        schema = "contractspec-harness-checks-1 entry points " + self.key(self.tail)
         super().__init__(cache_dir(self.root) / "harnesses.json", schema)
         self.changed = False
 
-    def migration(self, name: str, head: bytes) -> dict | None:
-        digest = self.key(head)
-        entry = self.entries.get(name)
-        if entry is not None and entry[0] == digest:
-            return entry[1]
-        migration = _migration_literal(head)
-        if migration is not None and _json_data(migration):
-            self.entries[name] = [digest, migration]
-            self.changed = True
-        return migration
+    def agrees(self, name: str, data: bytes, expected: dict) -> bool:
+        entry = [self.key(data), _digest(expected)]
+        if self.entries.get(name) == entry:
+            return True
+        if _migration_literal(data, self.tail) != expected:
+            return False
+        self.entries[name], self.changed = entry, True
+        return True
 
     def save(self) -> None:
         if self.changed:
-            self.write(
-                {
-                    name: e
-                    for name, e in self.entries.items()
-                    if (self.root / name).is_file()
-                }
-            )
+            kept = self.entries.items()
+            self.write({n: e for n, e in kept if (self.root / n).is_file()})
             self.changed = False
 
 
-def committed_harnesses(project: Project, keys: list[str]) -> list[Harness]:
-    """The harnesses of keys; raise StaleError naming every one that cannot run."""
-    runtime, cache = runtime_source().encode("utf-8"), HarnessCache(project)
+def _edit_diff(project: Project, harness: CommittedHarness) -> str:
+    """The start of the diff that `contractspec build KEY` would make (for a refusal)."""
+    from ..codegen.generate import generate
+    from ..format import default_cache
+
+    wanted = generate(project, [harness.key], cache=default_cache(project.config.root))
+    old, new = harness.path.read_bytes(), wanted[0].source.encode("utf-8")
+    change = writer.Change(harness.path, harness.display, writer.UPDATED, old, new)
+    lines = writer.unified_diff(change).splitlines()
+    shown = lines[2 : 2 + SHOWN_DIFF_LINES]  # the a/ b/ file names are said already
+    if len(lines) > len(shown) + 2:
+        shown.append("...")
+    return "".join(f"\n      {line}" for line in shown)
+
+
+def check_runtime_module(project: Project) -> str | None:
+    """Why the harness folder's runtime module can't run (None: it is this runtime)."""
+    from ..codegen.generate import runtime_module
+
+    wanted = runtime_module(project.config)
+    try:
+        data = wanted.path.read_bytes()
+    except FileNotFoundError:
+        return f"{wanted.display}: missing (the runtime every harness loads)"
+    if data != wanted.source.encode("utf-8"):
+        return f"{wanted.display}: not this contractspec's runtime (another release, or edited)"
+    return None
+
+
+def committed_harnesses(project: Project, keys: list[str]) -> list[CommittedHarness]:
+    """The harnesses of keys; raise StaleError naming every one that cannot run
+    (and the shared runtime module, when it can't)."""
+    checked = CheckedHarnesses(project)
     with gc_paused():
-        harnesses = [read_harness(project, key, runtime, cache=cache) for key in keys]
-    cache.save()
+        harnesses = [read_harness(project, key, checked) for key in keys]
+    checked.save()
     bad = [h for h in harnesses if h.state != "ok"]
+    runtime_problem = check_runtime_module(project) if keys else None
+    if not bad and not runtime_problem:
+        return harnesses
+    lines = [runtime_problem] if runtime_problem else []
+    for h in bad[:SHOWN_REFUSALS]:
+        lines.append(f"{h.display}: {h.problem} (harness of {h.key})")
+        if h.state == "edited":
+            lines[-1] += _edit_diff(project, h)
+    if len(bad) > SHOWN_REFUSALS:  # after an upgrade it can be every harness
+        lines.append(f"... and {len(bad) - SHOWN_REFUSALS} more")
     if bad:
         states: dict[str, int] = {}
         for h in bad:
             states[h.state] = states.get(h.state, 0) + 1
-        lines = [
-            f"{h.display}: {h.problem} (harness of {h.key})"
-            for h in bad[:SHOWN_REFUSALS]
-        ]
-        if len(bad) > SHOWN_REFUSALS:  # after an upgrade it can be every harness
-            lines.append(f"... and {len(bad) - SHOWN_REFUSALS} more")
-        raise StaleError(
-            f"{len(bad)} harness{'es' if len(bad) != 1 else ''} cannot run"
-            f" ({', '.join(f'{n} {state}' for state, n in states.items())}):\n  "
-            + "\n  ".join(lines)
-            + "\nrebuild with: contractspec build --all   (then review and commit the diff)"
+        counts = ", ".join(f"{n} {state}" for state, n in states.items())
+        title = (
+            f"{len(bad)} harness{'es' if len(bad) != 1 else ''} cannot run ({counts})"
         )
-    return harnesses
+        fix = f"rebuild with: {REBUILD}"
+    else:
+        title = "the shared runtime module cannot run"
+        fix = f"rebuild with: {REBUILD}; only that one file changes"
+    raise StaleError(f"{title}:\n  " + "\n  ".join(lines) + f"\n{fix}")
 
 
 # ---------------------------------------------------------------------------
@@ -313,7 +333,7 @@ def _refuse_drift(project: Project, keys: list[str], applied: dict[str, dict]) -
 def _run(
     session,
     report: RunReport,
-    harnesses: list[Harness],
+    harnesses: list[CommittedHarness],
     apply: Callable,
     progress: Progress | None,
 ) -> RunReport:
@@ -493,19 +513,24 @@ def status(
     """
     project = open_project(project_dir, database)
     order = [spec.key for spec in project.registry.order()]
-    runtime = runtime_source().encode("utf-8")
     with _session(project, lock_timeout, None, lock=False) as session:
         applied = _applied(session)
         failures = _last_failures(session)
+    checked = CheckedHarnesses(project)
+    with gc_paused():
+        harnesses = [read_harness(project, key, checked) for key in order]
+    checked.save()
+    runtime_problem = check_runtime_module(project) if order else None
     rows = []
-    for key in order:
-        harness = read_harness(project, key, runtime, parse=False)
+    for key, harness in zip(order, harnesses, strict=True):
         row: dict[str, Any] = {
             "key": key,
             "state": "pending",
-            "harness": harness.state,
+            "harness": "stale" if runtime_problem else harness.state,
             "path": project.specs[key].path,
         }
+        if harness.problem or runtime_problem:
+            row["harness_problem"] = harness.problem or runtime_problem
         history = applied.get(key)
         if history:
             expected = project.fingerprint(key)

@@ -1,8 +1,9 @@
 # ---------------------------------------------------------------------------
-# contractspec harness runtime: embedded verbatim in every generated harness
-# (identical in all harnesses of one generator version). Standard library
-# only; psycopg 3 is imported lazily for postgresql:// URLs. Semantics:
-# docs/runtime.md. Source: src/contractspec/runtime/harness_runtime.py.
+# contractspec harness runtime: written once per harness folder, as
+# _contractspec_runtime.py, and loaded by every harness beside it (the harness
+# itself holds only its MIGRATION data). Standard library only; psycopg 3 is
+# imported lazily for postgresql:// URLs. Semantics: docs/runtime.md.
+# Source: src/contractspec/runtime/harness_runtime.py.
 # ---------------------------------------------------------------------------
 import argparse
 import contextlib
@@ -36,6 +37,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130; SIGTERM gives 143
 DATABASE_ENV = "CONTRACTSPEC_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///contractspec.db"
+# The shape of a harness this runtime can run: its header says `# contractspec-format: N`.
+# Bump it only when what a harness holds or calls changes; a bump rewrites every harness.
+HARNESS_FORMAT = 2
+# Header lines: `# contractspec-fingerprint: sha256:…`, `# contractspec-format: N`.
+HEADER_PREFIX = "# contractspec-"
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 PG_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"contractspec").digest()[:8], "big", signed=True
@@ -245,6 +251,33 @@ def harness_fingerprint(migration):
     """sha256 of the canonical JSON of a MIGRATION dict (sorted keys, ASCII)."""
     text = json.dumps(migration, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def harness_header(data):
+    """The `# contractspec-NAME: value` lines at the top of a harness, as a dict."""
+    header = {}
+    for line in data[:1000].decode("utf-8", "replace").splitlines()[:4]:
+        name, colon, value = line[len(HEADER_PREFIX) :].partition(": ")
+        if line.startswith(HEADER_PREFIX) and colon:
+            header[name] = value
+    return header
+
+
+def harness_migration(path, migration):
+    """A harness's MIGRATION with the spec fingerprint from its header, for running.
+
+    The fingerprint is written once per harness, in its header; the history and
+    the drift check need it beside the steps."""
+    with open(path, "rb") as handle:
+        header = harness_header(handle.read(1000))
+    found = header.get("format", "1 (runtime embedded)")
+    if found != str(HARNESS_FORMAT) or "fingerprint" not in header:
+        raise MigrationError(
+            f"{path}: harness format {found}, this runtime runs format"
+            f" {HARNESS_FORMAT}; rebuild with: contractspec build --all",
+            EXIT_CONFIG,
+        )
+    return dict(migration, spec_fingerprint=header["fingerprint"])
 
 
 # --- database URLs, connections and the migration lock -------------------------
@@ -940,8 +973,13 @@ def _run_step(run, index, count, step, action, used):
     while True:
         attempt += 1
         started, t0 = _utcnow(), time.monotonic()
-        savepoint = f"contractspec_step_{index}_{attempt}"
-        _defer(session, f"SAVEPOINT {savepoint}")
+        # A savepoint only where an attempt may be undone alone, to retry it:
+        # a failure without retries left rolls back the whole migration anyway.
+        savepoint = (
+            f"contractspec_step_{index}_{attempt}" if attempt <= retries else None
+        )
+        if savepoint:
+            _defer(session, f"SAVEPOINT {savepoint}")
         watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
         error = None
         try:
@@ -958,7 +996,8 @@ def _run_step(run, index, count, step, action, used):
             fired = watchdog.disarm() if watchdog is not None else False
         timing = {"started_at": started, "duration_ms": _ms(time.monotonic() - t0)}
         if error is None and not fired:
-            _defer(session, f"RELEASE SAVEPOINT {savepoint}")
+            if savepoint:
+                _defer(session, f"RELEASE SAVEPOINT {savepoint}")
             if pg_timeouts:
                 _set_timeouts(session, None)
             run.emit("attempt", index, attempt, "ok", **timing)
@@ -971,7 +1010,7 @@ def _run_step(run, index, count, step, action, used):
             reason = f"timed out after {timeout_ms} ms"
         else:
             reason = str(error) if kind == "check_failed" else _first_line(error)
-        kept = _rollback_to(session, savepoint, fired)
+        kept = savepoint is not None and _rollback_to(session, savepoint, fired)
         full = str(error).strip() if kind == "permanent" else reason
         run.emit("attempt", index, attempt, kind, error=full, **timing)
         if kind in ("timeout", "transient") and attempt <= retries:
@@ -1116,9 +1155,7 @@ def _apply(session, migration, command, rehearse, base_dir):
     steps = migration["up"] if command == "up" else migration.get("down")
     if steps is None:
         raise _irreversible(migration)
-    if base_dir is None:  # embedded in a harness, __file__ is the harness itself
-        here = globals().get("__file__") if "MIGRATION" in globals() else None
-        base_dir = Path(here).resolve().parent if here else Path.cwd()
+    base_dir = Path.cwd() if base_dir is None else Path(base_dir)
     run = _Run(session, migration, command, rehearse)
     run.emit("run_start", status=command, detail="rehearse" if rehearse else None)
     used = {}  # step index -> attempts spent before a transaction restart
@@ -1183,11 +1220,20 @@ def run_migration(
     lock_timeout=30.0,
     out=None,
     base_dir=None,
+    harness=None,
 ):
-    """Run "up", "down" or "plan" for one migration: a session of its own."""
+    """Run "up", "down" or "plan" for one migration: a session of its own.
+
+    harness: the harness file whose MIGRATION this is: its header gives the
+    spec fingerprint and its folder the default base_dir (pinned files)."""
     if command not in ("up", "down", "plan"):
         message = f"unknown command {command!r}: use up, down or plan"
         raise MigrationError(message, EXIT_USAGE)
+    if harness is not None:
+        migration = harness_migration(harness, migration)
+        base_dir = (
+            os.path.dirname(os.path.abspath(harness)) if base_dir is None else base_dir
+        )
     _check_migration(migration)
     if command == "plan":
         return {
@@ -1242,7 +1288,7 @@ def plan_text(migration):
     return "\n".join(lines) + "\n"
 
 
-def runtime_main(migration, argv=None):
+def runtime_main(migration, argv=None, harness=None):
     """The harness command line: up | down | plan. Returns the exit code."""
     default = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE_URL
     parser = argparse.ArgumentParser(
@@ -1270,7 +1316,7 @@ def runtime_main(migration, argv=None):
         print("error: --lock-timeout must be >= 0", file=sys.stderr)
         return EXIT_USAGE
     options = {"rehearse": args.rehearse, "audit_log": args.audit_log}
-    options.update(lock_timeout=args.lock_timeout, out=sys.stderr)
+    options.update(lock_timeout=args.lock_timeout, out=sys.stderr, harness=harness)
     try:
         result = run_migration(migration, args.command, args.database, **options)
     except MigrationError as exc:
@@ -1290,6 +1336,13 @@ def runtime_main(migration, argv=None):
             failed = {"key": migration.get("key"), "status": "interrupted"}
             print(json.dumps(dict(failed, error=message), sort_keys=True))
         return interrupt_code(exc)
+    except Exception as exc:  # unexpected: still one line, never a traceback
+        message = f"{migration.get('key')}: {_first_line(exc)}"
+        print(f"error: {message}", file=sys.stderr)
+        if args.json:
+            failed = {"key": migration.get("key"), "status": "failed"}
+            print(json.dumps(dict(failed, error=message), sort_keys=True))
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(result, sort_keys=True))
     elif args.command == "plan":
