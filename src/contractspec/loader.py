@@ -277,8 +277,9 @@ class _Reader:
         """What a name is bound to. A chain of names (`b = a`, `c = b`, ...,
         5,000 long) is followed in a loop, not by recursion."""
         chain: list[str] = []
-        while isinstance(node, ast.Name):
-            name = node.id
+        target: ast.expr = node
+        while isinstance(target, ast.Name):
+            node, name = target, target.id
             if name in self.imported:
                 return self.error(
                     node,
@@ -291,10 +292,10 @@ class _Reader:
             if name in self.resolving or name in chain:
                 return self.error(node, f"name {name!r} refers to itself")
             chain.append(name)
-            node = self.bindings[name]
+            target = self.bindings[name]
         self.resolving.update(chain)
         try:
-            return self.value(node, path)
+            return self.value(target, path)
         finally:
             self.resolving.difference_update(chain)
 
