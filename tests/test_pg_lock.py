@@ -195,3 +195,40 @@ def test_a_step_that_releases_the_lock_cannot_commit(pg_db, DB):
         except runtime.MigrationError as exc:
             assert "no longer holds the migration lock" in str(exc)
     assert db.history() == [] and not db.table_exists("t1")
+
+
+def test_a_killed_runners_statement_stops_within_seconds(tmp_path, pg_db, DB):
+    """SIGKILL leaves the server running the statement (and holding the lock)
+    until it notices the client is gone: client_connection_check_interval
+    makes that about a second instead of the statement's whole length."""
+    import signal
+
+    db = DB(pg_db)
+    project = tmp_path / "killed"
+    (project / "migrations").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[tool.contractspec]\nharnesses = "harnesses"\n'
+    )
+    (project / "migrations" / "m1.py").write_text(
+        "from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
+        'spec = MigrationSpec(meta=MigrationMeta(name="kill.db.m1", version=1, title="m1",'
+        ' owners=["qa"]), plan=MigrationPlan(up=[SchemaStep("SELECT pg_sleep(60)")], down=[]))\n'
+    )
+    assert cli(project, "build", "--all").exit_code == 0
+    audit = tmp_path / "audit.jsonl"
+    runner = _runner(project, pg_db, audit)
+    try:
+        _wait_for(audit, '"step_start"')
+        time.sleep(0.5)  # the server is in pg_sleep now
+        runner.send_signal(signal.SIGKILL)
+        runner.wait(timeout=30)
+        killed = time.monotonic()
+        while _lock_holders(db) and time.monotonic() - killed < 30:
+            time.sleep(0.1)
+        freed_after = time.monotonic() - killed
+    finally:
+        runner.kill()
+        runner.communicate()
+    assert _lock_holders(db) == []
+    assert freed_after < 5, freed_after  # not the 60 s the statement asked for
+    assert db.history() == []
