@@ -19,6 +19,7 @@ import click
 from .. import __version__
 from ..errors import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     ContractspecError,
     Interrupted,
@@ -72,12 +73,14 @@ class Root(click.Group):
         except ContractspecError as exc:
             error = exc
         except (KeyboardInterrupt, click.Abort) as exc:
-            error = Interrupted("interrupted", getattr(exc, "exit_code", 130))
+            code = getattr(exc, "exit_code", EXIT_INTERRUPTED)  # SIGTERM: 143
+            error = Interrupted("interrupted", code)
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # the reader went away: nothing to say
                 return EXIT_FAILED
-            error = ContractspecError(f"{exc.strerror or exc}: {exc.filename or ''}")
-        except (Exception, RecursionError, MemoryError) as exc:  # a bug of ours
+            where = f"{exc.filename}: " if exc.filename else ""
+            error = ContractspecError(f"{where}{exc.strerror or exc}")
+        except Exception as exc:  # a bug of ours (RecursionError, MemoryError too)
             if os.environ.get("CONTRACTSPEC_TRACEBACK"):
                 raise
             error = ContractspecError(
@@ -126,6 +129,7 @@ def root(project, database) -> None:
       contractspec migrate status            # what is applied, pending, drifted
 
     Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error.
+    Interrupted: 130 (Ctrl-C), 143 (SIGTERM).
     """
 
 
