@@ -362,3 +362,28 @@ def test_a_harness_folder_inside_the_specs_folder_is_refused(shop):
     )
     assert cli(shop, "--all").exit_code == 0
     assert cli(shop, "--check").exit_code == 0
+
+
+def test_check_covers_the_runtime_module_like_any_harness(shop):
+    cli(shop, "--all")
+    runtime = shop / "harnesses" / RUNTIME_FILE
+    runtime.unlink()
+    result = cli(shop, "--check")
+    assert result.exit_code == 1
+    assert f"--- /dev/null\n+++ b/harnesses/{RUNTIME_FILE}\n" in result.stdout
+    assert result.stderr.startswith(
+        f"{ALL_SIX} harnesses up to date, runtime module would be written\n"
+    )
+    assert cli(shop, "--all").exit_code == 0
+    runtime.write_text(runtime.read_text().replace("EXIT_OK, ", "EXIT_OK , ", 1))
+    stale = cli(shop, "--check")
+    assert stale.exit_code == 1 and f"+++ b/harnesses/{RUNTIME_FILE}\n" in stale.stdout
+
+    # No specs left: a full build removes the runtime module as an orphan.
+    assert cli(shop, "--all").exit_code == 0
+    shutil.rmtree(shop / "migrations")
+    (shop / "migrations").mkdir()
+    emptied = cli(shop, "--all")
+    assert emptied.exit_code == 0, emptied.stderr
+    assert not runtime.exists()
+    assert "runtime module removed" in emptied.stderr

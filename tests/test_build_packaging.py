@@ -46,7 +46,7 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(tmp_path):
     [wheel] = dist.glob("contractspec-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "contractspec/templates/harness.py.j2" in names
-    assert "contractspec/templates/harness_tail.py.j2" in names
+    assert "contractspec/templates/harness_tail.py" in names
     assert "contractspec/runtime/harness_runtime.py" in names
 
     venv = tmp_path / "venv"

@@ -1,7 +1,8 @@
 """Project configuration: `[tool.contractspec]` in the project's pyproject.toml.
 
 Precedence for the database URL: `--database` > `CONTRACTSPEC_DATABASE_URL` >
-`database` in the config file > `sqlite:///contractspec.db`.
+`database` in the config file > `sqlite:///contractspec.db`. The SQL dialect
+is `dialect` when given, else the database URL's scheme.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError, Diagnostic, SpecError
 from .files import DEFAULT_MAX_FILE_BYTES, FileLimits
 from .runtime import harness_runtime as runtime
+from .sql import DIALECTS, Dialect
 
 DEFAULTS = {
     "specs": "migrations",
@@ -27,6 +30,8 @@ LIMITS: dict[str, object] = {
     "max_file_bytes": DEFAULT_MAX_FILE_BYTES,  # a spec or pinned file, at most
     "extra_roots": [],  # folders besides the project whose files may be read
 }
+# Keys without a default: the dialect (else the URL's), rules `lint` never reports.
+OPTIONAL = ("dialect", "lint_ignore")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,18 @@ class Config:
     harness_dir: Path
     database: str
     files: FileLimits = FileLimits((Path("/"),))  # set by load_config
+    dialect_setting: str | None = None  # `dialect` as written in the config file
+    lint_ignore: tuple[str, ...] = ()
+
+    @property
+    def dialect(self) -> Dialect:
+        """The SQL dialect specs are written in: the config's, else the database URL's."""
+        if self.dialect_setting == "postgresql":
+            return "postgresql"
+        if self.dialect_setting == "sqlite":
+            return "sqlite"
+        scheme = self.database.split("://", 1)[0].lower()
+        return "postgresql" if scheme in ("postgresql", "postgres") else "sqlite"
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
@@ -86,11 +103,13 @@ def load_config(project: Path | None = None, database: str | None = None) -> Con
         specs_dir=root / settings["specs"],
         harness_dir=root / settings["harnesses"],
         database=url,
+        dialect_setting=settings.get("dialect"),
+        lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
     )
 
 
-def _read_table(pyproject: Path) -> dict[str, object]:
+def _read_table(pyproject: Path) -> dict[str, Any]:
     display = pyproject.name
     try:
         text = pyproject.read_text(encoding="utf-8")
@@ -117,8 +136,8 @@ def _read_table(pyproject: Path) -> dict[str, object]:
     problems = []
     for key, value in table.items():
         line, col = _locate(text, key)
-        if key not in DEFAULTS and key not in LIMITS:
-            known = ", ".join([*DEFAULTS, *LIMITS])
+        if key not in DEFAULTS and key not in OPTIONAL and key not in LIMITS:
+            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS))
             problems.append(
                 Diagnostic(
                     display,
@@ -138,6 +157,24 @@ def _read_table(pyproject: Path) -> dict[str, object]:
             ):
                 message = f"{key} must be a list of folder paths"
                 problems.append(Diagnostic(display, line, col, message))
+        elif key == "dialect" and value not in DIALECTS:
+            problems.append(
+                Diagnostic(
+                    display,
+                    line,
+                    col,
+                    f"dialect must be one of {', '.join(DIALECTS)}, got {value!r}",
+                )
+            )
+        elif key == "lint_ignore":
+            if not isinstance(value, list) or not all(
+                isinstance(rule, str) and rule.strip() for rule in value
+            ):
+                problems.append(
+                    Diagnostic(
+                        display, line, col, "lint_ignore must be a list of rule names"
+                    )
+                )
         elif not isinstance(value, str) or not value.strip():
             problems.append(
                 Diagnostic(display, line, col, f"{key} must be a non-empty string")

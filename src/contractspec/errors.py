@@ -78,6 +78,10 @@ class StaleError(ContractspecError):
     """Generated files out of date (build --check, migrate refusing to run)."""
 
 
+class LintFailed(ContractspecError):
+    """`lint` found an error (or, with --strict, a warning)."""
+
+
 class MigrationFailed(ContractspecError):
     """A migration run failed; the database was rolled back."""
 

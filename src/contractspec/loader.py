@@ -56,6 +56,9 @@ NESTED: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {
     **{(step, "post_checks"): (("MigrationCheck",), True) for step in STEP_CLASS_NAMES},
 }
 
+# The fields whose value is a dict of strings; anywhere else a dict is an error.
+DICT_FIELDS = ("lint_ignore",)
+
 ALLOWED = (
     "values must be literals (strings, numbers, True/False/None, lists) or names"
     " bound to literals at module level in this file"
@@ -265,6 +268,8 @@ class _Reader:
                 if isinstance(node.op, ast.USub)
                 else node.operand.value
             )
+        if isinstance(node, ast.Dict) and path and path[-1] in DICT_FIELDS:
+            return self.dict(node, path)
         if isinstance(node, ast.Name):
             return self.name(node, path)
         if isinstance(node, ast.Call):
@@ -272,6 +277,20 @@ class _Reader:
         if isinstance(node, ast.JoinedStr):
             return self.error(node, f"f-strings are not allowed; {ALLOWED}")
         return self.error(node, f"{_describe(node)} is not allowed; {ALLOWED}")
+
+    def dict(self, node: ast.Dict, path: model.Path) -> Any:
+        """A dict with string keys (e.g. lint_ignore); each key's position is recorded."""
+        result: dict[str, Any] = {}
+        for key, item in zip(node.keys, node.values, strict=True):
+            if key is None:
+                return self.error(item, f"**unpacking is not allowed; {ALLOWED}")
+            if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
+                return self.error(key, "dict keys must be string literals")
+            if key.value in result:
+                return self.error(key, f"duplicate key {key.value!r}")
+            self.positions.setdefault(path + (key.value,), self.pos(key))
+            result[key.value] = self.value(item, path + (key.value, "reason"))
+        return result
 
     def name(self, node: ast.Name, path: model.Path) -> Any:
         """What a name is bound to. A chain of names (`b = a`, `c = b`, ...,

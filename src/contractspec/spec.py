@@ -25,6 +25,12 @@ KEY_RE = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
 # 14 more than the `.py` name.
 MAX_FILE_NAME = 255 - 14
 
+# What `migrate create` writes as the first step's SQL; `lint` finds it left in.
+PLACEHOLDER_MARKER = "-- Write the forward SQL here"
+PLACEHOLDER_UP = (
+    f"\n{PLACEHOLDER_MARKER}; every statement runs in one transaction.\nSELECT 1\n"
+)
+
 
 @dataclass
 class MigrationCheck:
@@ -42,6 +48,8 @@ class _Step:
     retries: int = field(default=0, kw_only=True)
     pre_checks: list[MigrationCheck] = field(default_factory=list, kw_only=True)
     post_checks: list[MigrationCheck] = field(default_factory=list, kw_only=True)
+    # Lint rules this step accepts, each with the reason: {"rule-name": "why"}.
+    lint_ignore: dict[str, str] = field(default_factory=dict, kw_only=True)
 
     @property
     def payload(self) -> str:
@@ -282,6 +290,18 @@ def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
             where + ("description",),
             f"description must be a string, got {step.description!r}",
         )
+    if not isinstance(step.lint_ignore, dict):
+        yield Problem(
+            where + ("lint_ignore",),
+            'lint_ignore must be a dict of rule names to reasons, like {"rule": "why"}',
+        )
+    else:
+        for rule, reason in step.lint_ignore.items():
+            if _blank(rule) or _blank(reason):
+                yield Problem(
+                    where + ("lint_ignore", rule),
+                    f"lint_ignore needs a rule name and a reason, got {rule!r}: {reason!r}",
+                )
     for checks in ("pre_checks", "post_checks"):
         for index, check in enumerate(getattr(step, checks)):
             if not isinstance(check, MigrationCheck):
@@ -309,6 +329,7 @@ _TS_NAMES = {
     "timeout_ms": "timeoutMs",
     "pre_checks": "preChecks",
     "post_checks": "postChecks",
+    "lint_ignore": "lintIgnore",
 }
 _PY_NAMES = {ts: py for py, ts in _TS_NAMES.items()}
 
@@ -323,6 +344,8 @@ def step_to_dict(step: _Step, typescript: bool = False) -> dict[str, Any]:
         "pre_checks": [check_to_dict(c) for c in step.pre_checks],
         "post_checks": [check_to_dict(c) for c in step.post_checks],
     }
+    if step.lint_ignore:  # only when given: specs without it keep their fingerprints
+        data["lint_ignore"] = dict(step.lint_ignore)
     if typescript:
         data = {_TS_NAMES.get(k, k): v for k, v in data.items()}
     return data

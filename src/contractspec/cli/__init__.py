@@ -125,6 +125,7 @@ def root(project, database) -> None:
       contractspec list                      # the registry, in dependency order
       contractspec build --all               # write harnesses for every spec
       contractspec build --check             # CI: exit 1 when a harness is stale
+      contractspec lint                      # review: dangerous or broken SQL
       contractspec migrate up                # apply what is pending
       contractspec migrate status            # what is applied, pending, drifted
 
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 # Subcommands register themselves on `root` when imported.
 from . import build as _build  # noqa: E402,F401
+from . import lint as _lint  # noqa: E402,F401
 from . import migrate as _migrate  # noqa: E402,F401
 from . import registry as _registry  # noqa: E402,F401
 from . import spec as _spec  # noqa: E402,F401

@@ -326,6 +326,39 @@ def add_check_command(
     run_edit(target, operation, project, diff, check)
 
 
+@spec_group.command("lint-ignore")
+@click.argument("target", metavar="TARGET")
+@click.option(
+    "--step",
+    "step",
+    type=click.IntRange(min=1),
+    required=True,
+    help="1-based number of the step, as `contractspec show` prints it.",
+)
+@click.option("--down", is_flag=True, help="The step is in the down plan.")
+@click.option("--rule", required=True, help="The lint rule the step accepts.")
+@click.option("--reason", required=True, help="Why: a reviewer reads it in the spec.")
+@edit_options
+def lint_ignore_command(
+    target: str,
+    step: int,
+    down: bool,
+    rule: str,
+    reason: str,
+    project: Path | None,
+    diff: bool,
+    check: bool,
+) -> None:
+    """Let a step accept a lint rule, with the reason (its lint_ignore).
+
+    `contractspec lint` then no longer reports that rule for the step, and
+    reports the entry if the step stops breaking the rule.
+    """
+    from ..edit import AcceptLintRule
+
+    run_edit(target, AcceptLintRule(step, rule, reason, down), project, diff, check)
+
+
 @spec_group.command("remove-step")
 @click.argument("target", metavar="TARGET")
 @click.argument("number", type=click.IntRange(min=1), metavar="N")

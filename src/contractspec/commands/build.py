@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .. import writer
 from ..config import Config, load_config
-from ..errors import ConfigError, UsageError
-from . import open_project
+from ..errors import ConfigError, Diagnostic, SpecError, UsageError
+from . import Project, open_project
 
 
 def _check_folders(config: Config) -> None:
@@ -93,6 +93,23 @@ def _summary(changes: list[writer.Change], dry_run: bool) -> str:
     return ", ".join(parts)
 
 
+def _refuse_unrunnable_sql(proj: Project, keys: list[str]) -> None:
+    """SQL that does not parse, or that fights the runtime's transaction, gets no harness.
+
+    The same parser and rules as `contractspec lint` (lint.BUILD_RULES). Only
+    the specs whose harness would be written: an unchanged harness was
+    checked when it was written."""
+    from ..lint import build_findings
+
+    problems = [
+        Diagnostic(f.path, f.line, f.col, f"{f.rule}: {f.message}; fix: {f.hint}")
+        for key in keys
+        for f in build_findings(proj.specs[key], proj.config)
+    ]
+    if problems:
+        raise SpecError(problems)
+
+
 def build(
     references: Sequence[str] = (),
     *,
@@ -130,6 +147,7 @@ def build(
         cache.prune()  # what every spec needs now is all the cache keeps
 
     if stdout:
+        _refuse_unrunnable_sql(proj, keys)
         return BuildResult(
             output=harnesses[0].source,
             summary=f"{keys[0]}: harness printed, nothing written",
@@ -143,6 +161,11 @@ def build(
         relative=config.relative,
     )
     changes.sort(key=lambda c: c.display)
+    # A harness that stays as it is was checked when it was written.
+    pending = {change.path for change in changes if change.pending}
+    _refuse_unrunnable_sql(
+        proj, [h.key for h in harnesses if h.key is not None and h.path in pending]
+    )
     stale = any(c.pending for c in changes)
     command = "contractspec build " + ("--all" if full else " ".join(keys))
     if check or diff:

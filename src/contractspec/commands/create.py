@@ -14,10 +14,8 @@ from pathlib import Path
 
 from ..errors import SpecError, UsageError
 from ..loader import load_file
-from ..spec import NAME_RE, STABILITIES
+from ..spec import NAME_RE, PLACEHOLDER_UP, STABILITIES
 from . import open_project
-
-PLACEHOLDER_UP = "\n-- Write the forward SQL here; every statement runs in one transaction.\nSELECT 1\n"
 
 
 @dataclass

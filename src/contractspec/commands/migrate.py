@@ -55,9 +55,8 @@ class CommittedHarness:
     display: str
     state: str = "ok"  # ok, missing, stale, edited
     problem: str | None = None  # why it cannot run, for people
-    migration: dict | None = (
-        None  # what runs: the checked MIGRATION and its fingerprint
-    )
+    # What runs: the checked MIGRATION data with its spec fingerprint.
+    migration: dict | None = None
 
     def refuse(self, state: str, problem: str) -> CommittedHarness:
         self.state, self.problem = state, problem

@@ -43,6 +43,7 @@ from .operations import (
     PAYLOAD_FIELDS,
     SCALAR_FIELDS,
     SETTABLE_FIELDS,
+    AcceptLintRule,
     AddCheck,
     AddDependency,
     AddStep,
@@ -955,6 +956,7 @@ class Editor:
             RemoveDependency: self.remove_dependency,
             AddStep: self.add_step,
             AddCheck: self.add_check,
+            AcceptLintRule: self.accept_lint_rule,
             RemoveStep: self.remove_step,
         }.get(type(operation))
         if handler is None:
@@ -1369,6 +1371,48 @@ class Editor:
             seq, len(seq.items), f"{self.class_ref('MigrationCheck')}({args})"
         )
         self.commit_sequence(seq, checks_where, f"{field_name} of {what}")
+        return message
+
+    def accept_lint_rule(self, op: AcceptLintRule) -> str:
+        """Add (or re-word) `rule: reason` in a step's lint_ignore dict."""
+        if not op.rule.strip() or not op.reason.strip():
+            raise UsageError("accepting a lint rule takes a rule name and a reason")
+        direction, list_node, list_where = self._nth_step(
+            op.down, op.step, "accept a lint rule in"
+        )
+        what = f"{direction} step {op.step}"
+        element = list_node.elements[op.step - 1]  # type: ignore[union-attr]
+        step, step_where, class_name = self._step(element.value, list_where.child(list_node, op.step - 1), what)  # type: ignore[union-attr]
+        _, node, value_where = self.field(step, step_where, class_name, "lint_ignore")
+        message = f"{what} accepts {op.rule}: {op.reason}"
+        if node is None:
+            entry = f"{self.string(op.rule)}: {self.string(op.reason)}"
+            self.add_keyword(
+                step, step_where, class_name, "lint_ignore", "{" + entry + "}", what
+            )
+            return message
+        field_what = f"lint_ignore of {what}"
+        target, target_where = self.deref(node, value_where, field_what)
+        if not isinstance(target, cst.Dict):
+            raise Refusal(
+                target,
+                f"cannot edit {field_what}: it is {_describe(target, self.code(target))}, not a dict",
+            )
+        accepted: dict[str, str] = {}
+        for item in target.elements:
+            if not isinstance(item, cst.DictElement):
+                raise Refusal(
+                    item, f"cannot edit {field_what}: **unpacking is not a literal"
+                )
+            key = self.literal(item.key, target_where, field_what)
+            accepted[key] = self.literal(item.value, target_where, field_what)
+        if accepted.get(op.rule) == op.reason:
+            raise Noop(f"{what} already accepts {op.rule} for this reason")
+        accepted[op.rule] = op.reason
+        text = ", ".join(
+            f"{self.string(k)}: {self.string(v)}" for k, v in accepted.items()
+        )
+        self.commit(target, self.parse("{" + text + "}"), target_where, field_what)
         return message
 
     def remove_step(self, op: RemoveStep) -> str:

@@ -65,6 +65,16 @@ class AddCheck:
 
 
 @dataclass(frozen=True)
+class AcceptLintRule:
+    """A step accepts a lint rule, with the reason: `lint_ignore={rule: reason}`."""
+
+    step: int  # 1-based
+    rule: str
+    reason: str
+    down: bool = False
+
+
+@dataclass(frozen=True)
 class RemoveStep:
     step: int  # 1-based
     down: bool = False
@@ -77,6 +87,7 @@ Operation = (
     | RemoveDependency
     | AddStep
     | AddCheck
+    | AcceptLintRule
     | RemoveStep
 )
 

@@ -1,0 +1,164 @@
+"""Benchmark: `contractspec lint` on 500 PostgreSQL specs of 3 statements, beside squawk alone.
+
+    python bench/bench_lint.py [--specs 500] [--runs 3] [--keep DIR]
+
+Generates a project of --specs specs, each with three statements (an added
+column, an index, a backfill) in a schema step and a data step, half of
+them with timeout_ms, in a temporary folder. Then, in one run, the median of --runs of:
+
+1. lint, cold: `contractspec lint` with no spec cache (every spec parsed);
+2. lint, warm: the same command again (specs from the cache);
+3. squawk alone: `squawk --assume-in-transaction --reporter json` over the
+   same statements written one file per spec.
+
+Both lints must find what squawk finds (the same number of squawk findings).
+Targets: lint cold <= 2 s, and lint cold <= 3x squawk alone. Exits 1 when a
+target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCHEMA = """ALTER TABLE {table} ADD COLUMN {column} text;
+CREATE INDEX {table}_{column} ON {table} ({column});"""
+DATA = "UPDATE {table} SET {column} = 'x' WHERE {column} IS NULL"
+
+SPEC = '''from contractspec import DataStep, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
+
+migration = MigrationSpec(
+    meta=MigrationMeta(name="bench.db.m{index:04d}", version=1, title="M{index}", owners=["bench"]),
+    plan=MigrationPlan(
+        up=[
+            SchemaStep(
+                """
+{schema}
+""",
+                timeout_ms={timeout},
+            ),
+            DataStep(script="{data}"),
+        ],
+        down=[],
+    ),
+)
+'''
+
+
+def make_project(folder: Path, count: int) -> list[str]:
+    """The project, and the statements of each spec as one SQL file's text."""
+    (folder / "migrations").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text(
+        '[tool.contractspec]\ndatabase = "postgresql://localhost/bench"\n'
+    )
+    texts = []
+    for index in range(count):
+        values = {"table": f"table_{index % 50}", "column": f"col_{index}"}
+        schema, data = SCHEMA.format(**values), DATA.format(**values)
+        (folder / "migrations" / f"m{index:04d}.py").write_text(
+            SPEC.format(
+                index=index,
+                schema=schema,
+                data=data,
+                timeout=5000 if index % 2 else "None",
+                **values,
+            )
+        )
+        texts.append(f"{schema}\n{data};\n")
+    return texts
+
+
+def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    return time.perf_counter() - start, done
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--specs", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path)
+    args = parser.parse_args()
+
+    from contractspec.lint.squawk import squawk_binary
+
+    squawk = squawk_binary()
+    if squawk is None:
+        print("squawk is not installed: pip install 'contractspec[lint]'")
+        return 1
+    folder = Path(tempfile.mkdtemp(prefix="bench-lint-"))
+    try:
+        project = folder / "project"
+        texts = make_project(project, args.specs)
+        sql_dir = folder / "sql"
+        sql_dir.mkdir()
+        files = []
+        for index, text in enumerate(texts):
+            (sql_dir / f"{index}.sql").write_text(text)
+            files.append(str(sql_dir / f"{index}.sql"))
+        lint = [
+            sys.executable,
+            "-m",
+            "contractspec",
+            "lint",
+            "-C",
+            str(project),
+            "--format",
+            "json",
+        ]
+        cache = project / ".contractspec_cache"
+
+        cold, warm, alone = [], [], []
+        for _ in range(args.runs):
+            shutil.rmtree(cache, ignore_errors=True)
+            wall, done = timed(lint)
+            cold.append(wall)
+            wall, done = timed(lint)
+            warm.append(wall)
+            wall, squawked = timed(
+                [squawk, "--assume-in-transaction", "--reporter", "json", *files]
+            )
+            alone.append(wall)
+        ours = json.loads(done.stdout)["findings"]
+        theirs = json.loads(squawked.stdout)
+        own_rules = {"data-step-without-post-check"}
+        from_squawk = [f for f in ours if f["rule"] not in own_rules]
+        # squawk alone asks for timeouts in every file; lint not for steps with timeout_ms
+        timeouts = {"require-lock-timeout", "require-statement-timeout"}
+        comparable = [v for v in theirs if v["rule_name"] not in timeouts]
+        ours_comparable = [f for f in from_squawk if f["rule"] not in timeouts]
+
+        cold_s, warm_s, alone_s = (statistics.median(x) for x in (cold, warm, alone))
+        ratio = cold_s / alone_s
+        print(
+            f"{args.specs} specs, {3 * args.specs} statements, median of {args.runs} runs"
+        )
+        print(f"{'lint, cold (no spec cache)':<40} {cold_s:>8.2f}s")
+        print(f"{'lint, warm':<40} {warm_s:>8.2f}s")
+        print(f"{'squawk alone, same statements in files':<40} {alone_s:>8.2f}s")
+        print(
+            f"lint cold / squawk alone: {ratio:.2f}x (target <= 3x); warm: {warm_s / alone_s:.2f}x"
+        )
+        print(
+            f"squawk findings: {len(comparable)} alone, {len(ours_comparable)} through lint"
+            " (timeout rules aside)"
+        )
+        ok = cold_s <= 2.0 and ratio <= 3.0 and len(comparable) == len(ours_comparable)
+        print("targets met" if ok else "TARGET MISSED")
+        return 0 if ok else 1
+    finally:
+        if args.keep:
+            shutil.copytree(folder, args.keep, dirs_exist_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""`lint`: dangerous and broken SQL, reported at the spec's own lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import root
+from .options import database_option, echo_json, project_option
+
+
+def _github(value: str, property_: bool = False) -> str:
+    """Escaped for a workflow command (GitHub's own escaping rules)."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if property_ else value
+
+
+@root.command("lint")
+@click.argument("references", nargs=-1, metavar="[NAME[.vN]]...")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Warnings count as errors.")
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only specs whose file (or .sql file) changed since this git ref, e.g. origin/main.",
+)
+@click.option(
+    "--no-squawk",
+    is_flag=True,
+    help="Run contractspec's own rules only, not squawk's (PostgreSQL).",
+)
+@project_option
+@database_option
+def lint_command(
+    references: tuple[str, ...],
+    format_: str,
+    strict: bool,
+    changed_since: str | None,
+    no_squawk: bool,
+    project: Path | None,
+    database: str | None,
+) -> None:
+    """Parse every SQL text of the specs and report dangerous or broken SQL.
+
+    Each finding points at the statement inside the spec file (or the data
+    step's .sql file): `path:line:col: severity rule: message`. The dialect
+    is [tool.contractspec] dialect, else the database URL's. On PostgreSQL,
+    squawk's rules run too (pip install 'contractspec[lint]'). Rules are
+    listed in docs/lint.md.
+
+    \b
+    Exit codes: 0 no error, 1 an error (or a warning with --strict),
+    2 usage, 3 spec or configuration error.
+    """
+    from ..commands.lint import lint
+    from ..errors import LintFailed
+
+    report = lint(
+        references,
+        project=project,
+        database=database,
+        changed_since=changed_since,
+        strict=strict,
+        use_squawk=not no_squawk,
+    )
+    if format_ == "json":
+        echo_json(
+            {
+                "findings": [f.as_dict() for f in report.findings],
+                "notes": report.notes,
+                "errors": report.count("error"),
+                "warnings": report.count("warning"),
+                "specs": report.specs,
+            }
+        )
+    for finding in report.findings:
+        if format_ == "text":
+            click.echo(str(finding))
+            if finding.hint:
+                click.echo(f"    hint: {finding.hint}")
+        elif format_ == "github":
+            command = "error" if finding.severity == "error" else "warning"
+            click.echo(
+                f"::{command} file={_github(finding.path, True)},line={finding.line},"
+                f"col={finding.col},title={_github(finding.rule, True)}::"
+                f"{_github(finding.message + (' (' + finding.hint + ')' if finding.hint else ''))}"
+            )
+    for note in report.notes:
+        if format_ == "github":  # shown on the workflow run, not only in its log
+            click.echo(f"::notice title=contractspec lint::{_github(note)}")
+        click.echo(f"contractspec: note: {note}", err=True)
+    errors, warnings = report.count("error"), report.count("warning")
+    summary = (
+        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        f" in {report.specs} spec{'s' if report.specs != 1 else ''}"
+    )
+    if report.failed(strict):
+        raise LintFailed(summary)
+    click.echo(summary, err=True)

@@ -1,0 +1,61 @@
+"""`contractspec lint`: the specs to read, then the lint core (`contractspec.lint`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import UsageError
+from ..lint import ERROR, WARNING, LintReport, lint_specs
+from ..loader import LoadedSpec
+from . import Project, open_project
+
+
+def _changed_specs(project: Project, ref: str) -> list[LoadedSpec]:
+    """Specs whose file, or a `.sql` file one of their data steps runs, changed since ref."""
+    from ..codegen.scripts import SQL_FILE, classify_script
+    from ..vcs import changed_files
+
+    changed = changed_files(project.config.root, ref)
+    chosen = []
+    for spec in project.registry.list():
+        loaded = project.specs[spec.key]
+        folder = (project.config.root / loaded.path).parent
+        scripts = {
+            project.config.relative(folder / step.payload)
+            for direction in ("up", "down")
+            for step in getattr(spec.plan, direction) or []
+            if step.kind == "data" and classify_script(step.payload) == SQL_FILE
+        }
+        if loaded.path in changed or scripts & changed:
+            chosen.append(loaded)
+    return chosen
+
+
+def lint(
+    references: Sequence[str] = (),
+    *,
+    project: Path | None = None,
+    database: str | None = None,
+    changed_since: str | None = None,
+    strict: bool = False,
+    use_squawk: bool = True,
+) -> LintReport:
+    if references and changed_since:
+        raise UsageError("give migration names or --changed-since, not both")
+    proj = open_project(project, database)
+    if references:
+        keys = dict.fromkeys(proj.registry.lookup(ref).key for ref in references)
+        specs = [proj.specs[key] for key in keys]
+    elif changed_since is not None:
+        specs = _changed_specs(proj, changed_since)
+    else:
+        specs = [proj.specs[spec.key] for spec in proj.registry.list()]
+    report = lint_specs(specs, proj.config, use_squawk=use_squawk)
+    if strict:  # every warning counts as an error
+        report.findings = [
+            dataclasses.replace(f, severity=ERROR) if f.severity == WARNING else f
+            for f in report.findings
+        ]
+    return report

@@ -1,0 +1,98 @@
+"""contractspec's own rules: over each parsed SQL text, and over the spec itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..loader import LoadedSpec
+from ..spec import PLACEHOLDER_MARKER
+from ..sql import Parsed
+from .findings import RULES, Finding
+from .positions import SourceMap
+from .sources import QUERY, SqlText, transactional
+
+# What `build` refuses too: SQL that can't run as written, whatever a reviewer says.
+BUILD_RULES = ("syntax-error", "transaction-control", "non-transactional-statement")
+
+
+def _finding(path: str, line: int, col: int, code: str, message: str) -> Finding:
+    rule = RULES[code]
+    return Finding(path, line, col, rule.severity, code, message, rule.hint)
+
+
+def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
+    def at(offset: int, code: str, message: str) -> Finding:
+        return _finding(
+            item.path, *item.locate(offset), code, f"{item.label}: {message}"
+        )
+
+    if parsed.error is not None:
+        yield at(parsed.error.offset, "syntax-error", parsed.error.message)
+    for statement in parsed.statements:
+        if statement.transaction_control:
+            keyword = statement.text.split(None, 1)[0].rstrip(";").upper()
+            yield at(
+                statement.start,
+                "transaction-control",
+                f"{keyword} inside a step: the runtime owns the transaction",
+            )
+        if statement.outside_transaction and transactional(item.step):
+            yield at(
+                statement.start,
+                "non-transactional-statement",
+                f"{statement.outside_transaction} does not work inside a transaction,"
+                " and this step runs in the migration's transaction",
+            )
+    if item.role == QUERY and parsed.error is None:
+        statements = parsed.statements
+        if len(statements) != 1:
+            offset = statements[1].start if len(statements) > 1 else 0
+            yield at(
+                offset,
+                "query-not-read-only",
+                f"a check holds {len(statements)} statements, not one query",
+            )
+        elif not statements[0].read_only:
+            yield at(
+                statements[0].start,
+                "query-not-read-only",
+                "a check or assertion must only read: this statement can write",
+            )
+    marker = item.text.find(PLACEHOLDER_MARKER)
+    if marker >= 0:
+        yield at(marker, "scaffold-placeholder", "the scaffold's placeholder SQL")
+
+
+def spec_findings(
+    loaded: LoadedSpec, source: SourceMap
+) -> Iterator[tuple[Any, Finding]]:
+    """Findings about the spec, each with the step it is about (None: the migration)."""
+
+    def at(where: tuple, code: str, message: str) -> Finding:
+        return _finding(loaded.path, *loaded.position(where), code, message)
+
+    plan = loaded.spec.plan
+    for direction in ("up", "down"):
+        for index, step in enumerate(getattr(plan, direction) or []):
+            if step.kind == "data" and not step.post_checks:
+                yield step, at(
+                    ("plan", direction, index),
+                    "data-step-without-post-check",
+                    f"{direction}[{index}]: data step without a post-check",
+                )
+    if plan.down is None:
+        where = ("plan", "down")
+        line = loaded.positions.get(where, (0, 0))[0]
+        if not (line and source.commented(line)):
+            yield None, at(
+                where,
+                "irreversible-without-reason",
+                f"{loaded.key} has no down plan and no comment saying why",
+            )
+    if loaded.spec.meta.stability == "in_creation":
+        yield None, at(
+            ("meta", "stability"),
+            "in-creation",
+            f"{loaded.key} is still in_creation",
+        )

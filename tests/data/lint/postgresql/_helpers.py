@@ -1,0 +1,2 @@
+def fill(conn):
+    return 0
