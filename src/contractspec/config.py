@@ -40,9 +40,9 @@ class Config:
     specs_dir: Path
     harness_dir: Path
     database: str
-    files: FileLimits = FileLimits((Path("/"),))  # set by load_config
     dialect_setting: str | None = None  # `dialect` as written in the config file
     lint_ignore: tuple[str, ...] = ()
+    files: FileLimits = FileLimits((Path("/"),))  # set by load_config
 
     @property
     def dialect(self) -> Dialect:
@@ -51,8 +51,11 @@ class Config:
             return "postgresql"
         if self.dialect_setting == "sqlite":
             return "sqlite"
-        scheme = self.database.split("://", 1)[0].lower()
-        return "postgresql" if scheme in ("postgresql", "postgres") else "sqlite"
+        try:  # the runtime's parser: the one reading of a database URL
+            kind = runtime.parse_database_url(self.database)[0]
+        except runtime.MigrationError:  # a bad URL fails where it is used
+            kind = "sqlite"
+        return "postgresql" if kind == "postgresql" else "sqlite"
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
