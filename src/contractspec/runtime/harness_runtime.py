@@ -1300,8 +1300,8 @@ def runtime_main(migration, argv=None, harness=None):
         "--database",
         default=default,
         help="sqlite:///file.db, sqlite:////abs/file.db, sqlite:///:memory: or "
-        "postgresql://user@host:port/db (default: $CONTRACTSPEC_DATABASE_URL, "
-        "else sqlite:///contractspec.db)",
+        f"postgresql://user@host:port/db (default: ${DATABASE_ENV}, "
+        f"else {DEFAULT_DATABASE_URL})",
     )
     parser.add_argument("--rehearse", action="store_true", help="run, then roll back")
     parser.add_argument("--audit-log", metavar="FILE", help="append JSON-line events")
