@@ -367,3 +367,40 @@ def pg_password_url(pg_url):
 def pg_password() -> str:
     """The password of the role of pg_password_url."""
     return PG_PASSWORD
+
+
+# --- a small project of chained specs -----------------------------------------------
+
+
+def write_project(
+    folder: Path, steps: dict[str, str], files: dict[str, str] | None = None
+) -> Path:
+    """A project in folder whose specs, in order, each depend on the one
+    before: `steps` maps a migration name to its up steps (Python source,
+    such as 'SchemaStep("CREATE TABLE t (id INTEGER)")'); `files` are written
+    beside the specs (a `_slow.py` a DataStep runs). Harnesses go to
+    `harnesses/`; building them is the test's business."""
+    migrations = folder / "migrations"
+    migrations.mkdir(parents=True)
+    (folder / "pyproject.toml").write_text(
+        '[tool.contractspec]\nharnesses = "harnesses"\n'
+    )
+    for name, text in (files or {}).items():
+        (migrations / name).write_text(text)
+    previous = None
+    for number, (name, up) in enumerate(steps.items(), 1):
+        dependency = f"dependencies=[{previous!r}]," if previous else ""
+        (migrations / f"m{number}.py").write_text(
+            "from contractspec import DataStep, MigrationMeta, MigrationPlan,"
+            " MigrationSpec, SchemaStep\n\n"
+            f"spec = MigrationSpec(meta=MigrationMeta(name={name!r}, version=1,"
+            f' title="m{number}", owners=["qa"]), plan=MigrationPlan(up=[{up}],'
+            f" down=[]), {dependency})\n"
+        )
+        previous = name
+    return folder
+
+
+@pytest.fixture(name="write_project", scope="session")
+def write_project_fixture():
+    return write_project

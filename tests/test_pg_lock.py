@@ -19,27 +19,19 @@ from test_migrate import cli
 from contractspec.runtime import harness_runtime as runtime
 
 
-def _chain(root: Path, sleep_s: float) -> Path:
+def _chain(write_project, root: Path, sleep_s: float) -> Path:
     """m1 -> m2 -> m3; m2 creates t2, then a Python step sleeps sleep_s."""
-    project = root / "lockchain"
-    (project / "migrations").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        '[tool.contractspec]\nharnesses = "harnesses"\n'
+    table = 'SchemaStep("CREATE TABLE t{} (id INTEGER PRIMARY KEY)")'.format
+    slow = 'DataStep(script="_slow.py:run", description="slow")'
+    project = write_project(
+        root / "lockchain",
+        {
+            "lock.db.m1": table(1),
+            "lock.db.m2": f"{table(2)}, {slow}",
+            "lock.db.m3": table(3),
+        },
+        {"_slow.py": f"import time\n\ndef run(conn):\n    time.sleep({sleep_s})\n"},
     )
-    (project / "migrations" / "_slow.py").write_text(
-        f"import time\n\ndef run(conn):\n    time.sleep({sleep_s})\n"
-    )
-    for number in (1, 2, 3):
-        steps = f'SchemaStep("CREATE TABLE t{number} (id INTEGER PRIMARY KEY)")'
-        if number == 2:
-            steps += ', DataStep(script="_slow.py:run", description="slow")'
-        dependency = f'dependencies=["lock.db.m{number - 1}"],' if number > 1 else ""
-        (project / "migrations" / f"m{number}.py").write_text(
-            "from contractspec import DataStep, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
-            f'spec = MigrationSpec(meta=MigrationMeta(name="lock.db.m{number}", version=1,'
-            f' title="m{number}", owners=["qa"]), plan=MigrationPlan(up=[{steps}], down=[]),'
-            f" {dependency})\n"
-        )
     assert cli(project, "build", "--all").exit_code == 0
     return project
 
@@ -62,10 +54,10 @@ def _wait_for(audit: Path, needle: str, timeout: float = 60) -> None:
 
 
 def test_a_terminated_lock_session_stops_its_run_and_another_runner_takes_over(
-    tmp_path, pg_db, DB
+    tmp_path, pg_db, DB, write_project
 ):
     db = DB(pg_db)
-    project = _chain(tmp_path, sleep_s=3)
+    project = _chain(write_project, tmp_path, sleep_s=3)
     first = _runner(project, pg_db, tmp_path / "first.jsonl")
     try:
         _wait_for(tmp_path / "first.jsonl", '"detail": "data \'slow\'"')
@@ -197,23 +189,17 @@ def test_a_step_that_releases_the_lock_cannot_commit(pg_db, DB):
     assert db.history() == [] and not db.table_exists("t1")
 
 
-def test_a_killed_runners_statement_stops_within_seconds(tmp_path, pg_db, DB):
+def test_a_killed_runners_statement_stops_within_seconds(
+    tmp_path, pg_db, DB, write_project
+):
     """SIGKILL leaves the server running the statement (and holding the lock)
     until it notices the client is gone: client_connection_check_interval
     makes that about a second instead of the statement's whole length."""
     import signal
 
     db = DB(pg_db)
-    project = tmp_path / "killed"
-    (project / "migrations").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        '[tool.contractspec]\nharnesses = "harnesses"\n'
-    )
-    (project / "migrations" / "m1.py").write_text(
-        "from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
-        'spec = MigrationSpec(meta=MigrationMeta(name="kill.db.m1", version=1, title="m1",'
-        ' owners=["qa"]), plan=MigrationPlan(up=[SchemaStep("SELECT pg_sleep(60)")], down=[]))\n'
-    )
+    steps = {"kill.db.m1": 'SchemaStep("SELECT pg_sleep(60)")'}
+    project = write_project(tmp_path / "killed", steps)
     assert cli(project, "build", "--all").exit_code == 0
     audit = tmp_path / "audit.jsonl"
     runner = _runner(project, pg_db, audit)

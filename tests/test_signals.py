@@ -22,20 +22,13 @@ SLOW_STEPS = {
 }
 
 
-def _project(root: Path, slow: str) -> Path:
-    project = root / "sig"
-    (project / "migrations").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        '[tool.contractspec]\nharnesses = "harnesses"\n'
-    )
-    (project / "migrations" / "_slow.py").write_text(
-        "import time\n\ndef run(conn):\n    time.sleep(60)\n"
-    )
-    (project / "migrations" / "m1.py").write_text(
-        "from contractspec import DataStep, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
-        'spec = MigrationSpec(meta=MigrationMeta(name="sig.db.m1", version=1, title="m1",'
-        ' owners=["qa"]), plan=MigrationPlan(up=[SchemaStep("CREATE TABLE t1 (id INTEGER)"),'
-        f" {SLOW_STEPS[slow]}], down=[]))\n"
+def _project(write_project, root: Path, slow: str) -> Path:
+    project = write_project(
+        root / "sig",
+        {
+            "sig.db.m1": f'SchemaStep("CREATE TABLE t1 (id INTEGER)"), {SLOW_STEPS[slow]}'
+        },
+        {"_slow.py": "import time\n\ndef run(conn):\n    time.sleep(60)\n"},
     )
     assert cli(project, "build", "--all").exit_code == 0
     return project
@@ -69,14 +62,14 @@ def _interrupt(command: list[str], audit: Path, signum: int):
 )
 @pytest.mark.parametrize("how", ["migrate", "harness"])
 def test_a_signal_rolls_back_and_is_recorded(
-    request, tmp_path, DB, dialect, slow, how, signum
+    request, tmp_path, DB, write_project, dialect, slow, how, signum
 ):
     if dialect == "sqlite":
         url = f"sqlite:///{tmp_path / 'test.db'}"
     else:
         url = request.getfixturevalue("pg_db")
     db = DB(url)
-    project = _project(tmp_path, slow)
+    project = _project(write_project, tmp_path, slow)
     audit = tmp_path / "audit.jsonl"
     options = ["--database", url, "--audit-log", str(audit), "--json"]
     if how == "migrate":
