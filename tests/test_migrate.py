@@ -211,9 +211,12 @@ def test_rehearse_changes_nothing(shop, database_url, db):
     )
     result = cli(shop, "migrate", "up", "--rehearse", database=database_url)
     assert result.exit_code == 0, result.stderr
-    assert "1 rehearsed" in result.stderr  # only users has its dependencies applied
+    # the whole pending chain, each migration seeing the ones before it
+    assert "5 rehearsed, 1 already applied" in result.stderr
+    assert "not attempted" not in result.stderr
     assert [k for k, _ in db.history()] == ["core.db.2025_01_add_accounts.v1"]
-    assert not db.table_exists("users")
+    assert not db.table_exists("users") and not db.table_exists("orders")
+    assert [e["event"] for e in db.events() if e["event"] == "run_end"] == ["run_end"]
 
 
 def test_stale_harness_is_refused(shop, database_url, db):

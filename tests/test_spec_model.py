@@ -570,3 +570,95 @@ def test_from_dict_accepts_typescript_json():
 def test_dataclass_equality_is_structural():
     assert make_spec() == make_spec()
     assert make_spec() != dataclasses.replace(make_spec(), dependencies=["a.b"])
+
+
+# --- steps outside the transaction and batched steps (issue 12) -------------------
+
+
+def test_outside_and_batched_steps_are_valid_and_round_trip():
+    up = [
+        SchemaStep(
+            "CREATE INDEX CONCURRENTLY i ON t (x)",
+            transactional=False,
+            reconcile="DROP INDEX IF EXISTS i",
+        ),
+        DataStep("UPDATE t SET x = 1", batch_size=500, pause_ms=0, max_batches=10),
+    ]
+    spec = make_spec(up=up)
+    assert problems(spec) == []
+    data = to_dict(spec)
+    assert data["plan"]["up"][0]["transactional"] is False
+    assert data["plan"]["up"][1]["batch_size"] == 500
+    assert from_dict(data) == spec
+    assert to_dict(spec, typescript=True)["plan"]["up"][1]["batchSize"] == 500
+    assert from_dict(to_dict(spec, typescript=True)) == spec
+
+
+def test_default_fields_stay_out_of_the_plain_data():
+    """So that the fingerprint of every spec written before them is unchanged."""
+    data = to_dict(make_spec(up=[SchemaStep("SELECT 1", transactional=True)]))
+    assert set(data["plan"]["up"][0]) == {
+        "kind",
+        "sql",
+        "description",
+        "timeout_ms",
+        "retries",
+        "pre_checks",
+        "post_checks",
+    }
+
+
+@pytest.mark.parametrize(
+    "step, field, message",
+    [
+        (
+            SchemaStep("VACUUM", transactional="no"),
+            "transactional",
+            "transactional must be True or False, got 'no'",
+        ),
+        (
+            SchemaStep("CREATE INDEX i ON t (x)", reconcile="DROP INDEX i"),
+            "reconcile",
+            "reconcile is for steps outside a transaction: add transactional=False"
+            " (a transactional step is rolled back, never left half done)",
+        ),
+        (
+            SchemaStep("VACUUM", transactional=False, reconcile=" "),
+            "reconcile",
+            "reconcile must be a non-empty SQL string",
+        ),
+        (
+            DataStep("UPDATE t SET x = 1", batch_size=0),
+            "batch_size",
+            "batch_size must be an integer >= 1, got 0",
+        ),
+        (
+            DataStep("UPDATE t SET x = 1", batch_size=10, max_batches=True),
+            "max_batches",
+            "max_batches must be an integer >= 1, got True",
+        ),
+        (
+            DataStep("UPDATE t SET x = 1", batch_size=10, pause_ms=-1),
+            "pause_ms",
+            "pause_ms must be an integer >= 0, got -1",
+        ),
+        (
+            DataStep("UPDATE t SET x = 1", pause_ms=10),
+            "pause_ms",
+            "pause_ms needs batch_size",
+        ),
+        (
+            DataStep("UPDATE t SET x = 1", batch_size=10, transactional=False),
+            "transactional",
+            "a batched step already commits each batch in its own short"
+            " transaction: drop transactional=False",
+        ),
+    ],
+)
+def test_bad_outside_and_batch_fields(step, field, message):
+    assert problems(make_spec(up=[step])) == [(("plan", "up", 0, field), message)]
+
+
+def test_validation_steps_have_no_transactional_field():
+    with pytest.raises(TypeError):
+        ValidationStep("SELECT 1", transactional=False)  # type: ignore[call-arg]

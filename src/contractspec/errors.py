@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # stale harness, failed migration, check that wants attention
 EXIT_USAGE = 2
 EXIT_SPEC = 3  # spec or configuration error
+EXIT_PARTIAL = 4  # a rehearsal left out steps that run outside a transaction
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 

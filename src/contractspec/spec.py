@@ -57,8 +57,21 @@ class _Step:
 
 
 @dataclass
-class SchemaStep(_Step):
-    """SQL run inside the migration's transaction."""
+class _WriteStep(_Step):
+    """A step that changes the database: it may run outside the transaction.
+
+    transactional=False: the migration's earlier steps commit first and this
+    step runs in autocommit (CREATE INDEX CONCURRENTLY, VACUUM, ...). A rerun
+    after a crash reconciles it with `reconcile` (SQL run before retrying)
+    unless its SQL is safe to rerun (docs/runtime.md)."""
+
+    transactional: bool = field(default=True, kw_only=True)
+    reconcile: str | None = field(default=None, kw_only=True)
+
+
+@dataclass
+class SchemaStep(_WriteStep):
+    """SQL run inside the migration's transaction (or outside: transactional=False)."""
 
     kind: ClassVar[str] = "schema"
     payload_field: ClassVar[str] = "sql"
@@ -66,12 +79,18 @@ class SchemaStep(_Step):
 
 
 @dataclass
-class DataStep(_Step):
-    """A `.sql` file, a Python callable (`file.py:func`, `pkg.mod:func`) or inline SQL."""
+class DataStep(_WriteStep):
+    """A `.sql` file, a Python callable (`file.py:func`, `pkg.mod:func`) or inline SQL.
+
+    batch_size=N: the payload handles at most N rows a call and is repeated,
+    each call in its own short transaction, until a call touches no row."""
 
     kind: ClassVar[str] = "data"
     payload_field: ClassVar[str] = "script"
     script: str
+    batch_size: int | None = field(default=None, kw_only=True)
+    pause_ms: int | None = field(default=None, kw_only=True)
+    max_batches: int | None = field(default=None, kw_only=True)
 
 
 @dataclass
@@ -82,6 +101,16 @@ class ValidationStep(_Step):
     payload_field: ClassVar[str] = "assertion"
     assertion: str
 
+
+# Fields a step's plain data carries only when they differ from these defaults,
+# so adding them changed no existing fingerprint or harness.
+OPTIONAL_STEP_FIELDS: dict[str, Any] = {
+    "transactional": True,
+    "reconcile": None,
+    "batch_size": None,
+    "pause_ms": None,
+    "max_batches": None,
+}
 
 MigrationStep = SchemaStep | DataStep | ValidationStep
 STEP_CLASSES: dict[str, type[_Step]] = {
@@ -290,6 +319,8 @@ def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
             where + ("description",),
             f"description must be a string, got {step.description!r}",
         )
+    if isinstance(step, _WriteStep):
+        yield from _write_step_problems(step, where)
     if not isinstance(step.lint_ignore, dict):
         yield Problem(
             where + ("lint_ignore",),
@@ -321,6 +352,48 @@ def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
                 )
 
 
+def _write_step_problems(step: _WriteStep, where: Path) -> Iterator[Problem]:
+    if not isinstance(step.transactional, bool):
+        yield Problem(
+            where + ("transactional",),
+            f"transactional must be True or False, got {step.transactional!r}",
+        )
+    if step.reconcile is not None:
+        if _blank(step.reconcile):
+            yield Problem(
+                where + ("reconcile",), "reconcile must be a non-empty SQL string"
+            )
+        elif step.transactional is not False:
+            yield Problem(
+                where + ("reconcile",),
+                "reconcile is for steps outside a transaction: add transactional=False"
+                " (a transactional step is rolled back, never left half done)",
+            )
+    if not isinstance(step, DataStep):
+        return
+    for name in ("batch_size", "max_batches"):
+        value = getattr(step, name)
+        if value is not None and (not _is_int(value) or value < 1):
+            yield Problem(
+                where + (name,), f"{name} must be an integer >= 1, got {value!r}"
+            )
+    if step.pause_ms is not None and (not _is_int(step.pause_ms) or step.pause_ms < 0):
+        yield Problem(
+            where + ("pause_ms",),
+            f"pause_ms must be an integer >= 0, got {step.pause_ms!r}",
+        )
+    if step.batch_size is None:
+        for name in ("pause_ms", "max_batches"):
+            if getattr(step, name) is not None:
+                yield Problem(where + (name,), f"{name} needs batch_size")
+    elif step.transactional is False:
+        yield Problem(
+            where + ("transactional",),
+            "a batched step already commits each batch in its own short transaction:"
+            " drop transactional=False",
+        )
+
+
 # --------------------------------------------------------------------------
 # Plain-data form: the canonical form for fingerprints, and JSON interop with
 # the TypeScript original (camelCase names).
@@ -329,6 +402,9 @@ _TS_NAMES = {
     "timeout_ms": "timeoutMs",
     "pre_checks": "preChecks",
     "post_checks": "postChecks",
+    "batch_size": "batchSize",
+    "pause_ms": "pauseMs",
+    "max_batches": "maxBatches",
     "lint_ignore": "lintIgnore",
 }
 _PY_NAMES = {ts: py for py, ts in _TS_NAMES.items()}
@@ -344,6 +420,10 @@ def step_to_dict(step: _Step, typescript: bool = False) -> dict[str, Any]:
         "pre_checks": [check_to_dict(c) for c in step.pre_checks],
         "post_checks": [check_to_dict(c) for c in step.post_checks],
     }
+    for name, default in OPTIONAL_STEP_FIELDS.items():
+        value = getattr(step, name, default)
+        if value != default:
+            data[name] = value
     if step.lint_ignore:  # only when given: specs without it keep their fingerprints
         data["lint_ignore"] = dict(step.lint_ignore)
     if typescript:

@@ -129,7 +129,8 @@ def root(project, database) -> None:
       contractspec migrate up                # apply what is pending
       contractspec migrate status            # what is applied, pending, drifted
 
-    Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error.
+    Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error,
+    4 rehearsal partial (steps outside a transaction were not rehearsed).
     Interrupted: 130 (Ctrl-C), 143 (SIGTERM).
     """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import Shown
+from ..errors import EXIT_PARTIAL, Shown
 from ..spec import STABILITIES
 from . import root
 from .options import database_option, echo_json, json_option, project_option, table
@@ -29,7 +29,8 @@ audit_log_option = click.option(
 rehearse_option = click.option(
     "--rehearse",
     is_flag=True,
-    help="Run everything, then roll back: what would happen, nothing kept.",
+    help="Run the whole pending chain in one transaction, then roll it all back;"
+    " steps outside a transaction are listed, not run (exit 4).",
 )
 dry_run_option = click.option(
     "--dry-run",
@@ -129,6 +130,8 @@ def _finish(report, as_json: bool) -> None:
         if report.not_attempted:
             parts.append(f"{len(report.not_attempted)} not attempted")
         click.echo(", ".join(parts), err=True)
+        for step in report.not_rehearsed:
+            click.echo(f"not rehearsed: {step}", err=True)
         if report.failed:
             click.echo(f"error: {report.failed['error']}", err=True)
             click.echo(
@@ -137,6 +140,8 @@ def _finish(report, as_json: bool) -> None:
             )
     if report.failed:
         raise Shown(f"{report.failed['key']} failed")
+    if report.not_rehearsed:
+        raise Shown("steps outside a transaction were not rehearsed", EXIT_PARTIAL)
 
 
 def _dry_run(report, as_json: bool) -> None:
@@ -147,7 +152,8 @@ def _dry_run(report, as_json: bool) -> None:
     if not report.not_attempted:
         click.echo(f"nothing to {verb}", err=True)
     for key in report.not_attempted:
-        click.echo(f"would {verb} {key}")
+        apart = report.not_atomic.get(key)
+        click.echo(f"would {verb} {key}" + (f" (NOT atomic: {apart})" if apart else ""))
 
 
 def _stack(*decorators):
@@ -243,6 +249,8 @@ def status_command(project, database, as_json, check) -> None:
     \b
     applied   in the database with the spec's current fingerprint
     pending   not applied yet
+    partly applied  not atomic, stopped part way; `up` continues after its done steps
+    A migration still to run that commits in parts says "not atomic" too.
     drifted   applied, but its spec changed since (bump its version instead)
     unknown   in the database, but no spec in this project
     The HARNESS column says whether the committed harness can run: ok,
@@ -262,7 +270,7 @@ def status_command(project, database, as_json, check) -> None:
                 [
                     [
                         r["key"],
-                        r["state"],
+                        r["state"] + (", not atomic" if "not_atomic" in r else ""),
                         r["harness"],
                         r.get("applied_at", "-")[:19].replace("T", " "),
                         r.get("applied_by", "-"),

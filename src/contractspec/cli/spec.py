@@ -229,6 +229,13 @@ def remove_dependency_command(
     default=None,
     help="Extra attempts after the first (transient errors only).",
 )
+@click.option(
+    "--no-transaction",
+    "no_transaction",
+    is_flag=True,
+    help="Run the step outside the migration's transaction (CREATE INDEX"
+    " CONCURRENTLY, VACUUM): transactional=False.",
+)
 @edit_options
 def add_step_command(
     target: str,
@@ -241,6 +248,7 @@ def add_step_command(
     description: str | None,
     timeout_ms: int | None,
     retries: int | None,
+    no_transaction: bool,
     project: Path | None,
     diff: bool,
     check: bool,
@@ -272,7 +280,14 @@ def add_step_command(
     payload = _payload(value)
     assert payload is not None
     operation = AddStep(
-        implied, payload, down, position, description, timeout_ms, retries
+        implied,
+        payload,
+        down,
+        position,
+        description,
+        timeout_ms,
+        retries,
+        transactional=not no_transaction,
     )
     run_edit(target, operation, project, diff, check)
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..spec import MigrationSpec, meta_to_dict, split_key
+from ..spec import OPTIONAL_STEP_FIELDS, MigrationSpec, meta_to_dict, split_key
 from .naming import module_name
 from .scripts import Resolution, ResolvedScript
 
@@ -45,6 +45,12 @@ def step_view(step, data: ResolvedScript | None) -> dict[str, Any]:
                 ],
             }
             for field in ("pre_checks", "post_checks")
+        ],
+        # Only what differs from the default, so existing harnesses keep their bytes.
+        "options": [
+            {"name": name, "value": getattr(step, name, default)}
+            for name, default in OPTIONAL_STEP_FIELDS.items()
+            if getattr(step, name, default) != default
         ],
         "data": (
             None
@@ -150,6 +156,8 @@ def _step_data(step: dict[str, Any]) -> dict[str, Any]:
     for group in step["checks"]:
         if group["entries"]:
             data[group["field"]] = [dict(check) for check in group["entries"]]
+    for option in step["options"]:
+        data[option["name"]] = option["value"]
     if step["data"] is not None:
         data.update(step["data"])
     return data

@@ -248,10 +248,21 @@ class RunReport:
     failed: dict | None = None
     not_attempted: list[str] = field(default_factory=list)
     rehearse: bool = False
+    # key -> what commits on its own ("step 2 runs outside a transaction")
+    not_atomic: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.failed is None
+
+    @property
+    def not_rehearsed(self) -> list[str]:
+        """Steps a rehearsal left out: they run outside a transaction."""
+        return [
+            f"{result['key']} {step}"
+            for result in self.applied
+            for step in result.get("not_rehearsed", ())
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -265,6 +276,8 @@ class RunReport:
             "skipped": self.skipped,
             "failed": self.failed,
             "not_attempted": self.not_attempted,
+            "not_atomic": self.not_atomic,
+            "not_rehearsed": self.not_rehearsed,
         }
 
 
@@ -337,6 +350,10 @@ def _run(
     progress: Progress | None,
 ) -> RunReport:
     for index, harness in enumerate(harnesses):
+        if progress:  # a batched step's rows and rows/s, while it runs
+            session.notes = lambda line, key=harness.key, at=index: progress(
+                key, at, len(harnesses), {"status": "running", "message": line.strip()}
+            )
         try:
             result = apply(
                 session,
@@ -391,20 +408,30 @@ def up(
         pending = committed_harnesses(
             project, [key for key in order if key not in applied]
         )
+        report.not_atomic = _not_atomic(pending, "up")
         if dry_run:
             report.not_attempted = [h.key for h in pending]
             return report
         if rehearse:
-            # A rehearsal rolls back, so only migrations whose dependencies are
-            # already applied can be rehearsed; the rest are reported as such.
-            ready = [
-                h
-                for h in pending
-                if all(d in applied for d in h.migration["dependencies"])
-            ]
-            report.not_attempted = [h.key for h in pending if h not in ready]
-            pending = ready
+            # The whole chain in one outer transaction, a savepoint per
+            # migration: each sees what the ones before it did; then all of
+            # it is rolled back.
+            try:
+                with runtime.rehearsal(session):
+                    return _run(session, report, pending, runtime.apply_up, progress)
+            except runtime.MigrationError as exc:
+                raise MigrationFailed(str(exc)) from None
         return _run(session, report, pending, runtime.apply_up, progress)
+
+
+def _not_atomic(harnesses: list[CommittedHarness], command: str) -> dict[str, str]:
+    found = {}
+    for harness in harnesses:
+        assert harness.migration is not None
+        apart = runtime.atomicity(harness.migration.get(command))
+        if apart:
+            found[harness.key] = apart
+    return found
 
 
 def down(
@@ -465,6 +492,7 @@ def down(
                 f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
                 " nothing was reverted. Write a new migration that undoes it instead."
             )
+        report.not_atomic = _not_atomic(harnesses, "down")
         if dry_run:
             report.not_attempted = chosen
             return report
@@ -506,8 +534,10 @@ def status(
 ) -> list[dict[str, Any]]:
     """One row per known migration and per unknown history row.
 
-    state: applied, pending, drifted (applied from another spec fingerprint),
-    unknown (in the database, not in the registry); plus `harness` (ok,
+    state: applied, pending, partly applied (a migration that is not atomic
+    stopped part way; `steps_done` lists its committed steps), drifted
+    (applied from another spec fingerprint), unknown (in the database, not
+    in the registry); plus `harness` (ok,
     missing, stale...) and `last_failure` when the latest run of it failed.
     """
     project = open_project(project_dir, database)
@@ -515,6 +545,7 @@ def status(
     with _session(project, lock_timeout, None, lock=False) as session:
         applied = _applied(session)
         failures = _last_failures(session)
+        partly = runtime.partly_applied(session)
     checked = CheckedHarnesses(project)
     with gc_paused():
         harnesses = [read_harness(project, key, checked) for key in order]
@@ -530,7 +561,13 @@ def status(
         }
         if harness.problem or runtime_problem:
             row["harness_problem"] = harness.problem or runtime_problem
+        apart = harness.migration and runtime.atomicity(harness.migration.get("up"))
+        if apart:
+            row["not_atomic"] = apart
         history = applied.get(key)
+        if key in partly:  # not atomic, stopped part way: `up` continues it
+            row["state"] = "partly applied"
+            row["steps_done"] = partly[key]
         if history:
             expected = project.fingerprint(key)
             row["state"] = (

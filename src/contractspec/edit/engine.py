@@ -80,7 +80,12 @@ META_DEFAULTS: dict[str, Any] = {
     "owners": [],
     "tags": [],
 }
-STEP_DEFAULTS: dict[str, Any] = {"description": None, "timeout_ms": None, "retries": 0}
+STEP_DEFAULTS: dict[str, Any] = {
+    "description": None,
+    "timeout_ms": None,
+    "retries": 0,
+    "transactional": True,
+}
 
 UNCHANGED_NOTE = "the file was not changed"
 
@@ -1185,6 +1190,7 @@ class Editor:
                 "description",
                 "timeout_ms",
                 "retries",
+                "transactional",
             ):
                 _, value_node, value_where = self.field(
                     call, call_where, class_name, name
@@ -1239,6 +1245,7 @@ class Editor:
             "description": op.description,
             "timeout_ms": op.timeout_ms,
             "retries": op.retries or 0,
+            "transactional": op.transactional,
         }
         list_node = list_where = None
         count = 0
@@ -1261,8 +1268,17 @@ class Editor:
                 f"cannot add a step at position {position}: the {direction} plan has {count} step"
                 f"{'s' if count != 1 else ''} (positions 1 to {count + 1})"
             )
+        if not op.transactional and op.kind == "validation":
+            raise UsageError(
+                "a validation step only reads: it always runs in the transaction"
+            )
         text = self._step_text(
-            op.kind, payload, op.description, op.timeout_ms, op.retries
+            op.kind,
+            payload,
+            op.description,
+            op.timeout_ms,
+            op.retries,
+            op.transactional,
         )
         if list_node is not None:
             seq = self.sequence(list_node)
@@ -1278,7 +1294,13 @@ class Editor:
         return f"added {op.kind} step {position} to the {direction} plan{where_to}"
 
     def _step_text(
-        self, kind: str, payload: str, description, timeout_ms, retries
+        self,
+        kind: str,
+        payload: str,
+        description,
+        timeout_ms,
+        retries,
+        transactional: bool = True,
     ) -> str:
         class_name = STEP_CLASS[kind]
         positional = self._positional_style(STEP_CLASS_NAMES)
@@ -1290,6 +1312,8 @@ class Editor:
             parts.append(f"timeout_ms={int(timeout_ms)}")
         if retries is not None:
             parts.append(f"retries={int(retries)}")
+        if not transactional:
+            parts.append("transactional=False")
         return f"{self.class_ref(class_name)}({', '.join(parts)})"
 
     def _nth_step(self, down: bool, number: int, verb: str):
@@ -1483,6 +1507,7 @@ def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
         and have["description"] == wanted["description"]
         and have["timeout_ms"] == wanted["timeout_ms"]
         and have["retries"] == wanted["retries"]
+        and have["transactional"] == wanted["transactional"]
     )
 
 

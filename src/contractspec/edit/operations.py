@@ -53,6 +53,7 @@ class AddStep:
     description: str | None = None
     timeout_ms: int | None = None
     retries: int | None = None
+    transactional: bool = True  # False: runs outside the migration's transaction
 
 
 @dataclass(frozen=True)

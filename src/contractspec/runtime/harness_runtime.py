@@ -8,6 +8,7 @@
 import argparse
 import contextlib
 import datetime
+import functools
 import getpass
 import hashlib
 import importlib
@@ -33,7 +34,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
     import msvcrt
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130; SIGTERM gives 143
 DATABASE_ENV = "CONTRACTSPEC_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///contractspec.db"
@@ -86,6 +87,7 @@ _PG_HOLDER_SQL = (
     " (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
+_MIGRATION_SAVEPOINT = "contractspec_migration"
 _PG_LOCK_CHECK = (  # part of each commit's text: no extra round trip
     "DO $contractspec$ BEGIN IF NOT EXISTS (SELECT FROM pg_locks WHERE"
     " locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objsubid = 1"
@@ -454,6 +456,8 @@ class Session:
         self.run_id = uuid.uuid4().hex
         self.tables_ready, self.pg_defaults = False, None
         self.deferred = []  # our statements waiting for the next round trip
+        self.outer = False  # inside rehearsal(): a migration is a savepoint
+        self.notes = None  # progress lines of a long step: a callable, else `out`
         self.conn = self.lock = self.audit = None
         self._own_audit = audit_log is not None and not hasattr(audit_log, "write")
         try:
@@ -649,12 +653,24 @@ def _in_transaction(session):
     return session.conn.info.transaction_status.name in ("INTRANS", "INERROR")
 
 
+def _begin(session):
+    """The statement that opens one migration's transaction (a savepoint
+    inside a rehearsal's outer transaction)."""
+    if session.outer:
+        return f"SAVEPOINT {_MIGRATION_SAVEPOINT}"
+    return _BEGIN[session.dialect]
+
+
 def _rollback(session):
     """Roll back if a transaction is open; return an error text or None."""
     session.deferred.clear()  # pointless now (a deferred BEGIN: no transaction)
     try:
         if session.conn is not None and _in_transaction(session):
-            session.conn.execute("ROLLBACK")
+            if session.outer:  # only this migration: the rehearsal goes on
+                session.conn.execute(f"ROLLBACK TO SAVEPOINT {_MIGRATION_SAVEPOINT}")
+                session.conn.execute(f"RELEASE SAVEPOINT {_MIGRATION_SAVEPOINT}")
+            else:
+                session.conn.execute("ROLLBACK")
     except Exception as exc:
         return _first_line(exc)
 
@@ -730,19 +746,20 @@ def _write_and_commit(session, writes, events):
     INSERT of many rows could pass SQLite's limit on parameters). PostgreSQL:
     all in one round trip, the events as one INSERT of many rows."""
     rows = [tuple(event.values()) for event in events]
+    commit = f"RELEASE SAVEPOINT {_MIGRATION_SAVEPOINT}" if session.outer else "COMMIT"
     if session.dialect == "sqlite":
         for query, params in writes:
             session.conn.execute(query, params)
         query = _insert_sql("contractspec_events", _EVENT_COLUMNS)
         session.conn.executemany(query, rows)
-        session.conn.execute("COMMIT")
+        session.conn.execute(commit)
         return
     if rows:
         query = _insert_sql("contractspec_events", _EVENT_COLUMNS, len(rows))
         writes = [*writes, (query, [value for row in rows for value in row])]
     if session.lock is not None:  # nothing commits unless we hold the lock
         writes = [(_PG_LOCK_CHECK, []), *writes]
-    text = "".join(f"{query};\n" for query, _ in writes) + "COMMIT"
+    text = "".join(f"{query};\n" for query, _ in writes) + commit
     _execute(session, text, [value for _, params in writes for value in params])
 
 
@@ -750,11 +767,14 @@ def _write_and_commit(session, writes, events):
 
 
 class _Run:
-    """Events of one migration run: buffered for the table, audited at once."""
+    """Events of one migration run: buffered for the table, audited at once.
+    `events` holds those not written yet; a migration in parts writes them
+    as each part commits, and `committed` lists the steps that did."""
 
     def __init__(self, session, migration, command, rehearse):
         self.session, self.migration, self.key = session, migration, migration["key"]
         self.command, self.rehearse, self.events = command, rehearse, []
+        self.committed, self.resumed, self.in_parts = [], [], False
         self.started_at, self.t0 = _utcnow(), time.monotonic()
         self.blank = dict.fromkeys(_EVENT_COLUMNS)  # an event row in column order
         self.blank.update(run_id=session.run_id, migration=self.key)
@@ -781,6 +801,61 @@ class _Run:
     def elapsed_ms(self):
         return _ms(time.monotonic() - self.t0)
 
+    def journal_done(self, index):
+        """The step's work commits with this event; which spec it was, for a rerun."""
+        fingerprint = self.migration.get("spec_fingerprint")
+        self.emit("step_done", index, status="ok", detail=fingerprint)
+
+    def forget_uncommitted(self):
+        """Unwritten step_done events belong to a part that was rolled back."""
+        self.events = [e for e in self.events if e["event"] != "step_done"]
+
+
+def _interrupt(conn, dialect):
+    with contextlib.suppress(Exception):
+        if dialect == "sqlite":
+            conn.interrupt()
+        else:
+            getattr(conn, "cancel_safe", conn.cancel)()
+
+
+class _Guard:
+    """A watchdog for the many short attempts of one step (its batches): one
+    thread, armed per attempt (a thread per batch cost more than a batch)."""
+
+    def __init__(self, session, seconds):
+        self.conn, self.dialect = session.conn, session.dialect
+        self.seconds = seconds + (0.1 if self.dialect == "postgresql" else 0.0)
+        self.cond = threading.Condition()
+        self.deadline, self.fired, self.closed = None, False, False
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def arm(self):
+        with self.cond:
+            self.deadline, self.fired = time.monotonic() + self.seconds, False
+            self.cond.notify()
+        return self
+
+    def disarm(self):
+        with self.cond:
+            self.deadline = None
+            return self.fired
+
+    def close(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify()
+
+    def _watch(self):
+        with self.cond:
+            while not self.closed:
+                left = self.deadline and self.deadline - time.monotonic()
+                if left is None or left > 0:
+                    self.cond.wait(left)
+                    continue
+                self.deadline, self.fired = None, True
+                _interrupt(self.conn, self.dialect)
+
 
 class _Watchdog:
     """Interrupts (SQLite) or cancels (PostgreSQL) the connection's work at
@@ -798,11 +873,7 @@ class _Watchdog:
         with self.lock:
             if self.armed:
                 self.fired = True
-                with contextlib.suppress(Exception):
-                    if self.dialect == "sqlite":
-                        self.conn.interrupt()
-                    else:
-                        getattr(self.conn, "cancel_safe", self.conn.cancel)()
+                _interrupt(self.conn, self.dialect)
 
     def disarm(self):
         with self.lock:
@@ -910,7 +981,11 @@ def _prepare(step, base_dir):
 
 def _payload(run, index, attempt, step, action):
     kind, value = action
-    if kind == "sql":
+    if step.get("batch_size"):  # a rehearsal: every batch, in the one transaction
+        calls, limit = 1, step.get("max_batches")
+        while _batch_rows(run.session, action) and not (limit and calls >= limit):
+            calls += 1
+    elif kind == "sql":
         _run_sql(run.session, value)
     elif kind == "assert":
         check = {"description": step.get("description") or value, "expression": value}
@@ -925,9 +1000,10 @@ def _payload(run, index, attempt, step, action):
         )
 
 
-def _set_timeouts(session, timeout_ms):
+def _set_timeouts(session, timeout_ms, local=True):
     """SET LOCAL statement_timeout and lock_timeout (None: back to before).
-    Deferred: they take effect for the statements sent after them."""
+    Deferred: they take effect for the statements sent after them. local=False:
+    SET for the session, for a step that runs outside a transaction."""
     if session.pg_defaults is None:
         query = "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
         session.pg_defaults = tuple(_execute(session, query).fetchone())
@@ -936,7 +1012,7 @@ def _set_timeouts(session, timeout_ms):
     for name, literal in zip(
         ("statement_timeout", "lock_timeout"), literals, strict=False
     ):
-        _defer(session, f"SET LOCAL {name} = {literal}")
+        _defer(session, f"SET {'LOCAL ' if local else ''}{name} = {literal}")
 
 
 def _rollback_to(session, savepoint, fired):
@@ -980,20 +1056,14 @@ def _run_step(run, index, count, step, action, used):
         )
         if savepoint:
             _defer(session, f"SAVEPOINT {savepoint}")
-        watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
-        error = None
-        try:
-            if pg_timeouts:
-                _set_timeouts(session, timeout_ms)
-            for check in step.get("pre_checks") or ():
-                _check(run, index, attempt, "pre-check", check)
-            _payload(run, index, attempt, step, action)
-            for check in step.get("post_checks") or ():
-                _check(run, index, attempt, "post-check", check)
-        except Exception as exc:
-            error = exc
-        finally:
-            fired = watchdog.disarm() if watchdog is not None else False
+        error, fired = _timed(
+            run,
+            index,
+            attempt,
+            step,
+            functools.partial(_payload, run, index, attempt, step, action),
+            local=True,
+        )
         timing = {"started_at": started, "duration_ms": _ms(time.monotonic() - t0)}
         if error is None and not fired:
             if savepoint:
@@ -1029,6 +1099,471 @@ def _run_step(run, index, count, step, action, used):
         message = f"{run.command} step {index}/{count} ({label}): {reason}"
         run.emit("failure", index, attempt, kind, error=message)
         raise MigrationError(message) from error
+
+
+# --- steps outside the transaction, batches, and resuming ----------------------
+# A migration with such a step runs in parts: the transactional steps before
+# it commit (with a step_done event each), it runs in autocommit (or in
+# batches, each its own transaction), and a new transaction takes the rest and
+# the history row. The events table is the journal a rerun continues from.
+
+_STATEMENT_PIECE = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/"
+    r"|\$([A-Za-z_][A-Za-z0-9_]*)?\$.*?\$\1\$|;",
+    re.S,
+)
+_NAME = r"(?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)"
+_QUALIFIED = rf"(?P<name>{_NAME}(?:\s*\.\s*{_NAME})?)"
+_CONCURRENT_INDEX = re.compile(
+    r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    + _QUALIFIED,
+    re.I,
+)
+_CONCURRENT_REINDEX = re.compile(
+    r"\s*REINDEX\s+(?:\([^)]*\)\s*)?(?P<what>INDEX|TABLE)\s+CONCURRENTLY\s+"
+    + _QUALIFIED,
+    re.I,
+)
+# Statements that are safe to run again whatever a first, cut-short run did.
+_RERUNNABLE = re.compile(
+    r"^\s*(?:VACUUM|ANALYZE|REINDEX|CHECKPOINT)\b|\bIF\s+(?:NOT\s+)?EXISTS\b", re.I
+)
+_INVALID_LEFTOVERS_SQL = (
+    "SELECT i.indexrelid::regclass::text AS name FROM pg_index i JOIN pg_class c"
+    " ON c.oid = i.indexrelid WHERE NOT i.indisvalid AND c.relname ~"
+    " '_cc(new|old)[0-9]*$' AND i.indrelid = {table}"
+)
+
+
+def _in_parts(step):
+    """Whether a step commits on its own: outside the transaction or batched."""
+    return step.get("transactional") is False or bool(step.get("batch_size"))
+
+
+def _statements(session, text):
+    """Split SQL into statements. Outside a transaction they go one by one:
+    PostgreSQL runs a multi-statement text as one implicit transaction, which
+    CREATE INDEX CONCURRENTLY and VACUUM refuse."""
+    if session.dialect == "sqlite":
+        return _split_sqlite(text)
+    statements, start = [], 0
+    for match in _STATEMENT_PIECE.finditer(text):
+        if match.group() == ";":
+            statements.append(text[start : match.start()])
+            start = match.end()
+    statements.append(text[start:])
+    return [statement.strip() for statement in statements if statement.strip()]
+
+
+def _note(session, line):
+    """A progress line for people (the orchestrator's, or the harness's
+    stderr) while a long step runs."""
+    if session.notes is not None:
+        session.notes(line)
+    elif session.out is not None:
+        print(line, file=session.out, flush=True)
+
+
+def _flush(run, begin=True):
+    """Write the run's unwritten events and commit: the journal of a migration
+    in parts (begin=False: commits the part's transaction that is open)."""
+    session = run.session
+    if begin:
+        _defer(session, _BEGIN[session.dialect])
+    _write_and_commit(session, [], run.events)
+    session.tables_ready = True
+    run.events.clear()
+
+
+def _journal(session, key, command):
+    """(done, started): the steps of `command` that committed ({step: spec
+    fingerprint}), and the steps outside a transaction that started, in runs
+    since `key` was last applied or reverted."""
+    query = (
+        "SELECT run_id, step, event, status, detail FROM contractspec_events WHERE"
+        " migration = ? AND event IN ('run_start', 'run_end', 'step_start',"
+        " 'step_done') ORDER BY id"
+    )
+    commands, done, started = {}, {}, set()
+    for row in _select(session, query, (key,)):
+        event, step = row["event"], row["step"]
+        if event == "run_start":
+            commands[row["run_id"]] = row["status"]
+        elif event == "run_end":
+            if row["status"] in ("applied", "reverted"):
+                done.clear()
+                started.clear()
+        elif commands.get(row["run_id"]) != command:
+            continue
+        elif event == "step_done":
+            done[step] = row["detail"]
+        elif row["status"] == "outside":
+            started.add(step)
+    return done, started - set(done)
+
+
+def partly_applied(session):
+    """{key: steps committed} for each migration that an `up` left part way
+    (not atomic, no history row yet): what `migrate status` shows."""
+    if not _table_exists(session, "contractspec_events"):
+        return {}
+    query = (
+        "SELECT DISTINCT migration FROM contractspec_events WHERE event ="
+        " 'step_done' OR (event = 'step_start' AND status IN ('outside', 'batches'))"
+    )
+    applied = {row["key"] for row in read_history(session)}
+    found = {}
+    for row in _select(session, query):
+        if row["migration"] not in applied:
+            done, started = _journal(session, row["migration"], "up")
+            if done or started:
+                found[row["migration"]] = sorted(done)
+    return found
+
+
+def _run_in_parts(run, steps, actions, used):
+    """Run a migration that is not atomic (its transaction is open): continue
+    after the steps an earlier run committed; return the attempts spent."""
+    session, count, attempts = run.session, len(steps), 0
+    done, started = _journal(session, run.key, run.command)
+    run.resumed, run.in_parts = sorted(done), True
+    spec_fp = run.migration.get("spec_fingerprint")
+    other = sorted({fp for fp in done.values() if fp != spec_fp})
+    if other:
+        steps = ", ".join(map(str, sorted(done)))
+        raise MigrationError(
+            f"drift: {run.key} was partly applied (steps {steps}) with spec"
+            f" fingerprint {other[0]}, and {run.migration.get('spec_path')} now has"
+            f" {spec_fp}; finish it with the spec it started with (restore it and"
+            " rerun), or finish it by hand"
+        )
+    for index, (step, action) in enumerate(zip(steps, actions, strict=False), 1):
+        label = _step_label(step)
+        if index in done:
+            detail = f"{label}: committed by an earlier run"
+            run.emit("step_skipped", index, status="done", detail=detail)
+            run.committed.append(index)
+            continue
+        if not _in_parts(step):
+            attempts += _run_step(run, index, count, step, action, used)
+            run.journal_done(index)
+            continue
+        _flush(run, begin=False)  # the steps before it commit first
+        run.committed += [i for i in range(1, index) if i not in run.committed]
+        if step.get("batch_size"):
+            attempts += _run_batches(run, index, count, step, action)
+        else:
+            attempts += _run_outside(run, index, count, step, action, index in started)
+        run.committed.append(index)
+        _defer(session, _BEGIN[session.dialect])  # the next part
+    return attempts
+
+
+def _timed(run, index, attempt, step, work, local=False, guard=None):
+    """Checks and work() under the step's timeout: the watchdog (or the
+    step's guard), and the PostgreSQL timeouts, SET LOCAL in a transaction
+    (local) or else SET for the session and restored after. Returns
+    (error, fired)."""
+    session, timeout_ms = run.session, step.get("timeout_ms")
+    pg_timeouts = bool(timeout_ms) and session.dialect == "postgresql"
+    error, fired = None, False
+    if guard is not None:
+        watchdog = guard.arm()
+    else:
+        watchdog = _Watchdog(session, timeout_ms / 1000.0) if timeout_ms else None
+    try:
+        if pg_timeouts:
+            _set_timeouts(session, timeout_ms, local=local)
+            if not local:
+                _send_deferred(session)
+        for check in step.get("pre_checks") or ():
+            _check(run, index, attempt, "pre-check", check)
+        work()
+        for check in step.get("post_checks") or ():
+            _check(run, index, attempt, "post-check", check)
+    except Exception as exc:
+        error = exc
+    finally:
+        fired = watchdog.disarm() if watchdog is not None else False
+        if fired and session.dialect == "postgresql" and not local:
+            time.sleep(0.05)  # let a cancel request in flight land first
+        if pg_timeouts and not local:
+            with contextlib.suppress(Exception):
+                _set_timeouts(session, None, local=False)
+                _send_deferred(session)
+    return error, fired
+
+
+def _run_outside(run, index, count, step, action, resumed):
+    """Run one step in autocommit, journaled as it starts and finishes;
+    a step an earlier run left unfinished is reconciled first."""
+    session, label = run.session, _step_label(step)
+    retries = max(0, int(step.get("retries") or 0))
+    kind, value = action
+    statements = _statements(session, value) if kind == "sql" else None
+    run.emit("step_start", index, status="outside", detail=label)
+    _flush(run)
+    if resumed:
+        statements = _reconcile(run, index, count, step, statements)
+    step_started, step_t0, attempt = _utcnow(), time.monotonic(), 0
+
+    def work():
+        if statements is None:
+            value(session.conn)
+        for statement in statements or ():
+            session.conn.execute(statement)
+
+    while True:
+        attempt += 1
+        started, t0 = _utcnow(), time.monotonic()
+        error, fired = _timed(run, index, attempt, step, work)
+        timing = {"started_at": started, "duration_ms": _ms(time.monotonic() - t0)}
+        if error is None and not fired:
+            run.emit("attempt", index, attempt, "ok", **timing)
+            timing = {
+                "started_at": step_started,
+                "duration_ms": _ms(time.monotonic() - step_t0),
+            }
+            run.emit("step_end", index, attempt, "ok", detail=label, **timing)
+            run.journal_done(index)
+            _flush(run)
+            return attempt
+        kind = "timeout" if fired else _classify(error, bool(step.get("timeout_ms")))
+        if kind == "timeout":
+            reason = f"timed out after {step.get('timeout_ms')} ms"
+        else:
+            reason = str(error) if kind == "check_failed" else _first_line(error)
+        run.emit("attempt", index, attempt, kind, error=reason, **timing)
+        if kind in ("timeout", "transient") and attempt <= retries:
+            delay = _backoff(attempt)
+            detail = f"attempt {attempt + 1} of {retries + 1} in {_ms(delay):.0f} ms"
+            run.emit("retry", index, attempt, kind, error=reason, detail=detail)
+            time.sleep(delay)
+            statements = _reconcile(run, index, count, step, statements)
+            continue
+        if kind in ("timeout", "transient"):
+            reason += f" (attempt {attempt} of {retries + 1}, no retries left)"
+        message = f"{run.command} step {index}/{count} ({label}): {reason}"
+        message += "; it ran outside a transaction: a rerun reconciles it"
+        run.emit("failure", index, attempt, kind, error=message)
+        raise MigrationError(message) from error
+
+
+def _reconcile(run, index, count, step, statements):
+    """Make a step that may have run part way safe to run again; return the
+    statements still to run. The spec's reconcile statement wins; otherwise
+    an interrupted CREATE/REINDEX INDEX CONCURRENTLY leaves an invalid index,
+    dropped here; anything else must be safe to rerun as written."""
+    session, label = run.session, _step_label(step)
+    if step.get("reconcile"):
+        for statement in _statements(session, step["reconcile"]):
+            session.conn.execute(statement)
+        run.emit("reconcile", index, status="ok", detail="ran the reconcile statement")
+        return statements
+    unsafe = "a Python step" if statements is None else None
+    todo = []
+    for statement in statements or ():
+        created = _CONCURRENT_INDEX.match(statement)
+        reindexed = _CONCURRENT_REINDEX.match(statement)
+        if session.dialect == "postgresql" and created:
+            name = created["name"]
+            row = _select(
+                session,
+                "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid ="
+                " to_regclass(?)",
+                (name,),
+            )
+            if row and row[0]["valid"]:
+                detail = f"index {name} was built by the interrupted run: kept"
+                run.emit("reconcile", index, status="ok", detail=detail)
+                continue
+            if row:
+                session.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+                detail = f"dropped the invalid index {name} an interrupted build left"
+                run.emit("reconcile", index, status="ok", detail=detail)
+        elif session.dialect == "postgresql" and reindexed:
+            literal = _pg_literals(session.conn, [reindexed["name"]])[0]
+            table = f"to_regclass({literal})"
+            if reindexed["what"].upper() == "INDEX":
+                table = f"(SELECT indrelid FROM pg_index WHERE indexrelid = {table})"
+            for row in _select(session, _INVALID_LEFTOVERS_SQL.format(table=table)):
+                session.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {row['name']}")
+                detail = f"dropped the invalid index {row['name']} a REINDEX left"
+                run.emit("reconcile", index, status="ok", detail=detail)
+        elif not _RERUNNABLE.search(statement):
+            unsafe = f"`{statement.splitlines()[0][:80]}`"
+        todo.append(statement)
+    if unsafe:
+        message = (
+            f"{run.command} step {index}/{count} ({label}) started in an earlier run"
+            f" and did not finish, and {unsafe} is not safe to run again: check by"
+            " hand what it did, then give the step a reconcile= statement (or an"
+            " idempotent form such as IF NOT EXISTS), rebuild and rerun"
+        )
+        run.emit("failure", index, status="permanent", error=message)
+        raise MigrationError(message)
+    _flush(run)
+    return todo
+
+
+def _batch_rows(session, action):
+    """One call of a batch: its statement or callable; the rows it touched."""
+    kind, value = action
+    if kind == "call":
+        _send_deferred(session)
+        touched = value(session.conn)
+        if not isinstance(touched, int) or isinstance(touched, bool) or touched < 0:
+            raise RuntimeError(
+                f"a batched Python step must return the rows it touched, got {touched!r}"
+            )
+        return touched
+    if session.dialect == "sqlite":
+        cursor = session.conn.execute(value)
+    else:
+        cursor = session.conn.execute(_take_deferred(session) + value)
+        while cursor.nextset():  # on to the result of the batch statement
+            pass
+    if cursor.rowcount < 0:
+        raise RuntimeError(
+            "a batch statement must report a row count (one UPDATE, DELETE or INSERT)"
+        )
+    return cursor.rowcount
+
+
+def _run_batches(run, index, count, step, action):
+    """Repeat a batch, each call in its own short transaction, until a call
+    touches no row; progress to the events and the terminal. A kill loses the
+    batch in flight; a rerun starts the step again, and its WHERE skips the
+    rows done. Pre-checks run before the first batch, post-checks after the
+    last. Returns the attempts spent."""
+    session, label = run.session, _step_label(step)
+    retries = max(0, int(step.get("retries") or 0))
+    size, limit = int(step["batch_size"]), step.get("max_batches")
+    pause = (step.get("pause_ms") or 0) / 1000.0
+    run.emit(
+        "step_start", index, status="batches", detail=f"{label}, {size} rows a batch"
+    )
+    _flush(run)
+    step_started, t0, shown = _utcnow(), time.monotonic(), time.monotonic()
+    rows = calls = attempts = 0
+    checks, touched = {"pre_checks": step.get("pre_checks")}, []
+
+    def one_batch():
+        touched.append(_batch_rows(session, action))
+
+    timeout_ms = step.get("timeout_ms")
+    guard = _Guard(session, timeout_ms / 1000.0) if timeout_ms else None
+    try:
+        while True:
+            calls += 1
+            attempt = 0
+            while True:  # one batch, attempt after attempt
+                attempt += 1
+                attempts += 1
+                _defer(session, _BEGIN[session.dialect])
+                started, b0 = _utcnow(), time.monotonic()
+                batch = dict(checks, timeout_ms=step.get("timeout_ms"))
+                touched.clear()
+                error, fired = _timed(
+                    run, index, attempt, batch, one_batch, local=True, guard=guard
+                )
+                timing = {
+                    "started_at": started,
+                    "duration_ms": _ms(time.monotonic() - b0),
+                }
+                if error is None and not fired:
+                    break
+                _rollback(session)
+                kind = (
+                    "timeout"
+                    if fired
+                    else _classify(error, bool(step.get("timeout_ms")))
+                )
+                reason = (
+                    f"timed out after {step.get('timeout_ms')} ms"
+                    if kind == "timeout"
+                    else str(error) if kind == "check_failed" else _first_line(error)
+                )
+                run.emit("attempt", index, attempt, kind, error=reason, **timing)
+                if kind in ("timeout", "transient") and attempt <= retries:
+                    delay = _backoff(attempt)
+                    detail = f"batch {calls}: attempt {attempt + 1} of {retries + 1}"
+                    run.emit("retry", index, attempt, kind, error=reason, detail=detail)
+                    time.sleep(delay)
+                    continue
+                message = (
+                    f"{run.command} step {index}/{count} ({label}): batch {calls}: {reason};"
+                    f" {rows} rows in earlier batches stay committed"
+                )
+                run.emit("failure", index, attempt, kind, error=message)
+                raise MigrationError(message) from error
+            checks = {}  # pre-checks: before the first batch only
+            rows += touched[0]
+            elapsed = max(time.monotonic() - t0, 1e-9)
+            detail = f"batch {calls}: {touched[0]} rows, {rows} in all, {rows / elapsed:.0f} rows/s"
+            run.emit("batch", index, attempt, "ok", detail=detail, **timing)
+            _flush(run, begin=False)  # the batch and its event commit together
+            if touched[0] == 0:
+                break
+            if time.monotonic() - shown >= 1.0:
+                _note(session, f"  {run.key} step {index}/{count}: {detail}")
+                shown = time.monotonic()
+            if limit and calls >= limit:
+                message = (
+                    f"{run.command} step {index}/{count} ({label}): max_batches {limit}"
+                    f" reached and the last batch still touched rows; {rows} rows stay"
+                    " committed: raise max_batches, or run it again to continue"
+                )
+                run.emit("failure", index, status="permanent", error=message)
+                raise MigrationError(message)
+            if pause:
+                time.sleep(pause)
+    finally:
+        if guard is not None:
+            guard.close()
+    _note(session, f"  {run.key} step {index}/{count}: {rows} rows in {calls} batches")
+    _defer(session, _BEGIN[session.dialect])  # post-checks, then the journal entry
+    for check in step.get("post_checks") or ():
+        _check(run, index, attempts, "post-check", check)
+    duration = _ms(time.monotonic() - t0)
+    timing = {"started_at": step_started, "duration_ms": duration}
+    run.emit(
+        "step_end", index, attempts, "ok", detail=f"{label}: {rows} rows", **timing
+    )
+    run.journal_done(index)
+    _flush(run, begin=False)
+    return attempts
+
+
+def _run_steps(run, steps, actions, used):
+    """Every step in the one transaction; returns (attempts, steps left out).
+    A rehearsal leaves out the steps that run outside a transaction."""
+    attempts, skipped = 0, []
+    for index, (step, action) in enumerate(zip(steps, actions, strict=False), 1):
+        if step.get("transactional") is False:  # only a rehearsal gets here
+            detail = f"{_step_label(step)}: runs outside a transaction"
+            run.emit("step_skipped", index, status="not_rehearsed", detail=detail)
+            skipped.append(index)
+            continue
+        attempts += _run_step(run, index, len(steps), step, action, used)
+    return attempts, skipped
+
+
+@contextlib.contextmanager
+def rehearsal(session):
+    """Rehearse a chain of migrations: one outer transaction, a savepoint per
+    migration (each sees what the earlier ones did), all rolled back at the end."""
+    _send_deferred(session)
+    session.conn.execute(_BEGIN[session.dialect])
+    session.outer = True
+    try:
+        yield session
+    finally:
+        session.outer = False
+        problem = _rollback(session)
+        session.tables_ready = False  # created in the rehearsal: gone again
+    if problem:
+        raise MigrationError(f"could not roll the rehearsal back: {problem}")
 
 
 def _result(run, status, steps, attempts=0, **extra):
@@ -1078,18 +1613,27 @@ def _transaction(run, steps, base_dir, used):
             message = f"{run.command} step {index}/{count} ({label}): {why}"
             run.emit("failure", index, status="permanent", error=message)
             raise MigrationError(message) from exc
-    attempts = 0
-    for index, (step, action) in enumerate(zip(steps, actions, strict=False), 1):
-        attempts += _run_step(run, index, len(steps), step, action, used)
+    if run.rehearse or not any(_in_parts(step) for step in steps):
+        attempts, skipped = _run_steps(run, steps, actions, used)
+    else:
+        attempts, skipped = _run_in_parts(run, steps, actions, used), []
     duration, count = run.elapsed_ms(), len(steps)
     noun = "step" if count == 1 else "steps"
     timing = {"started_at": run.started_at, "duration_ms": duration}
-    if run.rehearse:
+    extra = {}
+    if skipped:
+        extra["not_rehearsed"] = [
+            f"step {index} ({_step_label(steps[index - 1])}): runs outside a transaction"
+            for index in skipped
+        ]
+    if run.rehearse and not session.outer:
         _rollback(session)
         run.emit("run_end", status="rehearsed", **timing)
         verb = "apply" if run.command == "up" else "revert"
         line = f"rehearsed {key}: would {verb} {count} {noun} ({duration:.0f} ms); rolled back"
-        return _result(run, "rehearsed", count, attempts, message=line)
+        if skipped:
+            line += "; not rehearsed: " + "; ".join(extra["not_rehearsed"])
+        return _result(run, "rehearsed", count, attempts, message=line, **extra)
     if run.command == "up":
         values = (key, migration.get("name") or key, int(migration.get("version") or 0))
         values += (spec_fp, harness_fingerprint(migration), _utcnow())
@@ -1099,12 +1643,21 @@ def _transaction(run, steps, base_dir, used):
     else:
         write = ("DELETE FROM contractspec_history WHERE key = ?", (key,))
         status = "reverted"
+    if run.rehearse:  # in a rehearsal's outer transaction: kept for what follows
+        status = "rehearsed"
     end = run.emit("run_end", status=status, audit=False, **timing)
     _write_and_commit(session, [write], run.events)
     session.tables_ready = True
     run.audit(end)  # only once it is true
     line = f"{status} {key} in {duration:.0f} ms ({count} {noun})"
-    return _result(run, status, count, attempts, message=line)
+    if run.in_parts:
+        line += "; not atomic"
+        if run.resumed:
+            done = ", ".join(map(str, run.resumed))
+            line += f", step(s) {done} done by an earlier run"
+    if skipped:
+        line += "; not rehearsed: " + "; ".join(extra["not_rehearsed"])
+    return _result(run, status, count, attempts, message=line, **extra)
 
 
 def _record_failure(run):
@@ -1113,8 +1666,9 @@ def _record_failure(run):
     session = run.session
     if run.rehearse or session.conn is None:
         return None
+    run.forget_uncommitted()
     try:
-        _defer(session, _BEGIN[session.dialect])
+        _defer(session, _begin(session))
         _ensure_tables(session)
         _write_and_commit(session, [], run.events)
         session.tables_ready = True
@@ -1161,13 +1715,14 @@ def _apply(session, migration, command, rehearse, base_dir):
     used = {}  # step index -> attempts spent before a transaction restart
     while True:
         try:
-            _defer(session, _BEGIN[session.dialect])  # sent with the history read
+            _defer(session, _begin(session))  # sent with the history read
             result = _transaction(run, steps, base_dir, used)
             if session.out is not None:
                 print(result["message"], file=session.out, flush=True)
             return result
         except _Restart as restart:
             _rollback(session)
+            run.forget_uncommitted()
             run.emit("rollback", status="ok", detail="restarting the transaction")
             time.sleep(restart.delay)
         except BaseException as exc:
@@ -1184,6 +1739,12 @@ def _apply(session, migration, command, rehearse, base_dir):
             what = (
                 "rehearsal rolled back" if rehearse else "rolled back, nothing changed"
             )
+            if run.in_parts:
+                done = ", ".join(map(str, run.committed)) or "none"
+                what = (
+                    f"partly applied (not atomic; steps committed: {done}); run it"
+                    " again to continue"
+                )
             spec = migration.get("spec_path")
             message = f"{run.key} failed: {reason}; {what} (spec {spec})"
             message = redact_url(message, session.secrets)
@@ -1256,6 +1817,31 @@ def _plan_block(title, text):
     return [f"     {title}:"] + ["       " + line for line in lines]
 
 
+def _step_mode(step):
+    if step.get("transactional") is False:
+        return ", outside a transaction"
+    if step.get("batch_size"):
+        mode = f", batches of {step['batch_size']}"
+        if step.get("pause_ms"):
+            mode += f", {step['pause_ms']} ms apart"
+        if step.get("max_batches"):
+            mode += f", at most {step['max_batches']}"
+        return mode
+    return ""
+
+
+def atomicity(steps):
+    """None for steps that run in one transaction, else what commits on its own
+    ("step 2 runs outside a transaction, step 3 in batches")."""
+    parts = [
+        f"step {index} "
+        + ("in batches" if step.get("batch_size") else "runs outside a transaction")
+        for index, step in enumerate(steps or (), 1)
+        if _in_parts(step)
+    ]
+    return ", ".join(parts) or None
+
+
 def plan_text(migration):
     """What up and down would run, without touching any database."""
     get, title = migration.get, migration.get("title")
@@ -1267,10 +1853,13 @@ def plan_text(migration):
         if steps is None:
             lines.append(f"{plan}: irreversible (no down plan)")
             continue
-        lines.append(f"{plan}: {len(steps)} step(s) in one transaction")
+        apart = atomicity(steps)
+        where = f"NOT atomic: {apart}" if apart else "in one transaction"
+        lines.append(f"{plan}: {len(steps)} step(s) {where}")
         for index, step in enumerate(steps, 1):
             timeout = f"{step['timeout_ms']} ms" if step.get("timeout_ms") else "none"
             limits = f"timeout {timeout}, retries {int(step.get('retries') or 0)}"
+            limits += _step_mode(step)
             lines.append(f"  {index}. {_step_label(step)} [{limits}]")
             for check in step.get("pre_checks") or ():
                 name = f"pre-check {check.get('description')!r}"
@@ -1282,6 +1871,8 @@ def plan_text(migration):
                 kind = step.get("script_type") or "inline_sql"
                 pin = f", {step['script_sha256']}" if step.get("script_sha256") else ""
                 lines += _plan_block(f"script ({kind}{pin})", step["script"])
+            if step.get("reconcile"):
+                lines += _plan_block("reconcile (before a rerun)", step["reconcile"])
             for check in step.get("post_checks") or ():
                 name = f"post-check {check.get('description')!r}"
                 lines += _plan_block(name, check["expression"])
@@ -1293,7 +1884,8 @@ def runtime_main(migration, argv=None, harness=None):
     default = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE_URL
     parser = argparse.ArgumentParser(
         description=f"Apply, revert or plan migration {migration.get('key')}.",
-        epilog="exit codes: 0 ok, 1 failed, 2 usage, 3 spec or configuration error",
+        epilog="exit codes: 0 ok, 1 failed, 2 usage, 3 spec or configuration error,"
+        " 4 rehearsal partial (steps outside a transaction not rehearsed)",
     )
     parser.add_argument("command", choices=("up", "down", "plan"))
     parser.add_argument(
@@ -1347,4 +1939,4 @@ def runtime_main(migration, argv=None, harness=None):
         print(json.dumps(result, sort_keys=True))
     elif args.command == "plan":
         sys.stdout.write(result["plan"])
-    return EXIT_OK
+    return EXIT_PARTIAL if result.get("not_rehearsed") else EXIT_OK
