@@ -24,6 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytest_plugins = ["pytester"]  # for testing the pytest plugin
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -3,8 +3,12 @@
 Spec files import the model from here:
 
     from contractspec import MigrationSpec, MigrationMeta, MigrationPlan, SchemaStep, DataStep, ValidationStep, MigrationCheck
+
+Programs register specs of their own with `MigrationRegistry`, and drive
+projects through `contractspec.api` (docs/api.md).
 """
 
+from .registry import MigrationRegistry
 from .spec import (
     DataStep,
     MigrationCheck,
@@ -22,6 +26,7 @@ __all__ = [
     "MigrationCheck",
     "MigrationMeta",
     "MigrationPlan",
+    "MigrationRegistry",
     "MigrationSpec",
     "SchemaStep",
     "ValidationStep",

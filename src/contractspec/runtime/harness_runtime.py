@@ -13,6 +13,7 @@ import getpass
 import hashlib
 import importlib
 import json
+import logging
 import os
 import random
 import re
@@ -109,6 +110,13 @@ _SECRET_PATTERNS = (
     ),
 )
 _KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:\\.|[^'\\])*'|[^\s']*)")
+# Every event also goes to the standard logging module, for applications'
+# own logs: failures as warnings or errors, runs as info, the rest as debug.
+LOGGER = logging.getLogger("contractspec")
+if not LOGGER.handlers:  # a library's logger: silent until the application says
+    LOGGER.addHandler(logging.NullHandler())
+_EVENT_LEVELS = {"run_start": logging.INFO, "failure": logging.WARNING}
+_EVENT_LEVELS.update(retry=logging.WARNING, run_end=logging.INFO)
 
 
 class MigrationError(Exception):
@@ -793,6 +801,17 @@ class _Run:
         return record
 
     def audit(self, record):
+        level = _EVENT_LEVELS.get(record["event"], logging.DEBUG)
+        if record["status"] == "failed":
+            level = logging.ERROR
+        if LOGGER.isEnabledFor(level):
+            where = "" if record["step"] is None else f" step {record['step']}"
+            where += (
+                "" if record["attempt"] is None else f" attempt {record['attempt']}"
+            )
+            text = f"{record['migration']} {record['event']}{where}: {record['status']}"
+            text += f" ({record['error']})" if record["error"] else ""
+            LOGGER.log(level, "%s", text, extra={"contractspec_event": record})
         if self.session.audit is not None:
             line = dict(record, database=self.session.database)
             self.session.audit.write(json.dumps(line, ensure_ascii=False) + "\n")
