@@ -1,11 +1,12 @@
 """No password in any output: every form libpq accepts, through every channel
-(stdout, stderr, --json, the audit log, the events and history tables, and
-a standalone harness). The password is real: the role of `pg_password_url`
+(stdout, stderr, --json, the audit log, the logging module, the events and
+history tables, and a standalone harness). The password is real: the role of `pg_password_url`
 must give it, so the forms that connect prove they were read right."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -104,8 +105,9 @@ def project(tmp_path_factory, write_project) -> Path:
 
 @pytest.mark.parametrize("form", FORMS)
 def test_no_password_in_any_output(
-    tmp_path, project, pg_db, pg_password_url, pg_password, DB, form
+    tmp_path, project, pg_db, pg_password_url, pg_password, DB, form, caplog
 ):
+    caplog.set_level(logging.DEBUG, logger="contractspec")  # the logging channel
     dbname = urlsplit(pg_db).path.lstrip("/")
     url, connects = _forms(pg_password_url, dbname, pg_password)[form]
     audit = tmp_path / "audit.jsonl"
@@ -139,6 +141,7 @@ def test_no_password_in_any_output(
     assert "Traceback" not in done.stderr and done.returncode in (1, 3)
     if audit.exists():
         seen.append(audit.read_text())
+    seen += [caplog.text, repr([r.__dict__ for r in caplog.records])]
     db = DB(pg_db)
     if connects:  # it really connected: m1 applied, m2's failure recorded
         assert [key for key, _ in db.history()] == ["leak.db.m1.v1"]
@@ -147,6 +150,7 @@ def test_no_password_in_any_output(
         assert any("cannot reach" in str(row) for row in events)
         seen += [repr(events), repr(history)]
         assert "cannot reach" in "".join(seen)  # the message got out, masked
+        assert "cannot reach" in caplog.text  # logged too
     else:
         assert not db.table_exists("contractspec_history")
     text = "\n".join(seen)
