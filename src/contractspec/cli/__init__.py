@@ -48,7 +48,10 @@ class Root(click.Group):
         click's usage errors, interrupts, anything unexpected) becomes a
         message, a JSON object under --json, and an exit code."""
         argv = list(sys.argv[1:] if args is None else args)
-        code = self.run(argv, prog_name or "contractspec", **extra)
+        prog_name = prog_name or "contractspec"
+        # Shell completion (`_CONTRACTSPEC_COMPLETE=...`) answers and exits here.
+        self._main_shell_completion(extra, prog_name, complete_var)
+        code = self.run(argv, prog_name, **extra)
         if standalone_mode:
             sys.exit(code)
         return code
