@@ -406,3 +406,32 @@ def write_project(
 @pytest.fixture(name="write_project", scope="session")
 def write_project_fixture():
     return write_project
+
+
+# --- copies of a checked-in project ----------------------------------------------
+
+
+def copy_tracked(source: Path, target: Path, *, skip: tuple[str, ...] = ()) -> Path:
+    """Copy the files git knows under `source` (tracked, or new and not ignored) to
+    `target`, leaving out the top-level entries named in `skip`.
+
+    What a run leaves behind in the checkout (databases, lock files, caches) is
+    ignored by git, so it never reaches a test's copy.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=source,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in sorted(set(filter(None, listed.split("\0")))):
+        if Path(name).parts[0] in skip or not (source / name).is_file():
+            continue  # skipped, or deleted but not yet committed
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target / name)
+    return target
+
+
+@pytest.fixture(name="copy_tracked")
+def copy_tracked_fixture():
+    return copy_tracked

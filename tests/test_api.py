@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,11 +26,8 @@ ORDER = [
 
 
 @pytest.fixture
-def shop(tmp_path) -> Path:
-    target = tmp_path / "shop"
-    shutil.copytree(
-        EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
-    )
+def shop(tmp_path, copy_tracked) -> Path:
+    target = copy_tracked(EXAMPLE, tmp_path / "shop")
     api.build(all=True, project=target)
     return target
 

@@ -19,19 +19,14 @@ from contractspec.codegen.render import RUNTIME_FILE
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "generated_examples" / "shop"
 DATA = Path(__file__).parent / "data" / "build"
-IGNORE = shutil.ignore_patterns(
-    "harnesses", "*.db", "*.lock", ".contractspec_cache", "__pycache__"
-)
 USERS = "harnesses/core__db__2025_01_add_users__v1.py"
 ALL_SIX = 6
 
 
 @pytest.fixture
-def shop(tmp_path) -> Path:
+def shop(tmp_path, copy_tracked) -> Path:
     """A copy of the example project, without its harnesses."""
-    target = tmp_path / "shop"
-    shutil.copytree(SHOP, target, ignore=IGNORE)
-    return target
+    return copy_tracked(SHOP, tmp_path / "shop", skip=("harnesses",))
 
 
 def cli(project: Path, *args: str):

@@ -18,9 +18,6 @@ from contractspec.commands import open_project
 
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "generated_examples" / "shop"
-IGNORE = shutil.ignore_patterns(
-    "harnesses", "*.db", "*.lock", ".contractspec_cache", "__pycache__"
-)
 
 SPEC = '''\
 from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
@@ -89,12 +86,12 @@ def test_same_spec_twice_gives_the_same_bytes():
 
 
 @pytest.mark.parametrize("seeds", [("0", "1")])
-def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, seeds):
+def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, copy_tracked, seeds):
     """Two subprocess builds (PYTHONHASHSEED 0 and 1, no cache, different folders) and a cached one."""
     outputs = []
     for seed in seeds:
         project = tmp_path / f"seed{seed}" / "deep" / "shop"
-        shutil.copytree(SHOP, project, ignore=IGNORE)
+        copy_tracked(SHOP, project, skip=("harnesses",))
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
             [

@@ -162,18 +162,13 @@ def _harness_command(path: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_every_example_harness_runs_up_and_down_on_sqlite(tmp_path):
+def test_every_example_harness_runs_up_and_down_on_sqlite(tmp_path, copy_tracked):
     """`python <harness> up|down --database sqlite:///…`, in dependency order and back."""
     project = open_project(SHOP)
     order = [spec.key for spec in project.registry.order()]
     # A copy, so the run can't touch the repository (the harness folder keeps its place
     # relative to the migrations it pins).
-    shop = tmp_path / "shop"
-    shutil.copytree(
-        SHOP,
-        shop,
-        ignore=shutil.ignore_patterns("*.db", "*.lock", ".contractspec_cache"),
-    )
+    shop = copy_tracked(SHOP, tmp_path / "shop")
     database = tmp_path / "app.db"
     url = f"sqlite:///{database}"
     for key in order:
@@ -223,13 +218,10 @@ def test_example_harness_imports_and_runs_programmatically(tmp_path):
         ),
     ],
 )
-def test_a_one_line_spec_change_is_a_one_line_harness_change(tmp_path, old, new):
-    shop = tmp_path / "shop"
-    shutil.copytree(
-        SHOP,
-        shop,
-        ignore=shutil.ignore_patterns("*.db", "*.lock", ".contractspec_cache"),
-    )
+def test_a_one_line_spec_change_is_a_one_line_harness_change(
+    tmp_path, copy_tracked, old, new
+):
+    shop = copy_tracked(SHOP, tmp_path / "shop")
     spec_file = shop / "migrations" / "core" / "2025_01_add_users.py"
     before = _users_harness(shop)
     text = spec_file.read_text()
@@ -339,11 +331,10 @@ def test_a_harness_without_its_runtime_module_says_so_in_one_line(tmp_path):
     )
 
 
-def test_a_release_touches_the_runtime_module_alone(tmp_path):
+def test_a_release_touches_the_runtime_module_alone(tmp_path, copy_tracked):
     """Another contractspec version with another runtime, the same harness format:
     a rebuild rewrites exactly one file."""
-    shop = tmp_path / "shop"
-    shutil.copytree(SHOP, shop, ignore=shutil.ignore_patterns("*.db", ".contractspec*"))
+    shop = copy_tracked(SHOP, tmp_path / "shop")
     release = tmp_path / "release"
     shutil.copytree(REPO / "src", release / "src")
     shutil.copytree(REPO / "templates", release / "templates")

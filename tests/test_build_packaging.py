@@ -1,18 +1,19 @@
 """The wheel carries the templates: a non-editable install builds harnesses.
 
-Builds a wheel from this checkout (no build isolation, so no downloads),
-installs it into a fresh virtual environment that sees the already-installed
-dependencies (--system-site-packages) but not this source tree, and runs
-`contractspec build --stdout` in the example project with that environment.
-Takes a few seconds; it runs in CI like every other test.
+Builds a wheel from this checkout with hatchling from the test extra (no build
+isolation, so no downloads) and installs it into a virtual environment of its
+own: not this source tree and not the base interpreter's packages, only the
+wheel, with its dependencies taken from the environment running the tests.
+Then runs `contractspec build --stdout` in a copy of the example project with
+that environment. Takes a few seconds; it runs in CI like every other test.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -29,7 +30,9 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def test_wheel_ships_templates_and_builds_outside_the_repository(tmp_path):
+def test_wheel_ships_templates_and_builds_outside_the_repository(
+    tmp_path, copy_tracked
+):
     dist = tmp_path / "dist"
     run(
         sys.executable,
@@ -48,11 +51,23 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(tmp_path):
     assert "contractspec/templates/harness.py.j2" in names
     assert "contractspec/templates/harness_tail.py" in names
     assert "contractspec/runtime/harness_runtime.py" in names
+    assert "contractspec/py.typed" in names  # PEP 561: the package is typed
 
     venv = tmp_path / "venv"
-    run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv)
+    run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
-    # The system pip installs into the venv (sys.prefix is the venv's).
+    # The running environment's packages (black, libcst, ..., pip itself) as plain
+    # path entries: their .pth files, this checkout's editable install among them,
+    # are not processed, so `contractspec` can only come from the wheel.
+    site_packages = run(
+        python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    ).stdout.strip()
+    dependencies = dict.fromkeys(
+        sysconfig.get_paths()[key] for key in ("purelib", "platlib")
+    )
+    (Path(site_packages) / "_running_environment.pth").write_text(
+        "".join(f"{path}\n" for path in dependencies), encoding="utf-8"
+    )
     run(
         python,
         "-m",
@@ -65,12 +80,7 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(tmp_path):
     )
 
     # The project elsewhere, so nothing can come from this checkout by accident.
-    shop = tmp_path / "shop"
-    shutil.copytree(
-        SHOP,
-        shop,
-        ignore=shutil.ignore_patterns("*.db", "*.lock", ".contractspec_cache"),
-    )
+    shop = copy_tracked(SHOP, tmp_path / "shop")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     where = run(
         python,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,14 +59,9 @@ def run(cmd: list[str] | str, cwd: Path, env: dict[str, str]):
 
 
 @pytest.fixture
-def project(tmp_path) -> Path:
+def project(tmp_path, copy_tracked) -> Path:
     """A git repository holding a copy of the example shop."""
-    target = tmp_path / "shop"
-    shutil.copytree(
-        REPO / "generated_examples" / "shop",
-        target,
-        ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__", ".*cache*"),
-    )
+    target = copy_tracked(REPO / "generated_examples" / "shop", tmp_path / "shop")
     for git in (
         ["git", "init", "-q"],
         ["git", "add", "-A"],

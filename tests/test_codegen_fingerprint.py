@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -95,13 +94,8 @@ def test_nul_is_fine_and_surrogates_never_reach_the_fingerprint():
         load_source(COMPACT.replace("SELECT 1", "SELECT '\\ud800'"), "x.py")
 
 
-def test_fingerprint_loaded_reads_pinned_files(tmp_path):
-    shop = tmp_path / "shop"
-    shutil.copytree(
-        SHOP,
-        shop,
-        ignore=shutil.ignore_patterns("harnesses", "*.db", ".contractspec_cache"),
-    )
+def test_fingerprint_loaded_reads_pinned_files(tmp_path, copy_tracked):
+    shop = copy_tracked(SHOP, tmp_path / "shop", skip=("harnesses",))
     key = "core.db.2025_03_backfill_display_names.v1"
     project = open_project(shop)
     before = fingerprint_loaded(project.specs[key], project.config)

@@ -404,6 +404,29 @@ def test_name_lookup_works_in_a_broken_project(project: Path):
     assert broken.read_text() == original("migrations/billing/2025_02_add_orders.py")
 
 
+def test_a_file_that_does_not_load_and_a_duplicate_key_leave_the_rest_editable(
+    project: Path,
+):
+    (project / "migrations/core/broken.py").write_text("spec = (\n", encoding="utf-8")
+    # A copy of the accounts spec: its key is taken twice.
+    (project / "migrations/core/copy_of_accounts.py").write_text(
+        original(ACCOUNTS), encoding="utf-8"
+    )
+    result = run(project, "bump-version", "core.db.2025_03_backfill_display_names")
+    assert result.exit_code == 0, result.output
+    assert "some spec files of the project do not load" in result.stderr
+    assert "version=2," in text(project, BACKFILL)
+    # Editing one of the two files that share a key is refused, and says where.
+    result = run(project, "set", str(project / ACCOUNTS), "title", "Accounts")
+    assert result.exit_code == 3, result.output
+    assert "core.db.2025_01_add_accounts.v1 already exists in" in result.stderr
+    assert text(project, ACCOUNTS) == original(ACCOUNTS)
+    # A name that is not there names the files that did not load.
+    result = run(project, "bump-version", "core.db.nothing")
+    assert result.exit_code == 3
+    assert "1 spec file did not load: migrations/core/broken.py" in result.stderr
+
+
 def test_unknown_name(project: Path):
     result = run(project, "bump-version", "core.db.2025_01_add_userz")
     assert result.exit_code == 3

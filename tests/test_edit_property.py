@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from contractspec import spec as model
+from contractspec.codegen.literals import string_literal
 from contractspec.edit import (
     AddCheck,
     AddDependency,
@@ -33,7 +34,7 @@ from contractspec.edit import (
     SetField,
     edit_source,
 )
-from contractspec.edit.layout import normalize_sql, string_literal
+from contractspec.edit.layout import normalize_sql
 from contractspec.errors import UsageError
 from contractspec.loader import load_source
 

@@ -586,7 +586,7 @@ def test_spec_lint_ignore_adds_and_extends_a_steps_acceptances(tmp_path):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from contractspec.edit.layout import string_literal  # noqa: E402
+from contractspec.codegen.literals import string_literal  # noqa: E402
 from contractspec.lint.positions import SourceMap  # noqa: E402
 
 TEXT = st.text(alphabet="ab ;'\"\\\n\t\r\x00é€\u2028", max_size=40)

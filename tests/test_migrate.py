@@ -43,11 +43,8 @@ def status(project: Path, database: str) -> dict[str, dict]:
 
 
 @pytest.fixture
-def shop(tmp_path) -> Path:
-    target = tmp_path / "shop"
-    shutil.copytree(
-        EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
-    )
+def shop(tmp_path, copy_tracked) -> Path:
+    target = copy_tracked(EXAMPLE, tmp_path / "shop")
     # test_build_* guards that the committed harnesses are current; here, build them.
     assert cli(target, "build", "--all").exit_code == 0
     return target

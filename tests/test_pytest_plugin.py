@@ -9,7 +9,6 @@ built-in item of the migration at fault, with a message naming it.
 from __future__ import annotations
 
 import re
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -227,15 +226,10 @@ def test_the_server_fixture_can_be_overridden(pytester: pytest.Pytester, pg_url)
     pytester.runpytest().assert_outcomes(passed=1)
 
 
-def test_docs_example_runs_on_the_shop(pytester: pytest.Pytester):
+def test_docs_example_runs_on_the_shop(pytester: pytest.Pytester, copy_tracked):
     """docs/testing.md's conftest.py and test file, on a copy of the example shop."""
     repo = Path(__file__).resolve().parents[1]
-    shutil.copytree(
-        repo / "generated_examples" / "shop",
-        pytester.path,
-        dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__"),
-    )
+    copy_tracked(repo / "generated_examples" / "shop", pytester.path)
     docs = (repo / "docs" / "testing.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", docs, re.S)
     conftest, test_file = [block for block in blocks if "orders_db" in block]

@@ -59,20 +59,14 @@ class Config:
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
-        try:  # most paths are built from the root: no resolve() (several syscalls) needed
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            pass
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return relative_posix(path, self.root)
 
     def database_url(self) -> str:
         """The URL with a relative SQLite path anchored at the project root, not
         the cwd. Read by the runtime's parser (the one the harnesses use);
         raises its MigrationError for a bad URL."""
-        dialect, target = runtime.parse_database_url(self.database)
+        parsed: tuple[str, str] = runtime.parse_database_url(self.database)
+        dialect, target = parsed
         if (
             dialect == "sqlite"
             and target != ":memory:"
@@ -80,6 +74,28 @@ class Config:
         ):
             return "sqlite:///" + (self.root / target).resolve().as_posix()
         return self.database
+
+
+def relative_posix(path: Path, base: Path, *, climb: bool = False) -> str:
+    """`path` relative to `base`, with forward slashes: the one way paths are shown
+    to people and written into generated files.
+
+    Lexically when `path` lies under `base` as given (most paths are built from
+    it: no syscalls), else after resolving symlinks. A path outside `base` is
+    shown whole, or with climb=True (a reference that must stay relative, such
+    as a harness's to its script) reached with `..` steps.
+    """
+    path, base = Path(path), Path(base)
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return (
+            Path(os.path.relpath(path, base)).as_posix() if climb else path.as_posix()
+        )
 
 
 def find_root(start: Path) -> Path:
@@ -95,7 +111,7 @@ def load_config(project: Path | None = None, database: str | None = None) -> Con
     root = project.resolve() if project is not None else find_root(Path.cwd())
     if project is not None and not root.is_dir():
         raise ConfigError(f"project folder {project} does not exist")
-    settings: dict = {**DEFAULTS, **LIMITS}
+    settings: dict[str, Any] = {**DEFAULTS, **LIMITS}
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         settings.update(_read_table(pyproject))

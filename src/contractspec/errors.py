@@ -6,7 +6,8 @@ import signal
 from dataclasses import dataclass
 from typing import Any
 
-# Exit codes (DESIGN.md §9); the runtime repeats them (it imports nothing of ours).
+# Exit codes (README.md, docs/architecture.md); the runtime repeats them (it
+# imports nothing of ours).
 EXIT_OK = 0
 EXIT_FAILED = 1  # stale harness, failed migration, check that wants attention
 EXIT_USAGE = 2
@@ -85,6 +86,10 @@ class LintFailed(ContractspecError):
 
 class MigrationFailed(ContractspecError):
     """A migration run failed; the database was rolled back."""
+
+
+class FileChanged(ContractspecError):
+    """The file changed on disk between reading and writing it; it was not overwritten."""
 
 
 class FileRefused(ContractspecError):

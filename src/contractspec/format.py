@@ -27,9 +27,13 @@ import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cachedir import cache_dir, prepare, seal, unseal
 from .writer import atomic_write
+
+if TYPE_CHECKING:
+    import black
 
 # Bump when the way we call black changes (invalidates every cache entry).
 FORMAT_SCHEMA = "contractspec-format-1"
@@ -51,10 +55,10 @@ def black_version() -> str:
     except PackageNotFoundError:  # pragma: no cover - black is a dependency
         import black
 
-        return black.__version__
+        return str(black.__version__)  # type: ignore[attr-defined]
 
 
-def _mode():
+def _mode() -> black.Mode:
     import black
 
     return black.Mode()  # black's defaults; never the user's configuration

@@ -16,34 +16,18 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import spec as model
 from .cachedir import JsonCache
+from .config import relative_posix
 from .errors import Diagnostic, FileRefused, SpecError
 from .files import FileLimits, read_project_file
-
-# Where a spec file may import the model from: the package, or the module
-# that defines it (`import contractspec.spec as cs` needs the `as`).
-MODEL_MODULES = ("contractspec", "contractspec.spec")
+from .model_names import MODEL_CLASSES, STEP_CLASS_NAMES, ModelNames
 
 # How deep values may nest (lists in calls in lists..., through names too); a
 # real spec needs under ten. Deeper is an error, never a RecursionError.
 MAX_DEPTH = 64
-
-MODEL_CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        model.MigrationSpec,
-        model.MigrationMeta,
-        model.MigrationPlan,
-        model.SchemaStep,
-        model.DataStep,
-        model.ValidationStep,
-        model.MigrationCheck,
-    )
-}
-STEP_CLASS_NAMES = ("SchemaStep", "DataStep", "ValidationStep")
 
 # What a model field must hold when it holds model objects: (class, field) →
 # (allowed class names, is a list).
@@ -73,7 +57,7 @@ class LoadedSpec:
     path: str  # as displayed: relative to the project root when discovered
     line: int
     col: int
-    positions: dict[model.Path, tuple[int, int]]
+    positions: dict[model.FieldPath, tuple[int, int]]
     variable: str  # the module-level name the spec is assigned to
     # spec_fingerprint of the spec alone (no pinned files), when the spec cache has it
     fingerprint: str | None = dataclasses.field(default=None, compare=False)
@@ -82,13 +66,13 @@ class LoadedSpec:
     def key(self) -> str:
         return self.spec.key
 
-    def position(self, path: model.Path) -> tuple[int, int]:
+    def position(self, path: model.FieldPath) -> tuple[int, int]:
         """The position of a field, or of its nearest enclosing node."""
         while path not in self.positions and path:
             path = path[:-1]
         return self.positions.get(path, (self.line, self.col))
 
-    def diagnostic(self, path: model.Path, message: str) -> Diagnostic:
+    def diagnostic(self, path: model.FieldPath, message: str) -> Diagnostic:
         line, col = self.position(path)
         return Diagnostic(self.path, line, col, message)
 
@@ -110,10 +94,8 @@ class _Reader:
         self.path = path
         self.lines = _LINE_BREAK.split(source)
         self.diagnostics: list[Diagnostic] = []
-        self.positions: dict[model.Path, tuple[int, int]] = {}
-        self.model_aliases: dict[str, str] = {}  # local name → model class name
-        self.module_aliases: set[str] = set()  # `import contractspec as cs`
-        self.imported: dict[str, str] = {}  # local name → module it came from
+        self.positions: dict[model.FieldPath, tuple[int, int]] = {}
+        self.names = ModelNames()
         self.bindings: dict[str, ast.expr] = {}
         self.resolving: set[str] = set()
         self.depth = 0  # of value() calls in progress
@@ -160,25 +142,12 @@ class _Reader:
         for node in tree.body:
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
-                    local = alias.asname or alias.name
-                    if (
-                        node.module in MODEL_MODULES
-                        and not node.level
-                        and alias.name in MODEL_CLASSES
-                    ):
-                        self.model_aliases[local] = alias.name
-                    else:
-                        self.imported[local] = "." * node.level + (node.module or "")
+                    self.names.from_import(
+                        node.module or "", node.level, alias.name, alias.asname
+                    )
             elif isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.name in MODEL_MODULES and (
-                        alias.asname or alias.name == "contractspec"
-                    ):
-                        self.module_aliases.add(alias.asname or alias.name)
-                    else:
-                        self.imported[alias.asname or alias.name.split(".")[0]] = (
-                            alias.name
-                        )
+                    self.names.import_(alias.name, alias.asname)
             elif (
                 isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
             ):
@@ -186,7 +155,10 @@ class _Reader:
                     node.targets if isinstance(node, ast.Assign) else [node.target]
                 )
                 names = [t.id for t in targets if isinstance(t, ast.Name)]
-                if self.model_class(node.value) == "MigrationSpec":
+                if (
+                    isinstance(node.value, ast.Call)
+                    and self.model_class(node.value) == "MigrationSpec"
+                ):
                     spec_assignments.append((names[0] if names else "", node.value))
                 for name in names:
                     self.bindings[name] = node.value
@@ -218,18 +190,13 @@ class _Reader:
             return None
         func = node.func
         if isinstance(func, ast.Name):
-            return self.model_aliases.get(func.id)
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in self.module_aliases
-            and func.attr in MODEL_CLASSES
-        ):
-            return func.attr
+            return self.names.model_class(None, func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            return self.names.model_class(func.value.id, func.attr)
         return None
 
     # -- values ---------------------------------------------------------------
-    def value(self, node: ast.expr, path: model.Path) -> Any:
+    def value(self, node: ast.expr, path: model.FieldPath) -> Any:
         if self.depth >= MAX_DEPTH:
             return self.error(node, f"values nest more than {MAX_DEPTH} levels deep")
         self.depth += 1
@@ -238,7 +205,7 @@ class _Reader:
         finally:
             self.depth -= 1
 
-    def _value(self, node: ast.expr, path: model.Path) -> Any:
+    def _value(self, node: ast.expr, path: model.FieldPath) -> Any:
         self.positions.setdefault(path, self.pos(node))
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str) and not _encodable(node.value):
@@ -263,11 +230,8 @@ class _Reader:
             and isinstance(node.operand, ast.Constant)
             and type(node.operand.value) in (int, float)
         ):
-            return (
-                -node.operand.value
-                if isinstance(node.op, ast.USub)
-                else node.operand.value
-            )
+            number = cast(float, node.operand.value)  # int or float, not bool
+            return -number if isinstance(node.op, ast.USub) else number
         if isinstance(node, ast.Dict) and path and path[-1] in DICT_FIELDS:
             return self.dict(node, path)
         if isinstance(node, ast.Name):
@@ -278,7 +242,7 @@ class _Reader:
             return self.error(node, f"f-strings are not allowed; {ALLOWED}")
         return self.error(node, f"{_describe(node)} is not allowed; {ALLOWED}")
 
-    def dict(self, node: ast.Dict, path: model.Path) -> Any:
+    def dict(self, node: ast.Dict, path: model.FieldPath) -> Any:
         """A dict with string keys (e.g. lint_ignore); each key's position is recorded."""
         result: dict[str, Any] = {}
         for key, item in zip(node.keys, node.values, strict=True):
@@ -292,17 +256,17 @@ class _Reader:
             result[key.value] = self.value(item, path + (key.value, "reason"))
         return result
 
-    def name(self, node: ast.Name, path: model.Path) -> Any:
+    def name(self, node: ast.Name, path: model.FieldPath) -> Any:
         """What a name is bound to. A chain of names (`b = a`, `c = b`, ...,
         5,000 long) is followed in a loop, not by recursion."""
         chain: list[str] = []
         target: ast.expr = node
         while isinstance(target, ast.Name):
             node, name = target, target.id
-            if name in self.imported:
+            if name in self.names.imported:
                 return self.error(
                     node,
-                    f"{name!r} is imported from {self.imported[name]!r}; {ALLOWED}",
+                    f"{name!r} is imported from {self.names.imported[name]!r}; {ALLOWED}",
                 )
             if name not in self.bindings:
                 return self.error(
@@ -318,7 +282,7 @@ class _Reader:
         finally:
             self.resolving.difference_update(chain)
 
-    def call(self, node: ast.Call, path: model.Path) -> Any:
+    def call(self, node: ast.Call, path: model.FieldPath) -> Any:
         class_name = self.model_class(node)
         if class_name is None:
             func = ast.unparse(node.func)
@@ -378,7 +342,7 @@ class _Reader:
         return cls(**values)
 
     def nested(
-        self, class_name: str, field_name: str, arg: ast.expr, path: model.Path
+        self, class_name: str, field_name: str, arg: ast.expr, path: model.FieldPath
     ) -> Any:
         expected = NESTED.get((class_name, field_name))
         value = self.value(arg, path)
@@ -435,7 +399,7 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _required(field: dataclasses.Field) -> bool:
+def _required(field: dataclasses.Field[Any]) -> bool:
     return (
         field.default is dataclasses.MISSING
         and field.default_factory is dataclasses.MISSING
@@ -546,7 +510,7 @@ def load_specs(
     """Load every spec under folder; all problems of all files in one SpecError."""
     loaded: list[LoadedSpec] = []
     diagnostics: list[Diagnostic] = []
-    prefix = _display(folder, root)
+    prefix = folder.as_posix() if root is None else relative_posix(folder, root)
     for parts in _walk(folder):
         path = folder.joinpath(*parts)
         display = "/".join(parts if prefix == "." else (prefix, *parts))
@@ -608,16 +572,3 @@ class SpecCache(JsonCache):
                 ],
             },
         )
-
-
-def _display(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:  # discovered paths usually sit under the root as given: no resolve() needed
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            pass
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()

@@ -11,12 +11,13 @@ Ordering rules (docs/specs.md):
 
 from __future__ import annotations
 
+import builtins
 import heapq
 from collections.abc import Iterable
 from typing import Protocol
 
 from .errors import Diagnostic, RegistryError
-from .spec import MigrationSpec, Path, split_key
+from .spec import FieldPath, MigrationSpec, split_key
 
 
 class Source(Protocol):
@@ -24,7 +25,7 @@ class Source(Protocol):
 
     path: str
 
-    def diagnostic(self, path: Path, message: str) -> Diagnostic: ...
+    def diagnostic(self, path: FieldPath, message: str) -> Diagnostic: ...
 
 
 class _Unplaced:
@@ -33,7 +34,7 @@ class _Unplaced:
     def __init__(self, key: str):
         self.path = f"<{key}>"
 
-    def diagnostic(self, path: Path, message: str) -> Diagnostic:
+    def diagnostic(self, path: FieldPath, message: str) -> Diagnostic:
         return Diagnostic(self.path, 1, 1, message)
 
 
@@ -106,7 +107,7 @@ class MigrationRegistry:
             name, version = reference, None  # a name that merely ends in .vN
         return self.get(name, version)
 
-    def list(self) -> list[MigrationSpec]:
+    def list(self) -> builtins.list[MigrationSpec]:
         return sorted(self._specs.values(), key=_sort_key)
 
     def _suggestion(self, name: str) -> str:
@@ -117,7 +118,7 @@ class MigrationRegistry:
         return f" (did you mean {close[0]!r}?)" if close else ""
 
     # -- the graph ---------------------------------------------------------------
-    def dependencies(self, key: str) -> list[str]:
+    def dependencies(self, key: str) -> builtins.list[str]:
         """Resolved keys this migration depends on (explicit, then the implicit previous version)."""
         return self.graph()[key]
 
@@ -146,15 +147,15 @@ class MigrationRegistry:
             f"{key} depends on unknown migration {reference!r}: {detail}",
         )
 
-    def graph(self) -> dict[str, list[str]]:
+    def graph(self) -> dict[str, builtins.list[str]]:
         """Every key → its resolved dependencies; all unknown dependencies and cycles raise together."""
         if self._graph is None:
             self._graph = self._build_graph()
         return self._graph
 
-    def _build_graph(self) -> dict[str, list[str]]:
-        graph: dict[str, list[str]] = {}
-        problems: list[Diagnostic] = []
+    def _build_graph(self) -> dict[str, builtins.list[str]]:
+        graph: dict[str, builtins.list[str]] = {}
+        problems: builtins.list[Diagnostic] = []
         for spec in self.list():
             key = spec.key
             graph[key] = []
@@ -175,7 +176,7 @@ class MigrationRegistry:
         cycle = _find_cycle(graph)
         if cycle:
             first = self._specs[cycle[0]]
-            index = next(
+            position = next(
                 (
                     i
                     for i, r in enumerate(first.dependencies)
@@ -183,7 +184,7 @@ class MigrationRegistry:
                 ),
                 None,
             )
-            where = ("dependencies", index) if index is not None else ()
+            where = ("dependencies", position) if position is not None else ()
             raise RegistryError(
                 [
                     self._sources[cycle[0]].diagnostic(
@@ -193,7 +194,9 @@ class MigrationRegistry:
             )
         return graph
 
-    def order(self, targets: Iterable[str] | None = None) -> list[MigrationSpec]:
+    def order(
+        self, targets: Iterable[str] | None = None
+    ) -> builtins.list[MigrationSpec]:
         """Topological order (dependencies first, ties by name then version).
 
         With targets (keys), only those and everything they depend on.
@@ -201,14 +204,14 @@ class MigrationRegistry:
         graph = self.graph()
         wanted = set(graph) if targets is None else self._closure(graph, targets)
         waiting = {k: sum(1 for d in graph[k] if d in wanted) for k in wanted}
-        dependents: dict[str, list[str]] = {k: [] for k in wanted}
+        dependents: dict[str, builtins.list[str]] = {k: [] for k in wanted}
         for key in wanted:
             for dep in graph[key]:
                 if dep in wanted:
                     dependents[dep].append(key)
         ready = [_sort_key(self._specs[k]) + (k,) for k, n in waiting.items() if n == 0]
         heapq.heapify(ready)
-        ordered: list[MigrationSpec] = []
+        ordered: builtins.list[MigrationSpec] = []
         while ready:
             *_, key = heapq.heappop(ready)
             ordered.append(self._specs[key])
@@ -221,7 +224,9 @@ class MigrationRegistry:
         return ordered
 
     @staticmethod
-    def _closure(graph: dict[str, list[str]], targets: Iterable[str]) -> set[str]:
+    def _closure(
+        graph: dict[str, builtins.list[str]], targets: Iterable[str]
+    ) -> set[str]:
         seen: set[str] = set()
         stack = list(targets)
         while stack:
@@ -231,7 +236,7 @@ class MigrationRegistry:
                 stack.extend(graph[key])
         return seen
 
-    def dependents(self, key: str) -> list[str]:
+    def dependents(self, key: str) -> builtins.list[str]:
         """Keys that depend on key directly, sorted."""
         graph = self.graph()
         return sorted(
@@ -239,7 +244,7 @@ class MigrationRegistry:
             key=lambda k: _sort_key(self._specs[k]),
         )
 
-    def heads(self) -> list[str]:
+    def heads(self) -> builtins.list[str]:
         """Keys nothing depends on: what a new migration depends on by default."""
         graph = self.graph()
         depended = {d for deps in graph.values() for d in deps}

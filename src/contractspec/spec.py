@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 STABILITIES = ("idea", "in_creation", "experimental", "beta", "stable", "deprecated")
 
@@ -53,7 +53,8 @@ class _Step:
 
     @property
     def payload(self) -> str:
-        return getattr(self, self.payload_field)
+        payload: str = getattr(self, self.payload_field)
+        return payload
 
 
 @dataclass
@@ -171,12 +172,12 @@ def split_key(reference: str) -> tuple[str, int | None]:
 # Validation. A problem names the field by its path inside the spec, e.g.
 # ("plan", "up", 2, "timeout_ms"), so the loader can point at the source.
 
-Path = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
 class Problem:
-    path: Path
+    path: FieldPath
     message: str
 
 
@@ -193,7 +194,12 @@ def _blank(value: Any) -> bool:
 
 
 def _problems(spec: MigrationSpec) -> Iterator[Problem]:
-    meta = spec.meta
+    yield from _meta_problems(spec.meta)
+    yield from _plan_problems(spec.plan)
+    yield from _dependency_problems(spec)
+
+
+def _meta_problems(meta: MigrationMeta) -> Iterator[Problem]:
     name = meta.name
     if not isinstance(name, str):
         yield Problem(("meta", "name"), f"name must be a string, got {name!r}")
@@ -261,10 +267,12 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
                     ("meta", "tags", index), "a tag must be a non-empty string"
                 )
 
-    if not spec.plan.up:
+
+def _plan_problems(plan: MigrationPlan) -> Iterator[Problem]:
+    if not plan.up:
         yield Problem(("plan", "up"), "the up plan must have at least one step")
     for direction in ("up", "down"):
-        for index, step in enumerate(getattr(spec.plan, direction) or []):
+        for index, step in enumerate(getattr(plan, direction) or []):
             if not isinstance(step, _Step):
                 yield Problem(
                     ("plan", direction, index),
@@ -273,6 +281,8 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
                 continue
             yield from _step_problems(step, ("plan", direction, index))
 
+
+def _dependency_problems(spec: MigrationSpec) -> Iterator[Problem]:
     if not isinstance(spec.dependencies, list):
         yield Problem(
             ("dependencies",),
@@ -286,7 +296,7 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
             yield Problem(where, "a dependency must be a non-empty string")
             continue
         dep_name, dep_version = split_key(dependency)
-        if dep_name == name and dep_version in (None, meta.version):
+        if dep_name == spec.meta.name and dep_version in (None, spec.meta.version):
             yield Problem(where, f"migration {spec.key} depends on itself")
         elif dependency in seen:
             yield Problem(where, f"duplicate dependency {dependency!r}")
@@ -295,7 +305,7 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
         seen.add(dependency)
 
 
-def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
+def _step_problems(step: _Step, where: FieldPath) -> Iterator[Problem]:
     payload = step.payload
     if _blank(payload):
         yield Problem(
@@ -352,7 +362,7 @@ def _step_problems(step: _Step, where: Path) -> Iterator[Problem]:
                 )
 
 
-def _write_step_problems(step: _WriteStep, where: Path) -> Iterator[Problem]:
+def _write_step_problems(step: _WriteStep, where: FieldPath) -> Iterator[Problem]:
     if not isinstance(step.transactional, bool):
         yield Problem(
             where + ("transactional",),
@@ -472,7 +482,7 @@ def from_dict(data: dict[str, Any]) -> MigrationSpec:
             raw[checks] = [MigrationCheck(**c) for c in raw.get(checks) or []]
         if raw.get("retries") is None:
             raw["retries"] = 0
-        return cls(**raw)
+        return cast(MigrationStep, cls(**raw))  # STEP_CLASSES holds only these
 
     plan = data["plan"]
     down = plan.get("down")

@@ -12,6 +12,7 @@ import errno
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -36,7 +37,7 @@ from .options import (
 
 
 class Root(click.Group):
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
@@ -61,8 +62,6 @@ class Root(click.Group):
         try:
             with self.make_context(prog_name, argv, **extra) as ctx:
                 meta = ctx.meta  # shared with the subcommands' contexts
-                if os.environ.get("NO_COLOR"):
-                    ctx.color = False
                 self.invoke(ctx)
             return EXIT_OK
         except click.exceptions.Exit as exc:  # --help, --version
@@ -116,7 +115,7 @@ def report(exc: ContractspecError) -> None:
 @click.version_option(__version__, "--version", prog_name="contractspec")
 @root_project_option
 @root_database_option
-def root(project, database) -> None:
+def root(project: Path | None, database: str | None) -> None:
     """Declarative, reviewable, safe database migrations.
 
     Write each migration as a spec (a Python file under migrations/), build

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import EXIT_PARTIAL, Shown
 from ..spec import STABILITIES
 from . import root
-from .options import database_option, echo_json, json_option, project_option, table
+from .options import (
+    Decorator,
+    F,
+    database_option,
+    echo_json,
+    json_option,
+    project_option,
+    table,
+)
+
+if TYPE_CHECKING:
+    from ..commands.migrate import RunReport
 
 lock_timeout_option = click.option(
     "--lock-timeout",
@@ -80,7 +93,7 @@ class _Progress:
     def __enter__(self) -> _Progress:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.flush()
 
     def flush(self) -> None:
@@ -93,7 +106,9 @@ class _Progress:
                 self.stream.flush()
                 self.lines.clear()
 
-    def __call__(self, key: str, index: int, total: int, result: dict) -> None:
+    def __call__(
+        self, key: str, index: int, total: int, result: dict[str, Any]
+    ) -> None:
         if not self.enabled:
             return
         line = result.get("message") or f"{result.get('status')} {key}"
@@ -113,7 +128,7 @@ class _Progress:
                     self.timer.start()
 
 
-def _finish(report, as_json: bool) -> None:
+def _finish(report: RunReport, as_json: bool) -> None:
     if as_json:
         echo_json(report.as_dict())
     else:
@@ -144,7 +159,7 @@ def _finish(report, as_json: bool) -> None:
         raise Shown("steps outside a transaction were not rehearsed", EXIT_PARTIAL)
 
 
-def _dry_run(report, as_json: bool) -> None:
+def _dry_run(report: RunReport, as_json: bool) -> None:
     if as_json:
         echo_json(report.as_dict())
         return
@@ -156,10 +171,10 @@ def _dry_run(report, as_json: bool) -> None:
         click.echo(f"would {verb} {key}" + (f" (NOT atomic: {apart})" if apart else ""))
 
 
-def _stack(*decorators):
+def _stack(*decorators: Decorator) -> Decorator:
     """One decorator applying several, top to bottom as if written one per line."""
 
-    def apply(function):
+    def apply(function: F) -> F:
         for decorator in reversed(decorators):
             function = decorator(function)
         return function
@@ -180,7 +195,13 @@ _run_options = _stack(
 )
 
 
-def _run(run, as_json: bool, dry_run: bool, project: Path | None, **options):
+def _run(
+    run: Callable[..., RunReport],
+    as_json: bool,
+    dry_run: bool,
+    project: Path | None,
+    **options: Any,
+) -> RunReport:
     """Call commands.migrate.up or .down with a progress reporter; return its report."""
     with _Progress(enabled=not as_json and not dry_run) as progress:
 
@@ -195,7 +216,7 @@ def _run(run, as_json: bool, dry_run: bool, project: Path | None, **options):
 
 @migrate.command("up")
 @_run_options
-def up_command(as_json, dry_run, **options) -> None:
+def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
     Runs the committed harnesses in dependency order, one transaction per
@@ -218,7 +239,7 @@ def up_command(as_json, dry_run, **options) -> None:
     default=None,
     help="Revert the N most recent migrations (default 1).",
 )
-def down_command(as_json, dry_run, **options) -> None:
+def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Revert NAME, or the most recent applied migrations (--steps N).
 
     Reverts in reverse dependency order, each in its own transaction that
@@ -243,7 +264,9 @@ def down_command(as_json, dry_run, **options) -> None:
     is_flag=True,
     help="Exit 1 when anything needs attention (for CI and deploy gates).",
 )
-def status_command(project, database, as_json, check) -> None:
+def status_command(
+    project: Path | None, database: str | None, as_json: bool, check: bool
+) -> None:
     """Show every migration: applied, pending, drifted, stale harness, failed, unknown.
 
     \b
@@ -357,22 +380,22 @@ _create_options = _stack(
 
 
 def _create(
-    name,
-    project,
-    title,
-    description,
-    domain,
-    owners,
-    tags,
-    stability,
-    up_sql,
-    down_sql,
-    depends_on,
-    no_depends,
-    needed_by,
-    path,
-    as_json,
-):
+    name: str,
+    project: Path | None,
+    title: str | None,
+    description: str,
+    domain: str | None,
+    owners: tuple[str, ...],
+    tags: tuple[str, ...],
+    stability: str,
+    up_sql: str | None,
+    down_sql: str | None,
+    depends_on: tuple[str, ...],
+    no_depends: bool,
+    needed_by: tuple[str, ...],
+    path: Path | None,
+    as_json: bool,
+) -> None:
     from ..commands.create import create
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not as_json
@@ -419,7 +442,7 @@ def _create(
 
 @migrate.command("create")
 @_create_options
-def create_command(**options) -> None:
+def create_command(**options: Any) -> None:
     """Scaffold a new spec file NAME, such as core.db.2025_06_add_invoices.
 
     Every value has a flag for scripts; on a terminal, missing title and
@@ -439,6 +462,6 @@ def create_command(**options) -> None:
     help="What to create (the original CLI's form).",
 )
 @_create_options
-def create_type_command(kind, **options) -> None:
+def create_type_command(kind: str, **options: Any) -> None:
     """Scaffold a spec: `create --type migration NAME` (same as `migrate create`)."""
     _create(**options)

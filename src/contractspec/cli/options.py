@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Decorator(Protocol):
+    """What click.option returns: the decorated function, unchanged in type."""
+
+    def __call__(self, function: F, /) -> F: ...
+
+
+Callback = Callable[[click.Context, click.Parameter, Any], Any]
 
 
 def _or_from_root(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -16,7 +28,7 @@ def _or_from_root(ctx: click.Context, param: click.Parameter, value: Any) -> Any
     return value
 
 
-def _project(callback=None):
+def _project(callback: Callback | None = None) -> Decorator:
     return click.option(
         "-C",
         "--project",
@@ -29,7 +41,7 @@ def _project(callback=None):
     )
 
 
-def _database(callback=None):
+def _database(callback: Callback | None = None) -> Decorator:
     return click.option(
         "--database",
         "database",

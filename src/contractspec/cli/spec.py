@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import Shown
 from . import report, root
-from .options import project_option
+from .options import F, project_option
+
+if TYPE_CHECKING:
+    from ..edit.operations import Operation
 
 TARGET_HELP = "NAME (its highest version), NAME.vN, or the path of a spec file."
 
@@ -38,7 +42,7 @@ def spec_group() -> None:
     """
 
 
-def edit_options(function):
+def edit_options(function: F) -> F:
     function = project_option(function)
     function = click.option(
         "--check",
@@ -56,7 +60,7 @@ def edit_options(function):
 
 
 def run_edit(
-    target: str, operation, project: Path | None, diff: bool, check: bool
+    target: str, operation: Operation, project: Path | None, diff: bool, check: bool
 ) -> None:
     from ..commands.spec import edit_spec
     from ..edit import EditRefused
@@ -92,7 +96,9 @@ def _payload(value: str | None) -> str | None:
         return None
     from ..commands.spec import read_value
 
-    return read_value(value, click.get_text_stream("stdin"))
+    return read_value(
+        value
+    )  # `-` reads sys.stdin (click.get_text_stream is deprecated)
 
 
 @spec_group.command("bump-version")

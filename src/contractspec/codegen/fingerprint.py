@@ -23,8 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ..spec import MigrationSpec, to_dict
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..loader import LoadedSpec
 
 PREFIX = "sha256:"
 
@@ -38,13 +43,14 @@ def canonical_json(spec: MigrationSpec) -> str:
     )
 
 
-def spec_fingerprint(spec, pins: Pins = ()) -> str:
+def spec_fingerprint(spec: MigrationSpec | LoadedSpec, pins: Pins = ()) -> str:
     """`sha256:<hex>` of a spec (a MigrationSpec or a LoadedSpec) and its pinned files.
 
     pins: `{label: sha256 hex of the file's bytes}` (or pairs), e.g.
     `{"up.0": "9f86d0…"}`; see `scripts.resolve_scripts`.
     """
-    spec = getattr(spec, "spec", spec)
+    if not isinstance(spec, MigrationSpec):
+        spec = spec.spec
     items = sorted(pins.items() if isinstance(pins, Mapping) else pins)
     digest = hashlib.sha256(canonical_json(spec).encode("ascii"))
     for label, file_hash in items:
@@ -56,7 +62,9 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fingerprint_loaded(loaded, config, pins: Mapping[str, str] | None = None) -> str:
+def fingerprint_loaded(
+    loaded: LoadedSpec, config: Config, pins: Mapping[str, str] | None = None
+) -> str:
     """The fingerprint of a loaded spec with its files read from disk (raises SpecError).
 
     pins: the spec's resolved pins when the caller has them already."""

@@ -21,12 +21,12 @@ and a runtime change rewrites the runtime module alone.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..config import relative_posix
 from ..errors import SpecError
 from ..format import FormatCache, format_cached
 from ..runtime import runtime_source
@@ -38,6 +38,12 @@ from .naming import check_collisions, harness_path
 from .render import RUNTIME_FILE, render_head, templates_dir
 from .scripts import Resolution, resolve_scripts
 from .view import harness_view, migration_data, spec_path_of
+
+if TYPE_CHECKING:  # types only: commands builds these and calls codegen
+    import jinja2
+
+    from ..commands import Project
+    from ..config import Config
 
 # What every head ends with, as far as black's blank-line rules can tell.
 HEAD_CONTEXT = "MIGRATION = {}\n"
@@ -69,7 +75,7 @@ def runtime_module_source(runtime: str | None = None) -> str:
     )
 
 
-def runtime_module(config) -> Generated:
+def runtime_module(config: Config) -> Generated:
     path = config.harness_dir / RUNTIME_FILE
     return Generated(path, config.relative(path), runtime_module_source())
 
@@ -99,7 +105,7 @@ def harness_source(
     dependencies: Sequence[str] = (),
     resolution: Resolution | None = None,
     cache: FormatCache | None = None,
-    env=None,
+    env: jinja2.Environment | None = None,
 ) -> str:
     """One whole harness module for a spec (no project needed: tests and tools)."""
     view = head_view(
@@ -112,7 +118,7 @@ def harness_source(
     return head + tail_source()
 
 
-def expected_migration(project, key: str) -> dict[str, Any]:
+def expected_migration(project: Project, key: str) -> dict[str, Any]:
     """The MIGRATION data that `key`'s spec generates today (no rendering, no black)."""
     loaded = project.specs[key]
     view = head_view(
@@ -126,7 +132,7 @@ def expected_migration(project, key: str) -> dict[str, Any]:
 
 
 def generate(
-    project,
+    project: Project,
     keys: Sequence[str],
     *,
     cache: FormatCache | None = None,
@@ -162,6 +168,6 @@ def generate(
     harnesses = []
     for key, head in zip(keys, formatted, strict=True):
         path = harness_path(config, key)
-        display = os.path.relpath(path, config.root).replace(os.sep, "/")
+        display = relative_posix(path, config.root, climb=True)
         harnesses.append(Generated(path, display, head + tail, key))
     return harnesses

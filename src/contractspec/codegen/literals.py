@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-__all__ = ["Code", "py_literal", "py_str", "doc_text", "comment_text"]
+__all__ = ["Code", "py_literal", "py_str", "doc_text", "comment_text", "string_literal"]
 
 
 class Code(str):
@@ -49,9 +49,22 @@ def escape_char(char: str) -> str:
     return f"\\U{code:08x}"
 
 
-def _one_line(text: str) -> str:
-    # black prefers double quotes unless single quotes need fewer escapes.
-    quote = "'" if text.count('"') > text.count("'") else '"'
+def string_literal(text: str, quote: str = '"', *, multiline: bool = False) -> str:
+    """Source text that evaluates to exactly `text`, for codegen and the editor alike.
+
+    One line with escapes; or, with multiline=True and a line break in `text`, a
+    triple-quoted string whose lines are the text's lines. `quote` is the quote
+    character the surrounding code prefers: a one-line literal takes the other
+    one when that needs fewer escapes (black's rule).
+    """
+    if multiline and "\n" in text:
+        return _triple_quoted(text, quote)
+    return _one_line(text, quote)
+
+
+def _one_line(text: str, preferred: str = '"') -> str:
+    other = "'" if preferred == '"' else '"'
+    quote = other if text.count(preferred) > text.count(other) else preferred
     out = []
     for char in text:
         if char in _SIMPLE_ESCAPES:
@@ -65,24 +78,24 @@ def _one_line(text: str) -> str:
     return quote + "".join(out) + quote
 
 
-def _triple_quoted(text: str) -> str:
-    """`\"\"\"...\"\"\"` with real line breaks; escapes only what must be escaped."""
+def _triple_quoted(text: str, quote: str = '"') -> str:
+    """Triple-quoted with real line breaks; escapes only what must be escaped."""
     out = []
     index = 0
     length = len(text)
     while index < length:
         char = text[index]
-        if char == '"':
+        if char == quote:
             end = index
-            while end < length and text[end] == '"':
+            while end < length and text[end] == quote:
                 end += 1
             run = end - index
             # A run of three quotes would end the string; a run at the very end
             # would merge with the closing quotes. Escape those runs whole.
             if run >= 3 or end == length:
-                out.append('\\"' * run)
+                out.append(("\\" + quote) * run)
             else:
-                out.append('"' * run)
+                out.append(quote * run)
             index = end
             continue
         if char == "\n" or char == "\t":
@@ -96,7 +109,7 @@ def _triple_quoted(text: str) -> str:
         else:
             out.append(escape_char(char))
         index += 1
-    return '"""' + "".join(out) + '"""'
+    return quote * 3 + "".join(out) + quote * 3
 
 
 def _plain(text: str) -> bool:

@@ -11,10 +11,14 @@ as spec errors before anything is written.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic, SpecError
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 def module_name(key: str) -> str:
@@ -27,13 +31,13 @@ def module_name(key: str) -> str:
     return name
 
 
-def harness_path(config, key: str) -> Path:
+def harness_path(config: Config, key: str) -> Path:
     """Where the harness of `key` lives: `<harness_dir>/<module_name(key)>.py`."""
     return Path(config.harness_dir) / f"{module_name(key)}.py"
 
 
 def check_collisions(
-    keys: Iterable[str], sources: dict[str, object] | None = None
+    keys: Iterable[str], sources: Mapping[str, object] | None = None
 ) -> None:
     """Raise one SpecError naming every pair of keys that would share a harness file."""
     seen: dict[str, str] = {}

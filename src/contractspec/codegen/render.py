@@ -14,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .literals import Code, comment_text, doc_text, py_literal
+
+if TYPE_CHECKING:
+    import jinja2
 
 HEAD_TEMPLATE = "harness.py.j2"
 
@@ -44,7 +47,7 @@ def _only_code(value: Any) -> Any:
     )
 
 
-def make_environment(literal: Callable[[Any], str] = py_literal):
+def make_environment(literal: Callable[[Any], str] = py_literal) -> jinja2.Environment:
     """A fresh environment; tests pass another `literal` emitter to prove the property test bites."""
     import jinja2
 
@@ -58,8 +61,8 @@ def make_environment(literal: Callable[[Any], str] = py_literal):
         finalize=_only_code,
     )
 
-    def strict(emit):
-        def apply(value):
+    def strict(emit: Callable[[Any], str]) -> Callable[[Any], Code]:
+        def apply(value: Any) -> Code:
             if isinstance(value, jinja2.Undefined):
                 str(value)  # StrictUndefined raises UndefinedError, naming the variable
             return Code(emit(value))
@@ -73,13 +76,14 @@ def make_environment(literal: Callable[[Any], str] = py_literal):
 
 
 @cache
-def environment():
+def environment() -> jinja2.Environment:
     return make_environment()
 
 
-def render_head(view: dict[str, Any], env=None) -> str:
+def render_head(view: dict[str, Any], env: jinja2.Environment | None = None) -> str:
     """Header, docstring and MIGRATION for one spec (not yet formatted)."""
-    return (env or environment()).get_template(HEAD_TEMPLATE).render(**view)
+    template = (env or environment()).get_template(HEAD_TEMPLATE)
+    return str(template.render(**view))
 
 
 # The shared runtime module beside the harnesses: a name no user module takes

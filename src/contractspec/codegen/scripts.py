@@ -22,16 +22,21 @@ import keyword
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..config import relative_posix
 from ..errors import Diagnostic, FileRefused, SpecError
 from ..files import read_project_file
 from .fingerprint import sha256_bytes
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..loader import LoadedSpec
 
 INLINE_SQL = "inline_sql"
 SQL_FILE = "sql_file"
 PYTHON_FILE = "python_file"
 PYTHON_MODULE = "python_module"
-SCRIPT_TYPES = (INLINE_SQL, SQL_FILE, PYTHON_FILE, PYTHON_MODULE)
 
 
 def _identifier(text: str) -> bool:
@@ -90,7 +95,9 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resolution:
+def resolve_scripts(
+    loaded: LoadedSpec, config: Config, harness_dir: Path | None = None
+) -> Resolution:
     """Classify, locate and pin every data step of a loaded spec; all problems in one SpecError."""
     resolution = Resolution()
     data_steps = [
@@ -130,7 +137,7 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
             )
             continue
         target = Path(os.path.normpath(spec_dir / relative))
-        shown = os.path.relpath(target, root).replace(os.sep, "/")
+        shown = relative_posix(target, root, climb=True)
         if not target.exists() and not target.is_symlink():
             problems.append(
                 loaded.diagnostic(
@@ -154,7 +161,7 @@ def resolve_scripts(loaded, config, harness_dir: Path | None = None) -> Resoluti
         resolution.pins[f"{direction}.{index}"] = digest
         resolution.steps[(direction, index)] = ResolvedScript(
             script_type,
-            os.path.relpath(target, harness_dir).replace(os.sep, "/"),
+            relative_posix(target, harness_dir, climb=True),
             digest,
         )
     if problems:

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..spec import OPTIONAL_STEP_FIELDS, MigrationSpec, meta_to_dict, split_key
+from ..config import relative_posix
+from ..spec import (
+    OPTIONAL_STEP_FIELDS,
+    MigrationSpec,
+    MigrationStep,
+    meta_to_dict,
+    split_key,
+)
 from .naming import module_name
 from .scripts import Resolution, ResolvedScript
+
+if TYPE_CHECKING:
+    from ..loader import LoadedSpec
 
 
 def _dependency_sort_key(key: str) -> tuple[str, int, str]:
@@ -22,13 +32,13 @@ def _dependency_sort_key(key: str) -> tuple[str, int, str]:
     return name, version or 0, key
 
 
-def spec_path_of(loaded, root: Path) -> str:
+def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
     """The spec file relative to the project root, posix (never absolute when it can be helped)."""
-    absolute = os.path.normpath(Path(root) / loaded.path)
-    return os.path.relpath(absolute, root).replace(os.sep, "/")
+    spec_file = Path(os.path.normpath(Path(root) / loaded.path))
+    return relative_posix(spec_file, root, climb=True)
 
 
-def step_view(step, data: ResolvedScript | None) -> dict[str, Any]:
+def step_view(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any]:
     return {
         "kind": step.kind,
         "description": step.description,
@@ -75,7 +85,7 @@ def harness_view(
 ) -> dict[str, Any]:
     meta = spec.meta
     dependencies = sorted(dict.fromkeys(dependencies), key=_dependency_sort_key)
-    plans = []
+    plans: list[dict[str, Any]] = []
     for direction in ("up", "down"):
         steps = getattr(spec.plan, direction)
         plans.append(

@@ -7,6 +7,7 @@ they never print or exit. `cli` does both.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from ..cachedir import cache_dir
 from ..config import Config, load_config
-from ..errors import Diagnostic, RegistryError
-from ..loader import LoadedSpec, SpecCache, load_specs
+from ..errors import Diagnostic, RegistryError, SpecError
+from ..loader import LoadedSpec, SpecCache, discover, load_file, load_specs
 from ..registry import MigrationRegistry
 
 if TYPE_CHECKING:
@@ -27,6 +28,11 @@ class Project:
     config: Config
     registry: MigrationRegistry
     specs: dict[str, LoadedSpec]  # by key
+    # Opened for editing (open_for_editing), a project may be broken: `files`
+    # holds every spec file that loads, duplicate keys included, and `broken`
+    # the problems of those that do not. Opened otherwise, `files` is `specs`.
+    files: list[LoadedSpec] = field(default_factory=list)
+    broken: list[Diagnostic] = field(default_factory=list)
 
     _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
     _resolutions: dict[str, Resolution] = field(default_factory=dict, repr=False)
@@ -50,7 +56,7 @@ class Project:
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: for loading, which builds thousands
     of small objects that all stay alive, so each collection would only walk
     them again (about 15 ms of 60 when loading 500 specs and harnesses)."""
@@ -85,4 +91,30 @@ def open_project(
     if duplicates:
         raise RegistryError(duplicates)
     registry.graph()  # unknown dependencies and cycles fail here, before any work
-    return Project(config, registry, specs)
+    return Project(config, registry, specs, list(specs.values()))
+
+
+def open_for_editing(config: Config) -> Project:
+    """The project as far as it loads, so that an edit can repair a broken one.
+
+    When open_project fails: every spec file that loads goes into `files`, the
+    first of each key into `specs` and `registry` (whose graph is not checked),
+    and the problems of the files that do not load into `broken`."""
+    try:
+        return open_project(config.root)
+    except SpecError:
+        pass
+    files: list[LoadedSpec] = []
+    broken: list[Diagnostic] = []
+    for path in discover(config.specs_dir):
+        try:
+            files.append(load_file(path, config.relative(path), config.files))
+        except SpecError as exc:
+            broken += exc.diagnostics
+    registry = MigrationRegistry()
+    specs: dict[str, LoadedSpec] = {}
+    for loaded in files:
+        if loaded.key not in specs:
+            registry.register(loaded.spec, loaded)
+            specs[loaded.key] = loaded
+    return Project(config, registry, specs, files, broken)

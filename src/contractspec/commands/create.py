@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import SpecError, UsageError
 from ..loader import load_file
@@ -139,7 +140,7 @@ def _add_as_dependency(
         edit_spec(reference, AddDependency(name), project_dir)
 
 
-def _render(**values) -> str:
+def _render(**values: Any) -> str:
     from ..codegen.render import make_environment
     from ..format import format_source
 

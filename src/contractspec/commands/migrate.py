@@ -36,10 +36,13 @@ from ..errors import (
     StaleError,
     UsageError,
 )
+from ..registry import MigrationRegistry
 from ..runtime import harness_runtime as runtime
 from . import Project, gc_paused, open_project
 
-Progress = Callable[[str, int, int, dict], None]  # (key, index, total, result)
+Progress = Callable[
+    [str, int, int, dict[str, Any]], None
+]  # (key, index, total, result)
 Notice = Callable[[str], None]  # a line for people, such as whose lock we wait for
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
 SHOWN_DIFF_LINES = 12  # of an edited harness's diff, in a refusal
@@ -56,7 +59,14 @@ class CommittedHarness:
     state: str = "ok"  # ok, missing, stale, edited
     problem: str | None = None  # why it cannot run, for people
     # What runs: the checked MIGRATION data with its spec fingerprint.
-    migration: dict | None = None
+    migration: dict[str, Any] | None = None
+
+    @property
+    def checked(self) -> dict[str, Any]:
+        """The MIGRATION that runs: only a harness in state ok has one."""
+        if self.migration is None:
+            raise ValueError(f"{self.display} cannot run: {self.problem}")
+        return self.migration
 
     def refuse(self, state: str, problem: str) -> CommittedHarness:
         self.state, self.problem = state, problem
@@ -104,7 +114,7 @@ def read_harness(
 ENTRY_POINT_IMPORTS = [["importlib.util"], ["os"], ["sys"]]
 
 
-def _migration_literal(data: bytes, tail: bytes) -> dict | None:
+def _migration_literal(data: bytes, tail: bytes) -> dict[str, Any] | None:
     """A harness's MIGRATION, if the harness has exactly the generated shape.
 
     The shape: the entry points are this contractspec's, byte for byte, and
@@ -122,7 +132,9 @@ def _migration_literal(data: bytes, tail: bytes) -> dict | None:
     if not (isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)):
         return None
     names = [[a.name for a in i.names] for i in imports if isinstance(i, ast.Import)]
-    if names != ENTRY_POINT_IMPORTS or any(a.asname for i in imports for a in i.names):
+    if names != ENTRY_POINT_IMPORTS or any(
+        a.asname for i in imports if isinstance(i, ast.Import) for a in i.names
+    ):
         return None
     if not (
         isinstance(assign, ast.Assign)
@@ -130,12 +142,13 @@ def _migration_literal(data: bytes, tail: bytes) -> dict | None:
     ):
         return None
     try:
-        return ast.literal_eval(assign.value)
+        value = ast.literal_eval(assign.value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return None
+    return value if isinstance(value, dict) else None
 
 
-def _digest(migration: dict) -> str:
+def _digest(migration: dict[str, Any]) -> str:
     return sha256_bytes(json.dumps(migration, sort_keys=True).encode("utf-8"))
 
 
@@ -158,7 +171,7 @@ class CheckedHarnesses(JsonCache):
         super().__init__(cache_dir(self.root) / "harnesses.json", schema)
         self.changed = False
 
-    def agrees(self, name: str, data: bytes, expected: dict) -> bool:
+    def agrees(self, name: str, data: bytes, expected: dict[str, Any]) -> bool:
         entry = [self.key(data), _digest(expected)]
         if self.entries.get(name) == entry:
             return True
@@ -243,9 +256,9 @@ def committed_harnesses(project: Project, keys: list[str]) -> list[CommittedHarn
 class RunReport:
     command: str
     database: str
-    applied: list[dict] = field(default_factory=list)  # results, in order
+    applied: list[dict[str, Any]] = field(default_factory=list)  # results, in order
     skipped: list[str] = field(default_factory=list)  # already applied / nothing to do
-    failed: dict | None = None
+    failed: dict[str, Any] | None = None
     not_attempted: list[str] = field(default_factory=list)
     rehearse: bool = False
     # key -> what commits on its own ("step 2 runs outside a transaction")
@@ -319,11 +332,13 @@ def _session(
         raise Interrupted(message, runtime.interrupt_code(exc)) from None
 
 
-def _applied(session) -> dict[str, dict]:
+def _applied(session: runtime.Session) -> dict[str, dict[str, Any]]:
     return {row["key"]: row for row in runtime.read_history(session)}
 
 
-def _refuse_drift(project: Project, keys: list[str], applied: dict[str, dict]) -> None:
+def _refuse_drift(
+    project: Project, keys: list[str], applied: dict[str, dict[str, Any]]
+) -> None:
     """Before anything runs: refuse if any of keys was applied from another spec."""
     drifted = []
     for key in keys:
@@ -343,10 +358,10 @@ def _refuse_drift(project: Project, keys: list[str], applied: dict[str, dict]) -
 
 
 def _run(
-    session,
+    session: runtime.Session,
     report: RunReport,
     harnesses: list[CommittedHarness],
-    apply: Callable,
+    apply: Callable[..., dict[str, Any]],
     progress: Progress | None,
 ) -> RunReport:
     for index, harness in enumerate(harnesses):
@@ -486,7 +501,7 @@ def down(
             chosen = _most_recent(registry, order, applied, steps or 1)
         _refuse_drift(project, chosen, applied)  # all of them, before reverting one
         harnesses = committed_harnesses(project, chosen)
-        irreversible = [h.key for h in harnesses if h.migration.get("down") is None]
+        irreversible = [h.key for h in harnesses if h.checked.get("down") is None]
         if irreversible:  # refuse before reverting anything, not halfway through
             raise MigrationFailed(
                 f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
@@ -500,7 +515,10 @@ def down(
 
 
 def _most_recent(
-    registry, order: list[str], applied: dict[str, dict], count: int
+    registry: MigrationRegistry,
+    order: list[str],
+    applied: dict[str, dict[str, Any]],
+    count: int,
 ) -> list[str]:
     """The `count` most recently applied migrations, latest first, never one
     before an applied migration that depends on it. Ties on applied_at (one
@@ -610,9 +628,9 @@ def needs_attention(row: dict[str, Any]) -> bool:
     )
 
 
-def _last_failures(session) -> dict[str, dict]:
+def _last_failures(session: runtime.Session) -> dict[str, dict[str, Any]]:
     """Per migration, the run_end event of its latest run if that run failed."""
-    latest: dict[str, dict] = {}
+    latest: dict[str, dict[str, Any]] = {}
     for event in runtime.read_events(
         session, event="run_end"
     ):  # in order: the last wins

@@ -15,16 +15,17 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ..config import Config, find_root, load_config
-from ..errors import Diagnostic, RegistryError, SpecError, UsageError
-from ..loader import LoadedSpec, discover, load_file, load_source
+from ..errors import Diagnostic, RegistryError, UsageError
+from ..loader import LoadedSpec, discover, load_source
 from ..registry import MigrationRegistry
-from . import open_project
+from . import Project, open_for_editing
 
 if TYPE_CHECKING:
     from ..edit import EditResult
+    from ..edit.operations import Operation
 
 
 @dataclass
@@ -38,15 +39,6 @@ class SpecEdit:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Project:
-    config: Config
-    specs: list[LoadedSpec]
-    broken: list[
-        Diagnostic
-    ]  # spec files that do not load (the project is already unhealthy)
-
-
 def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
     """`owners a,b c` → ["a", "b", "c"]: commas and repeated values both separate; blanks are dropped."""
     out: list[str] = []
@@ -55,7 +47,7 @@ def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
-def read_value(value: str, stdin=None) -> str:
+def read_value(value: str, stdin: TextIO | None = None) -> str:
     """A payload argument: `-` reads stdin, `@path` reads a file, `@@text` is the literal `@text`."""
     if value == "-":
         import sys
@@ -82,33 +74,9 @@ def _looks_like_path(target: str) -> bool:
     )
 
 
-def _load_project(config: Config) -> _Project:
-    """Every spec of the project; tolerant, so a broken project can still be repaired by editing."""
+def _lookup(project: Project, reference: str) -> LoadedSpec:
     try:
-        project = open_project(config.root)
-        return _Project(config, list(project.specs.values()), [])
-    except SpecError:
-        pass
-    specs: list[LoadedSpec] = []
-    broken: list[Diagnostic] = []
-    for path in discover(config.specs_dir):
-        try:
-            specs.append(load_file(path, config.relative(path), config.files))
-        except SpecError as exc:
-            broken += exc.diagnostics
-    return _Project(config, specs, broken)
-
-
-def _lookup(project: _Project, reference: str) -> LoadedSpec:
-    registry = MigrationRegistry()
-    by_key: dict[str, LoadedSpec] = {}
-    for loaded in project.specs:
-        if loaded.key in by_key:
-            continue
-        registry.register(loaded.spec, loaded)
-        by_key[loaded.key] = loaded
-    try:
-        return by_key[registry.lookup(reference).key]
+        return project.specs[project.registry.lookup(reference).key]
     except RegistryError as exc:
         if project.broken:
             files = sorted({d.path for d in project.broken})
@@ -155,16 +123,18 @@ def _registry_problems(specs: list[LoadedSpec]) -> list[Diagnostic]:
     return problems
 
 
-def _check_registry(project: _Project, file: Path, display: str, result) -> None:
+def _check_registry(
+    project: Project, file: Path, display: str, result: EditResult
+) -> None:
     """Refuse an edit that breaks the project's registry (compared with before the edit)."""
     from ..edit import EditRefused
 
     others = [
         s
-        for s in project.specs
+        for s in project.files
         if (project.config.root / s.path).resolve() != file.resolve()
     ]
-    before_self = [s for s in project.specs if s not in others]
+    before_self = [s for s in project.files if s not in others]
     edited = result.loaded or load_source(result.new_source, display)
     note = f"the file was not changed: after this edit ({result.message}) the project's registry would be broken"
     for other in others:
@@ -189,7 +159,11 @@ def _check_registry(project: _Project, file: Path, display: str, result) -> None
 
 
 def edit_spec(
-    target: str, operation, project_dir: Path | None = None, *, write: bool = True
+    target: str,
+    operation: Operation,
+    project_dir: Path | None = None,
+    *,
+    write: bool = True,
 ) -> SpecEdit:
     """Apply one edit operation (contractspec.edit.*) to the spec named by target."""
     from ..edit import edit_source, read_snapshot, write_if_unchanged
@@ -201,10 +175,10 @@ def edit_spec(
         config = load_config(
             project_dir if project_dir is not None else find_root(file.resolve().parent)
         )
-        project = _load_project(config)
+        project = open_for_editing(config)
     else:
         config = load_config(project_dir)
-        project = _load_project(config)
+        project = open_for_editing(config)
         loaded = _lookup(project, target)
         file = config.root / loaded.path
     display = config.relative(file)

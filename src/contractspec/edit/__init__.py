@@ -17,12 +17,11 @@ literal, or a result that would not load and validate, raises `EditRefused`
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Diagnostic, SpecError
+from ..errors import Diagnostic, FileChanged, SpecError
 from .operations import (
     LIST_FIELDS,
     PAYLOAD_FIELDS,
@@ -35,7 +34,6 @@ from .operations import (
     BumpVersion,
     EditRefused,
     EditResult,
-    FileChanged,
     Operation,
     RemoveDependency,
     RemoveStep,
@@ -133,44 +131,17 @@ def read_snapshot(path: Path, display: str | None = None) -> Snapshot:
 def write_if_unchanged(
     snapshot: Snapshot, new_text: str, display: str | None = None
 ) -> None:
-    """Replace the file with new_text atomically (temp file + os.replace), unless its
+    """Replace the file with new_text atomically (writer.atomic_write), unless its
     bytes differ from the snapshot: then raise FileChanged and leave it alone."""
-    path = snapshot.path
-    display = display or path.as_posix()
-    fd, temp = _temporary(path)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(new_text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, snapshot.mode)
-        try:
-            current = path.read_bytes()
-        except OSError:
-            current = None
-        if current != snapshot.data:
-            raise FileChanged(
-                f"{display} changed on disk since it was read; not overwritten (run the edit again)"
-            )
-        os.replace(temp, path)
-        temp = ""
-    finally:
-        if temp:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+    from ..writer import atomic_write
 
-
-def _temporary(path: Path) -> tuple[int, str]:
-    """A new file beside path (same file system, so os.replace is atomic), opened for writing."""
-    for attempt in range(100):
-        name = path.parent / f".{path.name}.{os.getpid()}.{attempt}.tmp"
-        try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), str(name)
-        except FileExistsError:
-            continue
-    raise OSError(f"cannot create a temporary file beside {path}")
+    atomic_write(
+        snapshot.path,
+        new_text.encode("utf-8"),
+        mode=snapshot.mode,
+        unless_changed_from=snapshot.data,
+        display=display,
+    )
 
 
 def edit_file(

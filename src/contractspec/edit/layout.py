@@ -1,12 +1,11 @@
 """Text layout for new spec code (standard library only).
 
-Two things live here:
+New strings are written by codegen.literals.string_literal, the emitter
+harnesses use too (it round-trips every code point and keeps the file's quote
+character). What lives here:
 
-- `string_literal`: the one way an edit turns a Python string into source
-  text. It always round-trips (`ast.literal_eval(string_literal(v)) == v`,
-  for every code point, lone surrogates and NUL included), keeps the quote
-  character the file uses, and writes multi-line SQL as a triple-quoted
-  string whose lines are the SQL's lines.
+- How SQL payloads are normalised and compared (`normalize_sql`, `same_sql`).
+- The line length a file was written for (`infer_line_length`).
 - A small layout engine that formats *new* elements the way black does in
   its stable style (one line when it fits; a sole argument on its own line;
   one item per line with a magic trailing comma; a sole multi-line string
@@ -22,60 +21,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..codegen.literals import escape_char
-
 BLACK_DEFAULT = 88
 _LENGTHS = (88, 100, 120)
 
 
 # ---------------------------------------------------------------------------
-# String literals
-
-
-def _escape(char: str, quote: str, multiline: bool) -> str:
-    if char == "\\":
-        return "\\\\"
-    if char == quote:
-        return "\\" + quote
-    if char == "\n":
-        return "\n" if multiline else "\\n"
-    if char == "\r":
-        return "\\r"
-    if char == "\t":
-        return "\t" if multiline else "\\t"
-    if char == " " or char.isprintable():
-        return char
-    return escape_char(char)
-
-
-def choose_quote(value: str, preferred: str) -> str:
-    """The preferred quote, unless the other one needs fewer escapes (black's rule)."""
-    other = "'" if preferred == '"' else '"'
-    if value.count(preferred) > value.count(other):
-        return other
-    return preferred
-
-
-def string_literal(
-    value: str, quote: str = '"', *, multiline: bool = False, newline: str = "\n"
-) -> str:
-    """Source text for value. With multiline=True and a newline in value, a triple-quoted string."""
-    if multiline and "\n" in value:
-        body = []
-        for index, char in enumerate(value):
-            if char == quote and (index + 1 == len(value) or value[index + 1] == quote):
-                # Never two unescaped quotes in a row, never one right before the closing
-                # quotes: the literal cannot end early, whatever the text holds.
-                body.append("\\" + quote)
-            elif char == quote:
-                body.append(quote)
-            elif char == "\n":
-                body.append(newline)
-            else:
-                body.append(_escape(char, quote, True))
-        return quote * 3 + "".join(body) + quote * 3
-    quote = choose_quote(value, quote)
-    return quote + "".join(_escape(char, quote, False) for char in value) + quote
+# SQL payloads
 
 
 def normalize_sql(text: str) -> str:
@@ -271,9 +222,9 @@ class Layout:
             node.collection and len(node.items) > 1
         ):
             # black's right-hand split: the whole body on one line of its own, if it fits.
-            body = Seq("", "", node.items)
-            if self.fits(body, len(inner), ""):
-                return f"{node.opener}{nl}{inner}{self.one_line(body)}{nl}{indent}{node.closer}"
+            whole = Seq("", "", node.items)
+            if self.fits(whole, len(inner), ""):
+                return f"{node.opener}{nl}{inner}{self.one_line(whole)}{nl}{indent}{node.closer}"
         if len(node.items) == 1 and not node.magic_trailing_comma:
             prefix, child = node.items[0]
             body = self.render(child, inner, len(inner) + len(prefix), "")

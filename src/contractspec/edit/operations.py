@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import EXIT_FAILED, ContractspecError, Diagnostic, SpecError
+from ..errors import Diagnostic, SpecError
 
 # `spec set` fields; owners and tags are lists, the rest strings.
 SCALAR_FIELDS = ("title", "description", "domain", "stability")
@@ -108,24 +108,11 @@ class EditResult:
 
     def diff(self) -> str:
         """A unified diff (`--- a/path`, `+++ b/path`), empty when nothing changed."""
-        import difflib
+        from ..writer import diff_text
 
-        if not self.changed:
-            return ""
-        lines = difflib.unified_diff(
-            self.source.splitlines(keepends=True),
-            self.new_source.splitlines(keepends=True),
-            f"a/{self.path}",
-            f"b/{self.path}",
+        return (
+            diff_text(self.source, self.new_source, self.path) if self.changed else ""
         )
-        out = []
-        for line in lines:
-            out.append(
-                line
-                if line.endswith("\n")
-                else line + "\n\\ No newline at end of file\n"
-            )
-        return "".join(out)
 
 
 class EditRefused(SpecError):
@@ -137,9 +124,3 @@ class EditRefused(SpecError):
     def __init__(self, diagnostics: list[Diagnostic], note: str = ""):
         super().__init__(diagnostics)
         self.note = note
-
-
-class FileChanged(ContractspecError):
-    """The file changed on disk between reading and writing it; it was not overwritten."""
-
-    exit_code = EXIT_FAILED

@@ -17,11 +17,14 @@ previous line (`first_line`), the comment lines above the next item
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import libcst as cst
 from libcst import MaybeSentinel
 
 Gap = cst.SimpleWhitespace | cst.ParenthesizedWhitespace
 EMPTY = cst.SimpleWhitespace("")
+SeqNode = cst.Call | cst.List | cst.Tuple | cst.ImportFrom
 
 
 class Irregular(Exception):
@@ -36,15 +39,18 @@ def _combine(*parts: cst.BaseParenthesizableWhitespace) -> Gap:
     present = [p for p in parts if not _blank(p)]
     if not present:
         return EMPTY
-    if len(present) == 1:
-        return present[0]  # type: ignore[return-value]
-    if all(isinstance(p, cst.SimpleWhitespace) for p in present):
-        return cst.SimpleWhitespace("".join(p.value for p in present))  # type: ignore[union-attr]
+    if len(present) == 1 and isinstance(present[0], Gap):
+        return present[0]
+    simple = [p for p in present if isinstance(p, cst.SimpleWhitespace)]
+    if len(simple) == len(present):
+        return cst.SimpleWhitespace("".join(p.value for p in simple))
     raise Irregular("whitespace on both sides of a comma")
 
 
 def newline_gap(
-    indent: str, first_line: cst.TrailingWhitespace | None = None, empty_lines=()
+    indent: str,
+    first_line: cst.TrailingWhitespace | None = None,
+    empty_lines: Iterable[cst.EmptyLine] = (),
 ) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(
         first_line=first_line or cst.TrailingWhitespace(),
@@ -70,7 +76,8 @@ class Sequence:
     """An editable view of a Call, List, Tuple or ImportFrom; `build()` makes the new node."""
 
     def __init__(self, node: cst.CSTNode):
-        self.node = node
+        self.node: SeqNode
+        raw: list[cst.Arg | cst.BaseElement | cst.ImportAlias]
         if isinstance(node, cst.Call):
             self.kind = "call"
             raw = list(node.args)
@@ -102,6 +109,7 @@ class Sequence:
                 opener = closer = EMPTY
         else:  # pragma: no cover - callers check
             raise TypeError(f"not a sequence: {type(node).__name__}")
+        self.node = node
 
         self.items: list[cst.CSTNode] = []
         self.comma_before: list[cst.BaseParenthesizableWhitespace] = []
@@ -174,6 +182,7 @@ class Sequence:
         if count and self.exploded:
             gap = self.gaps[index]
             indent = self.item_indent
+            tail: Gap
             if isinstance(gap, cst.ParenthesizedWhitespace):
                 # The comment that ends the line before stays there; comment lines
                 # above the next item (or the closing bracket) stay above it.
@@ -252,7 +261,7 @@ class Sequence:
         items = self.items
         count = len(items)
         trailing = self.trailing or (self.kind == "tuple" and count == 1)
-        if self.kind == "import" and node.lpar is None and count:  # type: ignore[union-attr]
+        if isinstance(node, cst.ImportFrom) and node.lpar is None and count:
             trailing = False
         closing = self.gaps[-1]
         new_items = []
@@ -286,15 +295,15 @@ class Sequence:
                 closer_gap = closing
             elif self.kind == "import" and not trailing:
                 closer_gap = closing
-        if self.kind == "call":
+        if isinstance(node, cst.Call):
             return node.with_changes(args=new_items, whitespace_before_args=opener)
-        if self.kind == "list":
+        if isinstance(node, cst.List):
             return node.with_changes(
                 elements=new_items,
                 lbracket=node.lbracket.with_changes(whitespace_after=opener),
                 rbracket=node.rbracket.with_changes(whitespace_before=closer_gap),
             )
-        if self.kind == "tuple":
+        if isinstance(node, cst.Tuple):
             if not node.lpar:
                 return node.with_changes(elements=new_items)
             lpar = list(node.lpar)
@@ -302,8 +311,7 @@ class Sequence:
             lpar[-1] = lpar[-1].with_changes(whitespace_after=opener)
             rpar[0] = rpar[0].with_changes(whitespace_before=closer_gap)
             return node.with_changes(elements=new_items, lpar=lpar, rpar=rpar)
-        # import
-        if node.lpar is None:
+        if node.lpar is None or node.rpar is None:
             return node.with_changes(names=new_items)
         return node.with_changes(
             names=new_items,

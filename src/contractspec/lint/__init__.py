@@ -17,6 +17,7 @@ from typing import Any
 
 from ..config import Config
 from ..loader import LoadedSpec
+from ..spec import FieldPath
 from ..sql import parse
 from .findings import ERROR, RULES, WARNING, Finding
 from .positions import SourceMap
@@ -58,7 +59,9 @@ def lint_specs(
 ) -> LintReport:
     report = LintReport()
     found: list[tuple[Any, Finding]] = []  # (the step it belongs to, or None; finding)
-    places: dict[int, tuple[LoadedSpec, tuple]] = {}  # id(step) → its place in the spec
+    places: dict[int, tuple[LoadedSpec, FieldPath]] = (
+        {}
+    )  # id(step) → its place in the spec
     texts: list[SqlText] = []
     for loaded in specs:
         report.specs += 1
@@ -100,7 +103,7 @@ def _start_squawk(texts: list[SqlText], config: Config, report: LintReport) -> A
 
 def _suppressed(
     found: list[tuple[Any, Finding]],
-    places: dict[int, tuple[LoadedSpec, tuple]],
+    places: dict[int, tuple[LoadedSpec, FieldPath]],
     config: Config,
 ) -> Iterator[Finding]:
     """Findings less what the project or a step accepts; then unused acceptances."""
@@ -138,8 +141,8 @@ def _suppressed(
             )
 
 
-def _step_at(loaded: LoadedSpec, where: tuple) -> Any:
-    return getattr(loaded.spec.plan, where[1])[where[2]]
+def _step_at(loaded: LoadedSpec, where: FieldPath) -> Any:
+    return getattr(loaded.spec.plan, str(where[1]))[where[2]]  # ("plan", up|down, i)
 
 
 def _accepted(step: Any) -> dict[str, str]:

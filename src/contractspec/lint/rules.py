@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..loader import LoadedSpec
-from ..spec import PLACEHOLDER_MARKER
+from ..spec import PLACEHOLDER_MARKER, FieldPath
 from ..sql import Parsed
 from .findings import RULES, Finding
 from .positions import SourceMap
@@ -69,7 +69,7 @@ def spec_findings(
 ) -> Iterator[tuple[Any, Finding]]:
     """Findings about the spec, each with the step it is about (None: the migration)."""
 
-    def at(where: tuple, code: str, message: str) -> Finding:
+    def at(where: FieldPath, code: str, message: str) -> Finding:
         return _finding(loaded.path, *loaded.position(where), code, message)
 
     plan = loaded.spec.plan

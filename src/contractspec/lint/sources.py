@@ -11,7 +11,7 @@ from typing import Any
 from ..codegen.scripts import INLINE_SQL, SQL_FILE, classify_script
 from ..config import Config
 from ..loader import LoadedSpec
-from ..spec import Path as FieldPath
+from ..spec import FieldPath
 from .positions import Position, SourceMap
 
 STATEMENTS = "statements"  # schema SQL, data SQL: any statements

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .findings import ERROR, WARNING, Finding
 from .sources import SqlText, transactional
@@ -153,7 +154,7 @@ class Squawk:
             self.folder.cleanup()
 
 
-def _translate(violation: dict, item: SqlText, offset: int) -> Finding | None:
+def _translate(violation: dict[str, Any], item: SqlText, offset: int) -> Finding | None:
     rule = violation["rule_name"]
     if rule in DROPPED or (rule in TIMEOUTS and item.step.timeout_ms):
         return None
