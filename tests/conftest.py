@@ -329,6 +329,85 @@ def run_harness_fixture():
     return run_harness
 
 
+# --- a role that must give its password ------------------------------------------
+
+PG_PASSWORD_USER, PG_PASSWORD = "contractspec_pw", "s3cret-Pw@x:y/z?&%"
+
+
+@pytest.fixture(scope="session")
+def pg_password_url(pg_url):
+    """A URL (without the password) of a role the server asks a password of
+    (scram-sha-256 over TCP): a wrong password really fails, a right one is
+    really used. pg_hba.conf gets one line for that role, then a reload."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()[0]:
+            _unavailable("the test server's user is not a superuser (pg_hba.conf)")
+        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
+        line = f"host all {PG_PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n"
+        text = hba.read_text()
+        if line not in text:
+            hba.write_text(line + text)  # first match wins: before the trust lines
+        conn.execute(f"DROP ROLE IF EXISTS {PG_PASSWORD_USER}")
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                sql.Identifier(PG_PASSWORD_USER), sql.Literal(PG_PASSWORD)
+            )
+        )
+        conn.execute("SELECT pg_reload_conf()")
+    parts = urlsplit(pg_url)
+    return urlunsplit(
+        parts._replace(netloc=f"{PG_PASSWORD_USER}@{parts.hostname}:{parts.port}")
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_password() -> str:
+    """The password of the role of pg_password_url."""
+    return PG_PASSWORD
+
+
+# --- a small project of chained specs -----------------------------------------------
+
+
+def write_project(
+    folder: Path, steps: dict[str, str], files: dict[str, str] | None = None
+) -> Path:
+    """A project in folder whose specs, in order, each depend on the one
+    before: `steps` maps a migration name to its up steps (Python source,
+    such as 'SchemaStep("CREATE TABLE t (id INTEGER)")'); `files` are written
+    beside the specs (a `_slow.py` a DataStep runs). Harnesses go to
+    `harnesses/`; building them is the test's business."""
+    migrations = folder / "migrations"
+    migrations.mkdir(parents=True)
+    (folder / "pyproject.toml").write_text(
+        '[tool.contractspec]\nharnesses = "harnesses"\n'
+    )
+    for name, text in (files or {}).items():
+        (migrations / name).write_text(text)
+    previous = None
+    for number, (name, up) in enumerate(steps.items(), 1):
+        dependency = f"dependencies=[{previous!r}]," if previous else ""
+        (migrations / f"m{number}.py").write_text(
+            "from contractspec import DataStep, MigrationMeta, MigrationPlan,"
+            " MigrationSpec, SchemaStep\n\n"
+            f"spec = MigrationSpec(meta=MigrationMeta(name={name!r}, version=1,"
+            f' title="m{number}", owners=["qa"]), plan=MigrationPlan(up=[{up}],'
+            f" down=[]), {dependency})\n"
+        )
+        previous = name
+    return folder
+
+
+@pytest.fixture(name="write_project", scope="session")
+def write_project_fixture():
+    return write_project
+
+
 # --- copies of a checked-in project ----------------------------------------------
 
 

@@ -418,9 +418,18 @@ def test_broken_spec_project_exits_3_with_every_problem(tmp_path, command):
     project = _broken_project(tmp_path)
     result = run(*command, "-C", str(project))
     assert result.exit_code == 3
-    assert result.stdout == ""
     assert result.stderr.splitlines() == EXPECTED_PROBLEMS
     assert "Traceback" not in result.output
+    if "--json" not in command:
+        assert result.stdout == ""
+        return
+    failure = json.loads(result.stdout)  # --json: the failure as one object
+    assert failure["ok"] is False and failure["exit_code"] == 3
+    shown = [
+        f"{d['path']}:{d['line']}:{d['col']}: {d['message']}"
+        for d in failure["diagnostics"]
+    ]
+    assert shown == EXPECTED_PROBLEMS[:-1]
 
 
 def test_broken_specs_also_fail_from_inside_the_project(tmp_path):
@@ -491,7 +500,7 @@ def test_config_error_exits_3(tmp_path):
     result = run("list", "-C", str(tmp_path))
     assert result.exit_code == 3
     assert result.stderr == (
-        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, environments\n"
+        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, environments\n"
         "1 problem found\n"
     )
 

@@ -6,12 +6,15 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from contractspec.codegen.fingerprint import (
     canonical_json,
     fingerprint_loaded,
     spec_fingerprint,
 )
 from contractspec.commands import open_project
+from contractspec.errors import SpecError
 from contractspec.loader import load_source
 from contractspec.spec import to_dict
 
@@ -83,9 +86,12 @@ def test_pins_are_part_of_the_fingerprint_in_any_order():
     )
 
 
-def test_surrogates_and_nul_are_fine():
-    spec = load_source(COMPACT.replace("SELECT 1", "SELECT '\\ud800\\x00'"), "x.py")
+def test_nul_is_fine_and_surrogates_never_reach_the_fingerprint():
+    spec = load_source(COMPACT.replace("SELECT 1", "SELECT '\\x00'"), "x.py")
     assert spec_fingerprint(spec).startswith("sha256:")
+    # A lone surrogate is not text a database can store: refused at load.
+    with pytest.raises(SpecError, match="lone surrogate"):
+        load_source(COMPACT.replace("SELECT 1", "SELECT '\\ud800'"), "x.py")
 
 
 def test_fingerprint_loaded_reads_pinned_files(tmp_path, copy_tracked):

@@ -8,6 +8,7 @@ import pytest
 
 from contractspec.config import DEFAULTS, ENV_DATABASE, Config, find_root, load_config
 from contractspec.errors import EXIT_SPEC, ConfigError, SpecError
+from contractspec.files import FileLimits
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,7 @@ def test_defaults_without_pyproject(tmp_path):
         specs_dir=tmp_path.resolve() / "migrations",
         harness_dir=tmp_path.resolve() / "generated" / "harnesses",
         database="sqlite:///contractspec.db",
+        files=FileLimits((tmp_path.resolve(),), 10 * 1024 * 1024),
     )
     assert DEFAULTS == {
         "specs": "migrations",
@@ -74,8 +76,8 @@ def test_unknown_key_is_an_error_with_its_position(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, environments",
-        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, environments",
+        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, environments",
+        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, environments",
     ]
     assert caught.value.exit_code == EXIT_SPEC
 
@@ -88,7 +90,7 @@ def test_unknown_subtable_points_at_its_header(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, environments"
+        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, environments"
     ]
 
 

@@ -199,7 +199,9 @@ def test_named_environments(project, database_url, db, monkeypatch):
 
     # Protected: down asks, and a "no" (or no answer) reverts nothing.
     refused = run("migrate", "down", "--env", "production", cwd=project, input="n\n")
-    assert refused.exit_code == 1 and "is protected" in refused.stderr
+    assert refused.exit_code == 1 and "nothing reverted" in refused.stderr
+    unanswered = run("migrate", "down", "--env", "production", cwd=project, input="")
+    assert unanswered.exit_code == 1 and "is protected" in unanswered.stderr
     assert db.table_exists("items")
     asked = run("migrate", "down", "--env", "production", cwd=project, input="y\n")
     assert asked.exit_code == 0, asked.stderr

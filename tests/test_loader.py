@@ -432,7 +432,7 @@ def test_unreadable_path_is_a_diagnostic(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_file(tmp_path / "missing.py", "missing.py")
     assert [str(d) for d in caught.value.diagnostics] == [
-        "missing.py:1:1: cannot read: No such file or directory"
+        "missing.py:1:1: spec file cannot be read: No such file or directory"
     ]
 
 

@@ -628,6 +628,15 @@ def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypat
     assert lines[4] == "  ... and 4 more"
 
 
+def _cache_body(path: Path) -> bytes:
+    """A cache file's JSON, once its seal verifies (cachedir.seal)."""
+    from contractspec.cachedir import unseal
+
+    body = unseal(path.name, path.read_bytes())
+    assert body is not None
+    return body
+
+
 def test_the_check_cache_only_saves_time(shop):
     """A harness found to agree with its spec is not parsed again; the cache
     can't change what runs, because what runs is what the spec generates."""
@@ -639,16 +648,18 @@ def test_the_check_cache_only_saves_time(shop):
     cache_file.unlink(missing_ok=True)
     harness = shop / ACCOUNTS_HARNESS
     assert _read(shop).migration["title"] == "Add accounts table"
-    entries = json.loads(cache_file.read_text())["entries"]
+    entries = json.loads(_cache_body(cache_file))["entries"]
     assert list(entries) == [ACCOUNTS_HARNESS]
 
-    # An edited harness, with its cache entry forged to match, still runs the spec's data.
+    # An edited harness, with its cache entry forged to match (but not sealed:
+    # the key is not the forger's), is found: the forged file is ignored.
     edited = harness.read_text().replace('"Add accounts table"', '"Edited by hand"')
     harness.write_text(edited)
-    forged = json.loads(cache_file.read_text())
+    forged = json.loads(_cache_body(cache_file))
     forged["entries"][ACCOUNTS_HARNESS][0] = hashlib.sha256(edited.encode()).hexdigest()
     cache_file.write_text(json.dumps(forged))
-    assert _read(shop).migration["title"] == "Add accounts table"
+    with pytest.raises(StaleError, match="1 edited"):
+        _read(shop)
 
     # Without the forged entry, the edit is found.
     cache_file.unlink()
@@ -658,4 +669,4 @@ def test_the_check_cache_only_saves_time(shop):
     # Entries of harnesses that are gone are dropped.
     harness.unlink()
     assert _read(shop, USERS).migration["key"] == USERS
-    assert list(json.loads(cache_file.read_text())["entries"]) == [USERS_HARNESS]
+    assert list(json.loads(_cache_body(cache_file))["entries"]) == [USERS_HARNESS]

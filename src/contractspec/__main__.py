@@ -1,3 +1,5 @@
+"""`python -m contractspec`: the same as the `contractspec` command."""
+
 from .cli import main
 
 main()

@@ -3,12 +3,21 @@
 Everything in it is derived (black's output by content hash, loaded specs by
 file hash) and safe to delete; it marks itself ignored for git and for
 backup tools.
+
+Checked, never trusted: every file in it is sealed with an HMAC under a key
+kept outside the project (`$XDG_CACHE_HOME/contractspec/cache.key`, made on
+first use, readable by its owner only). An entry edited by hand, or restored
+from another machine (a CI cache), does not verify and is rebuilt: a cache
+may only ever save time, never change what is built or run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +26,53 @@ CACHE_DIR_NAME = ".contractspec_cache"
 
 def cache_dir(root: Path) -> Path:
     return Path(root) / CACHE_DIR_NAME
+
+
+@cache
+def _key() -> bytes:
+    """This user's sealing key; a key of this process alone when it can't be
+    kept (then nothing verifies across runs: slower, never wrong)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache"
+    )
+    path = Path(base) / "contractspec" / "cache.key"
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    key = os.urandom(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(key)
+    except FileExistsError:  # another process made it first: use theirs
+        try:
+            theirs = path.read_bytes()
+        except OSError:
+            theirs = b""
+        return theirs if len(theirs) == 32 else key
+    except OSError:
+        pass
+    return key
+
+
+def seal(name: str, body: bytes) -> bytes:
+    """`<hmac hex>\\n<body>`: the MAC covers the entry's name too, so an entry
+    moved to another name does not verify either."""
+    mac = hmac.new(_key(), name.encode("utf-8") + b"\0" + body, "sha256")
+    return mac.hexdigest().encode("ascii") + b"\n" + body
+
+
+def unseal(name: str, data: bytes) -> bytes | None:
+    """The body of a sealed entry, or None when it does not verify."""
+    head, newline, body = data.partition(b"\n")
+    mac = hmac.new(_key(), name.encode("utf-8") + b"\0" + body, "sha256")
+    if newline and hmac.compare_digest(head, mac.hexdigest().encode("ascii")):
+        return body
+    return None
 
 
 def prepare(folder: Path) -> None:
@@ -46,7 +102,8 @@ class JsonCache:
     def __init__(self, path: Path, schema: str):
         self.path, self.schema = path, schema
         try:
-            data = json.loads(path.read_bytes())
+            body = unseal(path.name, path.read_bytes())
+            data = json.loads(body) if body is not None else {}
         except (OSError, ValueError):
             data = {}
         self.entries: dict[str, Any] = (
@@ -80,7 +137,8 @@ class JsonCache:
         )
         try:
             prepare(self.path.parent)
-            atomic_write(self.path, text.encode("ascii"), durable=False)
+            data = seal(self.path.name, text.encode("ascii"))
+            atomic_write(self.path, data, durable=False)
         except OSError:
             pass
         self.entries = dict(entries)

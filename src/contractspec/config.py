@@ -21,16 +21,23 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Diagnostic, SpecError, UsageError
+from .files import DEFAULT_MAX_FILE_BYTES, FileLimits
+from .runtime import harness_runtime as runtime
 from .sql import DIALECTS, Dialect
 
 DEFAULTS = {
     "specs": "migrations",
     "harnesses": "generated/harnesses",
-    "database": "sqlite:///contractspec.db",
+    "database": runtime.DEFAULT_DATABASE_URL,  # the harnesses' default too
+}
+ENV_DATABASE = runtime.DATABASE_ENV
+# Reading project files (see files.py): never outside the project by default.
+LIMITS: dict[str, object] = {
+    "max_file_bytes": DEFAULT_MAX_FILE_BYTES,  # a spec or pinned file, at most
+    "extra_roots": [],  # folders besides the project whose files may be read
 }
 # Keys without a default: the dialect (else the URL's), rules `lint` never reports.
 OPTIONAL = ("dialect", "lint_ignore")
-ENV_DATABASE = "CONTRACTSPEC_DATABASE_URL"
 ENV_DATABASE_FALLBACK = "DATABASE_URL"
 ENVIRONMENTS = "environments"  # [tool.contractspec.environments.<name>]
 ENVIRONMENT_KEYS = ("url", "url_env", "protected")
@@ -44,6 +51,7 @@ class Config:
     database: str
     dialect_setting: str | None = None  # `dialect` as written in the config file
     lint_ignore: tuple[str, ...] = ()
+    files: FileLimits = FileLimits((Path("/"),))  # set by load_config
     environment: str | None = None  # the --env name the database came from
     protected: bool = False  # that environment asks before reverting anything
 
@@ -54,20 +62,28 @@ class Config:
             return "postgresql"
         if self.dialect_setting == "sqlite":
             return "sqlite"
-        scheme = self.database.split("://", 1)[0].lower()
-        return "postgresql" if scheme in ("postgresql", "postgres") else "sqlite"
+        try:  # the runtime's parser: the one reading of a database URL
+            kind = runtime.parse_database_url(self.database)[0]
+        except runtime.MigrationError:  # a bad URL fails where it is used
+            kind = "sqlite"
+        return "postgresql" if kind == "postgresql" else "sqlite"
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
         return relative_posix(path, self.root)
 
     def database_url(self) -> str:
-        """The URL with a relative SQLite path anchored at the project root, not the cwd."""
-        prefix = "sqlite:///"
-        if self.database.startswith(prefix):
-            path = self.database[len(prefix) :]
-            if path and path != ":memory:" and not path.startswith("/"):
-                return prefix + (self.root / path).resolve().as_posix()
+        """The URL with a relative SQLite path anchored at the project root, not
+        the cwd. Read by the runtime's parser (the one the harnesses use);
+        raises its MigrationError for a bad URL."""
+        parsed: tuple[str, str] = runtime.parse_database_url(self.database)
+        dialect, target = parsed
+        if (
+            dialect == "sqlite"
+            and target != ":memory:"
+            and not Path(target).is_absolute()
+        ):
+            return "sqlite:///" + (self.root / target).resolve().as_posix()
         return self.database
 
 
@@ -127,7 +143,7 @@ def load_config(
     root = project.resolve() if project is not None else find_root(Path.cwd())
     if project is not None and not root.is_dir():
         raise ConfigError(f"project folder {project} does not exist")
-    settings: dict[str, Any] = dict(DEFAULTS)
+    settings: dict[str, Any] = {**DEFAULTS, **LIMITS}
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         settings.update(_read_table(pyproject))
@@ -143,6 +159,7 @@ def load_config(
             or os.environ.get(ENV_DATABASE_FALLBACK)
             or settings["database"]
         )
+    extra = [(root / folder).resolve() for folder in settings["extra_roots"]]
     return Config(
         root=root,
         specs_dir=root / settings["specs"],
@@ -152,6 +169,7 @@ def load_config(
         protected=protected,
         dialect_setting=settings.get("dialect"),
         lint_ignore=tuple(settings.get("lint_ignore", ())),
+        files=FileLimits((root, *extra), settings["max_file_bytes"]),
     )
 
 
@@ -207,16 +225,27 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
         line, col = _locate(text, key)
         if key == ENVIRONMENTS:
             problems += _environment_problems(text, display, value)
-        elif key not in DEFAULTS and key not in OPTIONAL:
+        elif key not in DEFAULTS and key not in OPTIONAL and key not in LIMITS:
+            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, ENVIRONMENTS))
             problems.append(
                 Diagnostic(
                     display,
                     line,
                     col,
-                    f"unknown key {key!r} in [tool.contractspec]; known keys:"
-                    f" {', '.join((*DEFAULTS, *OPTIONAL, ENVIRONMENTS))}",
+                    f"unknown key {key!r} in [tool.contractspec]; known keys: {known}",
                 )
             )
+        elif key == "max_file_bytes":
+            if type(value) is not int or value < 1:
+                problems.append(
+                    Diagnostic(display, line, col, f"{key} must be an integer >= 1")
+                )
+        elif key == "extra_roots":
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and v.strip() for v in value
+            ):
+                message = f"{key} must be a list of folder paths"
+                problems.append(Diagnostic(display, line, col, message))
         elif key == "dialect" and value not in DIALECTS:
             problems.append(
                 Diagnostic(

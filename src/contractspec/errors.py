@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
+from typing import Any
 
-# Exit codes (README.md, docs/architecture.md).
+# Exit codes (README.md, docs/architecture.md); the runtime repeats them (it
+# imports nothing of ours).
 EXIT_OK = 0
 EXIT_FAILED = 1  # stale harness, failed migration, check that wants attention
 EXIT_USAGE = 2
 EXIT_SPEC = 3  # spec or configuration error
 EXIT_PARTIAL = 4  # a rehearsal left out steps that run outside a transaction
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,15 @@ class Diagnostic:
 
 class ContractspecError(Exception):
     exit_code = EXIT_FAILED
+
+    def as_dict(self) -> dict[str, Any]:
+        """The failure as the JSON object `--json` prints."""
+        return {
+            "ok": False,
+            "exit_code": self.exit_code,
+            "error": str(self),
+            "kind": type(self).__name__,
+        }
 
 
 class UsageError(ContractspecError):
@@ -52,6 +66,11 @@ class SpecError(ContractspecError):
             )
             super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        data["diagnostics"] = [vars(d) for d in self.diagnostics]
+        return data
+
 
 class RegistryError(SpecError):
     """Duplicate keys, unknown dependencies, cycles."""
@@ -71,3 +90,33 @@ class MigrationFailed(ContractspecError):
 
 class FileChanged(ContractspecError):
     """The file changed on disk between reading and writing it; it was not overwritten."""
+
+
+class FileRefused(ContractspecError):
+    """A project file that may not be read: outside the project, not a regular
+    file, too large. Readers turn it into a diagnostic at the reference."""
+
+    exit_code = EXIT_SPEC
+
+
+class DatabaseError(ContractspecError):
+    """The database cannot be opened or read: unreachable, refused, not a database."""
+
+
+class Interrupted(ContractspecError):
+    """SIGINT or SIGTERM: the current migration was rolled back."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INTERRUPTED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Shown(ContractspecError):
+    """A failure the command already showed (e.g. `status --check` found
+    something, the run report said which migration failed)."""
+
+    shown = True
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cachedir import cache_dir, prepare
+from .cachedir import cache_dir, prepare, seal, unseal
 from .writer import atomic_write
 
 if TYPE_CHECKING:
@@ -139,13 +139,10 @@ class FormatCache:
     def get(self, key: str) -> str | None:
         self.used.add(key)
         try:
-            data = self._entry(key).read_bytes()
+            body = unseal(key, self._entry(key).read_bytes())
         except OSError:
             return None
-        head, newline, body = data.partition(b"\n")
-        if not newline or head != b"# sha256:" + hashlib.sha256(
-            body
-        ).hexdigest().encode("ascii"):
+        if body is None:  # edited, or made elsewhere: format again
             return None
         try:
             return body.decode("utf-8")
@@ -156,13 +153,7 @@ class FormatCache:
         self.used.add(key)
         try:
             self._prepare()
-            body = text.encode("utf-8")
-            data = (
-                b"# sha256:"
-                + hashlib.sha256(body).hexdigest().encode("ascii")
-                + b"\n"
-                + body
-            )
+            data = seal(key, text.encode("utf-8"))
             atomic_write(self._entry(key), data, durable=False)
         except OSError:
             pass  # a cache that can't be written is only a slower build

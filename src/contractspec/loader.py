@@ -21,8 +21,13 @@ from typing import Any, cast
 from . import spec as model
 from .cachedir import JsonCache
 from .config import relative_posix
-from .errors import Diagnostic, SpecError
+from .errors import Diagnostic, FileRefused, SpecError
+from .files import FileLimits, read_project_file
 from .model_names import MODEL_CLASSES, STEP_CLASS_NAMES, ModelNames
+
+# How deep values may nest (lists in calls in lists..., through names too); a
+# real spec needs under ten. Deeper is an error, never a RecursionError.
+MAX_DEPTH = 64
 
 # What a model field must hold when it holds model objects: (class, field) →
 # (allowed class names, is a list).
@@ -93,6 +98,7 @@ class _Reader:
         self.names = ModelNames()
         self.bindings: dict[str, ast.expr] = {}
         self.resolving: set[str] = set()
+        self.depth = 0  # of value() calls in progress
 
     # -- positions ----------------------------------------------------------
     def pos(self, node: ast.AST) -> tuple[int, int]:
@@ -125,6 +131,11 @@ class _Reader:
             return None
         except ValueError as exc:  # e.g. NUL bytes
             self.diagnostics.append(Diagnostic(self.path, 1, 1, f"cannot parse: {exc}"))
+            return None
+        except (RecursionError, MemoryError):  # 100,000 terms or unary minuses
+            self.diagnostics.append(
+                Diagnostic(self.path, 1, 1, "cannot parse: expressions nest too deeply")
+            )
             return None
 
         spec_assignments: list[tuple[str, ast.Call]] = []
@@ -186,8 +197,23 @@ class _Reader:
 
     # -- values ---------------------------------------------------------------
     def value(self, node: ast.expr, path: model.FieldPath) -> Any:
+        if self.depth >= MAX_DEPTH:
+            return self.error(node, f"values nest more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return self._value(node, path)
+        finally:
+            self.depth -= 1
+
+    def _value(self, node: ast.expr, path: model.FieldPath) -> Any:
         self.positions.setdefault(path, self.pos(node))
         if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and not _encodable(node.value):
+                return self.error(
+                    node,
+                    "string holds a lone surrogate (such as '\\ud800'), which is not"
+                    " text: no database can store it as UTF-8",
+                )
             if isinstance(node.value, (str, int, float, bool)) or node.value is None:
                 return node.value
             return self.error(
@@ -231,23 +257,30 @@ class _Reader:
         return result
 
     def name(self, node: ast.Name, path: model.FieldPath) -> Any:
-        name = node.id
-        if name in self.names.imported:
-            return self.error(
-                node,
-                f"{name!r} is imported from {self.names.imported[name]!r}; {ALLOWED}",
-            )
-        if name not in self.bindings:
-            return self.error(
-                node, f"name {name!r} is not bound at module level; {ALLOWED}"
-            )
-        if name in self.resolving:
-            return self.error(node, f"name {name!r} refers to itself")
-        self.resolving.add(name)
+        """What a name is bound to. A chain of names (`b = a`, `c = b`, ...,
+        5,000 long) is followed in a loop, not by recursion."""
+        chain: list[str] = []
+        target: ast.expr = node
+        while isinstance(target, ast.Name):
+            node, name = target, target.id
+            if name in self.names.imported:
+                return self.error(
+                    node,
+                    f"{name!r} is imported from {self.names.imported[name]!r}; {ALLOWED}",
+                )
+            if name not in self.bindings:
+                return self.error(
+                    node, f"name {name!r} is not bound at module level; {ALLOWED}"
+                )
+            if name in self.resolving or name in chain:
+                return self.error(node, f"name {name!r} refers to itself")
+            chain.append(name)
+            target = self.bindings[name]
+        self.resolving.update(chain)
         try:
-            return self.value(self.bindings[name], path)
+            return self.value(target, path)
         finally:
-            self.resolving.discard(name)
+            self.resolving.difference_update(chain)
 
     def call(self, node: ast.Call, path: model.FieldPath) -> Any:
         class_name = self.model_class(node)
@@ -342,6 +375,14 @@ class _Reader:
         return value
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _has_invalid(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_invalid(item) for item in value)
@@ -390,7 +431,11 @@ def _describe(node: ast.AST) -> str:
 def load_source(source: str, path: str) -> LoadedSpec:
     """Read one spec from source text; raise SpecError with every problem."""
     reader = _Reader(source, path)
-    loaded = reader.read()
+    try:
+        loaded = reader.read()
+    except (RecursionError, MemoryError):  # depth is checked; this is the backstop
+        message = "cannot load: the file nests too deeply or is too large"
+        raise SpecError([Diagnostic(path, 1, 1, message)]) from None
     diagnostics = list(reader.diagnostics)
     if loaded is not None:
         diagnostics += [
@@ -402,18 +447,18 @@ def load_source(source: str, path: str) -> LoadedSpec:
     return loaded
 
 
-def load_file(path: Path, display: str | None = None) -> LoadedSpec:
+def load_file(
+    path: Path, display: str | None = None, files: FileLimits | None = None
+) -> LoadedSpec:
     display = display or path.as_posix()
-    return load_bytes(_read(path, display), display)
+    return load_bytes(_read(path, display, files), display)
 
 
-def _read(path: Path, display: str) -> bytes:
+def _read(path: Path, display: str, files: FileLimits | None = None) -> bytes:
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SpecError(
-            [Diagnostic(display, 1, 1, f"cannot read: {exc.strerror}")]
-        ) from None
+        return read_project_file(path, files or FileLimits.unconfined())
+    except FileRefused as exc:
+        raise SpecError([Diagnostic(display, 1, 1, f"spec file {exc}")]) from None
 
 
 def load_bytes(data: bytes, display: str) -> LoadedSpec:
@@ -457,7 +502,10 @@ def discover(folder: Path) -> list[Path]:
 
 
 def load_specs(
-    folder: Path, root: Path | None = None, cache: SpecCache | None = None
+    folder: Path,
+    root: Path | None = None,
+    cache: SpecCache | None = None,
+    files: FileLimits | None = None,
 ) -> list[LoadedSpec]:
     """Load every spec under folder; all problems of all files in one SpecError."""
     loaded: list[LoadedSpec] = []
@@ -467,7 +515,7 @@ def load_specs(
         path = folder.joinpath(*parts)
         display = "/".join(parts if prefix == "." else (prefix, *parts))
         try:
-            data = _read(path, display)
+            data = _read(path, display, files)
             hit = cache.spec(data, display) if cache else None
             loaded.append(hit or load_bytes(data, display))
             if cache and not hit:

@@ -20,6 +20,10 @@ STABILITIES = ("idea", "in_creation", "experimental", "beta", "stable", "depreca
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 # A dependency: a bare name, or an exact key `name.vN`.
 KEY_RE = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
+# A harness file is named `name__with__dots__vN.py`; file systems allow 255
+# bytes a name, and Python's `__pycache__/<module>.cpython-3NN.pyc` needs
+# 14 more than the `.py` name.
+MAX_FILE_NAME = 255 - 14
 
 # What `migrate create` writes as the first step's SQL; `lint` finds it left in.
 PLACEHOLDER_MARKER = "-- Write the forward SQL here"
@@ -211,6 +215,14 @@ def _meta_problems(meta: MigrationMeta) -> Iterator[Problem]:
         yield Problem(
             ("meta", "name"),
             f"name {name!r} must not end in '.vN': the version goes in 'version'",
+        )
+    elif len(file_name := f"{name.replace('.', '__')}__v{meta.version}.py") > (
+        MAX_FILE_NAME
+    ):
+        yield Problem(
+            ("meta", "name"),
+            f"name is too long: its harness file name would be {len(file_name)}"
+            f" characters, more than the {MAX_FILE_NAME} a file system allows",
         )
     if not _is_int(meta.version) or meta.version < 1:
         yield Problem(

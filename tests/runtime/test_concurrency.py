@@ -121,7 +121,7 @@ def test_lock_timeout_names_the_holder(rt, database_url, db):
         if db.dialect == "sqlite":
             assert f"pid {os.getpid()}" in text and ".lock" in text
         else:
-            assert f"backend pid {holder.lock.info.backend_pid}" in text
+            assert f"backend pid {holder.conn.info.backend_pid}" in text
             assert (
                 f"pid {os.getpid()}" in text
             )  # our application_name names the OS process

@@ -168,7 +168,8 @@ def test_no_lock_deadlock_while_a_concurrent_index_waits(
     try:
         assert wait_for(lambda: index_states(db) == [("items_id_v", False)], 30)
         b = start(harness, pg_db, "--lock-timeout", "60")
-        assert wait_for(lambda: backend_of(db, b.pid, "lock") is not None, 30)
+        # B polls for the lock on the connection it would work on.
+        assert wait_for(lambda: backend_of(db, b.pid) is not None, 30)
         time.sleep(0.5)  # B is polling for the lock now
         assert a.poll() is None and b.poll() is None
     finally:

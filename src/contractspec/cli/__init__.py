@@ -2,33 +2,99 @@
 
 Subcommands live in sibling modules, one per area; each registers itself on
 `root`. Errors become messages and exit codes in exactly one place:
-`Root.invoke`. Heavy libraries (black, libcst, jinja2) load only inside the
+`Root.main`. Heavy libraries (black, libcst, jinja2) load only inside the
 commands that need them, so `contractspec --help` stays fast.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from .. import __version__
-from ..errors import EXIT_FAILED, EXIT_USAGE, ContractspecError, SpecError, UsageError
-from .options import root_database_option, root_env_option, root_project_option
+from ..errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ContractspecError,
+    Interrupted,
+    Shown,
+    SpecError,
+    UsageError,
+)
+from .options import (
+    JSON_REQUESTED,
+    echo_json,
+    root_database_option,
+    root_env_option,
+    root_project_option,
+)
 
 
 class Root(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run one command line; the one place where every failure (ours,
+        click's usage errors, interrupts, anything unexpected) becomes a
+        message, a JSON object under --json, and an exit code."""
+        argv = list(sys.argv[1:] if args is None else args)
+        prog_name = prog_name or "contractspec"
+        # Shell completion (`_CONTRACTSPEC_COMPLETE=...`) answers and exits here.
+        self._main_shell_completion(extra, prog_name, complete_var)
+        code = self.run(argv, prog_name, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def run(self, argv: list[str], prog_name: str, **extra: Any) -> int:
+        meta: dict[str, Any] = {}
         try:
-            return super().invoke(ctx)
+            with self.make_context(prog_name, argv, **extra) as ctx:
+                meta = ctx.meta  # shared with the subcommands' contexts
+                self.invoke(ctx)
+            return EXIT_OK
+        except click.exceptions.Exit as exc:  # --help, --version
+            return exc.exit_code
+        except click.ClickException as exc:  # usage: click's message and hint
+            if not meta.get(JSON_REQUESTED, "--json" in argv):
+                exc.show()
+                return exc.exit_code
+            error: ContractspecError = UsageError(exc.format_message())
+            error.exit_code = exc.exit_code
         except ContractspecError as exc:
-            report(exc)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("contractspec: interrupted", err=True)
-            ctx.exit(EXIT_FAILED)
+            error = exc
+        except (KeyboardInterrupt, click.Abort) as exc:
+            code = getattr(exc, "exit_code", EXIT_INTERRUPTED)  # SIGTERM: 143
+            error = Interrupted("interrupted", code)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # the reader went away: nothing to say
+                return EXIT_FAILED
+            where = f"{exc.filename}: " if exc.filename else ""
+            error = ContractspecError(f"{where}{exc.strerror or exc}")
+        except Exception as exc:  # a bug of ours (RecursionError, MemoryError too)
+            if os.environ.get("CONTRACTSPEC_TRACEBACK"):
+                raise
+            error = ContractspecError(
+                f"internal error: {type(exc).__name__}: {exc}"
+                " (set CONTRACTSPEC_TRACEBACK=1 to see where)"
+            )
+        if not isinstance(error, Shown):
+            report(error)
+            if meta.get(JSON_REQUESTED, "--json" in argv):
+                echo_json(error.as_dict())
+        return error.exit_code
 
 
 def report(exc: ContractspecError) -> None:
@@ -69,15 +135,13 @@ def root(project: Path | None, database: str | None, environment: str | None) ->
 
     Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error,
     4 rehearsal partial (steps outside a transaction were not rehearsed).
+    Interrupted: 130 (Ctrl-C), 143 (SIGTERM).
     """
 
 
-def main(argv: list[str] | None = None) -> None:
-    try:
-        root.main(args=argv, prog_name="contractspec")
-    except UsageError as exc:  # pragma: no cover - raised outside a command
-        report(exc)
-        sys.exit(EXIT_USAGE)
+def main(argv: list[str] | None = None) -> NoReturn:
+    root.main(args=argv, prog_name="contractspec")
+    raise AssertionError("unreachable: Root.main exits")
 
 
 # Subcommands register themselves on `root` when imported.

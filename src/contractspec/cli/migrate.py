@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import EXIT_FAILED, EXIT_PARTIAL
+from ..errors import EXIT_PARTIAL, ContractspecError, Shown
 from ..spec import STABILITIES
 from . import root
 from .options import (
@@ -158,9 +158,9 @@ def _finish(report: RunReport, as_json: bool) -> None:
                 err=True,
             )
     if report.failed:
-        sys.exit(EXIT_FAILED)
+        raise Shown(f"{report.failed['key']} failed")
     if report.not_rehearsed:
-        sys.exit(EXIT_PARTIAL)
+        raise Shown("steps outside a transaction were not rehearsed", EXIT_PARTIAL)
 
 
 def _dry_run(report: RunReport, as_json: bool) -> None:
@@ -221,11 +221,16 @@ def _database(
 
     config = load_config(project, database, environment)
     if reverting and config.protected and not yes:
-        click.confirm(
-            f"environment {environment!r} is protected; revert migrations in it?",
-            abort=True,
-            err=True,
-        )
+        question = f"environment {environment!r} is protected; revert migrations in it?"
+        try:
+            answer = click.confirm(question, err=True)
+        except click.Abort:  # no answer (end of input): no
+            answer = False
+        if not answer:
+            raise ContractspecError(
+                f"nothing reverted: environment {environment!r} is protected"
+                " (answer yes, or pass --yes)"
+            )
     return config.database
 
 
@@ -243,8 +248,18 @@ def _run(
     reverting = run.__name__ == "down" and not dry_run and not options["rehearse"]
     database = _database(project, database, environment, reverting, yes)
     with _Progress(enabled=not as_json and not dry_run) as progress:
+
+        def notice(line: str) -> None:
+            progress.flush()
+            click.echo(line, err=True)
+
         return run(
-            project, database=database, dry_run=dry_run, progress=progress, **options
+            project,
+            database=database,
+            dry_run=dry_run,
+            progress=progress,
+            notice=notice,
+            **options,
         )
 
 
@@ -412,7 +427,7 @@ def status_command(
     if check and attention:
         if not as_json:
             click.echo(f"{len(attention)} migration(s) need attention", err=True)
-        sys.exit(EXIT_FAILED)
+        raise Shown(f"{len(attention)} migration(s) need attention")
 
 
 _create_options = _stack(

@@ -70,10 +70,19 @@ root_project_option, root_database_option = _project(), _database()
 project_option, database_option = _project(_or_from_root), _database(_or_from_root)
 root_env_option, env_option = _environment(), _environment(_or_from_root)
 
+JSON_REQUESTED = "contractspec.json"  # in ctx.meta: failures print JSON too
+
+
+def _note_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta[JSON_REQUESTED] = value
+    return value
+
+
 json_option = click.option(
     "--json",
     "as_json",
     is_flag=True,
+    callback=_note_json,
     help="Print JSON for machines instead of a table.",
 )
 

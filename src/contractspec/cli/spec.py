@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import Shown
 from . import report, root
 from .options import F, project_option
 
@@ -64,15 +65,13 @@ def run_edit(
     from ..commands.spec import edit_spec
     from ..edit import EditRefused
 
-    ctx = click.get_current_context()
     try:
         outcome = edit_spec(target, operation, project, write=not (diff or check))
     except EditRefused as exc:
         report(exc)
         if exc.note:
             click.echo(exc.note, err=True)
-        ctx.exit(exc.exit_code)
-        return
+        raise Shown(str(exc), exc.exit_code) from None
     result = outcome.result
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -87,7 +86,7 @@ def run_edit(
             err=True,
         )
         if check:
-            ctx.exit(1)
+            raise Shown(f"{outcome.path}: would change")
         return
     click.echo(f"{outcome.path}: {result.message}", err=True)
 

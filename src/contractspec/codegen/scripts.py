@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import relative_posix
-from ..errors import Diagnostic, SpecError
+from ..errors import Diagnostic, FileRefused, SpecError
+from ..files import read_project_file
 from .fingerprint import sha256_bytes
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ def resolve_scripts(
         return resolution
     root = Path(config.root)
     harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
+    files = config.files
     spec_dir = Path(os.path.normpath(root / loaded.path)).parent
     problems: list[Diagnostic] = []
     for direction, index, step in data_steps:
@@ -142,14 +144,7 @@ def resolve_scripts(
             continue
         target = Path(os.path.normpath(spec_dir / relative))
         shown = relative_posix(target, root, climb=True)
-        try:
-            data = target.read_bytes()
-        except IsADirectoryError:
-            problems.append(
-                loaded.diagnostic(where, f"script {shown} is a folder, not a file")
-            )
-            continue
-        except FileNotFoundError:
+        if not target.exists() and not target.is_symlink():
             problems.append(
                 loaded.diagnostic(
                     where,
@@ -157,10 +152,10 @@ def resolve_scripts(
                 )
             )
             continue
-        except OSError as exc:
-            problems.append(
-                loaded.diagnostic(where, f"cannot read script {shown}: {exc.strerror}")
-            )
+        try:  # inside the project, a regular file, bounded: or a diagnostic
+            data = read_project_file(target, files)
+        except FileRefused as exc:
+            problems.append(loaded.diagnostic(where, f"script {shown} {exc}"))
             continue
         if script_type == PYTHON_FILE:
             function = step.payload.rpartition(":")[2]

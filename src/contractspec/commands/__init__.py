@@ -81,7 +81,7 @@ def open_project(
     specs: dict[str, LoadedSpec] = {}
     duplicates: list[Diagnostic] = []
     cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
-    for loaded in load_specs(config.specs_dir, config.root, cache):
+    for loaded in load_specs(config.specs_dir, config.root, cache, config.files):
         try:
             registry.register(loaded.spec, loaded)
         except RegistryError as exc:  # report every duplicate, not just the first
@@ -108,7 +108,7 @@ def open_for_editing(config: Config) -> Project:
     broken: list[Diagnostic] = []
     for path in discover(config.specs_dir):
         try:
-            files.append(load_file(path, config.relative(path)))
+            files.append(load_file(path, config.relative(path), config.files))
         except SpecError as exc:
             broken += exc.diagnostics
     registry = MigrationRegistry()

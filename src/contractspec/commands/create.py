@@ -115,7 +115,9 @@ def create(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(source, encoding="utf-8")
     try:
-        loaded = load_file(target, project.config.relative(target))
+        loaded = load_file(
+            target, project.config.relative(target), project.config.files
+        )
         open_project(project_dir)  # the new spec takes its place in the graph
         _add_as_dependency(name, needed_by or [], project_dir)
     except (SpecError, UsageError):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,17 @@ from typing import Any
 from .. import writer
 from ..cachedir import JsonCache, cache_dir
 from ..codegen.fingerprint import sha256_bytes
-from ..errors import MigrationFailed, StaleError, UsageError
+from ..errors import (
+    EXIT_SPEC,
+    EXIT_USAGE,
+    ConfigError,
+    ContractspecError,
+    DatabaseError,
+    Interrupted,
+    MigrationFailed,
+    StaleError,
+    UsageError,
+)
 from ..registry import MigrationRegistry
 from ..runtime import harness_runtime as runtime
 from . import Project, gc_paused, open_project
@@ -33,6 +43,7 @@ from . import Project, gc_paused, open_project
 Progress = Callable[
     [str, int, int, dict[str, Any]], None
 ]  # (key, index, total, result)
+Notice = Callable[[str], None]  # a line for people, such as whose lock we wait for
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
 SHOWN_DIFF_LINES = 12  # of an edited harness's diff, in a refusal
 REBUILD = "contractspec build --all   (then review and commit the diff)"
@@ -269,7 +280,9 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "command": self.command,
-            "database": runtime.redact_url(self.database),
+            "database": runtime.redact_url(
+                self.database, runtime.database_secrets(self.database)
+            ),
             "rehearse": self.rehearse,
             "ok": self.ok,
             "applied": self.applied,
@@ -281,22 +294,70 @@ class RunReport:
         }
 
 
+def database_error(exc: runtime.MigrationError) -> ContractspecError:
+    """The runtime's failure as one of ours, keeping its exit code."""
+    kind = {EXIT_SPEC: ConfigError, EXIT_USAGE: UsageError}.get(
+        exc.exit_code, DatabaseError
+    )
+    return kind(str(exc))
+
+
+@contextmanager
 def _session(
-    project: Project, lock_timeout: float, audit_log: str | None, lock: bool = True
-) -> AbstractContextManager[runtime.Session]:
+    project: Project,
+    lock_timeout: float,
+    audit_log: str | None,
+    lock: bool = True,
+    notice: Notice | None = None,
+) -> Iterator[runtime.Session]:
+    """The runtime's session; its failures (connecting, locking, reading the
+    history) and signals leave as errors of ours. SIGTERM, like Ctrl-C, rolls
+    back the current migration (the runtime re-raises it once recorded)."""
     try:
-        return runtime.open_session(
-            project.config.database_url(),
-            lock_timeout=lock_timeout,
-            audit_log=audit_log,
-            lock=lock,
-        )
+        with (
+            runtime.interruptible(),
+            runtime.open_session(
+                project.config.database_url(),
+                lock_timeout=lock_timeout,
+                audit_log=audit_log,
+                lock=lock,
+                notice=notice,
+            ) as session,
+        ):
+            yield session
     except runtime.MigrationError as exc:
-        raise MigrationFailed(str(exc)) from None
+        raise database_error(exc) from None
+    except KeyboardInterrupt as exc:
+        message = "interrupted; rolled back"
+        raise Interrupted(message, runtime.interrupt_code(exc)) from None
 
 
 def _applied(session: runtime.Session) -> dict[str, dict[str, Any]]:
     return {row["key"]: row for row in runtime.read_history(session)}
+
+
+def _refuse_drift(
+    project: Project, keys: list[str], applied: dict[str, dict[str, Any]]
+) -> None:
+    """Before anything runs: refuse if any of keys was applied from another spec."""
+    drifted, reworks = [], []
+    for key in keys:
+        if key in applied:
+            expected = project.fingerprint(key)
+            if applied[key]["spec_fingerprint"] != expected:
+                drifted.append(
+                    f"{key}: applied as {applied[key]['spec_fingerprint']}, spec is now"
+                    f" {expected} ({project.specs[key].path})"
+                )
+                reworks.append(project.specs[key].spec.name)
+    if drifted:
+        raise MigrationFailed(
+            "drift: these migrations changed after they were applied:\n  "
+            + "\n  ".join(drifted)
+            + "\nrestore the applied spec (git checkout), then put the change in a new"
+            " version that runs after it: "
+            + "; ".join(f"contractspec spec new-version {n}" for n in reworks)
+        )
 
 
 def _run(
@@ -329,7 +390,10 @@ def _run(
                     {"status": "failed", "message": str(exc)},
                 )
             return report
-        report.applied.append(result)
+        if result["status"] in ("skipped", "not_applied"):  # another runner did it
+            report.skipped.append(harness.key)
+        else:
+            report.applied.append(result)
         if progress:
             progress(harness.key, index, len(harnesses), result)
     return report
@@ -346,6 +410,7 @@ def up(
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
+    notice: Notice | None = None,
 ) -> RunReport:
     """Apply every pending migration (or target and what it depends on), in
     dependency order; with to, only those up to and including it in that order."""
@@ -357,28 +422,12 @@ def up(
     if to:
         order = order[: order.index(project.registry.lookup(to).key) + 1]
     report = RunReport("up", project.config.database, rehearse=rehearse)
-    with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
-        applied = _applied(
-            session
-        )  # read under the lock: what others applied is skipped
-        drifted, reworks = [], []
-        for key in order:
-            if key in applied:
-                expected = project.fingerprint(key)
-                if applied[key]["spec_fingerprint"] != expected:
-                    drifted.append(
-                        f"{key}: applied as {applied[key]['spec_fingerprint']}, spec is now"
-                        f" {expected} ({project.specs[key].path})"
-                    )
-                    reworks.append(project.specs[key].spec.name)
-        if drifted:
-            raise MigrationFailed(
-                "drift: these migrations changed after they were applied:\n  "
-                + "\n  ".join(drifted)
-                + "\nrestore the applied spec (git checkout), then put the change in a new"
-                " version that runs after it: "
-                + "; ".join(f"contractspec spec new-version {n}" for n in reworks)
-            )
+    with _session(
+        project, lock_timeout, audit_log, lock=not dry_run, notice=notice
+    ) as session:
+        # Read under the lock: what others applied is skipped.
+        applied = _applied(session)
+        _refuse_drift(project, order, applied)
         report.skipped = [key for key in order if key in applied]
         pending = committed_harnesses(
             project, [key for key in order if key not in applied]
@@ -422,6 +471,7 @@ def down(
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
+    notice: Notice | None = None,
 ) -> RunReport:
     """Revert target, the last `steps` applied migrations, every one after `to`
     in dependency order, or all of them (all_); in reverse dependency order."""
@@ -433,7 +483,9 @@ def down(
     registry = project.registry
     order = [spec.key for spec in registry.order()]
     report = RunReport("down", project.config.database, rehearse=rehearse)
-    with _session(project, lock_timeout, audit_log, lock=not dry_run) as session:
+    with _session(
+        project, lock_timeout, audit_log, lock=not dry_run, notice=notice
+    ) as session:
         applied = _applied(session)
         unknown = sorted(set(applied) - set(order))
         if target in unknown:  # its spec is gone: its committed harness is the way back
@@ -474,6 +526,7 @@ def down(
                 chosen = [key for key in reversed(order[keep:]) if key in applied]
             else:
                 chosen = _most_recent(registry, order, applied, steps or 1)
+        _refuse_drift(project, chosen, applied)  # all of them, before reverting one
         harnesses = committed_harnesses(project, chosen)
         irreversible = [h.key for h in harnesses if h.checked.get("down") is None]
         if irreversible:  # refuse before reverting anything, not halfway through

@@ -17,15 +17,17 @@ import logging
 import os
 import random
 import re
+import signal
 import socket
 import sqlite3
+import stat
 import sys
 import threading
 import time
 import types
 import uuid
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 try:
     import fcntl
@@ -34,6 +36,9 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130; SIGTERM gives 143
+DATABASE_ENV = "CONTRACTSPEC_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///contractspec.db"
 # The shape of a harness this runtime can run: its header says `# contractspec-format: N`.
 # Bump it only when what a harness holds or calls changes; a bump rewrites every harness.
 HARNESS_FORMAT = 2
@@ -76,13 +81,35 @@ _URL_HINT = (
 )
 _PG_HOLDER_SQL = (
     "SELECT a.pid, a.application_name, a.usename, a.client_addr::text,"
-    " a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " a.backend_start, a.state, extract(epoch FROM now() - a.state_change)"
+    " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
     " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
     " AND l.classid::bigint = %s AND l.objid::bigint = %s AND l.database ="
     " (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
 _MIGRATION_SAVEPOINT = "contractspec_migration"
+_PG_LOCK_CHECK = (  # part of each commit's text: no extra round trip
+    "DO $contractspec$ BEGIN IF NOT EXISTS (SELECT FROM pg_locks WHERE"
+    " locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objsubid = 1"
+    f" AND classid::bigint = {(PG_LOCK_KEY & 0xFFFFFFFFFFFFFFFF) >> 32}"
+    f" AND objid::bigint = {PG_LOCK_KEY & 0xFFFFFFFF}) THEN RAISE EXCEPTION"
+    " 'this session no longer holds the migration lock'; END IF; END $contractspec$"
+)
+# Passwords in every form libpq reads, wherever they appear in a text: URL
+# userinfo up to the last "@" (any scheme, any case), a `password=` query
+# parameter, and the keyword/value `password = value` or `password='v a l'`.
+_SECRET_PATTERNS = (
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@'\"]*):[^\s'\"]*@"), r"\1:***@"),
+    (re.compile(r"(?i)([?&]password=)[^&#\s'\"]*"), r"\1***"),
+    (
+        re.compile(
+            r"(?i)(?<![\w?&-])(password\s*=\s*)(?!\*\*\*)('(?:\\.|[^'\\])*'?|[^\s'\"]+)"
+        ),
+        r"\1***",
+    ),
+)
+_KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:\\.|[^'\\])*'|[^\s']*)")
 # Every event also goes to the standard logging module, for applications'
 # own logs: failures as warnings or errors, runs as info, the rest as debug.
 LOGGER = logging.getLogger("contractspec")
@@ -90,7 +117,6 @@ if not LOGGER.handlers:  # a library's logger: silent until the application says
     LOGGER.addHandler(logging.NullHandler())
 _EVENT_LEVELS = {"run_start": logging.INFO, "failure": logging.WARNING}
 _EVENT_LEVELS.update(retry=logging.WARNING, run_end=logging.INFO)
-_PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
 
 
 class MigrationError(Exception):
@@ -99,6 +125,39 @@ class MigrationError(Exception):
     def __init__(self, message, exit_code=EXIT_FAILED, result=None):
         super().__init__(message)
         self.exit_code, self.result = exit_code, result
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) as an exception: like Ctrl-C, it rolls back the
+    current migration and is re-raised once that is recorded."""
+
+    def __init__(self, signum=signal.SIGINT):
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum, self.exit_code = signum, 128 + signum
+
+
+def interrupt_code(exc):
+    """The exit code of a KeyboardInterrupt: 130 for Ctrl-C, 143 for SIGTERM."""
+    return getattr(exc, "exit_code", EXIT_INTERRUPTED)
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Inside, SIGTERM (what Kubernetes and systemd send) raises Interrupted
+    the way Ctrl-C raises KeyboardInterrupt. Main thread only (where Python
+    runs signal handlers); elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _CheckFailed(Exception):
@@ -142,14 +201,60 @@ def _ms(seconds):
 
 
 def _first_line(exc):
+    """An exception as one line for people, passwords masked (a driver's
+    message may quote the connection string)."""
     lines = str(exc).strip().splitlines()
     text = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
     state = getattr(exc, "sqlstate", None)
-    return f"{text} [SQLSTATE {state}]" if isinstance(state, str) else text
+    text = f"{text} [SQLSTATE {state}]" if isinstance(state, str) else text
+    return redact_url(text)
 
 
-def redact_url(url):
-    return _PASSWORD.sub(r"\1:***@", str(url))
+def redact_url(text, secrets=()):
+    """text with every database password in it masked: the forms libpq reads
+    (see _SECRET_PATTERNS), and the given secrets wherever they occur (a
+    driver message may quote a password outside any of those forms)."""
+    text = str(text)
+    if not secrets and "@" not in text and "=" not in text:
+        return text  # the common case, cheaply: no form a password takes
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def database_secrets(url):
+    """The password(s) a database URL or conninfo string holds, as given and
+    decoded, longest first (for redact_url). Parsed by libpq's own conninfo
+    parser when psycopg is there, by the standard library otherwise."""
+    found = set()
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        found.add(conninfo_to_dict(_libpq_form(url)).get("password") or "")
+    except Exception:  # no psycopg, or libpq cannot parse it: our own reading
+        pass
+    if "://" in url:
+        parts = urlsplit(url)
+        found.add(parts.netloc.rpartition("@")[0].partition(":")[2])
+        found.update(v for k, v in parse_qsl(parts.query) if k == "password")
+    else:
+        found.update(v for k, v in _KEYWORD.findall(url) if k == "password")
+    variants = set()
+    for secret in found:
+        secret = secret.strip("'")
+        variants.update((secret, unquote(secret), quote(secret, safe="")))
+    # Shorter ones would mask ordinary words; the patterns still cover them.
+    return sorted((v for v in variants if len(v) >= 4), key=len, reverse=True)
+
+
+def _libpq_form(url):
+    """The URL as libpq should get it: the scheme in lower case (libpq reads
+    only `postgresql://` and `postgres://` as a URI; anything else as a
+    keyword/value string, quoting the whole URL back in its error)."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.lower() + sep + rest if sep else url
 
 
 def harness_fingerprint(migration):
@@ -200,17 +305,25 @@ def parse_database_url(url):
         return "sqlite", unquote(url[len("sqlite:///") :])
     if url.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in url:
         try:
-            urlsplit(url).port  # noqa: B018 - raises ValueError on a bad port
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError as exc:
             message = f"malformed PostgreSQL URL {redact_url(url)!r}: {exc}"
             raise MigrationError(message, EXIT_CONFIG) from None
+        if parts.netloc.count("@") > 1:  # libpq would take the rest for the host
+            message = (
+                f"malformed PostgreSQL URL {redact_url(url)!r}: the user name or"
+                " password holds an '@'; write it as %40"
+            )
+            raise MigrationError(message, EXIT_CONFIG)
+        return "postgresql", _libpq_form(url)
+    if _KEYWORD.match(url) and "://" not in url:  # libpq's `host=... dbname=...`
         return "postgresql", url
-    raise MigrationError(
-        f"unsupported database URL {redact_url(url)!r}: {_URL_HINT}", 3
-    )
+    message = f"unsupported database URL {redact_url(url)!r}: {_URL_HINT}"
+    raise MigrationError(message, EXIT_CONFIG)
 
 
-def _pg_connect(url, purpose):
+def _pg_connect(url, purpose, secrets=()):
     try:
         import psycopg
     except ImportError:
@@ -223,11 +336,11 @@ def _pg_connect(url, purpose):
     try:
         return psycopg.connect(url, **options)
     except psycopg.ProgrammingError as exc:  # libpq rejected the URL itself
-        message = f"malformed PostgreSQL URL {redact_url(url)!r}: {_first_line(exc)}"
-        raise MigrationError(message, EXIT_CONFIG) from None
+        message = f"malformed PostgreSQL URL {url!r}: {_first_line(exc)}"
+        raise MigrationError(redact_url(message, secrets), EXIT_CONFIG) from None
     except psycopg.Error as exc:
-        message = f"cannot connect to {redact_url(url)}: {_first_line(exc)}"
-        raise MigrationError(message, EXIT_FAILED) from None
+        message = f"cannot connect to {url}: {_first_line(exc)}"
+        raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
 
 
 def _lock_file(fd):
@@ -238,7 +351,7 @@ def _lock_file(fd):
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
 
-def _acquire_sqlite_lock(path, timeout, display):
+def _acquire_sqlite_lock(path, timeout, display, notice=None):
     """An OS lock on `<db>.lock`: released by the OS when its holder dies."""
     lock_path = os.path.abspath(path) + ".lock"
     try:
@@ -246,20 +359,24 @@ def _acquire_sqlite_lock(path, timeout, display):
     except OSError as exc:
         message = f"cannot create lock file {lock_path}: {exc.strerror}"
         raise MigrationError(message, EXIT_CONFIG) from None
-    deadline = time.monotonic() + timeout
+    deadline, waiting = time.monotonic() + timeout, False
     while True:
         try:
             _lock_file(fd)
             break
         except OSError:
+            os.lseek(fd, 0, os.SEEK_SET)
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+            holder = f"{holder or 'another process'} (lock file {lock_path})"
+            if not waiting and notice is not None:
+                notice(_waiting(display, timeout, holder))
+            waiting = True
             if time.monotonic() >= deadline:
-                os.lseek(fd, 0, os.SEEK_SET)
-                holder = os.read(fd, 200).decode("utf-8", "replace").strip()
                 os.close(fd)
                 raise MigrationError(
                     f"could not acquire the migration lock on {display} within "
-                    f"{timeout:g} s: held by {holder or 'another process'} (lock "
-                    f"file {lock_path}; the OS releases it when the holder exits)"
+                    f"{timeout:g} s: held by {holder}; the OS releases it when "
+                    "the holder exits"
                 ) from None
             time.sleep(_LOCK_POLL_S)
     # Informational only (names the holder in a timeout message).
@@ -269,33 +386,55 @@ def _acquire_sqlite_lock(path, timeout, display):
     return fd
 
 
-def _acquire_pg_lock(url, timeout, display):
-    """A session advisory lock on a dedicated connection, polled to a deadline."""
-    conn = _pg_connect(url, "lock")
-    deadline = time.monotonic() + timeout
-    try:
-        query = "SELECT pg_try_advisory_lock(%s)"
-        while not conn.execute(query, (PG_LOCK_KEY,)).fetchone()[0]:
-            if time.monotonic() >= deadline:
-                key = PG_LOCK_KEY & 0xFFFFFFFFFFFFFFFF
-                row = conn.execute(_PG_HOLDER_SQL, (key >> 32, key & 0xFFFFFFFF))
-                row, holder = row.fetchone(), "another session"
-                if row:
-                    holder = (
-                        f"backend pid {row[0]} (application_name {row[1]!r}, user "
-                        f"{row[2]}, client {row[3] or 'local socket'}, backend "
-                        f"started {_iso(row[4])})"
-                    )
-                raise MigrationError(
-                    f"could not acquire the migration lock on {display} within "
-                    f"{timeout:g} s: held by {holder} (advisory lock {PG_LOCK_KEY}; "
-                    "released when that session ends)"
-                )
-            time.sleep(_LOCK_POLL_S)
-        return conn
-    except BaseException:
-        conn.close()
-        raise
+def _waiting(display, timeout, holder):
+    return f"waiting up to {timeout:g} s for the migration lock on {display}: held by {holder}"
+
+
+def _pg_holder(conn):
+    """Who holds the advisory lock, and what it is doing, for people."""
+    key = PG_LOCK_KEY & 0xFFFFFFFFFFFFFFFF
+    row = conn.execute(_PG_HOLDER_SQL, (key >> 32, key & 0xFFFFFFFF)).fetchone()
+    if not row:
+        return "another session"
+    pid, application, user, client, started, state, seconds = row
+    return (
+        f"backend pid {pid} (application_name {application!r}, user {user}, client "
+        f"{client or 'local socket'}, backend started {_iso(started)}, {state} for "
+        f"{seconds or 0:.1f} s; advisory lock {PG_LOCK_KEY}, released when that "
+        "session ends)"
+    )
+
+
+def _acquire_pg_lock(conn, timeout, display, notice=None):
+    """A session advisory lock on the connection that does the work (so losing
+    one loses both), polled to a deadline; says at once whom it waits for."""
+    deadline, waiting = time.monotonic() + timeout, False
+    query = "SELECT pg_try_advisory_lock(%s)"
+    while not conn.execute(query, (PG_LOCK_KEY,)).fetchone()[0]:
+        if not waiting and notice is not None:
+            notice(_waiting(display, timeout, _pg_holder(conn)))
+        waiting = True
+        if time.monotonic() >= deadline:
+            raise MigrationError(
+                f"could not acquire the migration lock on {display} within "
+                f"{timeout:g} s: held by {_pg_holder(conn)}"
+            )
+        time.sleep(_LOCK_POLL_S)
+    return PG_LOCK_KEY
+
+
+def _pg_session_settings(conn):
+    """Settings for the working (and locking) connection, whatever the URL or
+    the role set: no idle timeout may end the session that holds the lock, and
+    the server notices within a second when a killed runner's client is gone
+    (instead of running its statement, lock held, to the end). Only settings
+    this server version has."""
+    conn.execute(
+        "SELECT set_config(name, value, false) FROM (VALUES"
+        " ('idle_session_timeout', '0'), ('idle_in_transaction_session_timeout', '0'),"
+        " ('client_connection_check_interval', '1000')) AS s (name, value)"
+        " WHERE name IN (SELECT name FROM pg_settings)"
+    )
 
 
 class Session:
@@ -306,10 +445,17 @@ class Session:
     """
 
     def __init__(
-        self, database, lock_timeout=30.0, audit_log=None, out=None, lock=True
+        self,
+        database,
+        lock_timeout=30.0,
+        audit_log=None,
+        out=None,
+        lock=True,
+        notice=None,
     ):
         self.dialect, target = parse_database_url(database)
-        self.database, self.out = redact_url(database), out
+        self.secrets = database_secrets(database) if self.dialect != "sqlite" else ()
+        self.database, self.out = redact_url(database, self.secrets), out
         try:
             user = getpass.getuser()
         except Exception:
@@ -332,9 +478,13 @@ class Session:
             else:
                 self.audit = audit_log
             if self.dialect == "postgresql":
-                if lock:
-                    self.lock = _acquire_pg_lock(target, lock_timeout, self.database)
-                self.conn = _pg_connect(target, "migrate")
+                self.conn = _pg_connect(target, "migrate", self.secrets)
+                with _reading(self, "session settings"):
+                    _pg_session_settings(self.conn)
+                    if lock:
+                        self.lock = _acquire_pg_lock(
+                            self.conn, lock_timeout, self.database, notice
+                        )
                 return
             if target != ":memory:":
                 folder = os.path.dirname(os.path.abspath(target))
@@ -343,14 +493,20 @@ class Session:
                     raise MigrationError(message, EXIT_CONFIG)
                 if lock:
                     self.lock = _acquire_sqlite_lock(
-                        target, lock_timeout, self.database
+                        target, lock_timeout, self.database, notice
                     )
             # Autocommit mode: the runtime itself issues BEGIN, SAVEPOINT and
             # COMMIT, so DDL stays inside the migration's transaction.
             busy = {"timeout": max(float(lock_timeout), 1.0)}
-            self.conn = sqlite3.connect(
-                target, isolation_level=None, check_same_thread=False, **busy
-            )
+            try:
+                self.conn = sqlite3.connect(
+                    target, isolation_level=None, check_same_thread=False, **busy
+                )
+                # A file that is not a database only says so when first read.
+                self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
+                message = f"cannot open {target}: {_first_line(exc)}"
+                raise MigrationError(message, EXIT_CONFIG) from None
         except BaseException:
             self.close()
             raise
@@ -360,22 +516,23 @@ class Session:
         with contextlib.suppress(Exception):
             if conn is not None:
                 conn.close()
-        with contextlib.suppress(Exception):
-            if isinstance(lock, int):
+        with contextlib.suppress(Exception):  # PostgreSQL: went with conn
+            if lock is not None and self.dialect == "sqlite":
                 os.close(lock)  # closing the descriptor releases the flock
-            elif lock is not None:
-                lock.close()  # ending the session releases the advisory lock
         if self._own_audit and self.audit is not None:
             self.audit.close()
         self.audit = None
 
 
 @contextlib.contextmanager
-def open_session(database, *, lock_timeout=30.0, audit_log=None, out=None, lock=True):
+def open_session(
+    database, *, lock_timeout=30.0, audit_log=None, out=None, lock=True, notice=None
+):
     """Connect, take the migration lock and yield a Session; release on exit.
 
-    lock=False is for readers (status, dry runs): they never wait on a runner."""
-    session = Session(database, lock_timeout, audit_log, out, lock)
+    lock=False is for readers (status, dry runs): they never wait on a runner.
+    notice: called with a line for people when the lock is held by another."""
+    session = Session(database, lock_timeout, audit_log, out, lock, notice)
     try:
         yield session
     finally:
@@ -492,6 +649,12 @@ def _run_sql(session, text):
     return got, row
 
 
+def _connection_lost(session):
+    return session.dialect == "postgresql" and bool(
+        session.conn is None or session.conn.closed or session.conn.broken
+    )
+
+
 def _in_transaction(session):
     if session.dialect == "sqlite":
         return session.conn.in_transaction
@@ -543,25 +706,39 @@ def _table_exists(session, name):
     return bool(_select(session, query, (name,))[0]["n"])
 
 
+@contextlib.contextmanager
+def _reading(session, what):
+    """A database error while reading our tables, as a one-line MigrationError."""
+    try:
+        yield
+    except MigrationError:
+        raise
+    except Exception as exc:
+        message = f"cannot read {what} from {session.database}: {_first_line(exc)}"
+        raise MigrationError(redact_url(message, session.secrets)) from None
+
+
 def read_history(session):
     """Every row of contractspec_history, oldest first ([] before the first)."""
-    if not _table_exists(session, "contractspec_history"):
-        return []
-    query = f"SELECT {', '.join(_HISTORY_COLUMNS)} FROM contractspec_history"
-    return _select(session, query + " ORDER BY applied_at, key")
+    with _reading(session, "contractspec_history"):
+        if not _table_exists(session, "contractspec_history"):
+            return []
+        query = f"SELECT {', '.join(_HISTORY_COLUMNS)} FROM contractspec_history"
+        return _select(session, query + " ORDER BY applied_at, key")
 
 
 def read_events(session, migration=None, run_id=None, event=None):
     """Rows of contractspec_events in order, optionally for one migration,
     run or kind of event (such as "run_end": one row per run)."""
-    if not _table_exists(session, "contractspec_events"):
-        return []
     filters = {"migration": migration, "run_id": run_id, "event": event}
     filters = {column: value for column, value in filters.items() if value is not None}
     query = f"SELECT id, {', '.join(_EVENT_COLUMNS)} FROM contractspec_events"
     if filters:
         query += " WHERE " + " AND ".join(f"{column} = ?" for column in filters)
-    return _select(session, query + " ORDER BY id", tuple(filters.values()))
+    with _reading(session, "contractspec_events"):
+        if not _table_exists(session, "contractspec_events"):
+            return []
+        return _select(session, query + " ORDER BY id", tuple(filters.values()))
 
 
 def _insert_sql(table, columns, rows=1):
@@ -588,6 +765,8 @@ def _write_and_commit(session, writes, events):
     if rows:
         query = _insert_sql("contractspec_events", _EVENT_COLUMNS, len(rows))
         writes = [*writes, (query, [value for row in rows for value in row])]
+    if session.lock is not None:  # nothing commits unless we hold the lock
+        writes = [(_PG_LOCK_CHECK, []), *writes]
     text = "".join(f"{query};\n" for query, _ in writes) + commit
     _execute(session, text, [value for _, params in writes for value in params])
 
@@ -613,6 +792,9 @@ class _Run:
             self.blank, step=step, attempt=attempt, event=event, status=status
         )
         record.update(more, at=_utcnow())
+        for name in ("error", "detail"):  # stored and audited: no password
+            if record[name] is not None:
+                record[name] = redact_url(record[name], self.session.secrets)
         self.events.append(record)
         if audit:
             self.audit(record)
@@ -768,8 +950,12 @@ def _check(run, index, attempt, phase, check):
 def _verified_bytes(step, base_dir):
     relative = step.get("script_path") or step["script"].rpartition(":")[0]
     path = (Path(base_dir) / relative).resolve()
-    try:
-        data = path.read_bytes()
+    try:  # non-blocking: a FIFO put in its place must not hang the run
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RuntimeError(f"{path} is not a regular file")
+            data = file.read()
     except OSError as exc:
         raise RuntimeError(f"cannot read {path}: {exc.strerror}") from None
     pinned = str(step.get("script_sha256") or "").lower().removeprefix("sha256:")
@@ -1564,7 +1750,14 @@ def _apply(session, migration, command, rehearse, base_dir):
         except BaseException as exc:
             problem = _rollback(session)
             run.emit("rollback", status="error" if problem else "ok", error=problem)
-            reason = str(exc) if isinstance(exc, MigrationError) else _first_line(exc)
+            if isinstance(exc, KeyboardInterrupt):
+                reason = "interrupted" if type(exc) is KeyboardInterrupt else str(exc)
+            else:
+                reason = (
+                    str(exc) if isinstance(exc, MigrationError) else _first_line(exc)
+                )
+            if session.lock is not None and _connection_lost(session):
+                reason += " (the connection was lost, and the migration lock with it)"
             what = (
                 "rehearsal rolled back" if rehearse else "rolled back, nothing changed"
             )
@@ -1576,6 +1769,7 @@ def _apply(session, migration, command, rehearse, base_dir):
                 )
             spec = migration.get("spec_path")
             message = f"{run.key} failed: {reason}; {what} (spec {spec})"
+            message = redact_url(message, session.secrets)
             duration = run.elapsed_ms()
             timing = {"started_at": run.started_at, "duration_ms": duration}
             run.emit("run_end", status="failed", error=message, **timing)
@@ -1707,7 +1901,7 @@ def run_migration(
     if command == "down" and migration.get("down") is None:
         raise _irreversible(migration)
     options = {"lock_timeout": lock_timeout, "audit_log": audit_log, "out": out}
-    with open_session(database, **options) as session:
+    with interruptible(), open_session(database, **options) as session:
         return _apply(session, migration, command, rehearse, base_dir)
 
 
@@ -1783,7 +1977,7 @@ def plan_text(migration):
 
 def runtime_main(migration, argv=None, harness=None):
     """The harness command line: up | down | plan. Returns the exit code."""
-    default = os.environ.get("CONTRACTSPEC_DATABASE_URL") or "sqlite:///contractspec.db"
+    default = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE_URL
     parser = argparse.ArgumentParser(
         description=f"Apply, revert or plan migration {migration.get('key')}.",
         epilog="exit codes: 0 ok, 1 failed, 2 usage, 3 spec or configuration error,"
@@ -1794,8 +1988,8 @@ def runtime_main(migration, argv=None, harness=None):
         "--database",
         default=default,
         help="sqlite:///file.db, sqlite:////abs/file.db, sqlite:///:memory: or "
-        "postgresql://user@host:port/db (default: $CONTRACTSPEC_DATABASE_URL, "
-        "else sqlite:///contractspec.db)",
+        f"postgresql://user@host:port/db (default: ${DATABASE_ENV}, "
+        f"else {DEFAULT_DATABASE_URL})",
     )
     parser.add_argument("--rehearse", action="store_true", help="run, then roll back")
     parser.add_argument("--audit-log", metavar="FILE", help="append JSON-line events")
@@ -1823,10 +2017,20 @@ def runtime_main(migration, argv=None, harness=None):
             }
             print(json.dumps(exc.result or failed, sort_keys=True))
         return exc.exit_code
-    except KeyboardInterrupt:
-        key = migration.get("key")
-        print(f"error: {key}: interrupted; rolled back", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: rolled back in _apply
+        message = f"{migration.get('key')}: interrupted; rolled back"
+        print(f"error: {message}", file=sys.stderr)
+        if args.json:
+            failed = {"key": migration.get("key"), "status": "interrupted"}
+            print(json.dumps(dict(failed, error=message), sort_keys=True))
+        return interrupt_code(exc)
+    except Exception as exc:  # unexpected: still one line, never a traceback
+        message = f"{migration.get('key')}: {_first_line(exc)}"
+        print(f"error: {message}", file=sys.stderr)
+        if args.json:
+            failed = {"key": migration.get("key"), "status": "failed"}
+            print(json.dumps(dict(failed, error=message), sort_keys=True))
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(result, sort_keys=True))
     elif args.command == "plan":

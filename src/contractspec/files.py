@@ -1,0 +1,61 @@
+"""Reading the project's own files (spec files, files a data step pins):
+regular files inside the project after resolving symlinks, of bounded size,
+opened without blocking. A symlink to /dev/zero, a FIFO or `../../etc/x` in
+a pull request must not hang, exhaust or reach outside a CI runner."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import FileRefused
+
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # [tool.contractspec] max_file_bytes
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    roots: tuple[Path, ...]  # resolved: the project folder, then any extra roots
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+    @classmethod
+    def unconfined(cls) -> FileLimits:
+        """For a file read outside any project (e.g. `contractspec spec` by path)."""
+        return cls((Path(os.path.abspath(os.sep)),))
+
+
+def read_project_file(path: Path, limits: FileLimits) -> bytes:
+    """The bytes of path; FileRefused (its message says why) when it resolves
+    outside the roots, is not a regular file, or is larger than the limit."""
+    real = Path(os.path.realpath(path))
+    if not any(real.is_relative_to(root) for root in limits.roots):
+        raise FileRefused(
+            f"resolves to {real}, outside the project ({limits.roots[0]});"
+            " add its folder to extra_roots in [tool.contractspec] to allow it"
+        )
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(real, flags)  # non-blocking: a FIFO opens, and is refused below
+    except OSError as exc:
+        raise FileRefused(f"cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb", buffering=0) as file:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise FileRefused("is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused("is not a regular file (a FIFO, socket or device)")
+        if info.st_size > limits.max_bytes:
+            raise FileRefused(_too_large(info.st_size, limits))
+        data = file.read(limits.max_bytes + 1)  # it may have grown since fstat
+    if len(data) > limits.max_bytes:
+        raise FileRefused(_too_large(len(data), limits))
+    return data
+
+
+def _too_large(size: int, limits: FileLimits) -> str:
+    return (
+        f"is {size} bytes, more than the limit of {limits.max_bytes}"
+        " (max_file_bytes in [tool.contractspec])"
+    )
