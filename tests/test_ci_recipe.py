@@ -134,8 +134,22 @@ def test_github_workflow_commands_pass_on_postgresql(
     )
 
 
-def test_pre_commit_hooks_pass_then_catch_a_stale_harness(project, environment):
-    every = ["pre-commit", "try-repo", str(REPO), "--all-files"]
+def _hooks_repository(target: Path, copy_tracked) -> Path:
+    """This checkout's hooks and package as a repository with a commit: what a
+    project's .pre-commit-config.yaml points at (try-repo needs a HEAD, which a
+    CI copy of the working tree may not have)."""
+    copy_tracked(REPO, target, skip=("tests", "bench", "generated_examples", "docs"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@localhost"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "hooks"]):
+        subprocess.run([*git, *command], cwd=target, check=True, capture_output=True)
+    return target
+
+
+def test_pre_commit_hooks_pass_then_catch_a_stale_harness(
+    project, environment, tmp_path, copy_tracked
+):
+    hooks = str(_hooks_repository(tmp_path / "hooks", copy_tracked))
+    every = ["pre-commit", "try-repo", hooks, "--all-files"]
     result = run(every, project, environment)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"contractspec harnesses are current\.+Passed", result.stdout)
@@ -144,7 +158,7 @@ def test_pre_commit_hooks_pass_then_catch_a_stale_harness(project, environment):
     hook = [
         "pre-commit",
         "try-repo",
-        str(REPO),
+        hooks,
         "contractspec-build-check",
         "--all-files",
     ]
