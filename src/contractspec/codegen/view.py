@@ -34,8 +34,11 @@ def _dependency_sort_key(key: str) -> tuple[str, int, str]:
 
 def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
     """The spec file relative to the project root, posix (never absolute when it can be helped)."""
-    spec_file = Path(os.path.normpath(Path(root) / loaded.path))
-    return relative_posix(spec_file, root, climb=True)
+    spec_file = os.path.normpath(os.path.join(root, loaded.path))
+    inside = os.path.relpath(spec_file, root)  # strings: once per spec per command
+    if not inside.startswith(os.pardir):
+        return inside.replace(os.sep, "/")
+    return relative_posix(Path(spec_file), root, climb=True)
 
 
 def step_view(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any]:
