@@ -81,7 +81,7 @@ def read_harness(
     from ..codegen.naming import harness_path
 
     path = harness_path(project.config, key)
-    harness = CommittedHarness(key, path, project.config.relative(path))
+    harness = CommittedHarness(key, path, checked.prefix + path.name)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -166,6 +166,8 @@ class CheckedHarnesses(JsonCache):
         from ..codegen.generate import tail_source
 
         self.root = project.config.root
+        folder = project.config.relative(project.config.harness_dir)
+        self.prefix = "" if folder == "." else folder + "/"  # of harness paths shown
         self.tail = tail_source().encode("utf-8")
         schema = "contractspec-harness-checks-1 entry points " + self.key(self.tail)
         super().__init__(cache_dir(self.root) / "harnesses.json", schema)
