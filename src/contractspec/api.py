@@ -301,7 +301,7 @@ class MigrationStatus:
 
     key: str
     state: str  # applied | pending | drifted | unknown
-    harness: str  # ok | missing | stale | foreign | edited | - (unknown)
+    harness: str  # ok | missing | stale | edited | - (unknown)
     path: str | None  # the spec file; None for unknown
     applied_at: str | None = None
     applied_by: str | None = None

@@ -1,5 +1,6 @@
-"""The harness runtime: standard-library code that every generated harness
-embeds verbatim (see ``harness_runtime.py`` and docs/runtime.md).
+"""The harness runtime: standard-library code that `contractspec build` writes
+once per harness folder, as ``_contractspec_runtime.py``, for the harnesses
+beside it to load (see ``harness_runtime.py`` and docs/runtime.md).
 
 ``harness_runtime`` is also importable as an ordinary module, which is how the
 tests and the orchestrator reach the same functions without a harness.

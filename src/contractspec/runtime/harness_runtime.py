@@ -440,8 +440,9 @@ def _pg_session_settings(conn):
 class Session:
     """One connection and the migration lock, shared by many migrations.
 
-    Every harness embeds its own copy of this runtime, so the apply functions
-    read only plain attributes of a Session (duck typing, never isinstance).
+    Harness folders each hold their own copy of this runtime (and the
+    orchestrator uses the installed one), so the apply functions read only
+    plain attributes of a Session (duck typing, never isinstance).
     """
 
     def __init__(
