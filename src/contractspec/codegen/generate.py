@@ -66,9 +66,9 @@ def tail_source() -> str:
     return (templates_dir() / "harness_tail.py").read_text(encoding="utf-8")
 
 
-def runtime_module_source(runtime: str | None = None) -> str:
+def runtime_module_source() -> str:
     """The shared runtime module: the runtime under a marker and its own fingerprint."""
-    runtime = runtime_source() if runtime is None else runtime
+    runtime = runtime_source()
     fingerprint = sha256_bytes(runtime.encode("utf-8"))
     return (
         f"{MARKER_PREFIX}contractspec/runtime/harness_runtime.py. DO NOT EDIT.\n"

@@ -920,6 +920,13 @@ def _classify(exc, timed):
     return "permanent"
 
 
+def _failure_reason(kind, step, error):
+    """How a failed attempt is named in events and messages."""
+    if kind == "timeout":
+        return f"timed out after {step.get('timeout_ms')} ms"
+    return str(error) if kind == "check_failed" else _first_line(error)
+
+
 def _backoff(attempt):
     delay = min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2 ** (attempt - 1))
     return delay / 2 + random.uniform(0, delay / 2)
@@ -1098,10 +1105,7 @@ def _run_step(run, index, count, step, action, used):
             run.emit("step_end", index, attempt, "ok", detail=label, **timing)
             return attempt
         kind = "timeout" if fired else _classify(error, bool(timeout_ms))
-        if kind == "timeout":
-            reason = f"timed out after {timeout_ms} ms"
-        else:
-            reason = str(error) if kind == "check_failed" else _first_line(error)
+        reason = _failure_reason(kind, step, error)
         kept = savepoint is not None and _rollback_to(session, savepoint, fired)
         full = str(error).strip() if kind == "permanent" else reason
         run.emit("attempt", index, attempt, kind, error=full, **timing)
@@ -1351,10 +1355,7 @@ def _run_outside(run, index, count, step, action, resumed):
             _flush(run)
             return attempt
         kind = "timeout" if fired else _classify(error, bool(step.get("timeout_ms")))
-        if kind == "timeout":
-            reason = f"timed out after {step.get('timeout_ms')} ms"
-        else:
-            reason = str(error) if kind == "check_failed" else _first_line(error)
+        reason = _failure_reason(kind, step, error)
         run.emit("attempt", index, attempt, kind, error=reason, **timing)
         if kind in ("timeout", "transient") and attempt <= retries:
             delay = _backoff(attempt)
@@ -1501,11 +1502,7 @@ def _run_batches(run, index, count, step, action):
                     if fired
                     else _classify(error, bool(step.get("timeout_ms")))
                 )
-                reason = (
-                    f"timed out after {step.get('timeout_ms')} ms"
-                    if kind == "timeout"
-                    else str(error) if kind == "check_failed" else _first_line(error)
-                )
+                reason = _failure_reason(kind, step, error)
                 run.emit("attempt", index, attempt, kind, error=reason, **timing)
                 if kind in ("timeout", "transient") and attempt <= retries:
                     delay = _backoff(attempt)
