@@ -87,13 +87,9 @@ def read_harness(
     except FileNotFoundError:
         return harness.refuse("missing", "missing")
     header = runtime.harness_header(data)
-    if header.get("format") != str(runtime.HARNESS_FORMAT):
-        found = header.get("format") or "1 (the runtime embedded in every harness)"
-        return harness.refuse(
-            "stale",
-            f"stale: harness format {found}, this contractspec writes format"
-            f" {runtime.HARNESS_FORMAT}",
-        )
+    other_format = _other_format(header)
+    if other_format:
+        return harness.refuse("stale", f"stale: {other_format}")
     fingerprint = project.fingerprint(key)
     if header.get("fingerprint") != fingerprint:
         return harness.refuse(
@@ -109,6 +105,17 @@ def read_harness(
         )
     harness.migration = dict(expected, spec_fingerprint=fingerprint)
     return harness
+
+
+def _other_format(header: dict[str, str]) -> str | None:
+    """Why a harness's format is not the one this contractspec writes (None: it is)."""
+    found = header.get("format")
+    if found == str(runtime.HARNESS_FORMAT):
+        return None
+    return (
+        f"harness format {found or '1 (the runtime embedded in every harness)'},"
+        f" this contractspec writes format {runtime.HARNESS_FORMAT}"
+    )
 
 
 ENTRY_POINT_IMPORTS = [["importlib.util"], ["os"], ["sys"]]
@@ -614,20 +621,15 @@ def _harness_of_applied(
     header = runtime.harness_header(data)
     fingerprint = history["spec_fingerprint"]
     migration = _migration_literal(data, tail_source().encode("utf-8")) or {}
-    problem = None
-    if header.get("format") != str(runtime.HARNESS_FORMAT):
-        found = header.get("format") or 1
-        problem = (
-            f"harness format {found}, this contractspec runs {runtime.HARNESS_FORMAT}"
-        )
-    elif header.get("fingerprint") != fingerprint:
+    problem = _other_format(header)
+    if not problem and header.get("fingerprint") != fingerprint:
         problem = (
             f"built from another spec than the one applied as {key} ({fingerprint});"
             " restore the harness that was applied"
         )
-    elif migration.get("key") != key:
+    if not problem and migration.get("key") != key:
         problem = "not in the generated shape, or not its MIGRATION (edited by hand?)"
-    else:
+    if not problem:
         problem = check_runtime_module(project)
     if problem:
         raise StaleError(f"{harness.display}: {problem}")
