@@ -16,10 +16,8 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +135,8 @@ def atomic_write(
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
+    import tempfile  # here: most commands never write a file
+
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -199,6 +199,8 @@ def unified_diff(change: Change) -> str:
 def diff_text(old: str | None, new: str | None, display: str) -> str:
     """A git-style unified diff of one file's text: `a/` and `b/` paths, `/dev/null`
     for a side that is None, a marker where a side ends without a newline."""
+    import difflib  # here: a command that shows no diff does not pay for it
+
     old_name = "/dev/null" if old is None else f"a/{display}"
     new_name = "/dev/null" if new is None else f"b/{display}"
     out = []
