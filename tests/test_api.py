@@ -71,7 +71,7 @@ def test_errors_are_the_package_exceptions(tmp_path, shop):
         api.list_migrations(shop)
 
 
-def test_build_check_reports_stale_with_a_diff(shop):
+def test_build_staleness_gate_reports_stale_with_a_diff(shop):
     assert not api.build(project=shop, check=True).stale
     spec = shop / "migrations" / "core" / "2025_01_add_accounts.py"
     spec.write_text(spec.read_text().replace("'free'", "'trial'"))

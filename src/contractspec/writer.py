@@ -65,20 +65,20 @@ class Change:
         return self.status != UNCHANGED
 
 
-def plan(
+def changes(
     outputs: Iterable[tuple[Path, str, str]],
     *,
     orphans_in: Path | None = None,
     relative: Callable[[Path], str] | None = None,
 ) -> list[Change]:
-    """Compare wanted files with the disk: `outputs` are (path, display, text) triples.
+    """What writing `outputs`, (path, display, text) triples, would change on disk.
 
     orphans_in: also find orphans in this folder (files with our marker that
     `outputs` doesn't name). relative: path → display text for orphans.
     Raises ConfigError, before anything is written, when a file to be
     written exists without the marker.
     """
-    changes: list[Change] = []
+    found: list[Change] = []
     foreign: list[str] = []
     wanted: set[Path] = set()
     for path, display, text in outputs:
@@ -87,13 +87,13 @@ def plan(
         new = text.encode("utf-8")
         old = _read(path)
         if old is None:
-            changes.append(Change(path, display, CREATED, None, new))
+            found.append(Change(path, display, CREATED, None, new))
         elif not has_marker(old):
             foreign.append(display)
         elif old == new:  # contents dropped: a no-op build of many files stays small
-            changes.append(Change(path, display, UNCHANGED, None, None))
+            found.append(Change(path, display, UNCHANGED, None, None))
         else:
-            changes.append(Change(path, display, UPDATED, old, new))
+            found.append(Change(path, display, UPDATED, old, new))
     if foreign:
         files = "\n  ".join(sorted(foreign))
         raise ConfigError(
@@ -108,8 +108,8 @@ def plan(
             old = path.read_bytes()
             if has_marker(old):
                 display = relative(path) if relative else path.as_posix()
-                changes.append(Change(path, display, REMOVED, old, None))
-    return changes
+                found.append(Change(path, display, REMOVED, old, None))
+    return found
 
 
 def atomic_write(
