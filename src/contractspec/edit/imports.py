@@ -85,9 +85,8 @@ class ImportEdits(StyledEdits):
                 items: list[tuple[str, lay.Node]] = [
                     ("", Atom(self.code(alias))) for alias in seq.items
                 ]
-                head = self.code(target)[
-                    : self.code(target).index("import") + len("import")
-                ]
+                code = self.code(target)
+                head = code[: code.index("import") + len("import")]
                 rendered = self.layout.render(
                     Seq(head + " (", ")", items, collection=True), "", 0
                 )
@@ -113,8 +112,8 @@ class ImportEdits(StyledEdits):
             aliases(ensure_type(line.body[0], cst.ImportFrom))[0].evaluated_name
             for line in lines
         ]
-        before: dict[int, list[cst.SimpleStatementLine]] = {}
-        after: list[cst.SimpleStatementLine] = []
+        # New lines by the index of the line they go above (len(lines): below the last).
+        new: dict[int, list[cst.SimpleStatementLine]] = {}
         for name in self.pending_imports:
             statement = ensure_type(
                 cst.parse_statement(
@@ -123,28 +122,18 @@ class ImportEdits(StyledEdits):
                 ),
                 cst.SimpleStatementLine,
             )
-            index = _sorted_position(names, name)
-            if index == len(lines):
-                after.append(statement)
-            else:
-                before.setdefault(id(lines[index]), []).append(statement)
-        for line in lines:
-            if id(line) in before:
-                new_line = before[id(line)] + [line]
-                # A new line never takes over the comment lines above the one it precedes.
-                new_line[0] = new_line[0].with_changes(leading_lines=line.leading_lines)
-                new_line[-1] = line.with_changes(leading_lines=[])
-                self.replacements[id(line)] = (line, cst.FlattenSentinel(new_line))
+            new.setdefault(_sorted_position(names, name), []).append(statement)
+        for index, line in enumerate(lines):
+            above = new.get(index, [])
+            below = new.get(len(lines), []) if index == len(lines) - 1 else []
+            if not above and not below:
+                continue
+            nodes = [line]
+            if above:  # the comment lines above `line` stay on top
+                first = above[0].with_changes(leading_lines=line.leading_lines)
+                nodes = [first, *above[1:], line.with_changes(leading_lines=[])]
+            self.replacements[id(line)] = (line, cst.FlattenSentinel(nodes + below))
         self.paths.add(id(self.module))
-        if after:
-            last = lines[-1]
-            current = self.replacements.get(id(last), (last, last))[1]
-            nodes: list[cst.CSTNode] = (
-                list(current.nodes)
-                if isinstance(current, cst.FlattenSentinel)
-                else [current] if isinstance(current, cst.CSTNode) else []
-            )
-            self.replacements[id(last)] = (last, cst.FlattenSentinel(nodes + after))
 
     def _forget_classes(self, removed: cst.CSTNode) -> None:
         """Model classes that only the removed code used leave the import too."""
