@@ -6,6 +6,7 @@ so a test module imports it as `from support import ...`.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -51,3 +52,10 @@ def cli(
         )
     finally:
         os.chdir(old)
+
+
+def status(project: Path, database: str) -> dict[str, dict]:
+    """`migrate status --json`, by migration key; the command must succeed."""
+    result = cli(project, "migrate", "status", "--json", database=database)
+    assert result.exit_code == 0, result.stderr
+    return {row["key"]: row for row in json.loads(result.stdout)}

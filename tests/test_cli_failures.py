@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from test_migrate import EXAMPLE, cli
+from support import SHOP, cli
 
 COMMANDS = [["migrate", "up"], ["migrate", "down"], ["migrate", "status"]]
 # Blocks `import psycopg` the way a missing package does, then runs the CLI.
@@ -29,7 +29,7 @@ WITHOUT_PSYCOPG = (
 def project(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("failures") / "shop"
     shutil.copytree(
-        EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
+        SHOP, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
     )
     assert cli(target, "build", "--all").exit_code == 0
     return target

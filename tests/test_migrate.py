@@ -13,13 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import SHOP, SHOP_ORDER, cli
-
-
-def status(project: Path, database: str) -> dict[str, dict]:
-    result = cli(project, "migrate", "status", "--json", database=database)
-    assert result.exit_code == 0, result.stderr
-    return {row["key"]: row for row in json.loads(result.stdout)}
+from support import SHOP, SHOP_ORDER, cli, status
 
 
 @pytest.fixture
