@@ -443,7 +443,7 @@ def test_session_shared_across_runtime_copies(rt, database_url, db):
     assert db.table_exists("x1") and not db.table_exists("x2")
 
 
-def test_plan_is_offline(rt, tmp_path):
+def test_preview_is_offline(rt, tmp_path):
     m = make_migration(
         up=[
             make_step(

@@ -75,7 +75,7 @@ def test_postgresql_unreachable(rt):
     assert "hunter2" not in text and "\n" not in text and info.value.exit_code == 1
 
 
-def test_psycopg_missing_and_plan_needs_no_psycopg(tmp_path, write_harness):
+def test_psycopg_missing_and_preview_needs_no_psycopg(tmp_path, write_harness):
     harness = write_harness(tmp_path / "h.py", make_migration())
     blocker = tmp_path / "block" / "psycopg"
     blocker.mkdir(parents=True)
