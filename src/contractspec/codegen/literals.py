@@ -27,6 +27,7 @@ string can't slip into a harness by accident.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -158,12 +159,12 @@ def py_str(text: str) -> Code:
 
 def py_literal(value: Any) -> Code:
     """A Python literal for plain data: None, bool, int, str, list, tuple (as list), dict."""
+    if isinstance(value, str):  # first: by far the most common
+        return py_str(value)
     if value is None or isinstance(value, bool):
         return Code(repr(value))
     if isinstance(value, int):
         return Code(str(int(value)))
-    if isinstance(value, str):
-        return py_str(value)
     if isinstance(value, (list, tuple)):
         return Code("[" + ", ".join(py_literal(v) for v in value) + "]")
     if isinstance(value, dict):
@@ -177,6 +178,7 @@ def py_literal(value: Any) -> Code:
 
 
 _CHECK_LISTS = ("pre_checks", "post_checks")
+_key = functools.cache(py_str)  # MIGRATION's keys: a few dozen names, printed often
 
 
 def migration_literal(
@@ -192,25 +194,25 @@ def migration_literal(
     lines = ["{"]
     for key, value in migration.items():
         if not (isinstance(value, list) and value):
-            lines.append(f"    {py_str(key)}: {literal(value)},")
+            lines.append(f"    {_key(key)}: {literal(value)},")
             continue
-        lines.append(f"    {py_str(key)}: [")
+        lines.append(f"    {_key(key)}: [")
         for item in value:
             if isinstance(item, dict):  # a step
                 lines.append("        {")
                 for name, entry in item.items():
                     if name in _CHECK_LISTS:
-                        lines.append(f"            {py_str(name)}: [")
+                        lines.append(f"            {_key(name)}: [")
                         for check in entry:
                             lines.append("                {")
                             lines += [
-                                f"                    {py_str(k)}: {literal(v)},"
+                                f"                    {_key(k)}: {literal(v)},"
                                 for k, v in check.items()
                             ]
                             lines.append("                },")
                         lines.append("            ],")
                     else:
-                        lines.append(f"            {py_str(name)}: {literal(entry)},")
+                        lines.append(f"            {_key(name)}: {literal(entry)},")
                 lines.append("        },")
             else:
                 lines.append(f"        {literal(item)},")
