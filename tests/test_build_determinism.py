@@ -166,9 +166,9 @@ def test_the_cache_folder_ignores_itself_and_survives_corruption(tmp_path):
     entry.write_bytes(
         entry.read_bytes().replace(b"x = 1", b"x = 2")
     )  # a torn or edited entry
-    assert cache.get(cache.key(source)) is None
+    assert cache.text(cache.key(source)) is None
     assert fmt.format_cached([source], cache) == ["x = 1\n"]
-    assert cache.get(cache.key(source)) == "x = 1\n"
+    assert cache.text(cache.key(source)) == "x = 1\n"
 
 
 def test_the_cache_key_covers_black_and_schema(tmp_path, monkeypatch):

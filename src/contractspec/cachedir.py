@@ -1,14 +1,26 @@
-"""The project's cache folder, `<project>/.contractspec_cache/`.
+"""The project's cache folder, `<project>/.contractspec_cache/`: the one cache
+layer, with one rule for every cache in it.
 
-Everything in it is derived (black's output by content hash, loaded specs by
-file hash) and safe to delete; it marks itself ignored for git and for
-backup tools.
+- **Keyed by content.** An entry's key is the sha256 of everything it is
+  derived from, the version of what derived it included (a spec file's bytes
+  and the loader's schema; a source text, black's version and our way of
+  calling black). A change to any input is a new key: nothing is ever
+  invalidated in place, an entry is only ever missed.
+- **Checked, never trusted.** Every entry is sealed with an HMAC under a key
+  kept outside the project (`$XDG_CACHE_HOME/contractspec/cache.key`, made
+  on first use, readable by its owner only). An entry edited by hand, or
+  restored from another machine (a CI cache), does not verify and is
+  rebuilt: a cache may only ever save time, never change what is built or
+  run.
+- **As large as the project.** A run that saw the whole project keeps only
+  the entries it used (`JsonCache.save`, `FileCache.prune`), so the folder
+  never grows past one project's worth.
 
-Checked, never trusted: every file in it is sealed with an HMAC under a key
-kept outside the project (`$XDG_CACHE_HOME/contractspec/cache.key`, made on
-first use, readable by its owner only). An entry edited by hand, or restored
-from another machine (a CI cache), does not verify and is rebuilt: a cache
-may only ever save time, never change what is built or run.
+Two storages: `JsonCache`, all entries in one file (small values, all read
+by every command: loaded specs), and `FileCache`, a file per entry (large
+values, read a few at a time: black's output). Everything in the folder is
+derived and safe to delete; it marks itself ignored for git and for backup
+tools.
 """
 
 from __future__ import annotations
@@ -92,11 +104,11 @@ def prepare(folder: Path) -> None:
 
 
 class JsonCache:
-    """Values derived from content, by the content's sha256, in one JSON file.
+    """Values by key in one sealed JSON file (see the module's rule).
 
     The schema names what the values are and which contractspec made them; a
     file with another schema is ignored. Saving keeps exactly the entries this
-    run used, so the file never grows past the project.
+    run used: every command that uses it reads the whole project.
     """
 
     def __init__(self, path: Path, schema: str):
@@ -142,3 +154,42 @@ class JsonCache:
         except OSError:
             pass
         self.entries = dict(entries)
+
+
+class FileCache:
+    """Sealed values by key, a file each: `<folder>/<kind>/<2 hex>/<key><suffix>`
+    (see the module's rule). `prune()`, after a run that saw the whole
+    project, deletes the entries this process did not use."""
+
+    def __init__(self, folder: Path, kind: str, suffix: str = ""):
+        self.folder, self.kind, self.suffix = Path(folder), kind, suffix
+        self._prepared = False
+        self.used: set[str] = set()  # keys read or written by this process
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / self.kind / key[:2] / f"{key}{self.suffix}"
+
+    def get(self, key: str) -> bytes | None:
+        self.used.add(key)
+        try:
+            return unseal(key, self._entry(key).read_bytes())
+        except OSError:
+            return None
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store; a cache that can't be written is only slower."""
+        from .writer import atomic_write
+
+        self.used.add(key)
+        try:
+            if not self._prepared:
+                prepare(self.folder)
+                self._prepared = True
+            atomic_write(self._entry(key), seal(key, value), durable=False)
+        except OSError:
+            pass
+
+    def prune(self) -> None:
+        for entry in self.folder.glob(f"{self.kind}/*/*{self.suffix}"):
+            if entry.name.removesuffix(self.suffix) not in self.used:
+                entry.unlink(missing_ok=True)

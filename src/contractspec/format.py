@@ -13,11 +13,9 @@ context it appears in; results are cached on disk by content hash:
     <project>/.contractspec_cache/black/<2 hex>/<sha256>.py
 
 The key covers this module's schema version, black's version and the
-source text, so upgrading black or contractspec simply misses the cache.
-Each entry starts with the sha256 of its body and is ignored when that
-doesn't match (a torn or edited entry is recomputed). The folder holds a
-`.gitignore` of `*`; deleting it at any time is safe. Cold builds of many
-specs format on every core (a process pool).
+source text, so upgrading black or contractspec simply misses the cache;
+entries are sealed and pruned by the cache layer's one rule (cachedir).
+Cold builds of many specs format on every core (a process pool).
 """
 
 from __future__ import annotations
@@ -29,8 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cachedir import cache_dir, prepare, seal, unseal
-from .writer import atomic_write
+from .cachedir import FileCache, cache_dir
 
 if TYPE_CHECKING:
     import black
@@ -116,16 +113,13 @@ def format_many(sources: Sequence[str], workers: int | None = None) -> list[str]
     return [text for chunk in results for text in chunk]
 
 
-class FormatCache:
-    """Formatted sources on disk, by sha256 of (schema, black version, source).
-
-    A build of every spec prunes what it did not use (`prune`), so the folder
-    holds one project's worth, not every version of every spec ever built."""
+class FormatCache(FileCache):
+    """Formatted sources, by sha256 of (schema, black version, source), in the
+    cache folder's `black/` (cachedir.FileCache: a build of every spec prunes
+    what it did not use)."""
 
     def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self._prepared = False
-        self.used: set[str] = set()  # keys read or written by this process
+        super().__init__(folder, "black", ".py")
 
     def key(self, source: str) -> str:
         digest = hashlib.sha256()
@@ -133,41 +127,15 @@ class FormatCache:
         digest.update(source.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    def _entry(self, key: str) -> Path:
-        return self.folder / "black" / key[:2] / f"{key}.py"
-
-    def get(self, key: str) -> str | None:
-        self.used.add(key)
+    def text(self, key: str) -> str | None:
+        body = self.get(key)  # None: missing, or edited or made elsewhere
         try:
-            body = unseal(key, self._entry(key).read_bytes())
-        except OSError:
-            return None
-        if body is None:  # edited, or made elsewhere: format again
-            return None
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:  # pragma: no cover - the hash matched
+            return None if body is None else body.decode("utf-8")
+        except UnicodeDecodeError:  # pragma: no cover - the seal matched
             return None
 
-    def put(self, key: str, text: str) -> None:
-        self.used.add(key)
-        try:
-            self._prepare()
-            data = seal(key, text.encode("utf-8"))
-            atomic_write(self._entry(key), data, durable=False)
-        except OSError:
-            pass  # a cache that can't be written is only a slower build
-
-    def prune(self) -> None:
-        """Delete the entries this process did not use."""
-        for entry in self.folder.glob("black/*/*.py"):
-            if entry.stem not in self.used:
-                entry.unlink(missing_ok=True)
-
-    def _prepare(self) -> None:
-        if not self._prepared:
-            prepare(self.folder)
-            self._prepared = True
+    def put_text(self, key: str, text: str) -> None:
+        self.put(key, text.encode("utf-8"))
 
 
 def format_cached(
@@ -177,7 +145,7 @@ def format_cached(
     if cache is None:
         return format_many(sources, workers)
     keys = [cache.key(s) for s in sources]
-    results: list[str | None] = [cache.get(k) for k in keys]
+    results: list[str | None] = [cache.text(k) for k in keys]
     missing: dict[str, int] = {}  # key → first index (identical sources format once)
     for index, (key, result) in enumerate(zip(keys, results, strict=False)):
         if result is None:
@@ -186,7 +154,7 @@ def format_cached(
         formatted = format_many([sources[i] for i in missing.values()], workers)
         by_key = dict(zip(missing, formatted, strict=False))
         for key, text in by_key.items():
-            cache.put(key, text)
+            cache.put_text(key, text)
         results = [
             by_key[k] if r is None else r for k, r in zip(keys, results, strict=False)
         ]
