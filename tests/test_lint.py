@@ -268,6 +268,16 @@ def test_squawk_findings_point_into_the_spec(tmp_path):
     )
 
 
+def test_squawk_positions_count_characters_not_bytes(tmp_path):
+    sql = "UPDATE t SET a = 'é€'; ALTER TABLE accounts ADD COLUMN note text NOT NULL"
+    spec = BROKEN.format(name="one", sql=sql, down="[]")
+    result = lint_cli(make_project(tmp_path, "postgresql", one=spec))
+    assert (
+        f"migrations/one.py:{at(spec, 'ADD COLUMN')}: warning adding-required-field:"
+        in result.stdout
+    )
+
+
 def test_a_step_with_timeout_ms_is_not_asked_for_timeouts(tmp_path):
     spec = SQUAWK_SPEC.format(name="one", options=",\n                timeout_ms=5000,")
     result = lint_cli(make_project(tmp_path, "postgresql", one=spec))

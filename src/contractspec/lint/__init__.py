@@ -74,8 +74,9 @@ def lint_specs(
         found += spec_findings(loaded, source, protected)
     squawk = _start_squawk(texts, config, report) if use_squawk else None
     broken: set[int] = set()  # texts that don't parse: squawk's word on them is noise
+    dialect = config.dialect  # read from the URL: once, not per text
     for item in texts:  # while squawk runs
-        parsed = parse(item.text, config.dialect)
+        parsed = parse(item.text, dialect)
         found += [(item.step, finding) for finding in sql_findings(item, parsed)]
         if parsed.error is not None:
             broken.add(id(item))
