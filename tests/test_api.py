@@ -10,24 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import SHOP, SHOP_ORDER
 
 import contractspec
 from contractspec import api
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "generated_examples" / "shop"
-ORDER = [
-    "core.db.2025_01_add_accounts.v1",
-    "core.db.2025_01_add_users.v1",
-    "billing.db.2025_02_add_orders.v1",
-    "billing.db.2025_02_add_orders.v2",
-    "core.db.2025_03_backfill_display_names.v1",
-    "billing.db.2025_04_validate_orders.v1",
-]
-
 
 @pytest.fixture
 def shop(tmp_path, copy_tracked) -> Path:
-    target = copy_tracked(EXAMPLE, tmp_path / "shop")
+    target = copy_tracked(SHOP, tmp_path / "shop")
     api.build(all=True, project=target)
     return target
 
@@ -49,7 +40,7 @@ def test_load_and_list(shop):
     project = api.load_project(shop)
     assert isinstance(project.registry, contractspec.MigrationRegistry)
     migrations = api.list_migrations(shop)
-    assert [m.key for m in migrations] == ORDER
+    assert [m.key for m in migrations] == SHOP_ORDER
     users = migrations[1]
     assert dataclasses.is_dataclass(users)
     assert users.dependencies == ("core.db.2025_01_add_accounts.v1",)
@@ -71,7 +62,7 @@ def test_errors_are_the_package_exceptions(tmp_path, shop):
         api.list_migrations(shop)
 
 
-def test_build_check_reports_stale_with_a_diff(shop):
+def test_build_staleness_gate_reports_stale_with_a_diff(shop):
     assert not api.build(project=shop, check=True).stale
     spec = shop / "migrations" / "core" / "2025_01_add_accounts.py"
     spec.write_text(spec.read_text().replace("'free'", "'trial'"))
@@ -89,22 +80,22 @@ def test_up_status_down(shop, database_url, caplog):
     caplog.set_level(logging.INFO, logger="contractspec")
     run = api.migrate_up(shop, database_url)
     assert run.ok and run.failed is None
-    assert [r.key for r in run.applied] == ORDER
+    assert [r.key for r in run.applied] == SHOP_ORDER
     assert {r.status for r in run.applied} == {"applied"}
     run.raise_for_failure()  # nothing failed: nothing raised
     # Every run's start and end reached the application's logging.
     ends = [r for r in caplog.records if "run_end" in r.getMessage()]
-    assert [r.contractspec_event["migration"] for r in ends] == ORDER
+    assert [r.contractspec_event["migration"] for r in ends] == SHOP_ORDER
     assert all(r.levelno == logging.INFO and r.name == "contractspec" for r in ends)
 
     rows = api.migrate_status(shop, database_url)
     assert [(r.key, r.state, r.harness) for r in rows] == [
-        (key, "applied", "ok") for key in ORDER
+        (key, "applied", "ok") for key in SHOP_ORDER
     ]
     assert not any(r.needs_attention for r in rows)
 
     down = api.migrate_down(shop, database_url, steps=1)
-    assert [r.key for r in down.applied] == [ORDER[-1]]
+    assert [r.key for r in down.applied] == [SHOP_ORDER[-1]]
     assert down.applied[0].status == "reverted"
     last = api.migrate_status(shop, database_url)[-1]
     assert (last.state, last.needs_attention) == ("pending", True)
@@ -119,7 +110,7 @@ def test_a_failed_run_returns_its_report_and_logs_an_error(shop, database_url, c
     run = api.migrate_up(shop, database_url)
     assert not run.ok
     assert run.failed == "billing.db.2025_04_validate_orders.v1"
-    assert [r.key for r in run.applied] == ORDER[:-1]
+    assert [r.key for r in run.applied] == SHOP_ORDER[:-1]
     with pytest.raises(api.MigrationFailed, match="validate_orders.v1 failed"):
         run.raise_for_failure()
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -11,13 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+import support
+from click.testing import Result
+from support import SHOP
 
-from contractspec.cli import root
 from contractspec.codegen.render import RUNTIME_FILE
 
-REPO = Path(__file__).resolve().parents[1]
-SHOP = REPO / "generated_examples" / "shop"
 DATA = Path(__file__).parent / "data" / "build"
 USERS = "harnesses/core__db__2025_01_add_users__v1.py"
 ALL_SIX = 6
@@ -29,11 +28,8 @@ def shop(tmp_path, copy_tracked) -> Path:
     return copy_tracked(SHOP, tmp_path / "shop", skip=("harnesses",))
 
 
-def cli(project: Path, *args: str):
-    result = CliRunner().invoke(
-        root, ["build", *args, "-C", str(project)], catch_exceptions=False
-    )
-    return result
+def cli(project: Path, *args: str) -> Result:
+    return support.cli(project, "build", *args)
 
 
 def harness_files(project: Path, folder: str = "harnesses") -> dict[str, bytes]:
@@ -323,7 +319,7 @@ def test_every_script_kind_is_classified_and_pinned(tmp_path):
 
 def test_build_from_inside_the_project_without_C(shop, monkeypatch):
     monkeypatch.chdir(shop / "migrations")
-    result = CliRunner().invoke(root, ["build", "--all"])
+    result = support.cli(None, "build", "--all")
     assert result.exit_code == 0, result.stderr
     assert len(harness_files(shop)) == ALL_SIX
 
@@ -338,7 +334,7 @@ def test_help_does_not_import_heavy_libraries():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
-    result = CliRunner().invoke(root, ["build", "--help"])
+    result = support.cli(None, "build", "--help")
     assert result.exit_code == 0 and "--check" in result.stdout
 
 

@@ -174,9 +174,9 @@ def test_every_example_harness_runs_up_and_down_on_sqlite(tmp_path, copy_tracked
     for key in order:
         path = harness_path(project.config, key)
         harness = shop / "harnesses" / path.name
-        plan = _harness_command(harness, "plan")
-        assert plan.returncode == 0, plan.stderr
-        assert key in plan.stdout
+        preview = _harness_command(harness, "plan")
+        assert preview.returncode == 0, preview.stderr
+        assert key in preview.stdout
         result = _harness_command(harness, "up", "--database", url)
         assert result.returncode == 0, f"{key}: {result.stderr}"
     assert {"accounts", "users", "orders"} <= _tables(database)

@@ -17,8 +17,8 @@ from contractspec.writer import (
     Change,
     apply,
     atomic_write,
+    changes,
     has_marker,
-    plan,
     unified_diff,
 )
 
@@ -82,14 +82,14 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
         (folder / "same.py", "h/same.py", HEADER + "A = 1\n"),
         (folder / "old.py", "h/old.py", HEADER + "A = 2\n"),
     ]
-    changes = plan(outputs, orphans_in=folder, relative=lambda p: f"h/{p.name}")
-    assert [(c.display, c.status) for c in changes] == [
+    found = changes(outputs, orphans_in=folder, relative=lambda p: f"h/{p.name}")
+    assert [(c.display, c.status) for c in found] == [
         ("h/new.py", CREATED),
         ("h/same.py", UNCHANGED),
         ("h/old.py", UPDATED),
         ("h/orphan.py", REMOVED),
     ]
-    apply(changes)
+    apply(found)
     assert sorted(p.name for p in folder.iterdir()) == [
         "new.py",
         "notes.py",
@@ -99,7 +99,7 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
     assert (folder / "old.py").read_text().endswith("A = 2\n")
 
     with pytest.raises(ConfigError, match="refusing to overwrite") as caught:
-        plan([(folder / "notes.py", "h/notes.py", HEADER)])
+        changes([(folder / "notes.py", "h/notes.py", HEADER)])
     assert "h/notes.py" in str(caught.value)
     assert caught.value.exit_code == 3
 
@@ -107,7 +107,7 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
 def test_apply_never_removes_a_file_that_lost_its_marker(tmp_path):
     path = tmp_path / "x.py"
     path.write_text(HEADER)
-    [change] = plan([], orphans_in=tmp_path, relative=lambda p: p.name)
+    [change] = changes([], orphans_in=tmp_path, relative=lambda p: p.name)
     path.write_text("# someone took it over\n")
     apply([change])
     assert path.exists()
@@ -116,7 +116,7 @@ def test_apply_never_removes_a_file_that_lost_its_marker(tmp_path):
 def test_a_folder_in_the_way_is_a_clear_error(tmp_path):
     (tmp_path / "x.py").mkdir()
     with pytest.raises(ConfigError, match="is a folder"):
-        plan([(tmp_path / "x.py", "x.py", HEADER)])
+        changes([(tmp_path / "x.py", "x.py", HEADER)])
 
 
 def test_unified_diff_is_git_style():

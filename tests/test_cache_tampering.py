@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from test_migrate import SHOP_ORDER, cli, shop  # noqa: F401 - shop is a fixture
+from support import SHOP_ORDER, cli
+from test_migrate import shop  # noqa: F401 - a fixture
 
 from contractspec import cachedir
 

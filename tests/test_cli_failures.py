@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from test_migrate import EXAMPLE, cli
+from support import SHOP, cli
 
 COMMANDS = [["migrate", "up"], ["migrate", "down"], ["migrate", "status"]]
 # Blocks `import psycopg` the way a missing package does, then runs the CLI.
@@ -29,7 +29,7 @@ WITHOUT_PSYCOPG = (
 def project(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("failures") / "shop"
     shutil.copytree(
-        EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
+        SHOP, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
     )
     assert cli(target, "build", "--all").exit_code == 0
     return target
@@ -161,7 +161,7 @@ def test_usage_error_under_json_is_a_json_object(project):
     assert "Traceback" not in result.output
 
 
-def test_status_check_exits_1_with_its_table_only(project, tmp_path):
+def test_status_attention_gate_exits_1_with_its_table_only(project, tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = cli(project, "migrate", "status", "--check", "--json", database=url)
     assert result.exit_code == 1
@@ -174,8 +174,8 @@ def test_down_checks_drift_for_everything_it_will_revert_before_starting(
 ):
     url = f"sqlite:///{tmp_path / 'drift.db'}"
     assert cli(project, "migrate", "up", database=url).exit_code == 0
-    plan = cli(project, "migrate", "down", "--steps", "3", "--dry-run", database=url)
-    last = plan.stdout.splitlines()[-1].removeprefix("would revert ")
+    dry_run = cli(project, "migrate", "down", "--steps", "3", "--dry-run", database=url)
+    last = dry_run.stdout.splitlines()[-1].removeprefix("would revert ")
     name = last.rsplit(".v", 1)[0]
     originals = {p: p.read_bytes() for p in (project / "migrations").rglob("*.py")}
     edited = cli(project, "spec", "set", name, "title", "Edited after it was applied")

@@ -11,22 +11,12 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from support import SHOP, SHOP_ORDER, cli
 
 from contractspec import __version__
 from contractspec.cli import root
 
-SHOP = Path(__file__).parent.parent / "generated_examples" / "shop"
 HEAVY = ("black", "libcst", "jinja2")
-
-ORDER = [
-    "core.db.2025_01_add_accounts.v1",
-    "core.db.2025_01_add_users.v1",
-    "billing.db.2025_02_add_orders.v1",
-    "billing.db.2025_02_add_orders.v2",
-    "core.db.2025_03_backfill_display_names.v1",
-    "billing.db.2025_04_validate_orders.v1",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -35,19 +25,7 @@ def clean_env(monkeypatch):
 
 
 def run(*args: str, cwd: Path | None = None):
-    runner = CliRunner()
-    if cwd is None:
-        return runner.invoke(
-            root, list(args), prog_name="contractspec", catch_exceptions=False
-        )
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return runner.invoke(
-            root, list(args), prog_name="contractspec", catch_exceptions=False
-        )
-    finally:
-        os.chdir(old)
+    return cli(None, *args, cwd=cwd)
 
 
 # -- list -------------------------------------------------------------------------------------
@@ -58,7 +36,7 @@ def test_list_table_in_dependency_order():
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["KEY", "STABILITY", "OWNERS", "DEPENDS", "ON"]
-    assert [line.split()[0] for line in lines[1:]] == ORDER
+    assert [line.split()[0] for line in lines[1:]] == SHOP_ORDER
     assert lines[1].split() == [
         "core.db.2025_01_add_accounts.v1",
         "stable",
@@ -88,14 +66,14 @@ def test_list_table_in_dependency_order():
 def test_list_from_inside_the_project_without_C():
     result = run("list", cwd=SHOP / "migrations" / "core")
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ORDER
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == SHOP_ORDER
 
 
 def test_list_json():
     result = run("list", "--project", str(SHOP), "--json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    assert [row["key"] for row in rows] == ORDER
+    assert [row["key"] for row in rows] == SHOP_ORDER
     assert rows[3] == {
         "key": "billing.db.2025_02_add_orders.v2",
         "name": "billing.db.2025_02_add_orders",

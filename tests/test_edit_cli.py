@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
+from support import SHOP, cli
 
-from contractspec.cli import root
 from contractspec.edit import (
     AddDependency,
     FileChanged,
@@ -19,8 +19,6 @@ from contractspec.edit import (
     write_if_unchanged,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "generated_examples" / "shop"
 USERS = "migrations/core/2025_01_add_users.py"
 ACCOUNTS = "migrations/core/2025_01_add_accounts.py"
 BACKFILL = "migrations/core/2025_03_backfill_display_names.py"
@@ -29,15 +27,13 @@ BACKFILL = "migrations/core/2025_03_backfill_display_names.py"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     target = tmp_path / "shop"
-    shutil.copytree(EXAMPLE / "migrations", target / "migrations")
-    shutil.copy(EXAMPLE / "pyproject.toml", target / "pyproject.toml")
+    shutil.copytree(SHOP / "migrations", target / "migrations")
+    shutil.copy(SHOP / "pyproject.toml", target / "pyproject.toml")
     return target
 
 
-def run(project: Path, *args: str, input: str | None = None):
-    return CliRunner().invoke(
-        root, ["spec", *args, "-C", str(project)], input=input, catch_exceptions=False
-    )
+def run(project: Path, *args: str, input: str | None = None) -> Result:
+    return cli(project, "spec", *args, input=input)
 
 
 def text(project: Path, relative: str) -> str:
@@ -45,7 +41,7 @@ def text(project: Path, relative: str) -> str:
 
 
 def original(relative: str) -> str:
-    return (EXAMPLE / relative).read_text(encoding="utf-8")
+    return (SHOP / relative).read_text(encoding="utf-8")
 
 
 def test_bump_version_writes_and_reports(project: Path):
@@ -376,8 +372,8 @@ def test_refusal_is_reported_with_position(project: Path):
 
 def test_target_by_path_relative_to_cwd(project: Path, monkeypatch):
     monkeypatch.chdir(project / "migrations")
-    result = CliRunner().invoke(
-        root, ["spec", "set", "core/2025_01_add_accounts.py", "domain", "platform"]
+    result = cli(
+        None, "spec", "set", "core/2025_01_add_accounts.py", "domain", "platform"
     )
     assert result.exit_code == 0, result.output
     assert result.stderr == f"{ACCOUNTS}: domain 'core' -> 'platform'\n"

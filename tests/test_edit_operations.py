@@ -625,6 +625,40 @@ def test_add_step_module_alias_and_renamed_imports():
     assert_edit(renamed, AddStep("schema", "SELECT 0", position=1), renamed_after)
 
 
+def test_one_import_per_line_gains_lines_in_order_and_loses_them_again():
+    from contractspec.edit import edit_source_many
+
+    before = """\
+# the model
+from contractspec import MigrationMeta as Meta
+from contractspec import MigrationPlan as Plan
+from contractspec import MigrationSpec as Spec
+from contractspec import SchemaStep
+
+SPEC = Spec(Meta("core.db.x", 1, "X", owners=["me"]), Plan([SchemaStep("SELECT 1")]))
+"""
+    added = edit_source_many(
+        before,
+        PATH,
+        [AddStep("data", "x.sql"), AddStep("validation", "SELECT 2")],
+        line_length=100,
+    ).new_source
+    # Above the first line but under its comment, and below the last line.
+    assert added.startswith(
+        "# the model\n"
+        "from contractspec import DataStep\n"
+        "from contractspec import MigrationMeta as Meta\n"
+        "from contractspec import MigrationPlan as Plan\n"
+        "from contractspec import MigrationSpec as Spec\n"
+        "from contractspec import SchemaStep\n"
+        "from contractspec import ValidationStep\n\n"
+    )
+    removed = edit_source_many(
+        added, PATH, [RemoveStep(3), RemoveStep(2)], line_length=100
+    ).new_source
+    assert removed.split("\n\n")[0] == before.split("\n\n")[0]
+
+
 def test_add_step_to_one_line_plan_rewraps_that_line_only():
     before = """\
     from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep

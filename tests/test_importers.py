@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_migrate import cli  # the CLI in-process, -C PROJECT [--database URL]
+from support import cli
 
 from contractspec.cli import root
 from contractspec.format import format_source

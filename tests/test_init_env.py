@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from contractspec.cli import root
+from support import cli
 
 CREATE = ("--sql", "CREATE TABLE items (id INTEGER PRIMARY KEY)")
 DOWN = ("--down-sql", "DROP TABLE items")
@@ -17,13 +14,7 @@ DOWN = ("--down-sql", "DROP TABLE items")
 
 def run(*args: str, cwd: Path | None = None, input: str | None = None):
     """The real CLI in-process, from folder cwd."""
-    old = Path.cwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return CliRunner().invoke(root, list(args), input=input, catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    return cli(None, *args, cwd=cwd, input=input)
 
 
 def test_init_in_an_empty_folder_then_create_build_up(tmp_path, database_url, db):

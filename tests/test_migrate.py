@@ -13,38 +13,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from contractspec.cli import root
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "generated_examples" / "shop"
-SHOP_ORDER = [
-    "core.db.2025_01_add_accounts.v1",
-    "core.db.2025_01_add_users.v1",
-    "billing.db.2025_02_add_orders.v1",
-    "billing.db.2025_02_add_orders.v2",
-    "core.db.2025_03_backfill_display_names.v1",
-    "billing.db.2025_04_validate_orders.v1",
-]
-
-
-def cli(project: Path, *args: str, database: str | None = None):
-    """Run contractspec in-process; returns click's Result (exit_code, stdout, stderr)."""
-    argv = list(args) + ["-C", str(project)]
-    if database is not None:
-        argv += ["--database", database]
-    return CliRunner().invoke(root, argv, catch_exceptions=False)
-
-
-def status(project: Path, database: str) -> dict[str, dict]:
-    result = cli(project, "migrate", "status", "--json", database=database)
-    assert result.exit_code == 0, result.stderr
-    return {row["key"]: row for row in json.loads(result.stdout)}
+from support import SHOP, SHOP_ORDER, cli, status
 
 
 @pytest.fixture
 def shop(tmp_path, copy_tracked) -> Path:
-    target = copy_tracked(EXAMPLE, tmp_path / "shop")
+    target = copy_tracked(SHOP, tmp_path / "shop")
     # test_build_* guards that the committed harnesses are current; here, build them.
     assert cli(target, "build", "--all").exit_code == 0
     return target
@@ -477,26 +451,21 @@ def test_create_refuses_a_cycle_and_leaves_every_file_alone(shop):
 
 def test_project_and_database_may_come_before_the_subcommand(shop, tmp_path, DB):
     url = f"sqlite:///{tmp_path / 'global.db'}"
-    result = CliRunner().invoke(
-        root, ["-C", str(shop), "--database", url, "migrate", "up"]
-    )
+    result = cli(None, "-C", str(shop), "--database", url, "migrate", "up")
     assert result.exit_code == 0, result.stderr
     assert len(DB(url).history()) == 6
     # A subcommand's own option wins over the root's.
     other = f"sqlite:///{tmp_path / 'other.db'}"
-    result = CliRunner().invoke(
-        root,
-        [
-            "--database",
-            url,
-            "migrate",
-            "status",
-            "-C",
-            str(shop),
-            "--database",
-            other,
-            "--json",
-        ],
+    result = cli(
+        None,
+        "--database",
+        url,
+        "migrate",
+        "status",
+        "-C",
+        str(shop),
+        "--json",
+        database=other,
     )
     assert {row["state"] for row in json.loads(result.stdout)} == {"pending"}
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_migrate import cli, status
+from support import cli, status
 
 SPEC = """\
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep

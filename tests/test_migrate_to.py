@@ -6,14 +6,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_migrate import EXAMPLE, SHOP_ORDER, cli, status
+from support import SHOP, SHOP_ORDER, cli, status
 
 
 @pytest.fixture
 def shop(tmp_path):
     target = tmp_path / "shop"
     shutil.copytree(
-        EXAMPLE, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
+        SHOP, target, ignore=shutil.ignore_patterns("*.db", "*.lock", "__pycache__")
     )
     assert cli(target, "build", "--all").exit_code == 0
     return target

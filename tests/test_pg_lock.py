@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from test_migrate import cli
+from support import cli
 
 from contractspec.runtime import harness_runtime as runtime
 

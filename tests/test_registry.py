@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import SHOP, SHOP_ORDER
 
 from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
 from contractspec.errors import EXIT_SPEC, RegistryError, SpecError
@@ -359,18 +358,10 @@ def test_empty_registry():
 
 
 def test_example_project_order():
-    root = Path(__file__).parent.parent / "generated_examples" / "shop"
     reg = MigrationRegistry()
-    for item in load_specs(root / "migrations", root):
+    for item in load_specs(SHOP / "migrations", SHOP):
         reg.register(item.spec, item)
-    assert keys(reg.order()) == [
-        "core.db.2025_01_add_accounts.v1",
-        "core.db.2025_01_add_users.v1",
-        "billing.db.2025_02_add_orders.v1",
-        "billing.db.2025_02_add_orders.v2",
-        "core.db.2025_03_backfill_display_names.v1",
-        "billing.db.2025_04_validate_orders.v1",
-    ]
+    assert keys(reg.order()) == SHOP_ORDER
     assert reg.heads() == ["billing.db.2025_04_validate_orders.v1"]
     assert (
         reg.source("core.db.2025_01_add_users.v1").path

@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from contractspec.cli import root
+from support import cli
 
 SPEC = """from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
 
@@ -28,17 +26,10 @@ CREATE = (
 HARNESS = "generated/harnesses/app__db__0001_add_books__v1.py"
 
 
-def cli(project: Path, *args: str, database: str | None = None, input=None):
-    argv = [*args, "-C", str(project)]
-    if database:
-        argv += ["--database", database]
-    return CliRunner().invoke(root, argv, input=input, catch_exceptions=False)
-
-
 @pytest.fixture
 def project(tmp_path) -> Path:
     folder = tmp_path / "proj"
-    assert CliRunner().invoke(root, ["init", str(folder)]).exit_code == 0
+    assert cli(None, "init", str(folder)).exit_code == 0
     specs = folder / "migrations"
     (specs / "sql").mkdir(parents=True)
     (specs / "sql" / "create_books.sql").write_text(CREATE)
@@ -93,7 +84,7 @@ def test_create_reads_sql_from_a_file_and_refuses_a_placeholder(
     tmp_path, database_url, db
 ):
     project = tmp_path / "proj"
-    assert CliRunner().invoke(root, ["init", str(project)]).exit_code == 0
+    assert cli(None, "init", str(project)).exit_code == 0
     forward = tmp_path / "forward.sql"
     forward.write_text(CREATE)
     created = cli(

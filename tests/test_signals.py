@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_migrate import cli
+from support import cli
 
 SLOW_STEPS = {
     # A Python step: the signal arrives while Python sleeps.

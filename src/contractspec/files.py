@@ -35,23 +35,30 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _realpath(path: Path) -> Path:
+def _realpath(path: Path) -> str:
     """os.path.realpath(path), resolving each folder once per process."""
     text = os.path.abspath(path)
     try:
         if not stat.S_ISLNK(os.lstat(text).st_mode):
             folder, name = os.path.split(text)
-            return Path(_real_folder(folder), name)
+            return os.path.join(_real_folder(folder), name)
     except OSError:
         pass  # missing: realpath says where it would be, open() says why not
-    return Path(os.path.realpath(text))
+    return os.path.realpath(text)
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def read_project_file(path: Path, limits: FileLimits) -> bytes:
     """The bytes of path; FileRefused (its message says why) when it resolves
-    outside the roots, is not a regular file, or is larger than the limit."""
+    outside the roots, is not a regular file, or is larger than the limit.
+
+    Strings and a bare file descriptor, not pathlib and file objects: this
+    reads every spec on every command, hundreds of times."""
     real = _realpath(path)
-    if not any(real.is_relative_to(root) for root in limits.roots):
+    if not any(_inside(real, str(root)) for root in limits.roots):
         raise FileRefused(
             f"resolves to {real}, outside the project ({limits.roots[0]});"
             " add its folder to extra_roots in [tool.contractspec] to allow it"
@@ -61,7 +68,7 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
         fd = os.open(real, flags)  # non-blocking: a FIFO opens, and is refused below
     except OSError as exc:
         raise FileRefused(f"cannot be read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb", buffering=0) as file:
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise FileRefused("is a folder, not a file")
@@ -69,10 +76,18 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
             raise FileRefused("is not a regular file (a FIFO, socket or device)")
         if info.st_size > limits.max_bytes:
             raise FileRefused(_too_large(info.st_size, limits))
-        data = file.read(limits.max_bytes + 1)  # it may have grown since fstat
-    if len(data) > limits.max_bytes:
-        raise FileRefused(_too_large(len(data), limits))
-    return data
+        chunks, size, limit = [], 0, limits.max_bytes + 1
+        while size < limit:  # it may have grown since fstat
+            chunk = os.read(fd, min(limit - size, max(info.st_size + 1 - size, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limits.max_bytes:
+        raise FileRefused(_too_large(size, limits))
+    return b"".join(chunks)
 
 
 def _too_large(size: int, limits: FileLimits) -> str:

@@ -319,17 +319,22 @@ class LintItem(_Item):
             )
 
 
-class RoundTripItem(_Item):
+class _MigrationItem(_Item):
+    """A test of one migration, `key`."""
+
+    key: str
+
     def __init__(self, *, key: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.key = key
 
+
+class RoundTripItem(_MigrationItem):
     def runtest(self) -> None:
         from .errors import ContractspecError
         from .testing import irreversible, round_trip
 
         state, key = self.state, self.key
-        assert key is not None
         walk = state.start_walk()
         reason = irreversible(walk, key)
         try:
@@ -354,17 +359,12 @@ class RoundTripItem(_Item):
             raise
 
 
-class AloneItem(_Item):
-    def __init__(self, *, key: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.key = key
-
+class AloneItem(_MigrationItem):
     def runtest(self) -> None:
         from .errors import ContractspecError
         from .testing import dependencies
 
         state, key = self.state, self.key
-        assert key is not None
         direct = state.project.registry.dependencies(key)
         every = dependencies(state.project, key)
         # With one direct dependency, the database where that one applied

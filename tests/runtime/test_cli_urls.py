@@ -75,7 +75,7 @@ def test_postgresql_unreachable(rt):
     assert "hunter2" not in text and "\n" not in text and info.value.exit_code == 1
 
 
-def test_psycopg_missing_and_plan_needs_no_psycopg(tmp_path, write_harness):
+def test_psycopg_missing_and_preview_needs_no_psycopg(tmp_path, write_harness):
     harness = write_harness(tmp_path / "h.py", make_migration())
     blocker = tmp_path / "block" / "psycopg"
     blocker.mkdir(parents=True)
@@ -131,7 +131,19 @@ def test_cli_up_down_json_and_exit_codes(tmp_path, write_harness, run_harness, D
     assert up.stderr.startswith(f"applied {m['key']} in ") and up.stderr.endswith(
         "(2 steps)\n"
     )
-    assert audit.read_text().count("\n") == len(DB(url).events())
+    # The audit log has every event as it happened; the table keeps a clean
+    # run's step_end and run_end rows, which repeat the rest.
+    audited = [json.loads(line) for line in audit.read_text().splitlines()]
+    stored = [(e["event"], e["step"]) for e in DB(url).events()]
+    assert stored == [("step_end", 1), ("step_end", 2), ("run_end", None)]
+    assert [(e["event"], e["step"]) for e in audited if e["event"] != "attempt"] == [
+        ("run_start", None),
+        ("step_start", 1),
+        ("step_end", 1),
+        ("step_start", 2),
+        ("step_end", 2),
+        ("run_end", None),
+    ]
     rehearse = run_harness(harness, "down", "--database", url, "--rehearse")
     assert (
         rehearse.returncode == 0

@@ -438,8 +438,10 @@ def test_harness_rehearsal_leaves_out_steps_outside_a_transaction(
     ]
     m = make_migration(up=up)
     harness = write_harness(tmp_path / "harness.py", m)
-    plan = run_harness(harness, "plan")
-    assert "up: 2 step(s) NOT atomic: step 2 runs outside a transaction" in plan.stdout
+    preview = run_harness(harness, "plan")
+    assert (
+        "up: 2 step(s) NOT atomic: step 2 runs outside a transaction" in preview.stdout
+    )
     rehearsed = run_harness(harness, "up", "--rehearse", "--database", database_url)
     assert rehearsed.returncode == 4, rehearsed.stderr
     assert (

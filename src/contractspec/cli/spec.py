@@ -59,6 +59,20 @@ def edit_options(function: F) -> F:
     return function
 
 
+def step_options(function: F) -> F:
+    """--step N [--down]: the step an edit of one step (add-check, lint-ignore) is about."""
+    function = click.option(
+        "--down", is_flag=True, help="The step is in the down plan."
+    )(function)
+    return click.option(
+        "--step",
+        "step",
+        type=click.IntRange(min=1),
+        required=True,
+        help="1-based number of the step, as `contractspec show` prints it.",
+    )(function)
+
+
 def run_edit(
     target: str, operation: Operation, project: Path | None, diff: bool, check: bool
 ) -> None:
@@ -321,14 +335,7 @@ def add_step_command(
 
 @spec_group.command("add-check")
 @click.argument("target", metavar="TARGET")
-@click.option(
-    "--step",
-    "step",
-    type=click.IntRange(min=1),
-    required=True,
-    help="1-based number of the step, as `contractspec show` prints it.",
-)
-@click.option("--down", is_flag=True, help="The step is in the down plan.")
+@step_options
 @click.option(
     "--pre/--post",
     "pre",
@@ -370,14 +377,7 @@ def add_check_command(
 
 @spec_group.command("lint-ignore")
 @click.argument("target", metavar="TARGET")
-@click.option(
-    "--step",
-    "step",
-    type=click.IntRange(min=1),
-    required=True,
-    help="1-based number of the step, as `contractspec show` prints it.",
-)
-@click.option("--down", is_flag=True, help="The step is in the down plan.")
+@step_options
 @click.option("--rule", required=True, help="The lint rule the step accepts.")
 @click.option("--reason", required=True, help="Why: a reviewer reads it in the spec.")
 @edit_options

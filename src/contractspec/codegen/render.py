@@ -25,11 +25,11 @@ HEAD_TEMPLATE = "harness.py.j2"
 
 
 def templates_dir() -> Path:
-    from importlib.resources import files
-
-    packaged = files("contractspec") / "templates"
+    # The package's own folder, not importlib.resources: that import costs
+    # more than the rest of a `migrate` run's template work.
+    packaged = Path(__file__).resolve().parents[1] / "templates"
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     repository = Path(__file__).resolve().parents[3] / "templates"
     if repository.is_dir():
         return repository

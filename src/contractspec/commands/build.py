@@ -3,7 +3,7 @@
 Modes (black's `--check`/`--diff` semantics):
 - write (default): write what changed, atomically; a full build (`--all`)
   also removes orphans (files with our marker that no spec produces).
-- `check`: write nothing; the result is stale when any harness would be
+- `check` (the staleness gate): write nothing; the result is stale when any harness would be
   created, rewritten or removed, and carries the unified diff.
 - `diff`: write nothing; the unified diff, never an error.
 - `stdout`: one harness's text, nothing written.
@@ -155,7 +155,7 @@ def build(
 
     # The harnesses run with the shared runtime module beside them.
     outputs = [*harnesses, runtime_module(config)] if harnesses else []
-    changes = writer.plan(
+    changes = writer.changes(
         ((f.path, f.display, f.source) for f in outputs),
         orphans_in=config.harness_dir if full else None,
         relative=config.relative,

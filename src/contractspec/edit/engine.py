@@ -23,21 +23,10 @@ import libcst as cst
 
 from ..errors import SpecError
 from ..loader import load_source
+from . import operations as ops
 from .locate import UNCHANGED_NOTE, Noop, Refusal, Replacement
 from .meta_ops import MetaEdits
-from .operations import (
-    AcceptLintRule,
-    AddCheck,
-    AddDependency,
-    AddStep,
-    BumpVersion,
-    EditRefused,
-    EditResult,
-    Operation,
-    RemoveDependency,
-    RemoveStep,
-    SetField,
-)
+from .operations import EditRefused, EditResult, Operation
 from .step_ops import StepEdits
 
 Node = TypeVar("Node", bound=cst.CSTNode)
@@ -80,21 +69,21 @@ class Editor(MetaEdits, StepEdits):
 
     def apply(self, operation: Operation) -> str:
         match operation:
-            case BumpVersion():
+            case ops.BumpVersion():
                 return self.bump_version(operation)
-            case SetField():
+            case ops.SetField():
                 return self.set_field(operation)
-            case AddDependency():
+            case ops.AddDependency():
                 return self.add_dependency(operation)
-            case RemoveDependency():
+            case ops.RemoveDependency():
                 return self.remove_dependency(operation)
-            case AddStep():
+            case ops.AddStep():
                 return self.add_step(operation)
-            case AddCheck():
+            case ops.AddCheck():
                 return self.add_check(operation)
-            case AcceptLintRule():
+            case ops.AcceptLintRule():
                 return self.accept_lint_rule(operation)
-            case RemoveStep():
+            case ops.RemoveStep():
                 return self.remove_step(operation)
         raise TypeError(f"unknown operation {operation!r}")
 

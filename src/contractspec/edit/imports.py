@@ -5,23 +5,36 @@ New names go where the file keeps them: into the existing
 would when the line grows too long), or as a line of their own when the file
 imports one class per line; a class only removed code used leaves the import.
 
-Why not libcst's AddImportsVisitor / RemoveImportsVisitor (libcst 1.9): the
-first puts new names in front of the existing ones, unsorted, never re-wraps a
-line it made too long, and merges into an aliased one-per-line import
-(`from contractspec import SchemaStep, MigrationMeta as Meta`); the second
-leaves `    SchemaStep)` when it removes the last item of an exploded import and
-drops the comment lines above an import it removes. Both would change the
-bytes tests/test_edit_operations.py pins.
+libcst's own parts do the reading: `ImportAlias.evaluated_name` and
+`evaluated_alias`, `helpers.get_full_name_for_node_or_raise` (in locate.py), scope
+analysis and `matchers.findall` to see which classes only the removed code
+used. Its codemod visitors (libcst 1.9) are not used, for what they would do
+to the bytes tests/test_edit_operations.py pins:
+
+- AddImportsVisitor puts new names in front of the existing ones, unsorted,
+  on the first line of an exploded import (`    DataStep, MigrationMeta,`),
+  never re-wraps a line it made too long, and merges into an aliased
+  one-per-line import (`from contractspec import DataStep, MigrationMeta as Meta`).
+- RemoveImportsVisitor, removing the last name of an exploded import, drops
+  the trailing comma and pulls the bracket up (`    MigrationPlan)`), and
+  drops the comment lines above an import it removes whole.
+- GatherImportsVisitor reports imported names per module in sets, without the
+  nodes to edit or the order in which they bind, and counts imports inside
+  functions too (the loader reads module level only).
+- All three live in libcst.codemod, whose import (it loads libcst.matchers)
+  costs about as much as libcst itself: every edit would pay it.
 """
 
 from __future__ import annotations
+
+from bisect import bisect
 
 import libcst as cst
 from libcst.helpers import ensure_type
 
 from . import layout as lay
 from .layout import Atom, Seq
-from .locate import aliases, dotted, local_name
+from .locate import aliases
 from .seq import Sequence
 from .writing import StyledEdits
 
@@ -55,23 +68,15 @@ class ImportEdits(StyledEdits):
             (
                 i
                 for i in imports
-                if any(dotted(a.name) == "MigrationSpec" for a in aliases(i))
+                if any(a.evaluated_name == "MigrationSpec" for a in aliases(i))
             ),
             imports[0],
         )
         seq = Sequence(target)
-        names = [dotted(alias.name) for alias in aliases(target)]
-        ordered = names == sorted(names)
+        names = [alias.evaluated_name for alias in aliases(target)]
         for name in self.pending_imports:
-            index = len(seq.items)
-            if ordered:
-                current = [
-                    dotted(ensure_type(alias, cst.ImportAlias).name)
-                    for alias in seq.items
-                ]
-                index = next(
-                    (i for i, n in enumerate(current) if n > name), len(current)
-                )
+            index = _sorted_position(names, name)
+            names.insert(index, name)
             seq.insert(index, cst.ImportAlias(name=cst.Name(name)))
         new = seq.build()
         if not seq.exploded:
@@ -80,9 +85,8 @@ class ImportEdits(StyledEdits):
                 items: list[tuple[str, lay.Node]] = [
                     ("", Atom(self.code(alias))) for alias in seq.items
                 ]
-                head = self.code(target)[
-                    : self.code(target).index("import") + len("import")
-                ]
+                code = self.code(target)
+                head = code[: code.index("import") + len("import")]
                 rendered = self.layout.render(
                     Seq(head + " (", ")", items, collection=True), "", 0
                 )
@@ -105,12 +109,11 @@ class ImportEdits(StyledEdits):
             and any(small in self.model_imports for small in s.body)
         ]
         names = [
-            dotted(aliases(ensure_type(line.body[0], cst.ImportFrom))[0].name)
+            aliases(ensure_type(line.body[0], cst.ImportFrom))[0].evaluated_name
             for line in lines
         ]
-        ordered = names == sorted(names)
-        before: dict[int, list[cst.SimpleStatementLine]] = {}
-        after: list[cst.SimpleStatementLine] = []
+        # New lines by the index of the line they go above (len(lines): below the last).
+        new: dict[int, list[cst.SimpleStatementLine]] = {}
         for name in self.pending_imports:
             statement = ensure_type(
                 cst.parse_statement(
@@ -119,60 +122,33 @@ class ImportEdits(StyledEdits):
                 ),
                 cst.SimpleStatementLine,
             )
-            following = (
-                next(
-                    (line for line, n in zip(lines, names, strict=False) if n > name),
-                    None,
-                )
-                if ordered
-                else None
-            )
-            if following is None:
-                after.append(statement)
-            else:
-                before.setdefault(id(following), []).append(statement)
-        for line in lines:
-            if id(line) in before:
-                new_line = before[id(line)] + [line]
-                # A new line never takes over the comment lines above the one it precedes.
-                new_line[0] = new_line[0].with_changes(leading_lines=line.leading_lines)
-                new_line[-1] = line.with_changes(leading_lines=[])
-                self.replacements[id(line)] = (line, cst.FlattenSentinel(new_line))
+            new.setdefault(_sorted_position(names, name), []).append(statement)
+        for index, line in enumerate(lines):
+            above = new.get(index, [])
+            below = new.get(len(lines), []) if index == len(lines) - 1 else []
+            if not above and not below:
+                continue
+            nodes = [line]
+            if above:  # the comment lines above `line` stay on top
+                first = above[0].with_changes(leading_lines=line.leading_lines)
+                nodes = [first, *above[1:], line.with_changes(leading_lines=[])]
+            self.replacements[id(line)] = (line, cst.FlattenSentinel(nodes + below))
         self.paths.add(id(self.module))
-        if after:
-            last = lines[-1]
-            current = self.replacements.get(id(last), (last, last))[1]
-            nodes: list[cst.CSTNode] = (
-                list(current.nodes)
-                if isinstance(current, cst.FlattenSentinel)
-                else [current] if isinstance(current, cst.CSTNode) else []
-            )
-            self.replacements[id(last)] = (last, cst.FlattenSentinel(nodes + after))
 
     def _forget_classes(self, removed: cst.CSTNode) -> None:
         """Model classes that only the removed code used leave the import too."""
-        used: list[str] = []
-
-        class Calls(cst.CSTVisitor):
-            def visit_Call(inner, node: cst.Call) -> None:  # noqa: N805
-                if (
-                    isinstance(node.func, cst.Name)
-                    and node.func.value in self.names.classes
-                ):
-                    used.append(node.func.value)
-
-        removed.visit(Calls())
         import libcst.matchers as m  # a large module: only remove-step needs it
 
-        for local in dict.fromkeys(used):
-            inside = {id(node) for node in m.findall(removed, m.Name(local))}
-            if all(id(node) in inside for node in self.uses(local)):
+        inside = {id(node) for node in m.findall(removed, m.Name())}
+        for local in self.names.classes:
+            uses = self.uses(local)
+            if uses and all(id(node) in inside for node in uses):
                 self.unused_imports.append(local)
 
     def _drop_imports(self) -> None:
         for target in self.model_imports:
             seq = Sequence(target)
-            locals_ = [local_name(alias) for alias in seq.items]
+            locals_ = [a.evaluated_alias or a.evaluated_name for a in aliases(target)]
             doomed = [
                 i for i, local in enumerate(locals_) if local in self.unused_imports
             ]
@@ -199,3 +175,8 @@ class ImportEdits(StyledEdits):
                 leading_lines=keep + list(following.leading_lines)
             )
             self.replacements[id(following)] = (following, moved)
+
+
+def _sorted_position(names: list[str], name: str) -> int:
+    """Where `name` goes among imported `names`: in order if they are sorted, else last."""
+    return bisect(names, name) if names == sorted(names) else len(names)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
-from libcst.helpers import ensure_type
+from libcst.helpers import get_full_name_for_node_or_raise
 
 from ..errors import Diagnostic, SpecError
 from ..loader import load_source
@@ -96,30 +96,9 @@ class Field(NamedTuple):
     where: Where
 
 
-def dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 def aliases(node: cst.ImportFrom) -> list[cst.ImportAlias]:
     """The names a `from ... import` lists (none for `import *`)."""
     return [] if isinstance(node.names, cst.ImportStar) else list(node.names)
-
-
-def local_name(alias: cst.CSTNode) -> str:
-    """The name an import alias (an item of an ImportFrom's Sequence) binds."""
-    alias = ensure_type(alias, cst.ImportAlias)
-    return asname(alias) or dotted(alias.name)
-
-
-def asname(alias: cst.ImportAlias) -> str | None:
-    """The `as` name of an import alias, if it has one."""
-    if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
-        return None
-    return alias.asname.name.value
 
 
 def describe(node: cst.CSTNode, code: str) -> str:
@@ -210,7 +189,11 @@ class SpecFile:
                 continue
             for small in statement.body:
                 if isinstance(small, cst.ImportFrom):
-                    module = dotted(small.module) if small.module is not None else ""
+                    module = (
+                        get_full_name_for_node_or_raise(small.module)
+                        if small.module
+                        else ""
+                    )
                     if isinstance(small.names, cst.ImportStar):
                         continue
                     if imports_model(module, len(small.relative)):
@@ -220,12 +203,12 @@ class SpecFile:
                         self.names.from_import(
                             module,
                             len(small.relative),
-                            dotted(alias.name),
-                            asname(alias),
+                            alias.evaluated_name,
+                            alias.evaluated_alias,
                         )
                 elif isinstance(small, cst.Import):
                     for alias in small.names:
-                        self.names.import_(dotted(alias.name), asname(alias))
+                        self.names.import_(alias.evaluated_name, alias.evaluated_alias)
                 elif (
                     isinstance(small, (cst.Assign, cst.AnnAssign))
                     and small.value is not None

@@ -5,7 +5,6 @@
 # imported lazily for postgresql:// URLs. Semantics: docs/runtime.md.
 # Source: src/contractspec/runtime/harness_runtime.py.
 # ---------------------------------------------------------------------------
-import argparse
 import contextlib
 import datetime
 import functools
@@ -116,6 +115,8 @@ LOGGER = logging.getLogger("contractspec")
 if not LOGGER.handlers:  # a library's logger: silent until the application says
     LOGGER.addHandler(logging.NullHandler())
 _EVENT_LEVELS = {"run_start": logging.INFO, "failure": logging.WARNING}
+_CLEAN_RUN = {"run_start", "step_start", "check", "attempt", "step_end", "run_end"}
+_REPEATED_BY_END = {"run_start", "step_start", "attempt"}
 _EVENT_LEVELS.update(retry=logging.WARNING, run_end=logging.INFO)
 
 
@@ -464,6 +465,9 @@ class Session:
         self.applied_by = f"{user}@{socket.gethostname()}"
         self.run_id = uuid.uuid4().hex
         self.tables_ready, self.pg_defaults = False, None
+        # {key: history row}, once read under the lock: only this session can
+        # change the history then, and it keeps this current as it commits.
+        self.applied = None
         self.deferred = []  # our statements waiting for the next round trip
         self.outer = False  # inside rehearsal(): a migration is a savepoint
         self.notes = None  # progress lines of a long step: a callable, else `out`
@@ -721,11 +725,14 @@ def _reading(session, what):
 
 def read_history(session):
     """Every row of contractspec_history, oldest first ([] before the first)."""
+    rows = []
     with _reading(session, "contractspec_history"):
-        if not _table_exists(session, "contractspec_history"):
-            return []
-        query = f"SELECT {', '.join(_HISTORY_COLUMNS)} FROM contractspec_history"
-        return _select(session, query + " ORDER BY applied_at, key")
+        if _table_exists(session, "contractspec_history"):
+            query = f"SELECT {', '.join(_HISTORY_COLUMNS)} FROM contractspec_history"
+            rows = _select(session, query + " ORDER BY applied_at, key")
+    if session.lock is not None and not session.outer:
+        session.applied = {row["key"]: row for row in rows}
+    return rows
 
 
 def read_events(session, migration=None, run_id=None, event=None):
@@ -829,6 +836,18 @@ class _Run:
     def forget_uncommitted(self):
         """Unwritten step_done events belong to a part that was rolled back."""
         self.events = [e for e in self.events if e["event"] != "step_done"]
+
+    def to_store(self):
+        """The events to write as the run commits. A clean run (one transaction,
+        every step right at its first attempt) keeps only its step_end and
+        run_end rows: they carry the start times and attempt counts that its
+        run_start, step_start and attempt rows repeat. Anything else keeps all."""
+        clean = not self.in_parts and all(
+            e["event"] in _CLEAN_RUN and e["attempt"] in (None, 1) for e in self.events
+        )
+        if not clean:
+            return self.events
+        return [e for e in self.events if e["event"] not in _REPEATED_BY_END]
 
 
 def _interrupt(conn, dialect):
@@ -1594,15 +1613,23 @@ def _result(run, status, steps, attempts=0, **extra):
     return result
 
 
+def _history_of(session, keys):
+    """{key: history row} of those keys that are applied: from the session's
+    own record while it holds the lock (no query), else from the table."""
+    if session.applied is not None and not session.outer:
+        return {key: session.applied[key] for key in keys if key in session.applied}
+    query = "SELECT key, spec_fingerprint, applied_at FROM contractspec_history"
+    query += f" WHERE key IN ({', '.join('?' * len(keys))})"
+    return {row["key"]: row for row in _select(session, query, keys)}
+
+
 def _transaction(run, steps, base_dir, used):
     """The body of one migration transaction (begun); commits on success."""
     session, migration, key = run.session, run.migration, run.key
     spec_fp, spec = migration.get("spec_fingerprint"), migration.get("spec_path")
     dependencies = list(migration.get("dependencies") or ())
     _ensure_tables(session)
-    query = "SELECT key, spec_fingerprint, applied_at FROM contractspec_history"
-    query += f" WHERE key IN ({', '.join('?' * (1 + len(dependencies)))})"
-    history = {r["key"]: r for r in _select(session, query, (key, *dependencies))}
+    history = _history_of(session, [key, *dependencies])
     row = history.get(key)
     if row is not None and row["spec_fingerprint"] != spec_fp:
         raise MigrationError(
@@ -1666,8 +1693,13 @@ def _transaction(run, steps, base_dir, used):
     if run.rehearse:  # in a rehearsal's outer transaction: kept for what follows
         status = "rehearsed"
     end = run.emit("run_end", status=status, audit=False, **timing)
-    _write_and_commit(session, [write], run.events)
+    _write_and_commit(session, [write], run.to_store())
     session.tables_ready = True
+    if session.applied is not None and not run.rehearse:
+        if status == "applied":
+            session.applied[key] = dict(zip(_HISTORY_COLUMNS, values, strict=True))
+        else:
+            session.applied.pop(key, None)
     run.audit(end)  # only once it is true
     line = f"{status} {key} in {duration:.0f} ms ({count} {noun})"
     if run.in_parts:
@@ -1847,6 +1879,8 @@ def apply_baseline(session, migration, verify=False):
         timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
         end = run.emit("run_end", status="baselined", audit=False, **timing)
         _write_and_commit(session, [write], run.events)
+        if session.applied is not None:
+            session.applied[key] = dict(zip(_HISTORY_COLUMNS, values, strict=True))
     except Exception as exc:
         _rollback(session)
         known = isinstance(exc, (MigrationError, _CheckFailed))
@@ -1975,6 +2009,8 @@ def plan_text(migration):
 
 def runtime_main(migration, argv=None, harness=None):
     """The harness command line: up | down | plan. Returns the exit code."""
+    import argparse  # here: the orchestrator imports this module, never its CLI
+
     default = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE_URL
     parser = argparse.ArgumentParser(
         description=f"Apply, revert or plan migration {migration.get('key')}.",
