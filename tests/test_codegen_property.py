@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from contractspec.codegen.fingerprint import spec_fingerprint
 from contractspec.codegen.generate import harness_source, head_view
-from contractspec.codegen.literals import comment_text, py_literal
+from contractspec.codegen.literals import comment_text, migration_literal, py_literal
 from contractspec.codegen.render import make_environment, render_head
 from contractspec.codegen.scripts import (
     INLINE_SQL,
@@ -36,7 +36,7 @@ from contractspec.codegen.scripts import (
     ResolvedScript,
     classify_script,
 )
-from contractspec.codegen.view import migration_data
+from contractspec.commands.migrate import _PLAIN_PREAMBLE
 from contractspec.format import format_cached
 from contractspec.runtime.harness_runtime import HARNESS_FORMAT
 from contractspec.spec import (
@@ -234,8 +234,14 @@ def check_head(spec, spec_path, dependencies, env=None) -> None:
     doc, migration = literal_module_data(head)
     assert isinstance(doc, str) and doc.startswith(f"Migration harness for {spec.key}.")
     assert migration == expected_migration(spec, spec_path, dependencies)
-    # What `migrate` compares a committed harness with: the same data, unrendered.
-    assert migration == migration_data(view["m"])
+    # What `migrate` compares a committed harness with: the same data, unrendered,
+    # printed as the harness holds it after a preamble it reads without parsing.
+    assert migration == view["migration"]
+    printed = f"\nMIGRATION = {migration_literal(migration)}\n"
+    assert head.endswith(printed), "black changed the printed MIGRATION"
+    assert _PLAIN_PREAMBLE.fullmatch(head[: -len(printed) + 1].encode("utf-8")) or (
+        '"' in doc or "\\" in doc or "\r" in doc or "coding" in head.split("\n")[0]
+    )
 
 
 def holds(case, env=None) -> bool:

@@ -37,7 +37,13 @@ def _project(write_project, root: Path, slow: str) -> Path:
 def _interrupt(command: list[str], audit: Path, signum: int):
     """Start command, wait until its slow step (step 2) started, send signum."""
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A suite started in the background by a shell inherits SIGINT ignored,
+        # and Python then never turns it into KeyboardInterrupt: undo that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     try:

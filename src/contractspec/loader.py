@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
+import json
 import os
 import re
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -57,7 +60,7 @@ class LoadedSpec:
     path: str  # as displayed: relative to the project root when discovered
     line: int
     col: int
-    positions: dict[model.FieldPath, tuple[int, int]]
+    positions: Mapping[model.FieldPath, tuple[int, int]]
     variable: str  # the module-level name the spec is assigned to
     # spec_fingerprint of the spec alone (no pinned files), when the spec cache has it
     fingerprint: str | None = dataclasses.field(default=None, compare=False)
@@ -529,6 +532,28 @@ def load_specs(
     return loaded
 
 
+class _CachedPositions(Mapping[model.FieldPath, tuple[int, int]]):
+    """A cached spec's field positions, kept as their JSON text until a
+    diagnostic asks for one: most commands never do, and reading them all
+    was half the time of loading the spec cache."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @functools.cached_property
+    def _positions(self) -> dict[model.FieldPath, tuple[int, int]]:
+        return {tuple(path): (line, col) for path, line, col in json.loads(self.text)}
+
+    def __getitem__(self, path: model.FieldPath) -> tuple[int, int]:
+        return self._positions[path]
+
+    def __iter__(self) -> Iterator[model.FieldPath]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
 class SpecCache(JsonCache):
     """Valid specs, with their own fingerprints, by the sha256 of their file's bytes.
 
@@ -542,13 +567,13 @@ class SpecCache(JsonCache):
     def __init__(self, path: Path):
         from . import __version__
 
-        super().__init__(path, f"contractspec-specs-2 {__version__}")
+        super().__init__(path, f"contractspec-specs-3 {__version__}")
 
     def spec(self, data: bytes, display: str) -> LoadedSpec | None:
         entry = self.get(self.key(data))
         if entry is None:
             return None
-        positions = {tuple(path): (line, col) for path, line, col in entry["positions"]}
+        positions = _CachedPositions(entry["positions"])
         spec = model.from_dict(entry["spec"])
         line, col, variable = entry["line"], entry["col"], entry["variable"]
         return LoadedSpec(
@@ -567,8 +592,11 @@ class SpecCache(JsonCache):
                 "line": loaded.line,
                 "col": loaded.col,
                 "variable": loaded.variable,
-                "positions": [
-                    [list(p), line, col] for p, (line, col) in loaded.positions.items()
-                ],
+                "positions": json.dumps(
+                    [
+                        [list(p), line, col]
+                        for p, (line, col) in loaded.positions.items()
+                    ]
+                ),
             },
         )

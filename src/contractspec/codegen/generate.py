@@ -37,7 +37,7 @@ from .fingerprint import sha256_bytes, spec_fingerprint
 from .naming import check_collisions, harness_path
 from .render import RUNTIME_FILE, render_head, templates_dir
 from .scripts import Resolution, resolve_scripts
-from .view import harness_view, migration_data, spec_path_of
+from .view import harness_view, spec_path_of
 
 if TYPE_CHECKING:  # types only: commands builds these and calls codegen
     import jinja2
@@ -143,7 +143,8 @@ def expected_migration(project: Project, key: str) -> dict[str, Any]:
         resolution=project.resolution(key),
         fingerprint=project.fingerprint(key),
     )
-    return migration_data(view["m"])
+    migration: dict[str, Any] = view["migration"]
+    return migration
 
 
 def generate(

@@ -14,6 +14,8 @@ string can't slip into a harness by accident.
   separators such as U+2028, non-breaking spaces) are always escaped, so
   what a reviewer sees is what runs. The output is already in black's
   normal form (quote choice, lowercase hex escapes).
+- `migration_literal(data)`: a harness's MIGRATION in the layout build
+  writes (see there).
 - `doc_text(value)`: one line of docstring text that *shows* a value:
   whitespace collapsed, non-printable characters shown as escapes,
   backslashes and double quotes escaped. It can't end the docstring.
@@ -25,9 +27,19 @@ string can't slip into a harness by accident.
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Code", "py_literal", "py_str", "doc_text", "comment_text", "string_literal"]
+__all__ = [
+    "Code",
+    "py_literal",
+    "py_str",
+    "migration_literal",
+    "doc_text",
+    "comment_text",
+    "string_literal",
+]
 
 
 class Code(str):
@@ -147,12 +159,12 @@ def py_str(text: str) -> Code:
 
 def py_literal(value: Any) -> Code:
     """A Python literal for plain data: None, bool, int, str, list, tuple (as list), dict."""
+    if isinstance(value, str):  # first: by far the most common
+        return py_str(value)
     if value is None or isinstance(value, bool):
         return Code(repr(value))
     if isinstance(value, int):
         return Code(str(int(value)))
-    if isinstance(value, str):
-        return py_str(value)
     if isinstance(value, (list, tuple)):
         return Code("[" + ", ".join(py_literal(v) for v in value) + "]")
     if isinstance(value, dict):
@@ -163,6 +175,50 @@ def py_literal(value: Any) -> Code:
             items.append(f"{py_str(key)}: {py_literal(item)}")
         return Code("{" + ", ".join(items) + "}")
     raise TypeError(f"cannot emit a literal for a {type(value).__name__} value")
+
+
+_CHECK_LISTS = ("pre_checks", "post_checks")
+_key = functools.cache(py_str)  # MIGRATION's keys: a few dozen names, printed often
+
+
+def migration_literal(
+    migration: dict[str, Any], literal: Callable[[Any], str] = py_literal
+) -> Code:
+    """A harness's MIGRATION, laid out as black keeps it: the dict, its lists,
+    each step and each check one entry a line, every line ending in a comma (the
+    "magic trailing comma": black leaves such a literal alone). Empty lists and
+    step options stay inline. So a one-line change in a spec is a one-line
+    change in the harness, and `migrate` can check a harness by printing what
+    its spec generates and comparing bytes. `literal` prints the values (tests
+    pass a broken one to prove the property tests bite)."""
+    lines = ["{"]
+    for key, value in migration.items():
+        if not (isinstance(value, list) and value):
+            lines.append(f"    {_key(key)}: {literal(value)},")
+            continue
+        lines.append(f"    {_key(key)}: [")
+        for item in value:
+            if isinstance(item, dict):  # a step
+                lines.append("        {")
+                for name, entry in item.items():
+                    if name in _CHECK_LISTS:
+                        lines.append(f"            {_key(name)}: [")
+                        for check in entry:
+                            lines.append("                {")
+                            lines += [
+                                f"                    {_key(k)}: {literal(v)},"
+                                for k, v in check.items()
+                            ]
+                            lines.append("                },")
+                        lines.append("            ],")
+                    else:
+                        lines.append(f"            {_key(name)}: {literal(entry)},")
+                lines.append("        },")
+            else:
+                lines.append(f"        {literal(item)},")
+        lines.append("    ],")
+    lines.append("}")
+    return Code("\n".join(lines))
 
 
 def _shown(text: str, extra: dict[str, str], prefix: str) -> str:

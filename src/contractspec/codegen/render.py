@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .literals import Code, comment_text, doc_text, py_literal
+from .literals import Code, comment_text, doc_text, migration_literal, py_literal
 
 if TYPE_CHECKING:
     import jinja2
@@ -70,6 +70,7 @@ def make_environment(literal: Callable[[Any], str] = py_literal) -> jinja2.Envir
         return apply
 
     env.filters["lit"] = strict(literal)
+    env.filters["migration"] = strict(lambda data: migration_literal(data, literal))
     env.filters["doc"] = strict(doc_text)
     env.filters["comment"] = strict(comment_text)
     return env

@@ -41,40 +41,34 @@ def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
     return relative_posix(Path(spec_file), root, climb=True)
 
 
-def step_view(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any]:
-    return {
-        "kind": step.kind,
-        "description": step.description,
-        "payload_field": step.payload_field,
-        "payload": step.payload,
-        "timeout_ms": step.timeout_ms,
-        "retries": step.retries,
-        "checks": [
-            {
-                "field": field,
-                "entries": [
-                    {"description": c.description, "expression": c.expression}
-                    for c in getattr(step, field)
-                ],
-            }
-            for field in ("pre_checks", "post_checks")
-        ],
-        # Only what differs from the default, so existing harnesses keep their bytes.
-        "options": [
-            {"name": name, "value": getattr(step, name, default)}
-            for name, default in OPTIONAL_STEP_FIELDS.items()
-            if getattr(step, name, default) != default
-        ],
-        "data": (
-            None
-            if data is None
-            else {
-                "script_type": data.script_type,
-                "script_path": data.script_path,
-                "script_sha256": data.script_sha256,
-            }
-        ),
-    }
+def step_data(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any]:
+    """A step as its harness's MIGRATION holds it: what its spec sets, in a fixed
+    order; an entry left at the runtime's default (no description, timeout or
+    checks, no retries, an option's default) is not written."""
+    entry: dict[str, Any] = {"kind": step.kind}
+    if step.description is not None:
+        entry["description"] = step.description
+    entry[step.payload_field] = step.payload
+    if step.timeout_ms is not None:
+        entry["timeout_ms"] = step.timeout_ms
+    if step.retries:
+        entry["retries"] = step.retries
+    for group in ("pre_checks", "post_checks"):
+        checks = getattr(step, group)
+        if checks:
+            entry[group] = [
+                {"description": c.description, "expression": c.expression}
+                for c in checks
+            ]
+    for name, default in OPTIONAL_STEP_FIELDS.items():
+        value = getattr(step, name, default)
+        if value != default:  # so existing harnesses keep their bytes
+            entry[name] = value
+    if data is not None:
+        entry["script_type"] = data.script_type
+        entry["script_path"] = data.script_path
+        entry["script_sha256"] = data.script_sha256
+    return entry
 
 
 def harness_view(
@@ -88,26 +82,23 @@ def harness_view(
 ) -> dict[str, Any]:
     meta = spec.meta
     dependencies = sorted(dict.fromkeys(dependencies), key=_dependency_sort_key)
-    plans: list[dict[str, Any]] = []
+    # The harness's MIGRATION: the spec's field order, then its plans. `migrate`
+    # compares a committed harness with exactly this, so a hand edit is caught
+    # before anything runs.
+    migration: dict[str, Any] = {"key": spec.key, **meta_to_dict(meta)}
+    migration.update(spec_path=spec_path, dependencies=dependencies)
     for direction in ("up", "down"):
         steps = getattr(spec.plan, direction)
-        plans.append(
-            {
-                "direction": direction,
-                "steps": (
-                    None
-                    if steps is None
-                    else [
-                        step_view(step, resolution.steps.get((direction, index)))
-                        for index, step in enumerate(steps)
-                    ]
-                ),
-            }
-        )
-    for plan in plans:
-        for step in plan["steps"] or []:
-            if step["kind"] == "data" and step["data"] is None:
+        if steps is None:
+            migration[direction] = None
+            continue
+        entries = []
+        for index, step in enumerate(steps):
+            data = resolution.steps.get((direction, index))
+            if step.kind == "data" and data is None:
                 raise ValueError(f"{spec.key}: a data step was not resolved")
+            entries.append(step_data(step, data))
+        migration[direction] = entries
     return {
         "module": module_name(spec.key),
         "spec_path": spec_path,
@@ -122,48 +113,5 @@ def harness_view(
             "stability": meta.stability,
             "dependencies": dependencies,
         },
-        "m": {
-            "key": spec.key,
-            **meta_to_dict(
-                meta
-            ),  # the harness's MIGRATION keeps the spec's field order
-            "spec_path": spec_path,
-            "dependencies": dependencies,
-            "plans": plans,
-        },
+        "migration": migration,
     }
-
-
-def migration_data(m: dict[str, Any]) -> dict[str, Any]:
-    """The value of a harness's `MIGRATION` literal, from the view's `m`.
-
-    The template prints exactly this (tests compare the two for every
-    example and for random specs); `migrate` compares it with a committed
-    harness's literal, so a hand edit is caught before anything runs."""
-    data = {k: v for k, v in m.items() if k != "plans"}
-    for plan in m["plans"]:
-        steps = plan["steps"]
-        data[plan["direction"]] = (
-            None if steps is None else [_step_data(step) for step in steps]
-        )
-    return data
-
-
-def _step_data(step: dict[str, Any]) -> dict[str, Any]:
-    """A step's entries; those left at the runtime's default are not written."""
-    data: dict[str, Any] = {"kind": step["kind"]}
-    if step["description"] is not None:
-        data["description"] = step["description"]
-    data[step["payload_field"]] = step["payload"]
-    if step["timeout_ms"] is not None:
-        data["timeout_ms"] = step["timeout_ms"]
-    if step["retries"]:
-        data["retries"] = step["retries"]
-    for group in step["checks"]:
-        if group["entries"]:
-            data[group["field"]] = [dict(check) for check in group["entries"]]
-    for option in step["options"]:
-        data[option["name"]] = option["value"]
-    if step["data"] is not None:
-        data.update(step["data"])
-    return data

@@ -1152,26 +1152,25 @@ def _run_step(run, index, count, step, action, used):
 # batches, each its own transaction), and a new transaction takes the rest and
 # the history row. The events table is the journal a rerun continues from.
 
-_STATEMENT_PIECE = re.compile(
-    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/"
-    r"|\$([A-Za-z_][A-Za-z0-9_]*)?\$.*?\$\1\$|;",
-    re.S,
+# Patterns compiled on first use (re caches them): most runs have no step
+# outside a transaction and need none of them.
+_STATEMENT_PIECE = (
+    r"(?s)'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/"
+    r"|\$([A-Za-z_][A-Za-z0-9_]*)?\$.*?\$\1\$|;"
 )
 _NAME = r"(?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)"
 _QUALIFIED = rf"(?P<name>{_NAME}(?:\s*\.\s*{_NAME})?)"
-_CONCURRENT_INDEX = re.compile(
-    r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-    + _QUALIFIED,
-    re.I,
+_CONCURRENT_INDEX = (
+    r"(?i)\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    + _QUALIFIED
 )
-_CONCURRENT_REINDEX = re.compile(
-    r"\s*REINDEX\s+(?:\([^)]*\)\s*)?(?P<what>INDEX|TABLE)\s+CONCURRENTLY\s+"
-    + _QUALIFIED,
-    re.I,
+_CONCURRENT_REINDEX = (
+    r"(?i)\s*REINDEX\s+(?:\([^)]*\)\s*)?(?P<what>INDEX|TABLE)\s+CONCURRENTLY\s+"
+    + _QUALIFIED
 )
 # Statements that are safe to run again whatever a first, cut-short run did.
-_RERUNNABLE = re.compile(
-    r"^\s*(?:VACUUM|ANALYZE|REINDEX|CHECKPOINT)\b|\bIF\s+(?:NOT\s+)?EXISTS\b", re.I
+_RERUNNABLE = (
+    r"(?i)^\s*(?:VACUUM|ANALYZE|REINDEX|CHECKPOINT)\b|\bIF\s+(?:NOT\s+)?EXISTS\b"
 )
 _INVALID_LEFTOVERS_SQL = (
     "SELECT i.indexrelid::regclass::text AS name FROM pg_index i JOIN pg_class c"
@@ -1192,7 +1191,7 @@ def _statements(session, text):
     if session.dialect == "sqlite":
         return _split_sqlite(text)
     statements, start = [], 0
-    for match in _STATEMENT_PIECE.finditer(text):
+    for match in re.finditer(_STATEMENT_PIECE, text):
         if match.group() == ";":
             statements.append(text[start : match.start()])
             start = match.end()
@@ -1405,8 +1404,8 @@ def _reconcile(run, index, count, step, statements):
     unsafe = "a Python step" if statements is None else None
     todo = []
     for statement in statements or ():
-        created = _CONCURRENT_INDEX.match(statement)
-        reindexed = _CONCURRENT_REINDEX.match(statement)
+        created = re.match(_CONCURRENT_INDEX, statement)
+        reindexed = re.match(_CONCURRENT_REINDEX, statement)
         if session.dialect == "postgresql" and created:
             name = created["name"]
             row = _select(
@@ -1432,7 +1431,7 @@ def _reconcile(run, index, count, step, statements):
                 session.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {row['name']}")
                 detail = f"dropped the invalid index {row['name']} a REINDEX left"
                 run.emit("reconcile", index, status="ok", detail=detail)
-        elif not _RERUNNABLE.search(statement):
+        elif not re.search(_RERUNNABLE, statement):
             unsafe = f"`{statement.splitlines()[0][:80]}`"
         todo.append(statement)
     if unsafe:
