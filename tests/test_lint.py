@@ -39,8 +39,16 @@ CORPUS = sorted(
 
 
 def corpus_config(dialect: str) -> Config:
+    """The corpus is linted for a project with a protected environment (see in-creation)."""
     folder = DATA / dialect
-    return Config(folder, folder, folder / "_harnesses", "sqlite:///x.db", dialect)
+    return Config(
+        folder,
+        folder,
+        folder / "_harnesses",
+        "sqlite:///x.db",
+        dialect,
+        protected_environments=("production",),
+    )
 
 
 def expected(path: Path) -> list[tuple[str, str]]:
@@ -260,6 +268,16 @@ def test_squawk_findings_point_into_the_spec(tmp_path):
     )
 
 
+def test_squawk_positions_count_characters_not_bytes(tmp_path):
+    sql = "UPDATE t SET a = 'é€'; ALTER TABLE accounts ADD COLUMN note text NOT NULL"
+    spec = BROKEN.format(name="one", sql=sql, down="[]")
+    result = lint_cli(make_project(tmp_path, "postgresql", one=spec))
+    assert (
+        f"migrations/one.py:{at(spec, 'ADD COLUMN')}: warning adding-required-field:"
+        in result.stdout
+    )
+
+
 def test_a_step_with_timeout_ms_is_not_asked_for_timeouts(tmp_path):
     spec = SQUAWK_SPEC.format(name="one", options=",\n                timeout_ms=5000,")
     result = lint_cli(make_project(tmp_path, "postgresql", one=spec))
@@ -364,6 +382,56 @@ def test_exit_codes_and_strict(tmp_path):
     )
     only = lint_cli(project, "app.db.warn")
     assert only.exit_code == 0 and "bad.py" not in only.stdout
+
+
+ENVIRONMENTS = """
+[tool.contractspec.environments.staging]
+url = "postgresql://app@staging/app"
+
+[tool.contractspec.environments.production]
+url_env = "LINT_TEST_PRODUCTION_URL"
+protected = true
+"""
+
+
+def test_in_creation_warns_only_on_the_way_to_a_protected_environment(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("LINT_TEST_PRODUCTION_URL", raising=False)
+    new = BROKEN.format(name="new", sql="SELECT 1", down="[]").replace(
+        'owners=["t"]', 'owners=["t"], stability="in_creation"'
+    )
+    project = make_project(tmp_path, "sqlite", new=new)
+    assert lint_cli(project).stdout == ""  # nothing is protected: nothing to guard
+    with (project / "pyproject.toml").open("a") as config:
+        config.write(ENVIRONMENTS)
+    where = at(new, '"in_creation"')
+    warning = (
+        f"migrations/new.py:{where}: warning in-creation: app.db.new.v1"
+        " is still in_creation, on its way to protected environment production"
+    )
+    # production's URL is a secret a pull request's job doesn't hold: lint never connects
+    production = lint_cli(project, "--env", "production")
+    assert production.exit_code == 0, production.output
+    assert production.stdout.splitlines()[0] == warning
+    assert lint_cli(project, "--env", "production", "--strict").exit_code == 1
+    staging = lint_cli(project, "--env", "staging", "--no-squawk")
+    assert staging.exit_code == 0, staging.output
+    assert staging.stdout == ""
+    # without --env, the specs are on their way to every protected environment
+    assert lint_cli(project).stdout.splitlines()[0] == warning
+    unknown = lint_cli(project, "--env", "prod")
+    assert unknown.exit_code == 3
+    assert "unknown environment 'prod'" in unknown.stderr
+
+
+def test_env_gives_the_dialect_of_its_url(tmp_path):
+    cast = BROKEN.format(name="cast", sql="SELECT 1::int", down="[]")
+    project = make_project(tmp_path, "sqlite", cast=cast)
+    with (project / "pyproject.toml").open("a") as config:
+        config.write(ENVIRONMENTS)
+    assert "syntax-error" in lint_cli(project).stdout  # SQLite has no :: casts
+    assert lint_cli(project, "--env", "staging", "--no-squawk").stdout == ""
 
 
 def test_json_and_github_formats(tmp_path):

@@ -54,6 +54,8 @@ class Config:
     files: FileLimits = FileLimits((Path("/"),))  # set by load_config
     environment: str | None = None  # the --env name the database came from
     protected: bool = False  # that environment asks before reverting anything
+    # Every environment marked protected (what `lint` without --env guards)
+    protected_environments: tuple[str, ...] = ()
 
     @property
     def dialect(self) -> Dialect:
@@ -139,20 +141,26 @@ def load_config(
     project: Path | None = None,
     database: str | None = None,
     environment: str | None = None,
+    *,
+    connecting: bool = True,
 ) -> Config:
+    """The project's configuration. connecting=False (lint, which never
+    connects) takes an environment whose url_env is unset as naming no URL."""
     root = project.resolve() if project is not None else find_root(Path.cwd())
     if project is not None and not root.is_dir():
         raise ConfigError(f"project folder {project} does not exist")
     settings: dict[str, Any] = {**DEFAULTS, **LIMITS}
+    url: str | None
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         settings.update(_read_table(pyproject))
-    protected = False
+    protected, url = False, None
+    environments = settings.get(ENVIRONMENTS, {})
     if database and environment:
         raise UsageError("give --database or --env, not both")
     if environment:
-        url, protected = _environment_url(settings.get(ENVIRONMENTS, {}), environment)
-    else:
+        url, protected = _environment_url(environments, environment, connecting)
+    if url is None:
         url = (
             database
             or os.environ.get(ENV_DATABASE)
@@ -167,6 +175,11 @@ def load_config(
         database=url,
         environment=environment,
         protected=protected,
+        protected_environments=tuple(
+            sorted(
+                name for name, table in environments.items() if table.get("protected")
+            )
+        ),
         dialect_setting=settings.get("dialect"),
         lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
@@ -174,9 +187,10 @@ def load_config(
 
 
 def _environment_url(
-    environments: dict[str, dict[str, Any]], name: str
-) -> tuple[str, bool]:
-    """The URL and protected flag of a named environment."""
+    environments: dict[str, dict[str, Any]], name: str, connecting: bool = True
+) -> tuple[str | None, bool]:
+    """The URL and protected flag of a named environment (no URL: an unset
+    url_env when not connecting)."""
     if name not in environments:
         known = ", ".join(sorted(environments)) or "none configured"
         raise ConfigError(
@@ -189,6 +203,8 @@ def _environment_url(
         return str(table["url"]), protected
     variable = str(table["url_env"])
     url = os.environ.get(variable)
+    if not url and not connecting:
+        return None, protected
     if not url:
         raise ConfigError(
             f"environment {name!r} reads its URL from ${variable}, which is not set"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import root
-from .options import database_option, echo_json, project_option
+from .options import database_option, echo_json, env_option, project_option
 
 
 def _github(value: str, property_: bool = False) -> str:
@@ -39,6 +39,7 @@ def _github(value: str, property_: bool = False) -> str:
 )
 @project_option
 @database_option
+@env_option
 def lint_command(
     references: tuple[str, ...],
     format_: str,
@@ -47,6 +48,7 @@ def lint_command(
     no_squawk: bool,
     project: Path | None,
     database: str | None,
+    environment: str | None,
 ) -> None:
     """Parse every SQL text of the specs and report dangerous or broken SQL.
 
@@ -67,6 +69,7 @@ def lint_command(
         references,
         project=project,
         database=database,
+        environment=environment,
         changed_since=changed_since,
         strict=strict,
         use_squawk=not no_squawk,

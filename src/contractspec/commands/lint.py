@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..config import load_config
 from ..errors import UsageError
 from ..lint import ERROR, WARNING, LintReport, lint_specs
 from ..loader import LoadedSpec
@@ -38,13 +39,16 @@ def lint(
     *,
     project: Path | None = None,
     database: str | None = None,
+    environment: str | None = None,
     changed_since: str | None = None,
     strict: bool = False,
     use_squawk: bool = True,
 ) -> LintReport:
     if references and changed_since:
         raise UsageError("give migration names or --changed-since, not both")
-    proj = open_project(project, database)
+    # --env names the target (is it protected?) and maybe the dialect; lint never connects
+    config = load_config(project, database, environment, connecting=False)
+    proj = open_project(project, config.database)
     if references:
         keys = dict.fromkeys(proj.registry.lookup(ref).key for ref in references)
         specs = [proj.specs[key] for key in keys]
@@ -52,7 +56,7 @@ def lint(
         specs = _changed_specs(proj, changed_since)
     else:
         specs = [proj.specs[spec.key] for spec in proj.registry.list()]
-    report = lint_specs(specs, proj.config, use_squawk=use_squawk)
+    report = lint_specs(specs, config, use_squawk=use_squawk)
     if strict:  # every warning counts as an error
         report.findings = [
             dataclasses.replace(f, severity=ERROR) if f.severity == WARNING else f

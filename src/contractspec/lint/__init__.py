@@ -63,6 +63,7 @@ def lint_specs(
         {}
     )  # id(step) → its place in the spec
     texts: list[SqlText] = []
+    protected = _protected_targets(config)
     for loaded in specs:
         report.specs += 1
         source = _source(loaded, config)
@@ -70,11 +71,12 @@ def lint_specs(
             for index, step in enumerate(getattr(loaded.spec.plan, direction) or []):
                 places[id(step)] = (loaded, ("plan", direction, index))
         texts += sql_texts(loaded, config, source)
-        found += spec_findings(loaded, source)
+        found += spec_findings(loaded, source, protected)
     squawk = _start_squawk(texts, config, report) if use_squawk else None
     broken: set[int] = set()  # texts that don't parse: squawk's word on them is noise
+    dialect = config.dialect  # read from the URL: once, not per text
     for item in texts:  # while squawk runs
-        parsed = parse(item.text, config.dialect)
+        parsed = parse(item.text, dialect)
         found += [(item.step, finding) for finding in sql_findings(item, parsed)]
         if parsed.error is not None:
             broken.add(id(item))
@@ -86,6 +88,14 @@ def lint_specs(
         key=lambda f: (f.path, f.line, f.col, f.rule, f.message),
     )
     return report
+
+
+def _protected_targets(config: Config) -> tuple[str, ...]:
+    """The protected environments the specs are on their way to: --env's when it
+    is protected, none when it is not; without --env, every protected one."""
+    if config.environment is not None:
+        return (config.environment,) if config.protected else ()
+    return config.protected_environments
 
 
 def _start_squawk(texts: list[SqlText], config: Config, report: LintReport) -> Any:

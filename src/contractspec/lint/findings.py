@@ -68,7 +68,7 @@ RULES = {
         Rule(
             "in-creation",
             WARNING,
-            "a migration still marked in_creation",
+            "a migration still marked in_creation, on its way to a protected environment",
             'set stability="experimental" (or later) once it is ready to ship',
         ),
         Rule(

@@ -17,6 +17,17 @@ from pathlib import Path
 
 Position = tuple[int, int]  # 1-based line and column, in characters
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A string literal's prefix and opening quote, then its body up to the closing
+# quote, with tokenize's patterns: a backslash escapes any character, and a
+# one-quote string ends with its line.
+_OPENING = re.compile(r"([A-Za-z]{0,2})(\"\"\"|'''|\"|')")
+_BODY = {
+    '"""': re.compile(r'[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*', re.S),
+    "'''": re.compile(r"[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*", re.S),
+    '"': re.compile(r'[^\n"\\]*(?:\\.[^\n"\\]*)*', re.S),
+    "'": re.compile(r"[^\n'\\]*(?:\\.[^\n'\\]*)*", re.S),
+}
 # One escape of a non-raw string: its source text and how many value characters it makes.
 _ESCAPE = re.compile(
     r"\\(\r\n|\n|\r|N\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\\'\"abfnrtv])",
@@ -117,37 +128,77 @@ class SourceMap:
                         bound[target.id] = (node.value.lineno, col + 1)
         return bound
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """Where each line starts in source (index 0: line 1), as Python breaks lines."""
+        return [0, *(match.end() for match in _LINE_BREAK.finditer(self.source))]
+
+    def _in_first_piece(self, start: Position, offset: int) -> Position | None:
+        """The position when it lies in the literal's first (usually only) piece.
+
+        Matched in place with tokenize's string patterns: tokenizing cost more
+        than the rest of lint's own work. None leaves the rare rest (past the
+        first piece of "a" "b", or not a literal) to the tokenizer."""
+        line, col = start
+        if not 0 < line <= len(self._line_starts):
+            return None
+        opening = _OPENING.match(self.source, self._line_starts[line - 1] + col - 1)
+        if opening is None:
+            return None
+        prefix, quote = opening[1], opening[2]
+        body = _BODY[quote].match(self.source, opening.end())
+        if body is None or not self.source.startswith(quote, body.end()):
+            return None  # not a literal after all
+        at = (line, col + len(prefix) + len(quote))
+        return _position_in(prefix, body[0], at, offset, last=False)[0]
+
     def locate(self, start: Position, offset: int) -> Position:
         """The position of value character `offset` of the string whose field starts at start."""
+        found = self._in_first_piece(start, offset)
+        if found is not None:
+            return found
         pieces = self._string_at(start)
         if pieces is None:  # a name: follow it to its literal
             line, col = start
             text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
             name = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[col - 1 :])
             literal = self._bindings.get(name[0]) if name else None
+            found = self._in_first_piece(literal, offset) if literal else None
+            if found is not None:
+                return found
             pieces = self._string_at(literal) if literal else None
         if not pieces:
             return start
         for index, token in enumerate(pieces):
-            last = index == len(pieces) - 1
             prefix, quote, body = _parts(token.string)
-            line, col = token.start[0], token.start[1] + 1 + len(prefix) + len(quote)
-            if (
-                "r" in prefix.lower() or "\\" not in body
-            ):  # one value character per source character
-                if offset < len(body) or last:
-                    before = body[: min(offset, len(body))]
-                    newlines = before.count("\n")
-                    if newlines:
-                        return line + newlines, len(before) - before.rfind("\n")
-                    return line, col + len(before)
-                offset -= len(body)
-            else:
-                chars = _value_positions(body, (line, col))
-                if offset < len(chars) - 1 or last:
-                    return chars[min(offset, len(chars) - 1)]
-                offset -= len(chars) - 1
+            at = (token.start[0], token.start[1] + 1 + len(prefix) + len(quote))
+            last = index == len(pieces) - 1
+            found, offset = _position_in(prefix, body, at, offset, last)
+            if found is not None:
+                return found
         return start
+
+
+def _position_in(
+    prefix: str, body: str, at: Position, offset: int, last: bool
+) -> tuple[Position | None, int]:
+    """Where value character `offset` of a piece whose body starts at `at` sits;
+    else None and what is left of offset for the next piece. The last piece
+    takes any offset."""
+    line, col = at
+    if "r" in prefix.lower() or "\\" not in body:
+        # one value character per source character
+        if offset < len(body) or last:
+            before = body[: min(offset, len(body))]
+            newlines = before.count("\n")
+            if newlines:
+                return (line + newlines, len(before) - before.rfind("\n")), 0
+            return (line, col + len(before)), 0
+        return None, offset - len(body)
+    chars = _value_positions(body, at)
+    if offset < len(chars) - 1 or last:
+        return chars[min(offset, len(chars) - 1)], 0
+    return None, offset - (len(chars) - 1)
 
 
 def _parts(token: str) -> tuple[str, str, str]:

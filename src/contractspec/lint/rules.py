@@ -65,9 +65,11 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
 
 
 def spec_findings(
-    loaded: LoadedSpec, source: SourceMap
+    loaded: LoadedSpec, source: SourceMap, protected: tuple[str, ...] = ()
 ) -> Iterator[tuple[Any, Finding]]:
-    """Findings about the spec, each with the step it is about (None: the migration)."""
+    """Findings about the spec, each with the step it is about (None: the migration).
+
+    protected: the protected environments the spec is on its way to."""
 
     def at(where: FieldPath, code: str, message: str) -> Finding:
         return _finding(loaded.path, *loaded.position(where), code, message)
@@ -90,9 +92,11 @@ def spec_findings(
                 "irreversible-without-reason",
                 f"{loaded.key} has no down plan and no comment saying why",
             )
-    if loaded.spec.meta.stability == "in_creation":
+    if loaded.spec.meta.stability == "in_creation" and protected:
+        environments = "environment" + ("s" if len(protected) > 1 else "")
         yield None, at(
             ("meta", "stability"),
             "in-creation",
-            f"{loaded.key} is still in_creation",
+            f"{loaded.key} is still in_creation, on its way to protected"
+            f" {environments} {', '.join(protected)}",
         )

@@ -52,7 +52,6 @@ def sql_texts(
         start = loaded.position(where)
         return lambda offset: source_map.locate(start, offset)
 
-    spec_dir = Path(os.path.normpath(config.root / loaded.path)).parent
     for direction in ("up", "down"):
         for index, step in enumerate(getattr(loaded.spec.plan, direction) or []):
             where: FieldPath = ("plan", direction, index)
@@ -81,7 +80,8 @@ def sql_texts(
                     in_spec(field),
                 )
             elif classify_script(step.payload) == SQL_FILE:  # data or schema
-                target = spec_dir / step.payload
+                spec_file = os.path.normpath(os.path.join(config.root, loaded.path))
+                target = Path(os.path.dirname(spec_file), step.payload)
                 try:  # a missing file is the loader's and build's to report
                     text = target.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):

@@ -13,12 +13,14 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +70,24 @@ class _File:
         self.items.append(item)
         self.text += item.text + SEPARATOR
 
+    @cached_property
+    def line_starts(self) -> list[int]:
+        return [0, *(match.end() for match in re.finditer("\n", self.text))]
+
+    @cached_property
+    def ascii(self) -> bool:
+        return self.text.isascii()
+
     def at(self, line: int, column: int) -> tuple[SqlText, int]:
         """The text and character offset in it of squawk's 0-based line and UTF-8 byte column."""
-        lines = self.text.split("\n")
-        line = min(line, len(lines) - 1)
-        encoded = lines[line].encode("utf-8")
-        offset = sum(len(text) + 1 for text in lines[:line])
-        offset += len(encoded[:column].decode("utf-8", "replace"))
+        starts = self.line_starts
+        offset = starts[min(line, len(starts) - 1)]
+        if self.ascii:  # a byte is a character
+            offset += column
+        else:
+            end = self.text.find("\n", offset)
+            text = self.text[offset:] if end < 0 else self.text[offset:end]
+            offset += len(text.encode("utf-8")[:column].decode("utf-8", "replace"))
         index = bisect.bisect_right(self.starts, offset) - 1
         item = self.items[index]
         return item, min(offset - self.starts[index], len(item.text))
@@ -119,8 +132,8 @@ class Squawk:
             if not batch:
                 continue
             for name, file in batch.items():
-                with open(name, "w", encoding="utf-8") as out:
-                    out.write(file.text)
+                with open(name, "xb") as out:  # bytes: a text file costs more
+                    out.write(file.text.encode("utf-8"))
             command = [binary, "--reporter", "json", *batch]
             if in_transaction:
                 command.insert(1, "--assume-in-transaction")
