@@ -201,7 +201,7 @@ def migration_literal(
             if isinstance(item, dict):  # a step
                 lines.append("        {")
                 for name, entry in item.items():
-                    if name in _CHECK_LISTS:
+                    if name in _CHECK_LISTS and entry:
                         lines.append(f"            {_key(name)}: [")
                         for check in entry:
                             lines.append("                {")

@@ -189,24 +189,21 @@ class HarnessCheck:
         self.tail = tail_source().encode("utf-8")
 
     def agrees(self, data: bytes, expected: dict[str, Any]) -> bool:
-        return harness_agrees(data, expected, self.tail)
+        """Whether a harness is the preamble, `expected` as MIGRATION, the tail."""
+        from ..codegen.literals import migration_literal
 
-
-def harness_agrees(data: bytes, expected: dict[str, Any], tail: bytes) -> bool:
-    """Whether a harness is the preamble, `expected` as MIGRATION and `tail`."""
-    from ..codegen.literals import migration_literal
-
-    head = data[: len(data) - len(tail)]
-    start = head.find(b"\nMIGRATION = ") + 1
-    printed = f"MIGRATION = {migration_literal(expected)}\n"
-    if (
-        start
-        and data.endswith(tail)
-        and head[start:] == printed.encode("utf-8")
-        and _PLAIN_PREAMBLE.fullmatch(head, 0, start)
-    ):
-        return True
-    return _migration_literal(data, tail) == expected
+        tail = self.tail
+        head = data[: len(data) - len(tail)]
+        start = head.find(b"\nMIGRATION = ") + 1
+        printed = f"MIGRATION = {migration_literal(expected)}\n"
+        if (
+            start
+            and data.endswith(tail)
+            and head[start:] == printed.encode("utf-8")
+            and _PLAIN_PREAMBLE.fullmatch(head, 0, start)
+        ):
+            return True
+        return _migration_literal(data, tail) == expected
 
 
 def _edit_diff(project: Project, harness: CommittedHarness) -> str:
