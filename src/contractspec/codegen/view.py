@@ -34,6 +34,10 @@ def _dependency_sort_key(key: str) -> tuple[str, int, str]:
 
 def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
     """The spec file relative to the project root, posix (never absolute when it can be helped)."""
+    path = loaded.path  # as discovered: root-relative already, the usual case
+    if not os.path.isabs(path) and os.path.normpath(path) == path:
+        if not path.startswith(os.pardir):
+            return path.replace(os.sep, "/")
     spec_file = os.path.normpath(os.path.join(root, loaded.path))
     inside = os.path.relpath(spec_file, root)  # strings: once per spec per command
     if not inside.startswith(os.pardir):
