@@ -115,8 +115,8 @@ def test_transient_sql_error_in_a_later_step_is_retried(rt, pg_db, DB):
 
 def test_postgresql_round_trips_per_migration(rt, pg_db, monkeypatch):
     """BEGIN + history read, the step's SQL, history + events + COMMIT: three
-    round trips for a one-step migration; a savepoint only for a step that
-    may retry."""
+    round trips for a one-step migration (two once the session keeps the
+    history); a savepoint only for a step that may retry."""
     import psycopg
 
     sent = []
@@ -145,12 +145,29 @@ def test_postgresql_round_trips_per_migration(rt, pg_db, monkeypatch):
     assert begin == "BEGIN" and "contractspec_history" in sent[0]
     assert step == "CREATE TABLE t2 (x INTEGER)" and "INSERT INTO t2" in sent[1]
     # The commit's text checks that the session still holds the lock, first.
-    assert commit.startswith("DO $contractspec$") and "pg_locks" in commit
+    assert commit.startswith("DO $contractspec$") and "pg_advisory_unlock" in commit
     assert "INSERT INTO contractspec_history" in sent[2]
     assert sent[2].endswith("COMMIT")
     assert not any("SAVEPOINT" in text for text in sent)
 
+    # A session that read the history under the lock keeps it: no history
+    # read, BEGIN goes with the step's SQL, two round trips.
+    fourth = make_migration(
+        name="app.db.fourth", up=[make_step("schema", "CREATE TABLE t4 (x INTEGER)")]
+    )
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    with rt.open_session(pg_db) as session:
+        rt.read_history(session)
+        monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+        sent.clear()
+        assert rt.apply_up(session, fourth)["status"] == "applied"
+        assert rt.apply_up(session, fourth)["status"] == "skipped"  # it knows
+    assert len(sent) == 2, sent
+    assert sent[0].startswith("BEGIN;") and "SELECT" not in sent[0]
+    assert "INSERT INTO contractspec_history" in sent[1]
+
     third = make_migration(name="app.db.third", up=[make_step(retries=1)])
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
     sent.clear()
     with rt.open_session(pg_db) as session:
         assert rt.apply_up(session, third)["status"] == "applied"

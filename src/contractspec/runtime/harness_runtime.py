@@ -88,11 +88,15 @@ _PG_HOLDER_SQL = (
 )
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "postgresql": "BEGIN"}
 _MIGRATION_SAVEPOINT = "contractspec_migration"
-_PG_LOCK_CHECK = (  # part of each commit's text: no extra round trip
-    "DO $contractspec$ BEGIN IF NOT EXISTS (SELECT FROM pg_locks WHERE"
-    " locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objsubid = 1"
-    f" AND classid::bigint = {(PG_LOCK_KEY & 0xFFFFFFFFFFFFFFFF) >> 32}"
-    f" AND objid::bigint = {PG_LOCK_KEY & 0xFFFFFFFF}) THEN RAISE EXCEPTION"
+# Part of each commit's text (no extra round trip): the session holds the
+# lock twice, so giving one hold back succeeds only if it held the lock, and
+# never lets it go; then it takes that hold again. Two IFs, in order: SQL does
+# not promise the order in which an AND evaluates its sides. (Cheaper than
+# reading pg_locks, which copies every lock on the server, each commit.)
+_PG_LOCK_CHECK = (
+    f"DO $contractspec$ BEGIN IF NOT pg_advisory_unlock({PG_LOCK_KEY}) THEN"
+    " RAISE EXCEPTION 'this session no longer holds the migration lock'; END IF;"
+    f" IF NOT pg_try_advisory_lock({PG_LOCK_KEY}) THEN RAISE EXCEPTION"
     " 'this session no longer holds the migration lock'; END IF; END $contractspec$"
 )
 # Passwords in every form libpq reads, wherever they appear in a text: URL
@@ -421,6 +425,7 @@ def _acquire_pg_lock(conn, timeout, display, notice=None):
                 f"{timeout:g} s: held by {_pg_holder(conn)}"
             )
         time.sleep(_LOCK_POLL_S)
+    conn.execute(query, (PG_LOCK_KEY,))  # the second hold, for _PG_LOCK_CHECK
     return PG_LOCK_KEY
 
 
