@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -45,7 +46,7 @@ def test_module_names():
     assert (
         module_name("core.db.2025_01_add_users.v1") == "core__db__2025_01_add_users__v1"
     )
-    config = SimpleNamespace(harness_dir="/p/harnesses")
+    config = SimpleNamespace(harness_dir=Path("/p/harnesses"))
     assert harness_path(config, "a.b.v10").as_posix() == "/p/harnesses/a__b__v10.py"
     with pytest.raises(SpecError):
         module_name("1a.b.v1")

@@ -33,7 +33,7 @@ def module_name(key: str) -> str:
 
 def harness_path(config: Config, key: str) -> Path:
     """Where the harness of `key` lives: `<harness_dir>/<module_name(key)>.py`."""
-    return Path(config.harness_dir) / f"{module_name(key)}.py"
+    return config.harness_dir / f"{module_name(key)}.py"
 
 
 def check_collisions(
