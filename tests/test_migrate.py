@@ -602,12 +602,13 @@ def test_a_harness_is_checked_by_printing_what_its_spec_generates(shop):
     it, after a plain preamble: the check compares bytes, parsing nothing."""
     from contractspec.codegen.generate import expected_migration
     from contractspec.codegen.literals import migration_literal
+    from contractspec.codegen.naming import harness_path
     from contractspec.commands import open_project
     from contractspec.commands.migrate import _PLAIN_PREAMBLE
 
     project = open_project(shop)
     for key in project.specs:
-        data = (shop / "harnesses" / f"{key.replace('.', '__')}.py").read_bytes()
+        data = harness_path(project.config, key).read_bytes()
         printed = (
             f"\nMIGRATION = {migration_literal(expected_migration(project, key))}\n"
         )

@@ -37,7 +37,7 @@ from .fingerprint import sha256_bytes, spec_fingerprint
 from .naming import check_collisions, harness_path
 from .render import RUNTIME_FILE, render_head, templates_dir
 from .scripts import Resolution, resolve_scripts
-from .view import harness_view, spec_path_of
+from .view import harness_view, migration_data, spec_path_of
 
 if TYPE_CHECKING:  # types only: commands builds these and calls codegen
     import jinja2
@@ -134,17 +134,15 @@ def placeholder_problems(loaded: LoadedSpec) -> list[Diagnostic]:
 
 
 def expected_migration(project: Project, key: str) -> dict[str, Any]:
-    """The MIGRATION data that `key`'s spec generates today (no rendering, no black)."""
+    """The MIGRATION data that `key`'s spec generates today (no view, no
+    rendering, no black: `migrate` calls this for every pending harness)."""
     loaded = project.specs[key]
-    view = head_view(
+    return migration_data(
         loaded.spec,
         spec_path=spec_path_of(loaded, project.config.root),
         dependencies=project.registry.dependencies(key),
         resolution=project.resolution(key),
-        fingerprint=project.fingerprint(key),
     )
-    migration: dict[str, Any] = view["migration"]
-    return migration
 
 
 def generate(

@@ -75,21 +75,18 @@ def step_data(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any
     return entry
 
 
-def harness_view(
+def migration_data(
     spec: MigrationSpec,
     *,
     spec_path: str,
     dependencies: list[str],
     resolution: Resolution,
-    fingerprint: str,
-    harness_format: int,
 ) -> dict[str, Any]:
-    meta = spec.meta
+    """A harness's MIGRATION: the spec's field order, then its plans. `migrate`
+    compares a committed harness with exactly this, so a hand edit is caught
+    before anything runs."""
+    migration: dict[str, Any] = {"key": spec.key, **meta_to_dict(spec.meta)}
     dependencies = sorted(dict.fromkeys(dependencies), key=_dependency_sort_key)
-    # The harness's MIGRATION: the spec's field order, then its plans. `migrate`
-    # compares a committed harness with exactly this, so a hand edit is caught
-    # before anything runs.
-    migration: dict[str, Any] = {"key": spec.key, **meta_to_dict(meta)}
     migration.update(spec_path=spec_path, dependencies=dependencies)
     for direction in ("up", "down"):
         steps = getattr(spec.plan, direction)
@@ -103,6 +100,22 @@ def harness_view(
                 raise ValueError(f"{spec.key}: a data step was not resolved")
             entries.append(step_data(step, data))
         migration[direction] = entries
+    return migration
+
+
+def harness_view(
+    spec: MigrationSpec,
+    *,
+    spec_path: str,
+    dependencies: list[str],
+    resolution: Resolution,
+    fingerprint: str,
+    harness_format: int,
+) -> dict[str, Any]:
+    meta = spec.meta
+    migration = migration_data(
+        spec, spec_path=spec_path, dependencies=dependencies, resolution=resolution
+    )
     return {
         "module": module_name(spec.key),
         "spec_path": spec_path,
@@ -115,7 +128,7 @@ def harness_view(
             "owners": list(meta.owners),
             "domain": meta.domain,
             "stability": meta.stability,
-            "dependencies": dependencies,
+            "dependencies": migration["dependencies"],
         },
         "migration": migration,
     }

@@ -183,19 +183,19 @@ class HarnessCheck:
 
     def __init__(self, project: Project):
         from ..codegen.generate import tail_source
+        from ..codegen.literals import migration_literal
 
+        self.print = migration_literal
         folder = project.config.relative(project.config.harness_dir)
         self.prefix = "" if folder == "." else folder + "/"  # of harness paths shown
         self.tail = tail_source().encode("utf-8")
 
     def agrees(self, data: bytes, expected: dict[str, Any]) -> bool:
         """Whether a harness is the preamble, `expected` as MIGRATION, the tail."""
-        from ..codegen.literals import migration_literal
-
         tail = self.tail
         head = data[: len(data) - len(tail)]
         start = head.find(b"\nMIGRATION = ") + 1
-        printed = f"MIGRATION = {migration_literal(expected)}\n"
+        printed = f"MIGRATION = {self.print(expected)}\n"
         if (
             start
             and data.endswith(tail)
