@@ -295,9 +295,8 @@ class _Reader:
                 f" ({', '.join(MODEL_CLASSES)}) may be called; {ALLOWED}",
             )
         cls = MODEL_CLASSES[class_name]
-        fields = [f for f in dataclasses.fields(cls)]
-        positional = [f.name for f in fields if not f.kw_only]
-        names = {f.name for f in fields}
+        fields = _signature(cls)
+        positional, names = fields.positional, fields.names
         arguments: dict[str, ast.expr] = {}
         failed = False
         if len(node.args) > len(positional):
@@ -334,11 +333,9 @@ class _Reader:
             values[field_name] = self.nested(
                 class_name, field_name, arg, path + (field_name,)
             )
-        for field in fields:
-            if field.name not in values and _required(field):
-                self.error(
-                    node, f"{class_name}() is missing required field {field.name!r}"
-                )
+        for name in fields.required:
+            if name not in values:
+                self.error(node, f"{class_name}() is missing required field {name!r}")
                 failed = True
         if failed or any(_has_invalid(v) for v in values.values()):
             return INVALID
@@ -402,10 +399,26 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _required(field: dataclasses.Field[Any]) -> bool:
-    return (
-        field.default is dataclasses.MISSING
-        and field.default_factory is dataclasses.MISSING
+@dataclass(frozen=True)
+class _Fields:
+    positional: list[str]  # in order: what positional arguments fill
+    names: frozenset[str]
+    required: list[str]  # no default
+
+
+@functools.cache
+def _signature(cls: type) -> _Fields:
+    """A model class's fields as a call reads them (once per class, not per call)."""
+    fields = dataclasses.fields(cls)
+    return _Fields(
+        positional=[f.name for f in fields if not f.kw_only],
+        names=frozenset(f.name for f in fields),
+        required=[
+            f.name
+            for f in fields
+            if f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ],
     )
 
 
