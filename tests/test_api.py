@@ -136,6 +136,28 @@ def test_nothing_is_logged_until_the_application_configures_logging(shop, tmp_pa
     assert result.stderr == ""
 
 
+def test_logging_is_imported_by_the_application_not_by_contractspec(shop, tmp_path):
+    """The runtime leaves logging alone until something else imports it (it is
+    the runtime's costliest import); configured later, it gets the events."""
+    program = (
+        "import sys; from contractspec import api\n"
+        "api.migrate_up(sys.argv[1], sys.argv[2])\n"
+        "print('imported:', 'logging' in sys.modules)\n"
+        "import logging\n"
+        "logging.basicConfig(level=logging.INFO, stream=sys.stdout,"
+        " format='%(name)s %(levelname)s %(message)s')\n"
+        "api.migrate_down(sys.argv[1], sys.argv[2], steps=1)\n"
+    )
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(shop), url], capture_output=True, text=True
+    )
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "imported: False"
+    assert f"contractspec INFO {SHOP_ORDER[-1]} run_end: reverted" in lines
+
+
 def test_api_module_is_strictly_typed():
     """The public API passes mypy --strict (its own module; the rest is checked
     by the project's mypy configuration)."""

@@ -12,9 +12,7 @@ import getpass
 import hashlib
 import importlib
 import json
-import logging
 import os
-import random
 import re
 import signal
 import socket
@@ -114,14 +112,28 @@ _SECRET_PATTERNS = (
 )
 _KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:\\.|[^'\\])*'|[^\s']*)")
 # Every event also goes to the standard logging module, for applications'
-# own logs: failures as warnings or errors, runs as info, the rest as debug.
-LOGGER = logging.getLogger("contractspec")
-if not LOGGER.handlers:  # a library's logger: silent until the application says
-    LOGGER.addHandler(logging.NullHandler())
-_EVENT_LEVELS = {"run_start": logging.INFO, "failure": logging.WARNING}
+# own logs: failures as warnings or errors, runs as info, the rest as debug
+# (logging's numbers, as logging is imported only by an application that uses it).
+_DEBUG, _INFO, _WARNING, _ERROR = 10, 20, 30, 40
+_EVENT_LEVELS = {"run_start": _INFO, "failure": _WARNING}
 _CLEAN_RUN = {"run_start", "step_start", "check", "attempt", "step_end", "run_end"}
 _REPEATED_BY_END = {"run_start", "step_start", "attempt"}
-_EVENT_LEVELS.update(retry=logging.WARNING, run_end=logging.INFO)
+_EVENT_LEVELS.update(retry=_WARNING, run_end=_INFO)
+
+_LOGGER = {}  # "contractspec": the logger, once something has imported logging
+
+
+def _logger():
+    """The "contractspec" logger, or None while nothing has imported logging:
+    then no application can have configured it, and importing logging would
+    be the runtime's costliest import, in every run."""
+    logger = _LOGGER.get("contractspec")
+    logging = sys.modules.get("logging") if logger is None else None
+    if logging is not None:
+        logger = _LOGGER["contractspec"] = logging.getLogger("contractspec")
+        if not logger.handlers:  # a library's logger: silent until the application says
+            logger.addHandler(logging.NullHandler())
+    return logger
 
 
 class MigrationError(Exception):
@@ -233,6 +245,8 @@ def database_secrets(url):
     """The password(s) a database URL or conninfo string holds, as given and
     decoded, longest first (for redact_url). Parsed by libpq's own conninfo
     parser when psycopg is there, by the standard library otherwise."""
+    if url[:7].lower() == "sqlite:":
+        return ()  # a file: no password (and no reason to import psycopg)
     found = set()
     try:
         from psycopg.conninfo import conninfo_to_dict
@@ -461,7 +475,7 @@ class Session:
         notice=None,
     ):
         self.dialect, target = parse_database_url(database)
-        self.secrets = database_secrets(database) if self.dialect != "sqlite" else ()
+        self.secrets = database_secrets(database)
         self.database, self.out = redact_url(database, self.secrets), out
         try:
             user = getpass.getuser()
@@ -814,17 +828,18 @@ class _Run:
         return record
 
     def audit(self, record):
-        level = _EVENT_LEVELS.get(record["event"], logging.DEBUG)
+        logger = _logger()
+        level = _EVENT_LEVELS.get(record["event"], _DEBUG)
         if record["status"] == "failed":
-            level = logging.ERROR
-        if LOGGER.isEnabledFor(level):
+            level = _ERROR
+        if logger is not None and logger.isEnabledFor(level):
             where = "" if record["step"] is None else f" step {record['step']}"
             where += (
                 "" if record["attempt"] is None else f" attempt {record['attempt']}"
             )
             text = f"{record['migration']} {record['event']}{where}: {record['status']}"
             text += f" ({record['error']})" if record["error"] else ""
-            LOGGER.log(level, "%s", text, extra={"contractspec_event": record})
+            logger.log(level, "%s", text, extra={"contractspec_event": record})
         if self.session.audit is not None:
             line = dict(record, database=self.session.database)
             self.session.audit.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -953,6 +968,8 @@ def _failure_reason(kind, step, error):
 
 def _backoff(attempt):
     delay = min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2 ** (attempt - 1))
+    import random  # only a retry waits
+
     return delay / 2 + random.uniform(0, delay / 2)
 
 
