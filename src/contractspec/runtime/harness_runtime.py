@@ -120,19 +120,20 @@ _CLEAN_RUN = {"run_start", "step_start", "check", "attempt", "step_end", "run_en
 _REPEATED_BY_END = {"run_start", "step_start", "attempt"}
 _EVENT_LEVELS.update(retry=_WARNING, run_end=_INFO)
 
-_LOGGER = {}  # "contractspec": the logger, once something has imported logging
-
 
 def _logger():
     """The "contractspec" logger, or None while nothing has imported logging:
     then no application can have configured it, and importing logging would
     be the runtime's costliest import, in every run."""
-    logger = _LOGGER.get("contractspec")
-    logging = sys.modules.get("logging") if logger is None else None
-    if logging is not None:
-        logger = _LOGGER["contractspec"] = logging.getLogger("contractspec")
-        if not logger.handlers:  # a library's logger: silent until the application says
-            logger.addHandler(logging.NullHandler())
+    logging = sys.modules.get("logging")
+    return None if logging is None else _library_logger(logging)
+
+
+@functools.cache
+def _library_logger(logging):
+    logger = logging.getLogger("contractspec")
+    if not logger.handlers:  # a library's logger: silent until the application says
+        logger.addHandler(logging.NullHandler())
     return logger
 
 
