@@ -974,6 +974,33 @@ def _backoff(attempt):
     return delay / 2 + random.uniform(0, delay / 2)
 
 
+def _failed_attempt(
+    run, index, attempt, step, error, fired, timing, *, full=False, where="", note=""
+):
+    """Record a failed attempt of a step, and the retry when there is one: the
+    one retry policy of steps in and outside the transaction and of batches.
+
+    Returns (kind, reason, delay): delay is how long to wait before the next
+    attempt, when a timeout or transient error has retries left; None when
+    the step has failed (the reason then says if the retries ran out).
+    full: the attempt event keeps a permanent error's whole text, not its
+    first line; where and note go before and after the retry's detail."""
+    retries = max(0, int(step.get("retries") or 0))
+    kind = "timeout" if fired else _classify(error, bool(step.get("timeout_ms")))
+    reason = _failure_reason(kind, step, error)
+    stored = str(error).strip() if full and kind == "permanent" else reason
+    run.emit("attempt", index, attempt, kind, error=stored, **timing)
+    if kind not in ("timeout", "transient"):
+        return kind, reason, None
+    if attempt > retries:
+        reason += f" (attempt {attempt} of {retries + 1}, no retries left)"
+        return kind, reason, None
+    delay = _backoff(attempt)
+    detail = f"{where}attempt {attempt + 1} of {retries + 1} in {_ms(delay):.0f} ms"
+    run.emit("retry", index, attempt, kind, error=reason, detail=detail + note)
+    return kind, reason, delay
+
+
 def _step_label(step):
     text = step.get("description")
     return f"{step.get('kind')} {text!r}" if text else str(step.get("kind"))
@@ -1146,24 +1173,17 @@ def _run_step(run, index, count, step, action, used):
             timing = {"started_at": step_started, "duration_ms": duration}
             run.emit("step_end", index, attempt, "ok", detail=label, **timing)
             return attempt
-        kind = "timeout" if fired else _classify(error, bool(timeout_ms))
-        reason = _failure_reason(kind, step, error)
         kept = savepoint is not None and _rollback_to(session, savepoint, fired)
-        full = str(error).strip() if kind == "permanent" else reason
-        run.emit("attempt", index, attempt, kind, error=full, **timing)
-        if kind in ("timeout", "transient") and attempt <= retries:
-            delay = _backoff(attempt)
-            detail = f"attempt {attempt + 1} of {retries + 1} in {_ms(delay):.0f} ms"
-            if not kept:
-                detail += "; the database dropped the transaction: restarting it"
-            run.emit("retry", index, attempt, kind, error=reason, detail=detail)
-            if not kept:
-                used[index] = attempt
-                raise _Restart(delay)
+        note = "" if kept else "; the database dropped the transaction: restarting it"
+        kind, reason, delay = _failed_attempt(
+            run, index, attempt, step, error, fired, timing, full=True, note=note
+        )
+        if delay is not None and not kept:
+            used[index] = attempt
+            raise _Restart(delay)
+        if delay is not None:
             time.sleep(delay)
             continue
-        if kind in ("timeout", "transient"):
-            reason += f" (attempt {attempt} of {retries + 1}, no retries left)"
         message = f"{run.command} step {index}/{count} ({label}): {reason}"
         run.emit("failure", index, attempt, kind, error=message)
         raise MigrationError(message) from error
@@ -1365,7 +1385,6 @@ def _run_outside(run, index, count, step, action, resumed):
     """Run one step in autocommit, journaled as it starts and finishes;
     a step an earlier run left unfinished is reconciled first."""
     session, label = run.session, _step_label(step)
-    retries = max(0, int(step.get("retries") or 0))
     kind, value = action
     statements = _statements(session, value) if kind == "sql" else None
     run.emit("step_start", index, status="outside", detail=label)
@@ -1395,18 +1414,13 @@ def _run_outside(run, index, count, step, action, resumed):
             run.journal_done(index)
             _flush(run)
             return attempt
-        kind = "timeout" if fired else _classify(error, bool(step.get("timeout_ms")))
-        reason = _failure_reason(kind, step, error)
-        run.emit("attempt", index, attempt, kind, error=reason, **timing)
-        if kind in ("timeout", "transient") and attempt <= retries:
-            delay = _backoff(attempt)
-            detail = f"attempt {attempt + 1} of {retries + 1} in {_ms(delay):.0f} ms"
-            run.emit("retry", index, attempt, kind, error=reason, detail=detail)
+        kind, reason, delay = _failed_attempt(
+            run, index, attempt, step, error, fired, timing
+        )
+        if delay is not None:
             time.sleep(delay)
             statements = _reconcile(run, index, count, step, statements)
             continue
-        if kind in ("timeout", "transient"):
-            reason += f" (attempt {attempt} of {retries + 1}, no retries left)"
         message = f"{run.command} step {index}/{count} ({label}): {reason}"
         message += "; it ran outside a transaction: a rerun reconciles it"
         run.emit("failure", index, attempt, kind, error=message)
@@ -1501,7 +1515,6 @@ def _run_batches(run, index, count, step, action):
     rows done. Pre-checks run before the first batch, post-checks after the
     last. Returns the attempts spent."""
     session, label = run.session, _step_label(step)
-    retries = max(0, int(step.get("retries") or 0))
     size, limit = int(step["batch_size"]), step.get("max_batches")
     pause = (step.get("pause_ms") or 0) / 1000.0
     run.emit(
@@ -1538,17 +1551,17 @@ def _run_batches(run, index, count, step, action):
                 if error is None and not fired:
                     break
                 _rollback(session)
-                kind = (
-                    "timeout"
-                    if fired
-                    else _classify(error, bool(step.get("timeout_ms")))
+                kind, reason, delay = _failed_attempt(
+                    run,
+                    index,
+                    attempt,
+                    step,
+                    error,
+                    fired,
+                    timing,
+                    where=f"batch {calls}: ",
                 )
-                reason = _failure_reason(kind, step, error)
-                run.emit("attempt", index, attempt, kind, error=reason, **timing)
-                if kind in ("timeout", "transient") and attempt <= retries:
-                    delay = _backoff(attempt)
-                    detail = f"batch {calls}: attempt {attempt + 1} of {retries + 1}"
-                    run.emit("retry", index, attempt, kind, error=reason, detail=detail)
+                if delay is not None:
                     time.sleep(delay)
                     continue
                 message = (
