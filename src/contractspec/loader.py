@@ -295,8 +295,7 @@ class _Reader:
                 f" ({', '.join(MODEL_CLASSES)}) may be called; {ALLOWED}",
             )
         cls = MODEL_CLASSES[class_name]
-        fields = _signature(cls)
-        positional, names = fields.positional, fields.names
+        positional, names, required = _signature(cls)
         arguments: dict[str, ast.expr] = {}
         failed = False
         if len(node.args) > len(positional):
@@ -333,7 +332,7 @@ class _Reader:
             values[field_name] = self.nested(
                 class_name, field_name, arg, path + (field_name,)
             )
-        for name in fields.required:
+        for name in required:
             if name not in values:
                 self.error(node, f"{class_name}() is missing required field {name!r}")
                 failed = True
@@ -399,27 +398,18 @@ def _type_name(value: Any) -> str:
     )
 
 
-@dataclass(frozen=True)
-class _Fields:
-    positional: list[str]  # in order: what positional arguments fill
-    names: frozenset[str]
-    required: list[str]  # no default
-
-
 @functools.cache
-def _signature(cls: type) -> _Fields:
-    """A model class's fields as a call reads them (once per class, not per call)."""
+def _signature(cls: type) -> tuple[list[str], frozenset[str], list[str]]:
+    """A model class's fields as a call reads them, once per class: the
+    positional ones in order, all names, and the required ones (no default)."""
     fields = dataclasses.fields(cls)
-    return _Fields(
-        positional=[f.name for f in fields if not f.kw_only],
-        names=frozenset(f.name for f in fields),
-        required=[
-            f.name
-            for f in fields
-            if f.default is dataclasses.MISSING
-            and f.default_factory is dataclasses.MISSING
-        ],
-    )
+    required = [
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    positional = [f.name for f in fields if not f.kw_only]
+    return positional, frozenset(f.name for f in fields), required
 
 
 def _describe(node: ast.AST) -> str:

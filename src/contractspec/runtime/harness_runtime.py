@@ -1551,15 +1551,9 @@ def _run_batches(run, index, count, step, action):
                 if error is None and not fired:
                     break
                 _rollback(session)
+                where = f"batch {calls}: "
                 kind, reason, delay = _failed_attempt(
-                    run,
-                    index,
-                    attempt,
-                    step,
-                    error,
-                    fired,
-                    timing,
-                    where=f"batch {calls}: ",
+                    run, index, attempt, step, error, fired, timing, where=where
                 )
                 if delay is not None:
                     time.sleep(delay)
