@@ -117,6 +117,16 @@ def test_a_failed_run_returns_its_report_and_logs_an_error(shop, database_url, c
     assert [r.contractspec_event["migration"] for r in errors] == [run.failed]
 
 
+def run_program(
+    program: str, shop: Path, database: Path
+) -> subprocess.CompletedProcess[str]:
+    """An application's program in a process of its own: argv[1] the project, argv[2] the URL."""
+    url = f"sqlite:///{database}"
+    return subprocess.run(
+        [sys.executable, "-c", program, str(shop), url], capture_output=True, text=True
+    )
+
+
 def test_nothing_is_logged_until_the_application_configures_logging(shop, tmp_path):
     """No handler of ours: without logging configured, a failure prints nothing
     (logging's last-resort handler would print errors to stderr)."""
@@ -128,10 +138,7 @@ def test_nothing_is_logged_until_the_application_configures_logging(shop, tmp_pa
         "run = api.migrate_up(sys.argv[1], sys.argv[2])\n"
         "print(run.failed)\n"
     )
-    url = f"sqlite:///{tmp_path / 'quiet.db'}"
-    result = subprocess.run(
-        [sys.executable, "-c", program, str(shop), url], capture_output=True, text=True
-    )
+    result = run_program(program, shop, tmp_path / "quiet.db")
     assert result.stdout == "billing.db.2025_04_validate_orders.v1\n"
     assert result.stderr == ""
 
@@ -148,10 +155,7 @@ def test_logging_is_imported_by_the_application_not_by_contractspec(shop, tmp_pa
         " format='%(name)s %(levelname)s %(message)s')\n"
         "api.migrate_down(sys.argv[1], sys.argv[2], steps=1)\n"
     )
-    url = f"sqlite:///{tmp_path / 'late.db'}"
-    result = subprocess.run(
-        [sys.executable, "-c", program, str(shop), url], capture_output=True, text=True
-    )
+    result = run_program(program, shop, tmp_path / "late.db")
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == "imported: False"
