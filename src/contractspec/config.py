@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import runtime
 from .errors import ConfigError, Diagnostic, SpecError, UsageError
 from .files import DEFAULT_MAX_FILE_BYTES, FileLimits
-from .runtime import harness_runtime as runtime
 from .sql import DIALECTS, Dialect
 
 DEFAULTS = {

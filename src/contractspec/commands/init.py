@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cachedir import CACHE_DIR_NAME
-from ..codegen.render import RUNTIME_FILE  # the shared runtime of a harness folder
+from ..codegen.render import RUNTIME_NAME  # the shared runtime of a harness folder
 from ..config import DEFAULTS
 from ..errors import ConfigError, Diagnostic, SpecError
 
@@ -54,9 +54,9 @@ def init(
     _add_lines(root / ".gitignore", IGNORED, result)
     _add_lines(
         root / ".gitattributes",
-        # Only the shared runtime is collapsed in reviews: harness diffs are
-        # what reviewers read.
-        [f"{harness_dir}/{RUNTIME_FILE} linguist-generated=true"],
+        # Only the shared runtime is collapsed in reviews (and left out of
+        # `git diff`): harness diffs are what reviewers read.
+        [f"{harness_dir}/{RUNTIME_NAME}/** linguist-generated=true -diff"],
         result,
     )
     result.next_commands = [
