@@ -342,6 +342,92 @@ def test_a_harness_without_its_runtime_module_says_so_in_one_line(tmp_path):
     )
 
 
+def _run_bare(harness: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*_bare_python(), str(harness), *args], capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("name", ["steps.py", "__init__.py", "loader.py"])
+def test_a_harness_run_directly_refuses_an_edited_runtime_file(tmp_path, name):
+    """Issue 26, item 6: each runtime file is checked against its fingerprint
+    line before it runs; the loader checks itself first."""
+    folder = _copy_harness_folder(tmp_path)
+    harness = folder / "core__db__2025_01_add_accounts__v1.py"
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    edited = folder / RUNTIME_NAME / name
+    edited.write_text(edited.read_text() + "print('a hand edit')\n")
+    for command in (("plan",), ("up", "--database", url)):
+        result = _run_bare(harness, *command)
+        assert result.returncode == 3, result.stderr
+        assert result.stderr == (
+            f"error: {edited} is not the file contractspec build wrote (edited?);"
+            " restore it with: contractspec build --all\n"
+        )
+        assert "a hand edit" not in result.stdout
+    assert not (tmp_path / "app.db").exists()
+    shutil.copy(HARNESSES / RUNTIME_NAME / name, edited)  # the fix, as build writes it
+    assert _run_bare(harness, "up", "--database", url).returncode == 0
+
+
+def test_a_harness_run_directly_refuses_an_edited_migration(tmp_path):
+    """Its MIGRATION against the hash on its fingerprint line: a one-line edit
+    of the SQL is refused, before any database is touched."""
+    folder = _copy_harness_folder(tmp_path)
+    harness = folder / "core__db__2025_01_add_accounts__v1.py"
+    text = harness.read_text()
+    assert text.count("slug TEXT NOT NULL UNIQUE") == 1
+    harness.write_text(text.replace("slug TEXT NOT NULL UNIQUE", "slug TEXT"))
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    for command in (("plan",), ("up", "--database", url)):
+        result = _run_bare(harness, *command)
+        assert result.returncode == 3
+        assert result.stderr == (
+            f"error: {harness}: its MIGRATION is not the data its fingerprint line"
+            " was written for (edited by hand?); restore it with: contractspec"
+            " build --all\n"
+        )
+    assert not (tmp_path / "app.db").exists()
+    harness.write_text(text)
+    assert _run_bare(harness, "up", "--database", url).returncode == 0
+
+
+def test_the_runtime_runs_from_its_source_never_pycache(tmp_path):
+    """A compiled copy in __pycache__ that Python's own import would run (the
+    control below shows it does) is never run by a harness."""
+    import importlib.util as iu
+    import marshal
+
+    folder = _copy_harness_folder(tmp_path)
+    source = folder / RUNTIME_NAME / "cli.py"
+    stat = source.stat()
+    code = compile("print('from __pycache__')\n", str(source), "exec")
+    header = iu.MAGIC_NUMBER + (0).to_bytes(4, "little")
+    header += int(stat.st_mtime).to_bytes(4, "little")
+    header += (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+    pyc = Path(iu.cache_from_source(str(source)))
+    pyc.parent.mkdir()
+    pyc.write_bytes(header + marshal.dumps(code))
+
+    plain = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(folder)!r})\n"
+            "import _contractspec_runtime.cli",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert plain.stdout == "from __pycache__\n", plain.stderr  # the control
+
+    harness = folder / "core__db__2025_01_add_accounts__v1.py"
+    result = _run_bare(harness, "up", "--database", f"sqlite:///{tmp_path / 'a.db'}")
+    assert result.returncode == 0, result.stderr
+    assert "from __pycache__" not in result.stdout + result.stderr
+
+
 def test_a_release_touches_the_runtime_module_alone(tmp_path, copy_tracked):
     """Another contractspec version with another runtime, the same harness format:
     a rebuild rewrites exactly one file."""

@@ -4,8 +4,8 @@ A harness's entry points run this file from its source and call load(): it
 imports the package `_contractspec_runtime` from the folder, every file
 compiled from its own bytes (never a __pycache__ copy) once they match the
 fingerprint line that `contractspec build` wrote above them, so that a file
-edited by accident is refused before anything runs. It checks itself first.
-The package never imports this module.
+edited by accident is refused before anything runs. It checks itself first,
+before the rest of it runs. The package never imports this module.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ def checked_source(path: str) -> bytes:
     return data
 
 
+if not __name__.startswith("contractspec."):  # run by a harness: itself first
+    checked_source(__file__)
+
+
 class _SourceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds the package's modules in its folder and runs each from source."""
 
@@ -79,7 +83,6 @@ class _SourceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def load(folder: str) -> ModuleType:
     """Import the package from folder, in place of one loaded from elsewhere."""
-    checked_source(os.path.join(folder, "loader.py"))  # this file, first
     for name in [name for name in sys.modules if name.partition(".")[0] == PACKAGE]:
         del sys.modules[name]
     finder = _SourceFinder(folder)
