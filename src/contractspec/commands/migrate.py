@@ -5,7 +5,7 @@ generates: before anything runs, each harness is checked against its spec
 today. A harness that is missing, in an older format, built from another
 version of its spec (its fingerprint header) or edited by hand (its
 `MIGRATION` differs from what the spec generates) is refused, with the fix;
-so is a shared runtime module that is missing or not byte-identical to this
+so is a shared runtime package with a file missing or not byte-identical to this
 contractspec's runtime. `contractspec build --check` remains the byte-level
 gate in CI.
 
@@ -243,7 +243,7 @@ def check_runtime_module(project: Project) -> str | None:
 
 def committed_harnesses(project: Project, keys: list[str]) -> list[CommittedHarness]:
     """The harnesses of keys; raise StaleError naming every one that cannot run
-    (and the shared runtime module, when it can't)."""
+    (and the shared runtime package, when it can't)."""
     check = HarnessCheck(project)
     with gc_paused():
         harnesses = [read_harness(project, key, check) for key in keys]
