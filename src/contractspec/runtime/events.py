@@ -114,6 +114,21 @@ class Run:
             self.session.audit.write(json.dumps(line, ensure_ascii=False) + "\n")
             self.session.audit.flush()
 
+    def step_end(
+        self, index: int, attempts: int, detail: str, started_at: str, t0: float
+    ) -> None:
+        """A step that succeeded: its attempts, and its time since t0 (monotonic)."""
+        duration = ms(time.monotonic() - t0)
+        self.emit(
+            "step_end",
+            index,
+            attempts,
+            "ok",
+            detail=detail,
+            started_at=started_at,
+            duration_ms=duration,
+        )
+
     def elapsed_ms(self) -> float:
         return ms(time.monotonic() - self.t0)
 

@@ -169,16 +169,7 @@ def _run_outside(
         }
         if error is None and not fired:
             run.emit("attempt", index, attempt, "ok", **timing)
-            duration = ms(time.monotonic() - step_t0)
-            run.emit(
-                "step_end",
-                index,
-                attempt,
-                "ok",
-                detail=label,
-                started_at=step_started,
-                duration_ms=duration,
-            )
+            run.step_end(index, attempt, label, step_started, step_t0)
             run.journal_done(index)
             _flush(run)
             return attempt
@@ -317,17 +308,7 @@ def _run_batches(run: Run, index: int, count: int, step: Step, action: Action) -
     db.defer(db.begin)  # post-checks, then the journal entry
     for check in step.get("post_checks") or ():
         run_check(run, index, attempts, "post-check", check)
-    detail = f"{label}: {rows} rows"
-    duration = ms(time.monotonic() - t0)
-    run.emit(
-        "step_end",
-        index,
-        attempts,
-        "ok",
-        detail=detail,
-        started_at=step_started,
-        duration_ms=duration,
-    )
+    run.step_end(index, attempts, f"{label}: {rows} rows", step_started, t0)
     run.journal_done(index)
     _flush(run, begin=False)
     return attempts

@@ -343,16 +343,7 @@ def run_step(
             if timeout_ms:
                 db.set_timeouts(None)
             run.emit("attempt", index, attempt, "ok", **timing)
-            duration = ms(time.monotonic() - step_t0)
-            run.emit(
-                "step_end",
-                index,
-                attempt,
-                "ok",
-                detail=label,
-                started_at=step_started,
-                duration_ms=duration,
-            )
+            run.step_end(index, attempt, label, step_started, step_t0)
             return attempt
         kept = savepoint is not None and _rollback_to(db, savepoint, fired)
         note = "" if kept else "; the database dropped the transaction: restarting it"
