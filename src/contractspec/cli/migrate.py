@@ -109,7 +109,7 @@ class _Progress:
                 self.lines.clear()
 
     def __call__(
-        self, key: str, index: int, total: int, result: Mapping[str, Any]
+        self, key: str, index: int, total: int, result: Mapping[str, object]
     ) -> None:
         if not self.enabled:
             return

@@ -38,7 +38,7 @@ from ..registry import MigrationRegistry
 from . import Project, gc_paused, open_project
 
 Progress = Callable[
-    [str, int, int, Mapping[str, Any]], None
+    [str, int, int, Mapping[str, object]], None
 ]  # (key, index, total, result)
 Notice = Callable[[str], None]  # a line for people, such as whose lock we wait for
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
