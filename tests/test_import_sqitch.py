@@ -52,6 +52,13 @@ def fixture_for(dialect: str) -> tuple[Path, list[tuple[str, str, str]]]:
     return (LIBRARY, LIBRARY_PLAN) if dialect == "sqlite" else (LEDGER, LEDGER_PLAN)
 
 
+def database(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh database of the dialect: a SQLite file, or conftest's PostgreSQL one."""
+    if dialect == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return str(request.getfixturevalue("pg_db"))
+
+
 def scripts(source: Path, kind: str, plan: list[tuple[str, str, str]]) -> list[Path]:
     return [source / kind / f"{script}.sql" for _, _, script in plan]
 
@@ -148,11 +155,7 @@ def test_the_ledger_keeps_its_shape(tmp_path):
 def test_import_applies_and_reverts_like_the_original_scripts(
     tmp_path, dialect, request, DB
 ):
-    url = (
-        f"sqlite:///{tmp_path / 'test.db'}"
-        if dialect == "sqlite"
-        else request.getfixturevalue("pg_db")
-    )
+    url = database(dialect, tmp_path, request)
     db = DB(url)
     source, plan = fixture_for(dialect)
     run_scripts(db, scripts(source, "deploy", plan))
@@ -179,11 +182,7 @@ def test_every_verify_fails_until_its_change_is_deployed(
 ):
     """Change by change: its imported verify refuses the database that has
     every change before it, and passes once its own deploy script ran."""
-    url = (
-        f"sqlite:///{tmp_path / 'test.db'}"
-        if dialect == "sqlite"
-        else request.getfixturevalue("pg_db")
-    )
+    url = database(dialect, tmp_path, request)
     db = DB(url)
     source, plan = fixture_for(dialect)
     project = new_project(tmp_path / "proj", dialect)
@@ -213,11 +212,7 @@ def test_baseline_verify_refuses_what_a_change_did_not_make(
 ):
     """A database migrated without one change (an instance without the pgcrypto
     extension) is not recorded as having it."""
-    url = (
-        f"sqlite:///{tmp_path / 'test.db'}"
-        if dialect == "sqlite"
-        else request.getfixturevalue("pg_db")
-    )
+    url = database(dialect, tmp_path, request)
     source, plan = fixture_for(dialect)
     run_scripts(
         DB(url), [p for p in scripts(source, "deploy", plan) if p.stem != missing]

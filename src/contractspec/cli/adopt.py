@@ -104,7 +104,7 @@ def _report(imported: Imported) -> None:
     click.echo(
         f"imported {len(imported.keys)} migrations; next: contractspec build --all, then"
         " contractspec migrate up (a new database) or contractspec migrate baseline --all"
-        " (a database the old tool migrated)",
+        " --verify (a database the old tool migrated)",
         err=True,
     )
 

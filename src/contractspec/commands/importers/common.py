@@ -55,8 +55,9 @@ class Sources:
         scope = f"{what} ({', '.join(map(str, resolved))})"
         self.limits = FileLimits(resolved, config.files.max_bytes, scope)
 
-    def read(self, path: Path, encoding: str = "utf-8") -> str:
-        """The text of path; UsageError naming the file when it cannot be read."""
+    def read(self, path: Path, encoding: str = "utf-8-sig") -> str:
+        """The text of path (a UTF-8 byte order mark dropped); UsageError naming
+        the file when it cannot be read."""
         try:
             data = read_project_file(path, self.limits)
         except FileRefused as exc:
@@ -64,7 +65,8 @@ class Sources:
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise UsageError(f"{path}: not {encoding} text: {exc}") from None
+            shown = "UTF-8" if encoding == "utf-8-sig" else encoding
+            raise UsageError(f"{path}: not {shown} text: {exc}") from None
 
 
 def walk_files(folder: Path) -> Iterator[Path]:

@@ -22,7 +22,7 @@ from typing import Any
 from ...config import Config, load_config
 from ...errors import ConfigError, UsageError
 from ...sql import Dialect
-from ..create import Step, default_owner
+from ..create import Step
 from .common import (
     Imported,
     Migration,
@@ -66,19 +66,7 @@ def import_flyway(
     forward, undo = _scan(settings.locations, result)
     domain = domain_name(domain, "app")
     importer = _Importer(settings, sources, dialect, domain, result)
-    migrations: list[Migration] = []
-    for version in sorted(forward):
-        previous = migrations[-1].key if migrations else None
-        migrations.append(
-            importer.migration(forward[version], undo.get(version), previous)
-        )
-    for version in sorted(set(undo) - set(forward)):
-        result.notes.append(
-            f"{undo[version].shown}: an undo script without its V script, not imported"
-        )
-    write_migrations(
-        migrations, project_dir, domain, owners or [default_owner()], result
-    )
+    write_migrations(importer.chain(forward, undo), project_dir, domain, owners, result)
     return result
 
 
@@ -225,6 +213,9 @@ def _flag(values: dict[str, Any], key: str, path: Path, default: bool = True) ->
 # --- the scripts ----------------------------------------------------------------------
 
 
+Version = tuple[int, ...]  # Flyway's order of a version: see _order
+
+
 @dataclass(frozen=True)
 class Script:
     path: Path
@@ -237,7 +228,7 @@ class Script:
         return ".".join(map(str, self.version))
 
 
-def _order(version: tuple[int, ...]) -> tuple[int, ...]:
+def _order(version: tuple[int, ...]) -> Version:
     """Flyway's comparison: numeric, part by part, trailing zeros ignored (1.0 == 1)."""
     parts = list(version)
     while len(parts) > 1 and parts[-1] == 0:
@@ -247,11 +238,11 @@ def _order(version: tuple[int, ...]) -> tuple[int, ...]:
 
 def _scan(
     locations: list[Location], result: Imported
-) -> tuple[dict[tuple[int, ...], Script], dict[tuple[int, ...], Script]]:
+) -> tuple[dict[Version, Script], dict[Version, Script]]:
     """Versioned (V) and undo (U) scripts of every location, by version; the
     rest of the .sql files is reported."""
-    forward: dict[tuple[int, ...], Script] = {}
-    undo: dict[tuple[int, ...], Script] = {}
+    forward: dict[Version, Script] = {}
+    undo: dict[Version, Script] = {}
     for location, path in _sql_files(locations):
         shown = (
             f"{location.shown.rstrip('/')}/{path.relative_to(location.path).as_posix()}"
@@ -315,6 +306,22 @@ class _Importer:
     ):
         self.settings, self.sources, self.dialect = settings, sources, dialect
         self.domain, self.result = domain, result
+
+    def chain(
+        self, forward: dict[Version, Script], undo: dict[Version, Script]
+    ) -> list[Migration]:
+        """A migration per version, in Flyway's order, each after the one before."""
+        migrations: list[Migration] = []
+        for version in sorted(forward):
+            previous = migrations[-1].key if migrations else None
+            migrations.append(
+                self.migration(forward[version], undo.get(version), previous)
+            )
+        for version in sorted(set(undo) - set(forward)):
+            self.result.notes.append(
+                f"{undo[version].shown}: an undo script without its V script, not imported"
+            )
+        return migrations
 
     def migration(
         self, script: Script, undo: Script | None, previous: str | None

@@ -19,7 +19,7 @@ from pathlib import Path
 from ...config import load_config
 from ...errors import ConfigError, UsageError
 from ...sql import Dialect, parse
-from ..create import Step, default_owner
+from ..create import Step
 from .common import (
     Imported,
     Migration,
@@ -64,9 +64,7 @@ def import_sqitch(
     domain = domain_name(domain, plan.project or "app")
     importer = _Importer(plan, layout, sources, dialect, domain, result)
     migrations = [importer.migration(change) for change in plan.changes]
-    write_migrations(
-        migrations, project_dir, domain, owners or [default_owner()], result
-    )
+    write_migrations(migrations, project_dir, domain, owners, result)
     return result
 
 

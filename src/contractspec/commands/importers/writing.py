@@ -9,7 +9,7 @@ from ...loader import load_source
 from ...registry import MigrationRegistry
 from ...writer import atomic_write
 from .. import Project, open_project
-from ..create import render_spec
+from ..create import default_owner, render_spec
 from .common import Imported, Migration
 
 
@@ -17,7 +17,7 @@ def write_migrations(
     migrations: list[Migration],
     project_dir: Path | None,
     domain: str,
-    owners: list[str],
+    owners: list[str] | None,
     result: Imported,
 ) -> None:
     """Write every spec into <specs>/<domain>/, or none: each is rendered,
@@ -28,7 +28,7 @@ def write_migrations(
     folder = project.config.specs_dir / domain
     paths = [folder / f"{m.file_stem}.py" for m in migrations]
     _refuse_clashes(project, migrations, paths)
-    sources = [_render(m, domain, owners) for m in migrations]
+    sources = [_render(m, domain, owners or [default_owner()]) for m in migrations]
     _check_graph(project, sources, paths)
     written: list[Path] = []
     try:
