@@ -10,12 +10,18 @@ from .shapes import in_parts, step_label
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .shapes import Migration, Step
+    from .shapes import Check, Migration, Step
 
 
 def _block(title: str, text: object) -> list[str]:
     lines = str(text).strip("\n").splitlines()
     return [f"     {title}:"] + ["       " + line for line in lines]
+
+
+def _expecting(check: Check | Step) -> str:
+    """How a check passes, when it is not the default rule."""
+    no_error = check.get("expect") == "no_error"
+    return " (passes when it runs without error)" if no_error else ""
 
 
 def _step_mode(step: Step) -> str:
@@ -48,11 +54,12 @@ def _step_lines(index: int, step: Step) -> list[str]:
     limits = f"timeout {timeout}, retries {int(step.get('retries') or 0)}"
     lines = [f"  {index}. {step_label(step)} [{limits}{_step_mode(step)}]"]
     for check in step.get("pre_checks") or ():
-        lines += _block(f"pre-check {check.get('description')!r}", check["expression"])
+        name = f"pre-check {check.get('description')!r}{_expecting(check)}"
+        lines += _block(name, check["expression"])
     if step["kind"] == "schema":
         lines += _block("sql", step.get("sql"))
     elif step["kind"] == "validation":
-        lines += _block("assertion", step.get("assertion"))
+        lines += _block("assertion" + _expecting(step), step.get("assertion"))
     else:
         kind = step.get("script_type") or "inline_sql"
         pin = f", {step.get('script_sha256')}" if step.get("script_sha256") else ""
@@ -60,7 +67,8 @@ def _step_lines(index: int, step: Step) -> list[str]:
     if step.get("reconcile"):
         lines += _block("reconcile (before a rerun)", step.get("reconcile"))
     for check in step.get("post_checks") or ():
-        lines += _block(f"post-check {check.get('description')!r}", check["expression"])
+        name = f"post-check {check.get('description')!r}{_expecting(check)}"
+        lines += _block(name, check["expression"])
     return lines
 
 
