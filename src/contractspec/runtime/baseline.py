@@ -10,13 +10,13 @@ from .events import Run
 from .exits import EXIT_FAILED, CheckFailed, MigrationError
 from .harness import harness_fingerprint
 from .migration import check_migration, record_failure, result
-from .steps import Timing, assertion_check, run_check
+from .steps import assertion_check, run_check
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line
 
 if TYPE_CHECKING:
     from .session import Session
-    from .shapes import HistoryRow, Migration, Result, Step
+    from .shapes import HistoryRow, Migration, Result, Step, Timing
 
 
 def _verify(run: Run, steps: list[Step]) -> None:

@@ -45,7 +45,8 @@ def spec_fingerprint_of(value: str) -> str:
 def harness_header(data: bytes) -> dict[str, str]:
     """The `# contractspec-NAME: value` lines at the top of a harness, as a dict."""
     header = {}
-    for line in data[:4096].decode("utf-8", "replace").splitlines()[:4]:
+    for raw in data[:4096].split(b"\n", 4)[:4]:  # its first lines alone
+        line = raw.decode("utf-8", "replace").rstrip("\r")
         name, colon, value = line[len(HEADER_PREFIX) :].partition(": ")
         if line.startswith(HEADER_PREFIX) and colon:
             header[name] = value

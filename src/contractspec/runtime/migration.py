@@ -24,14 +24,14 @@ from .outside import run_in_parts
 from .preview import plan_text
 from .session import Session, open_session
 from .shapes import in_parts, step_label
-from .steps import Timing, prepare, run_step
+from .steps import prepare, run_step
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line, redact_url
 
 if TYPE_CHECKING:
     from .dialect import Params
     from .session import AuditLog
-    from .shapes import HistoryRow, Migration, Result, Step
+    from .shapes import HistoryRow, Migration, Result, Step, Timing
     from .steps import Action
 
 PathArg = str | os.PathLike[str]

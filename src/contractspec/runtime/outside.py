@@ -15,13 +15,13 @@ from .clock import ms, utcnow
 from .exits import MigrationError
 from .session import read_history
 from .shapes import in_parts, step_label
-from .steps import Timing, batch_rows, failed_attempt, run_check, run_step, timed
+from .steps import batch_rows, failed_attempt, run_check, run_step, timed
 from .watchdog import Guard
 
 if TYPE_CHECKING:
     from .events import Run
     from .session import Session
-    from .shapes import Step
+    from .shapes import Step, Timing
     from .steps import Action
 
 # Statements that are safe to run again whatever a first, cut-short run did.

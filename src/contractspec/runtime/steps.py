@@ -14,7 +14,7 @@ import sys
 import time
 import types
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypedDict
+from typing import TYPE_CHECKING
 
 from .clock import ms, utcnow
 from .dialect import TIMEOUT, TRANSIENT
@@ -28,26 +28,22 @@ if TYPE_CHECKING:
 
     from .dialect import Connection, Database
     from .events import Run
-    from .shapes import Check, Step
+    from .shapes import Check, Step, Timing
 
 CHECK_FAILED = "check_failed"
 _BACKOFF_BASE_S, _BACKOFF_CAP_S = 0.05, 2.0
 
 
-class Action(NamedTuple):
+class Action:
     """A step's payload, ready to run: SQL (kind "sql", or "assert" for an
     assertion), or a Python function of the connection (kind "call")."""
 
-    kind: str
-    sql: str
-    call: Callable[[Connection], object] | None = None
+    __slots__ = ("kind", "sql", "call")
 
-
-class Timing(TypedDict):
-    """When an attempt (or a step, or a run) started, and how long it took."""
-
-    started_at: str
-    duration_ms: float
+    def __init__(
+        self, kind: str, sql: str, call: Callable[[Connection], object] | None = None
+    ) -> None:
+        self.kind, self.sql, self.call = kind, sql, call
 
 
 def classify(db: Database, exc: BaseException, timed: bool) -> str:
