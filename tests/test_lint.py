@@ -106,9 +106,12 @@ OUTSIDE = [
     "ALTER SYSTEM SET work_mem = '64MB'",
     "CREATE DATABASE lint_other",
     "DROP DATABASE lint_other",
+    "CLUSTER",
+    "REINDEX SCHEMA public",
 ]
 INSIDE = [
     "CREATE INDEX t_c ON t (a)",
+    "CLUSTER t USING t_b",
     "ANALYZE t",
     "DROP INDEX t_b",
     "REINDEX INDEX t_b",
