@@ -305,6 +305,22 @@ def test_lint_ignore_accepts_a_squawk_rule(tmp_path):
     assert "require-concurrent-index-creation" not in result.stdout
 
 
+def test_an_unused_acceptance_of_a_squawk_rule_is_reported_where_squawk_runs(
+    tmp_path,
+):
+    options = ',\n                lint_ignore={"renaming-table": "no rename here"},'
+    spec = SQUAWK_SPEC.format(name="one", options=options)
+    unused = "warning unused-suppression: lint_ignore accepts renaming-table"
+    assert (
+        unused in lint_cli(make_project(tmp_path / "p", "postgresql", one=spec)).stdout
+    )
+    # SQLite, or --no-squawk: squawk did not run, so nobody can tell
+    sqlite = lint_cli(make_project(tmp_path / "s", "sqlite", one=spec))
+    assert "unused-suppression" not in sqlite.stdout
+    no_squawk = lint_cli(tmp_path / "p", "--no-squawk")
+    assert "unused-suppression" not in no_squawk.stdout
+
+
 def test_project_wide_lint_ignore(tmp_path):
     project = make_project(
         tmp_path, "postgresql", one=SQUAWK_SPEC.format(name="one", options="")

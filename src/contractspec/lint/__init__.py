@@ -106,6 +106,7 @@ def lint_specs(
     parsed: dict[int, Parsed] = {}
     candidates: dict[int, list[Candidate]] = {}
     with _squawk(reported_texts, config, report, use_squawk, squawk_timeout) as squawk:
+        squawk_ran = squawk is not None
         broken: set[int] = (
             set()
         )  # texts that don't parse: squawk's word on them is noise
@@ -139,7 +140,7 @@ def lint_specs(
             (item.step, finding, item.key if item.direction == "down" else None)
         )
     report.findings = sorted(
-        _once_per_migration(_suppressed(found, places, config)),
+        _once_per_migration(_suppressed(found, places, config, squawk_ran)),
         key=lambda f: (f.path, f.line, f.col, f.rule, f.message),
     )
     return report
@@ -189,8 +190,11 @@ def _suppressed(
     found: list[_Found],
     places: dict[int, tuple[LoadedSpec, FieldPath]],
     config: Config,
+    squawk_ran: bool,
 ) -> Iterator[tuple[Finding, str | None]]:
-    """Findings less what the project or a step accepts; then unused acceptances."""
+    """Findings less what the project or a step accepts; then unused acceptances
+    (of squawk's rules only when squawk ran: a project linted as SQLite, or
+    without squawk, can't tell)."""
     used: set[tuple[int, str]] = set()
     for step, finding, group in found:
         rule = RULES.get(finding.rule)
@@ -205,7 +209,7 @@ def _suppressed(
     for key, (loaded, where) in places.items():
         step = _step_at(loaded, where)
         for code in _accepted(step):
-            if (key, code) in used:
+            if (key, code) in used or (code not in RULES and not squawk_ran):
                 continue
             rule = RULES.get(code)
             if rule is not None and not rule.suppressible:

@@ -20,6 +20,7 @@ plan, statement by statement, and knows at each statement:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -139,9 +140,10 @@ def live_findings(
                     continue
                 statements = parsed[id(item)].statements
                 waiting = candidates.get(id(item), []) if migration.reported else []
+                by_statement = _by_statement(waiting, statements)
                 for index, statement in enumerate(statements):
                     if migration.reported:
-                        found = _in_statement(waiting, statements, index)
+                        found = by_statement.get(index, [])
                         if statement.rewrite is not None:
                             what, offset = statement.rewrite
                             found.append(
@@ -155,19 +157,22 @@ def live_findings(
                         checks.apply(statement.objects)
 
 
-def _in_statement(
-    candidates: list[Candidate], statements: list[Statement], index: int
-) -> list[Candidate]:
-    """The candidates inside statement index (the first also takes what comes before it)."""
-    start = statements[index].start if index else -1
-    end = statements[index + 1].start if index + 1 < len(statements) else None
-    return [
-        c for c in candidates if start <= c.offset and (end is None or c.offset < end)
-    ]
+def _by_statement(
+    candidates: list[Candidate], statements: list[Statement]
+) -> dict[int, list[Candidate]]:
+    """The candidates of each statement (the first also takes what comes before it)."""
+    starts = [statement.start for statement in statements]
+    grouped: dict[int, list[Candidate]] = {}
+    for candidate in candidates:
+        index = max(bisect.bisect_right(starts, candidate.offset) - 1, 0)
+        grouped.setdefault(index, []).append(candidate)
+    return grouped
 
 
 def _most_precise(candidates: list[Candidate]) -> list[Candidate]:
     """Each constraint reported once: a precise rule hides the generic one just before it."""
+    if len(candidates) < 2:
+        return candidates
     generic = sorted(
         (c for c in candidates if c.rule.code == "constraint-missing-not-valid"),
         key=lambda c: c.offset,
