@@ -14,7 +14,7 @@ rules, no second opinion.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -107,9 +107,8 @@ def lint_specs(
     candidates: dict[int, list[Candidate]] = {}
     with _squawk(reported_texts, config, report, use_squawk, squawk_timeout) as squawk:
         squawk_ran = squawk is not None
-        broken: set[int] = (
-            set()
-        )  # texts that don't parse: squawk's word on them is noise
+        # texts that don't parse: squawk's word on them is noise; too deep: said
+        broken: set[int] = set()
         deep: set[int] = set()
         dialect = config.dialect  # read from the URL: once, not per text
         for migration in migrations:
@@ -122,7 +121,7 @@ def lint_specs(
                 if result.error is not None:
                     broken.add(id(item))
                 elif any(statement.too_deep for statement in result.statements):
-                    deep.add(id(item))  # already reported as lint-incomplete
+                    deep.add(id(item))
         if squawk is not None:  # while squawk ran, we parsed
             for violation in squawk.violations():
                 if id(violation.item) in broken or violation.rule in SQUAWK_DROPPED:
@@ -248,16 +247,13 @@ def _once_per_migration(
         )
         first, others = ordered[0], ordered[1:]
         if others:
-            more = ", ".join(f"{f.rule} ({f.line}:{f.col})" for f in _by_place(others))
+            others.sort(key=lambda f: (f.path, f.line, f.col, f.rule))
+            more = ", ".join(f"{f.rule} ({f.line}:{f.col})" for f in others)
             first = replace(
                 first,
                 message=f"{first.message}; the down plan has {len(others)} more: {more}",
             )
         yield first
-
-
-def _by_place(findings: Sequence[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.path, f.line, f.col, f.rule))
 
 
 def _step_at(loaded: LoadedSpec, where: FieldPath) -> Any:

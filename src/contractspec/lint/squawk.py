@@ -135,15 +135,19 @@ class Squawk:
         self.problems: list[str] = []  # squawk failing, for the report's notes
         self.unread: list[tuple[SqlText, str]] = []  # texts squawk stopped on, and why
         files = _files(items)
-        for index, file in enumerate(files):
-            file.name = os.path.join(self.folder.name, f"{index}.sql")
-            with open(file.name, "xb") as out:  # bytes: a text file costs more
-                out.write(file.text.encode("utf-8"))
-        self.batches = [
-            (self._start(batch), batch)
-            for in_transaction in (True, False)
-            if (batch := [f for f in files if f.in_transaction == in_transaction])
-        ]
+        try:  # a signal here must not leave a squawk behind either
+            for index, file in enumerate(files):
+                file.name = os.path.join(self.folder.name, f"{index}.sql")
+                with open(file.name, "xb") as out:  # bytes: a text file costs more
+                    out.write(file.text.encode("utf-8"))
+            self.batches = [
+                (self._start(batch), batch)
+                for in_transaction in (True, False)
+                if (batch := [f for f in files if f.in_transaction == in_transaction])
+            ]
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
 
     def __enter__(self) -> Squawk:
         return self
@@ -221,7 +225,12 @@ class Squawk:
 
     def _placed(self, output: str, batch: list[_File]) -> Iterator[Violation]:
         files = {file.name: file for file in batch}
-        for violation in json.loads(output or "[]"):
+        try:
+            violations = json.loads(output or "[]")
+        except ValueError:
+            self.problems.append("squawk failed: its report is not JSON")
+            return
+        for violation in violations:
             item, offset = files[violation["file"]].at(
                 violation["line"], violation["column"]
             )
