@@ -13,18 +13,19 @@ from ..config import Config
 from ..errors import Diagnostic, FileRefused
 from ..files import read_project_file
 from ..loader import LoadedSpec
-from ..spec import FieldPath
+from ..spec import EXPECT_NO_ERROR, FieldPath
 from .positions import Position, SourceMap
 
 STATEMENTS = "statements"  # schema SQL, data SQL: any statements
 QUERY = "query"  # an assertion or a check: one read-only query
+SCRIPT_CHECK = "script check"  # expect="no_error": statements that read, or DO blocks
 
 
 @dataclass
 class SqlText:
     text: str
     path: str  # the file shown in findings: the spec, or the data step's .sql file
-    role: str  # STATEMENTS or QUERY
+    role: str  # STATEMENTS, QUERY or SCRIPT_CHECK
     label: str  # e.g. "up[0].sql", "up[1].post_checks[0]"
     step: Any  # the spec's step it belongs to
     key: str  # the migration's key
@@ -65,6 +66,10 @@ def _in_file(text: str) -> Callable[[int], Position]:
     return locate
 
 
+def _check_role(check: Any) -> str:
+    return SCRIPT_CHECK if check.expect == EXPECT_NO_ERROR else QUERY
+
+
 def sql_texts(
     loaded: LoadedSpec,
     config: Config,
@@ -101,7 +106,7 @@ def sql_texts(
                     yield SqlText(
                         check.expression,
                         loaded.path,
-                        QUERY,
+                        _check_role(check),
                         f"{label}.{checks}[{number}]",
                         locate=in_spec(field),
                         **of_step,
@@ -111,7 +116,7 @@ def sql_texts(
                 yield SqlText(
                     step.payload,
                     loaded.path,
-                    QUERY,
+                    _check_role(step),
                     label,
                     locate=in_spec(field),
                     **of_step,
