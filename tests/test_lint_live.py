@@ -153,6 +153,13 @@ REFRESH MATERIALIZED VIEW mv;
 """
 
 
+# A live table with a column of a domain (for ALTER DOMAIN).
+DOMAIN = (
+    "CREATE DOMAIN positive AS bigint",
+    "CREATE TABLE d AS SELECT n::positive AS v FROM t",
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     rule: str | None  # None: a safe form, no error
@@ -260,6 +267,13 @@ CLAIMS = [
     ),
     Claim("renaming-column", "ALTER TABLE t RENAME COLUMN n TO m", AEL, "renamed"),
     Claim("renaming-table", "ALTER TABLE t RENAME TO t2", AEL, "renamed"),
+    Claim(
+        "ban-alter-domain-with-add-constraint",
+        "ALTER DOMAIN positive ADD CONSTRAINT above_zero CHECK (VALUE > 0)",
+        "ShareLock",  # on every table with a column of the domain, while it scans
+        relation="d",
+        before=DOMAIN,
+    ),
     # the safe forms the hints name
     Claim(None, "ALTER TABLE t ADD COLUMN x text"),
     Claim(None, "ALTER TABLE t ADD COLUMN c text NOT NULL DEFAULT 'x'"),
@@ -287,6 +301,17 @@ CLAIMS = [
         None,
         "ALTER TABLE t ADD CONSTRAINT t_n_key UNIQUE USING INDEX t_n_unique",
         before=("CREATE UNIQUE INDEX CONCURRENTLY t_n_unique ON t (n)",),
+    ),
+    Claim(
+        None,
+        "ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY USING INDEX t_id_unique",
+        before=("CREATE UNIQUE INDEX CONCURRENTLY t_id_unique ON t (id)",),
+    ),
+    Claim(
+        None,
+        "ALTER DOMAIN positive ADD CONSTRAINT above_zero CHECK (VALUE > 0) NOT VALID",
+        relation="d",
+        before=DOMAIN,
     ),
     Claim(None, "REFRESH MATERIALIZED VIEW CONCURRENTLY mv", relation="mv"),
     Claim(None, "CREATE INDEX CONCURRENTLY i ON t (n)", transactional=False),
@@ -374,7 +399,7 @@ def _observe(conn, claim: Claim) -> tuple[str | None, set[str]]:
                 "SELECT mode FROM pg_locks WHERE relation = %s AND pid = pg_backend_pid()",
                 [oid],
             ).fetchall()
-            lock = max((mode for (mode,) in modes), key=LOCKS.index)
+            lock = max((mode for (mode,) in modes), key=LOCKS.index, default=None)
             conn.execute("COMMIT")
     except psycopg.errors.NotNullViolation:
         conn.execute("ROLLBACK")

@@ -198,6 +198,8 @@ def _stands(rule: Rule, objects: Objects, plan: _Plan, checks: _NotNullChecks) -
     made_not_null = [(t, name) for t, kind, name in objects.adds if kind == "not null"]
     if rule.code == "adding-not-nullable-field" and made_not_null:
         return not all(checks.proves(*column) for column in made_not_null)
+    if rule.code == "ban-alter-domain-with-add-constraint":
+        return not objects.not_valid  # squawk bans even the safe form
     if rule.code == "ban-drop-constraint" and objects.removes:
         return not all(checks.redundant(part) for part in objects.removes)
     return True

@@ -39,6 +39,7 @@ class Objects:
     # CHECK (column IS NOT NULL) constraints it adds: (relation, constraint, column, valid)
     not_null_checks: tuple[tuple[Relation, str, str, bool], ...] = ()
     validates: tuple[tuple[Relation, str], ...] = ()  # VALIDATE CONSTRAINT
+    not_valid: bool = False  # the constraints it adds are NOT VALID: no scan
 
 
 NO_OBJECTS = Objects()

@@ -283,6 +283,14 @@ def _objects(kind: str, node: dict[str, Any]) -> Objects:
         return Objects(creates=(_other("type", kind, node),))
     if kind in ("CreateSchemaStmt", "CreateExtensionStmt", "CreateFunctionStmt"):
         return Objects(creates=(_other(_OTHER_KINDS[kind], kind, node),))
+    if kind == "AlterDomainStmt" and node.get("subtype") == "C":  # ADD CONSTRAINT
+        domain = f"type {_named(node['typeName'])}"
+        constraint = node.get("def", {}).get("Constraint", {})
+        return Objects(
+            changes=(domain,),
+            adds=((domain, "constraint", constraint.get("conname", "")),),
+            not_valid=constraint.get("skip_validation", False),
+        )
     if kind == "CreateTrigStmt":
         table = _relation(node["relation"])
         return Objects(changes=(table,), adds=((table, "trigger", node["trigname"]),))
