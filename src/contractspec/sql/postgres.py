@@ -280,9 +280,9 @@ def _objects(kind: str, node: dict[str, Any]) -> Objects:
     if kind == "DropStmt":
         return _dropped(node)
     if kind in _CREATED_TYPES:
-        return Objects(creates=(_other("type", kind, node),))
+        return Objects(creates=(_created_name(kind, node),))
     if kind in ("CreateSchemaStmt", "CreateExtensionStmt", "CreateFunctionStmt"):
-        return Objects(creates=(_other(_OTHER_KINDS[kind], kind, node),))
+        return Objects(creates=(_created_name(kind, node),))
     if kind == "AlterDomainStmt" and node.get("subtype") == "C":  # ADD CONSTRAINT
         domain = f"type {_named(node['typeName'])}"
         constraint = node.get("def", {}).get("Constraint", {})
@@ -317,20 +317,11 @@ _CREATED_TYPES = {
     "CreateDomainStmt": "domainname",
     "CreateRangeStmt": "typeName",
 }
-_OTHER_KINDS = {
-    "CreateSchemaStmt": "schema",
-    "CreateExtensionStmt": "extension",
-    "CreateFunctionStmt": "function",
-    "OBJECT_TYPE": "type",
-    "OBJECT_DOMAIN": "type",
-    "OBJECT_SCHEMA": "schema",
-    "OBJECT_EXTENSION": "extension",
-    "OBJECT_FUNCTION": "function",
-    "OBJECT_PROCEDURE": "function",
-}
+_DROPPED_KINDS = {"OBJECT_SCHEMA": "schema", "OBJECT_EXTENSION": "extension"}
 
 
-def _other(prefix: str, kind: str, node: dict[str, Any]) -> Relation:
+def _created_name(kind: str, node: dict[str, Any]) -> Relation:
+    """The name of a type, schema, extension or function a statement creates."""
     if kind in _CREATED_TYPES:
         name = node[_CREATED_TYPES[kind]]
         return f"type {_relation(name) if isinstance(name, dict) else _named(name)}"
@@ -349,7 +340,9 @@ def _dropped(node: dict[str, Any]) -> Objects:
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         dropped = tuple(f"type {_named(o['TypeName']['names'])}" for o in objects)
     elif kind in ("OBJECT_SCHEMA", "OBJECT_EXTENSION"):
-        dropped = tuple(f"{_OTHER_KINDS[kind]} {o['String']['sval']}" for o in objects)
+        dropped = tuple(
+            f"{_DROPPED_KINDS[kind]} {o['String']['sval']}" for o in objects
+        )
     elif kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE"):
         dropped = tuple(
             f"function {_named(o['ObjectWithArgs']['objname'])}" for o in objects
