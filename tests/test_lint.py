@@ -525,6 +525,31 @@ def test_changed_since_lints_the_specs_a_change_touches(tmp_path):
     assert "git diff failed" in unknown.stderr
 
 
+def test_a_down_plans_findings_are_one_per_migration_except_what_cant_run(tmp_path):
+    spec = BROKEN.format(
+        name="down",
+        sql="SELECT 1",
+        down='[DataStep(script="UPDATE t SET a = 0"), DataStep(script="DELETE FROM t"),'
+        ' SchemaStep("SELECT 1; COMMIT")]',
+    ).replace("SchemaStep\n", "SchemaStep, DataStep\n")
+    result = lint_cli(make_project(tmp_path, "sqlite", down=spec), "--format", "json")
+    findings = json.loads(result.stdout)["findings"]
+    first, second = at(spec, "DataStep("), at(spec, "DataStep(", 1)
+    assert [(f["rule"], f"{f['line']}:{f['col']}", f["message"]) for f in findings] == [
+        (
+            "data-step-without-post-check",
+            first,
+            "down[0]: data step without a post-check; the down plan has 1 more:"
+            f" data-step-without-post-check ({second})",
+        ),
+        (
+            "transaction-control",
+            at(spec, "COMMIT"),
+            "down[2]: COMMIT inside a step: the runtime owns the transaction",
+        ),
+    ]
+
+
 # -- build refuses what can't run ---------------------------------------------------------
 
 

@@ -63,9 +63,8 @@ def build_findings(loaded: LoadedSpec, config: Config) -> list[Finding]:
     ]
 
 
-# A finding, the step it belongs to (None: the migration), and the migration's
-# key when it is a live-database finding of a down plan (reported once per migration).
-_Found = tuple[Any, Finding, str | None]
+# A finding and the step it belongs to (None: the migration).
+_Found = tuple[Any, Finding]
 
 
 def lint_specs(
@@ -97,9 +96,7 @@ def lint_specs(
         for direction in ("up", "down"):
             for index, step in enumerate(getattr(loaded.spec.plan, direction) or []):
                 places[id(step)] = (loaded, ("plan", direction, index))
-        found += [
-            (step, f, None) for step, f in spec_findings(loaded, source, protected)
-        ]
+        found += [(step, f) for step, f in spec_findings(loaded, source, protected)]
     if refused:
         raise SpecError(refused)
     reported_texts = [item for m in migrations if m.reported for item in m.texts]
@@ -117,7 +114,7 @@ def lint_specs(
                     continue  # context comes from statements only
                 parsed[id(item)] = result = parse(item.text, dialect)
                 if migration.reported:
-                    found += [(item.step, f, None) for f in sql_findings(item, result)]
+                    found += [(item.step, f) for f in sql_findings(item, result)]
                 if result.error is not None:
                     broken.add(id(item))
                 elif any(statement.too_deep for statement in result.statements):
@@ -132,14 +129,11 @@ def lint_specs(
                 )
             for item, reason in squawk.unread:
                 if id(item) not in broken | deep:
-                    found.append((item.step, _unread(item, reason), None))
+                    found.append((item.step, _unread(item, reason)))
             report.notes += squawk.problems
-    for item, finding in live_findings(migrations, parsed, candidates):
-        found.append(
-            (item.step, finding, item.key if item.direction == "down" else None)
-        )
+    found += [(i.step, f) for i, f in live_findings(migrations, parsed, candidates)]
     report.findings = sorted(
-        _once_per_migration(_suppressed(found, places, config, squawk_ran)),
+        _once_per_migration(_suppressed(found, places, config, squawk_ran), places),
         key=lambda f: (f.path, f.line, f.col, f.rule, f.message),
     )
     return report
@@ -190,21 +184,21 @@ def _suppressed(
     places: dict[int, tuple[LoadedSpec, FieldPath]],
     config: Config,
     squawk_ran: bool,
-) -> Iterator[tuple[Finding, str | None]]:
+) -> Iterator[_Found]:
     """Findings less what the project or a step accepts; then unused acceptances
     (of squawk's rules only when squawk ran: a project linted as SQLite, or
     without squawk, can't tell)."""
     used: set[tuple[int, str]] = set()
-    for step, finding, group in found:
+    for step, finding in found:
         rule = RULES.get(finding.rule)
         if rule is not None and not rule.suppressible:
-            yield finding, group
+            yield step, finding
         elif finding.rule in config.lint_ignore:
             continue
         elif step is not None and finding.rule in _accepted(step):
             used.add((id(step), finding.rule))
         else:
-            yield finding, group
+            yield step, finding
     for key, (loaded, where) in places.items():
         step = _step_at(loaded, where)
         for code in _accepted(step):
@@ -217,7 +211,7 @@ def _suppressed(
                 message = f"lint_ignore accepts {code}, but the step does not break it"
             unused = RULES["unused-suppression"]
             line, col = loaded.position((*where, "lint_ignore", code))
-            yield Finding(
+            yield step, Finding(
                 loaded.path,
                 line,
                 col,
@@ -225,21 +219,22 @@ def _suppressed(
                 unused.code,
                 message,
                 unused.hint,
-            ), None
+            )
 
 
 def _once_per_migration(
-    found: Iterable[tuple[Finding, str | None]],
+    found: Iterable[_Found], places: dict[int, tuple[LoadedSpec, FieldPath]]
 ) -> Iterator[Finding]:
-    """A down plan's live-database findings as one per migration: the first of
-    the most severe, naming the others (a down plan runs rarely, in a hurry,
-    and is read as a whole)."""
+    """A down plan's findings as one per migration: the first of the most
+    severe, naming the others (a down plan runs rarely, in a hurry, and is read
+    as a whole). What can't run as written (BUILD_RULES) stays at its place."""
     groups: dict[str, list[Finding]] = {}
-    for finding, group in found:
-        if group is None:
+    for step, finding in found:
+        loaded, where = places.get(id(step), (None, ()))
+        if loaded is None or where[1] != "down" or finding.rule in BUILD_RULES:
             yield finding
         else:
-            groups.setdefault(group, []).append(finding)
+            groups.setdefault(loaded.key, []).append(finding)
     for group_findings in groups.values():
         ordered = sorted(
             group_findings,
