@@ -46,7 +46,7 @@ class LintReport:
 
 
 def _source(loaded: LoadedSpec, config: Config) -> SourceMap:
-    return SourceMap(config.root / loaded.path)
+    return SourceMap(config.root / loaded.path, config.files)
 
 
 def build_findings(loaded: LoadedSpec, config: Config) -> list[Finding]:
