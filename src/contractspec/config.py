@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Diagnostic, SpecError, UsageError
-from .files import DEFAULT_MAX_FILE_BYTES, FileLimits
+from .files import DEFAULT_MAX_FILE_BYTES, FileLimits, relative_posix
 from .runtime import harness_runtime as runtime
 from .sql import DIALECTS, Dialect
 
@@ -87,28 +87,6 @@ class Config:
         ):
             return "sqlite:///" + (self.root / target).resolve().as_posix()
         return self.database
-
-
-def relative_posix(path: Path, base: Path, *, climb: bool = False) -> str:
-    """`path` relative to `base`, with forward slashes: the one way paths are shown
-    to people and written into generated files.
-
-    Lexically when `path` lies under `base` as given (most paths are built from
-    it: no syscalls), else after resolving symlinks. A path outside `base` is
-    shown whole, or with climb=True (a reference that must stay relative, such
-    as a harness's to its script) reached with `..` steps.
-    """
-    path, base = Path(path), Path(base)
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return (
-            Path(os.path.relpath(path, base)).as_posix() if climb else path.as_posix()
-        )
 
 
 def has_table(pyproject: Path) -> bool:
