@@ -25,6 +25,10 @@ DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # [tool.contractspec] max_file_bytes
 class FileLimits:
     roots: tuple[Path, ...]  # resolved: the project folder, then any extra roots
     max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # What the roots are, as a refusal names them; None: the project's own
+    # folders, which extra_roots can widen. `import` reads another tool's
+    # folder: "the Sqitch project (/src/db)".
+    scope: str | None = None
 
     @classmethod
     def unconfined(cls) -> FileLimits:
@@ -64,6 +68,8 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
     reads every spec on every command, hundreds of times."""
     real = _realpath(path)
     if not any(_inside(real, str(root)) for root in limits.roots):
+        if limits.scope is not None:
+            raise FileRefused(f"resolves to {real}, outside {limits.scope}")
         raise FileRefused(
             f"resolves to {real}, outside the project ({limits.roots[0]});"
             " add its folder to extra_roots in [tool.contractspec] to allow it"

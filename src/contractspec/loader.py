@@ -569,7 +569,7 @@ class SpecCache(JsonCache):
     def __init__(self, path: Path):
         from . import __version__
 
-        super().__init__(path, f"contractspec-specs-3 {__version__}")
+        super().__init__(path, f"contractspec-specs-4 {__version__}")
 
     def spec(self, data: bytes, display: str) -> LoadedSpec | None:
         entry = self.get(self.key(data))

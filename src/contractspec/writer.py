@@ -118,6 +118,7 @@ def atomic_write(
     mode: int | None = None,
     unless_changed_from: bytes | None = None,
     display: str | None = None,
+    exclusive: bool = False,
 ) -> None:
     """Replace path's content with data in one step: readers see the old file or the new one.
 
@@ -127,6 +128,9 @@ def atomic_write(
     unless_changed_from: the bytes the caller read; if the file holds others just
     before the replace, raise FileChanged and leave it alone (an edit never
     overwrites a change made meanwhile). display names the file in that error.
+    exclusive: create path, never replace it: FileExistsError when it exists
+    (the finished file is hard-linked into place, which fails rather than
+    replaces), so a new file appears whole or not at all.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +154,11 @@ def atomic_write(
                 f"{display or path.as_posix()} changed on disk since it was read;"
                 " not overwritten (run the edit again)"
             )
-        os.replace(temp, path)
+        if exclusive:
+            os.link(temp, path)
+            os.unlink(temp)
+        else:
+            os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

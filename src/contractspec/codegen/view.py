@@ -17,6 +17,7 @@ from ..spec import (
     OPTIONAL_STEP_FIELDS,
     MigrationSpec,
     MigrationStep,
+    check_to_dict,
     meta_to_dict,
     split_key,
 )
@@ -57,10 +58,7 @@ def step_data(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any
     for group in ("pre_checks", "post_checks"):
         checks = getattr(step, group)
         if checks:
-            entry[group] = [
-                {"description": c.description, "expression": c.expression}
-                for c in checks
-            ]
+            entry[group] = [check_to_dict(c) for c in checks]
     for name, default in OPTIONAL_STEP_FIELDS.items():
         value = getattr(step, name, default)
         if value != default:  # so existing harnesses keep their bytes

@@ -16,7 +16,7 @@ from typing import Any
 from ..config import Config
 from ..errors import SpecError, UsageError
 from ..loader import load_file
-from ..spec import NAME_RE, PLACEHOLDER_UP, STABILITIES
+from ..spec import EXPECT_TRUTHY, NAME_RE, PLACEHOLDER_UP, STABILITIES
 from . import open_project
 
 
@@ -148,6 +148,8 @@ class Step:
     kind: str
     payload: str
     description: str
+    transactional: bool = True  # a schema step: False runs it outside the transaction
+    expect: str = EXPECT_TRUTHY  # a validation step: "no_error" passes when it runs
 
 
 def render_spec(

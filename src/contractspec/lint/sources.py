@@ -11,18 +11,19 @@ from typing import Any
 from ..codegen.scripts import INLINE_SQL, SQL_FILE, classify_script
 from ..config import Config
 from ..loader import LoadedSpec
-from ..spec import FieldPath
+from ..spec import EXPECT_NO_ERROR, FieldPath
 from .positions import Position, SourceMap
 
 STATEMENTS = "statements"  # schema SQL, data SQL: any statements
 QUERY = "query"  # an assertion or a check: one read-only query
+SCRIPT_CHECK = "script check"  # expect="no_error": statements that read, or DO blocks
 
 
 @dataclass
 class SqlText:
     text: str
     path: str  # the file shown in findings: the spec, or the data step's .sql file
-    role: str  # STATEMENTS or QUERY
+    role: str  # STATEMENTS, QUERY or SCRIPT_CHECK
     label: str  # e.g. "up[0].sql", "up[1].post_checks[0]"
     step: Any  # the spec's step it belongs to
     key: str  # the migration's key
@@ -41,6 +42,10 @@ def _in_file(text: str) -> Callable[[int], Position]:
         return line, offset - (before.rfind("\n") + 1) + 1
 
     return locate
+
+
+def _check_role(check: Any) -> str:
+    return SCRIPT_CHECK if check.expect == EXPECT_NO_ERROR else QUERY
 
 
 def sql_texts(
@@ -62,7 +67,7 @@ def sql_texts(
                     yield SqlText(
                         check.expression,
                         loaded.path,
-                        QUERY,
+                        _check_role(check),
                         f"{label}.{checks}[{number}]",
                         step,
                         loaded.key,
@@ -73,7 +78,7 @@ def sql_texts(
                 yield SqlText(
                     step.payload,
                     loaded.path,
-                    QUERY,
+                    _check_role(step),
                     label,
                     step,
                     loaded.key,

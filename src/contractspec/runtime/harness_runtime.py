@@ -1007,11 +1007,15 @@ def _step_label(step):
 
 
 def _check(run, index, attempt, phase, check):
+    """expect "truthy" (the default): the first column of the first row is
+    truthy; expect "no_error": the statements run without raising."""
     description = check.get("description") or check.get("expression")
     started, reason, cause = time.monotonic(), None, None
     try:
         got, row = _run_sql(run.session, check["expression"])
-        if not got or row is None:
+        if check.get("expect") == "no_error":
+            pass
+        elif not got or row is None:
             reason = "returned no row"
         elif not row or not row[0]:
             reason = f"returned {row[0] if row else None!r}"
@@ -1022,6 +1026,12 @@ def _check(run, index, attempt, phase, check):
     run.emit("check", index, attempt, status, duration_ms=duration, **more)
     if reason:
         raise _CheckFailed(phase, description, reason, cause)
+
+
+def _assertion_check(step):
+    """A validation step's assertion as the check _check runs."""
+    check = {"description": step.get("description") or step["assertion"]}
+    return {**check, "expression": step["assertion"], "expect": step.get("expect")}
 
 
 def _verified_bytes(step, base_dir):
@@ -1086,8 +1096,7 @@ def _payload(run, index, attempt, step, action):
     elif kind == "sql":
         _run_sql(run.session, value)
     elif kind == "assert":
-        check = {"description": step.get("description") or value, "expression": value}
-        _check(run, index, attempt, "assertion", check)
+        _check(run, index, attempt, "assertion", _assertion_check(step))
     else:
         _send_deferred(run.session)  # the step sees the savepoint in place
         value(run.session.conn)
@@ -1864,11 +1873,7 @@ def _verify(run, steps):
     try:
         for index, step in enumerate(steps, 1):
             if step["kind"] == "validation":
-                check = {
-                    "description": step.get("description") or step["assertion"],
-                    "expression": step["assertion"],
-                }
-                _check(run, index, 1, "validation", check)
+                _check(run, index, 1, "validation", _assertion_check(step))
             for check in step.get("post_checks") or ():
                 _check(run, index, 1, "post-check", check)
     finally:
@@ -2019,11 +2024,11 @@ def plan_text(migration):
             limits += _step_mode(step)
             lines.append(f"  {index}. {_step_label(step)} [{limits}]")
             for check in step.get("pre_checks") or ():
-                name = f"pre-check {check.get('description')!r}"
+                name = f"pre-check {check.get('description')!r}{_expecting(check)}"
                 lines += _plan_block(name, check["expression"])
             if step["kind"] != "data":
                 name = "sql" if step["kind"] == "schema" else "assertion"
-                lines += _plan_block(name, step[name])
+                lines += _plan_block(name + _expecting(step), step[name])
             else:
                 kind = step.get("script_type") or "inline_sql"
                 pin = f", {step['script_sha256']}" if step.get("script_sha256") else ""
@@ -2031,9 +2036,17 @@ def plan_text(migration):
             if step.get("reconcile"):
                 lines += _plan_block("reconcile (before a rerun)", step["reconcile"])
             for check in step.get("post_checks") or ():
-                name = f"post-check {check.get('description')!r}"
+                name = f"post-check {check.get('description')!r}{_expecting(check)}"
                 lines += _plan_block(name, check["expression"])
     return "\n".join(lines) + "\n"
+
+
+def _expecting(check):
+    return (
+        " (passes when it runs without error)"
+        if check.get("expect") == "no_error"
+        else ""
+    )
 
 
 def runtime_main(migration, argv=None, harness=None):
