@@ -46,10 +46,12 @@ def _source(loaded: LoadedSpec, config: Config) -> SourceMap:
 
 def build_findings(loaded: LoadedSpec, config: Config) -> list[Finding]:
     """What `build` refuses: SQL that does not parse, or fights the runtime's transaction."""
+    texts = list(sql_texts(loaded, config, _source(loaded, config)))
+    dialect = config.dialect_for((item.path, item.text) for item in texts)
     return [
         finding
-        for item in sql_texts(loaded, config, _source(loaded, config))
-        for finding in sql_findings(item, parse(item.text, config.dialect))
+        for item in texts
+        for finding in sql_findings(item, parse(item.text, dialect))
         if finding.rule in BUILD_RULES
     ]
 
@@ -74,7 +76,7 @@ def lint_specs(
         found += spec_findings(loaded, source, protected)
     squawk = _start_squawk(texts, config, report) if use_squawk else None
     broken: set[int] = set()  # texts that don't parse: squawk's word on them is noise
-    dialect = config.dialect  # read from the URL: once, not per text
+    dialect = config.dialect_for((item.path, item.text) for item in texts)
     for item in texts:  # while squawk runs
         parsed = parse(item.text, dialect)
         found += [(item.step, finding) for finding in sql_findings(item, parsed)]
