@@ -63,14 +63,15 @@ def status(project: Path, database: str) -> dict[str, dict]:
 
 
 def new_project(folder: Path, dialect: str | None = None) -> Path:
-    """`contractspec init FOLDER`, with `dialect` set in [tool.contractspec] when given."""
-    result = cli(None, "init", str(folder))
+    """`contractspec init FOLDER --dialect DIALECT`; without a dialect, the
+    project an older init made: the SQLite default URL and no `dialect`."""
+    result = cli(
+        None, "init", str(folder), *(["--dialect", dialect] if dialect else [])
+    )
     assert result.exit_code == 0, result.stderr
-    if dialect is not None:
+    if dialect is None:
         pyproject = folder / "pyproject.toml"
-        text = pyproject.read_text()
-        table = "[tool.contractspec]\n"
-        pyproject.write_text(text.replace(table, f'{table}dialect = "{dialect}"\n', 1))
+        pyproject.write_text(pyproject.read_text().replace('dialect = "sqlite"\n', ""))
     return folder
 
 

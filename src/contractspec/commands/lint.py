@@ -49,7 +49,7 @@ def lint(
         raise UsageError("give migration names or --changed-since, not both")
     # --env names the target (is it protected?) and maybe the dialect; lint never connects
     config = load_config(project, database, environment, connecting=False)
-    proj = open_project(project, config.database)
+    proj = open_project(config=config)
     if references:
         keys = dict.fromkeys(proj.registry.lookup(ref).key for ref in references)
         specs = [proj.specs[key] for key in keys]

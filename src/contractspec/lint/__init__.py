@@ -55,10 +55,11 @@ def build_findings(loaded: LoadedSpec, config: Config) -> list[Finding]:
     texts = list(sql_texts(loaded, config, _source(loaded, config), refused))
     if refused:
         raise SpecError(refused)
+    dialect = config.dialect_for((item.path, item.text) for item in texts)
     return [
         finding
         for item in texts
-        for finding in sql_findings(item, parse(item.text, config.dialect))
+        for finding in sql_findings(item, parse(item.text, dialect))
         if finding.rule in BUILD_RULES
     ]
 
@@ -100,14 +101,15 @@ def lint_specs(
     if refused:
         raise SpecError(refused)
     reported_texts = [item for m in migrations if m.reported for item in m.texts]
+    dialect = config.dialect_for((item.path, item.text) for item in reported_texts)
     parsed: dict[int, Parsed] = {}
     candidates: dict[int, list[Candidate]] = {}
-    with _squawk(reported_texts, config, report, use_squawk, squawk_timeout) as squawk:
+    squawking = use_squawk and dialect == "postgresql"
+    with _squawk(reported_texts, report, squawking, squawk_timeout) as squawk:
         squawk_ran = squawk is not None
         # texts that don't parse: squawk's word on them is noise; too deep: said
         broken: set[int] = set()
         deep: set[int] = set()
-        dialect = config.dialect  # read from the URL: once, not per text
         for migration in migrations:
             for item in migration.texts:
                 if not (migration.reported or item.role == STATEMENTS):
@@ -141,14 +143,13 @@ def lint_specs(
 
 def _squawk(
     texts: list[SqlText],
-    config: Config,
     report: LintReport,
     use_squawk: bool,
     timeout: float | None,
 ) -> contextlib.AbstractContextManager[Any]:
-    """squawk running on the PostgreSQL texts, or None (SQLite, nothing to read,
-    not installed); leaving the context stops it."""
-    if not (use_squawk and texts and config.dialect == "postgresql"):
+    """squawk running on the (PostgreSQL) texts, or None (not asked, nothing to
+    read, not installed); leaving the context stops it."""
+    if not (use_squawk and texts):
         return contextlib.nullcontext(None)
     from .squawk import MISSING, TIMEOUT_S, Squawk, squawk_binary
 

@@ -16,6 +16,14 @@ from typing import Literal
 Dialect = Literal["postgresql", "sqlite"]
 DIALECTS: tuple[Dialect, ...] = ("postgresql", "sqlite")
 
+# PostgreSQL's own syntax, some of which SQLite's parser takes without a word
+# (it accepts any type name, so `id SERIAL` is a column of type "SERIAL"):
+# casts, dollar quoting, serial types, CONCURRENTLY.
+_POSTGRESQL_ONLY = re.compile(
+    r"::|\$[A-Za-z_]*\$|\b(?:small|big)?serial\b|\bconcurrently\b", re.IGNORECASE
+)
+
+
 # A relation (table, view, index, sequence) by its name as the parser resolves
 # it: case-folded unless quoted, schema-qualified unless in `public`.
 Relation = str
@@ -99,6 +107,22 @@ def parse(text: str, dialect: Dialect) -> Parsed:
     from . import sqlite
 
     return sqlite.parse(text)
+
+
+def written_for(text: str) -> tuple[Dialect, str] | None:
+    """The one dialect text can only be meant for, and why (for a message);
+    None when it reads alike in both, or parses in neither."""
+    from .sqlite import without_strings_and_comments
+
+    found = _POSTGRESQL_ONLY.search(without_strings_and_comments(text))
+    if found is not None:
+        return "postgresql", f"uses {found[0].strip()!r}, which only PostgreSQL has"
+    postgresql, sqlite = parse(text, "postgresql").error, parse(text, "sqlite").error
+    if postgresql is None and sqlite is not None:
+        return "postgresql", f"parses as PostgreSQL, not as SQLite ({sqlite.message})"
+    if sqlite is None and postgresql is not None:
+        return "sqlite", f"parses as SQLite, not as PostgreSQL ({postgresql.message})"
+    return None
 
 
 def _unsendable(char: str) -> str:
