@@ -14,8 +14,8 @@ them with timeout_ms, in a temporary folder. Then, in one run, the median of --r
 4. for information, `contractspec list` cold: starting Python and loading
    the same specs, what any command pays; lint cold less it is lint's own time;
 5. for information, lint on the test corpus (tests/data/lint_corpus: 66
-   PostgreSQL specs with seeded hazards) and on the example shop (as SQLite,
-   its dialect, and as PostgreSQL), warm, with what it found.
+   PostgreSQL specs with seeded hazards) and on the example shop (SQLite),
+   warm, with what it found.
 
 Both lints must find what squawk finds (the same number of squawk findings,
 less the rules lint never reports). Targets: lint cold <= 2 s, and lint cold
@@ -92,11 +92,6 @@ REPO = Path(__file__).resolve().parents[1]
 PROJECTS = [  # (what, folder, extra arguments)
     ("test corpus (68 PostgreSQL specs)", REPO / "tests" / "data" / "lint_corpus", []),
     ("example shop (SQLite)", REPO / "generated_examples" / "shop", []),
-    (
-        "example shop as PostgreSQL",
-        REPO / "generated_examples" / "shop",
-        ["--database", "postgresql://localhost/shop"],
-    ),
 ]
 
 

@@ -200,7 +200,11 @@ def test_pre_commit_hooks_pass_then_catch_a_stale_harness(
         INDEX_TOTALS
     )
     config_file = project / "pyproject.toml"
-    config_file.write_text(config_file.read_text() + 'dialect = "postgresql"\n')
+    sqlite = 'dialect = "sqlite"\n'
+    assert sqlite in config_file.read_text()
+    config_file.write_text(
+        config_file.read_text().replace(sqlite, 'dialect = "postgresql"\n')
+    )
     lint = ["pre-commit", "run", "contractspec-lint", "--all-files"]
     result = run(lint, project, environment)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -35,11 +35,6 @@ add_order_status = MigrationSpec(
             SchemaStep(
                 sql="CREATE INDEX orders_status ON orders (status)",
                 description="Index orders by status",
-                # On PostgreSQL alone this would be CREATE INDEX CONCURRENTLY,
-                # in a step of its own with transactional=False.
-                lint_ignore={
-                    "require-concurrent-index-creation": "SQLite has no CONCURRENTLY"
-                },
             ),
         ],
         down=[
