@@ -114,7 +114,7 @@ def project_dialect(config: Config, source: SourceDialect, tool: str) -> Dialect
         ours = (
             f"this project's dialect is {declared}"
             if declared is not None
-            else "this project names no dialect, so build and lint read SQLite"
+            else "this project sets no dialect, so build and lint read SQLite"
         )
         raise ConfigError(
             f"the {tool} project is {source.dialect} ({source.said_by}) but {ours}:"
