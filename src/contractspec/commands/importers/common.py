@@ -112,9 +112,13 @@ def project_dialect(config: Config, source: SourceDialect, tool: str) -> Dialect
         return declared
     if source.dialect != config.dialect:
         ours = (
-            f"this project's dialect is {declared}"
-            if declared is not None
-            else "this project sets no dialect, so build and lint read SQLite"
+            f"this project's dialect is {declared} ([tool.contractspec] dialect)"
+            if config.dialect_setting is not None
+            else (
+                f"this project's database URL is {declared}"
+                if declared is not None
+                else "this project sets no dialect, so build and lint read SQLite"
+            )
         )
         raise ConfigError(
             f"the {tool} project is {source.dialect} ({source.said_by}) but {ours}:"
