@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -137,3 +138,14 @@ def run_scripts(db, paths: list[Path]) -> None:
         assert parsed.error is None, (path, parsed.error)
         for statement in parsed.statements:
             db.execute(statement.text)
+
+
+# lint's corpora: a spec file ends with what lint must report there, in
+# `# expect: <path>:<line>:<col>: <severity> <rule> @ <text>` lines; <text> is
+# what the file at that position holds, checked without the linter.
+EXPECT = re.compile(r"^# expect: (?P<where>\S+:\d+:\d+: \S+ \S+) @ (?P<text>.*)$", re.M)
+
+
+def expected(path: Path) -> list[tuple[str, str]]:
+    """(`path:line:col: severity rule`, text) of each `# expect:` line of a spec file."""
+    return [(m["where"], m["text"]) for m in EXPECT.finditer(path.read_text())]

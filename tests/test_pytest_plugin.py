@@ -239,13 +239,17 @@ def write_dialect_project(root: Path, dialect: str, people: str) -> Path:
     (root / "migrations" / "people.py").write_text(
         spec("app.db.2025_01_people", people, "DROP TABLE people", [])
     )
+    index = spec(
+        "app.db.2025_02_email_index",
+        "CREATE INDEX people_email ON people (email)",
+        "DROP INDEX people_email",
+        ["app.db.2025_01_people"],
+    )
+    # On PostgreSQL, an index built without CONCURRENTLY on a live table is a
+    # lint error; accepted here, with the reason, so test_lint passes.
+    accepted = 'lint_ignore={"require-concurrent-index-creation": "a test table"})'
     (root / "migrations" / "email.py").write_text(
-        spec(
-            "app.db.2025_02_email_index",
-            "CREATE INDEX people_email ON people (email)",
-            "DROP INDEX people_email",
-            ["app.db.2025_01_people"],
-        )
+        index.replace("(email)')", f"(email)', {accepted}", 1)
     )
     build(all_=True, project=root)
     return root

@@ -10,6 +10,7 @@ from ..config import load_config
 from ..errors import UsageError
 from ..lint import ERROR, WARNING, LintReport, lint_specs
 from ..loader import LoadedSpec
+from ..runtime import harness_runtime as runtime
 from . import Project, open_project
 
 
@@ -56,7 +57,11 @@ def lint(
         specs = _changed_specs(proj, changed_since)
     else:
         specs = [proj.specs[spec.key] for spec in proj.registry.list()]
-    report = lint_specs(specs, config, use_squawk=use_squawk)
+    # In the order they run, with what runs before them (read for context only).
+    chosen = {loaded.key for loaded in specs}
+    ordered = [proj.specs[spec.key] for spec in proj.registry.order(chosen)]
+    with runtime.interruptible():  # SIGTERM, like Ctrl-C, stops squawk too
+        report = lint_specs(ordered, config, use_squawk=use_squawk, reported=chosen)
     if strict:  # every warning counts as an error
         report.findings = [
             dataclasses.replace(f, severity=ERROR) if f.severity == WARNING else f
