@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -62,14 +63,15 @@ def status(project: Path, database: str) -> dict[str, dict]:
 
 
 def new_project(folder: Path, dialect: str | None = None) -> Path:
-    """`contractspec init FOLDER`, with `dialect` set in [tool.contractspec] when given."""
-    result = cli(None, "init", str(folder))
+    """`contractspec init FOLDER --dialect DIALECT`; without a dialect, the
+    project an older init made: the SQLite default URL and no `dialect`."""
+    result = cli(
+        None, "init", str(folder), *(["--dialect", dialect] if dialect else [])
+    )
     assert result.exit_code == 0, result.stderr
-    if dialect is not None:
+    if dialect is None:
         pyproject = folder / "pyproject.toml"
-        text = pyproject.read_text()
-        table = "[tool.contractspec]\n"
-        pyproject.write_text(text.replace(table, f'{table}dialect = "{dialect}"\n', 1))
+        pyproject.write_text(pyproject.read_text().replace('dialect = "sqlite"\n', ""))
     return folder
 
 
@@ -136,3 +138,14 @@ def run_scripts(db, paths: list[Path]) -> None:
         assert parsed.error is None, (path, parsed.error)
         for statement in parsed.statements:
             db.execute(statement.text)
+
+
+# lint's corpora: a spec file ends with what lint must report there, in
+# `# expect: <path>:<line>:<col>: <severity> <rule> @ <text>` lines; <text> is
+# what the file at that position holds, checked without the linter.
+EXPECT = re.compile(r"^# expect: (?P<where>\S+:\d+:\d+: \S+ \S+) @ (?P<text>.*)$", re.M)
+
+
+def expected(path: Path) -> list[tuple[str, str]]:
+    """(`path:line:col: severity rule`, text) of each `# expect:` line of a spec file."""
+    return [(m["where"], m["text"]) for m in EXPECT.finditer(path.read_text())]

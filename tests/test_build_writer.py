@@ -70,6 +70,23 @@ def test_atomic_write_cleans_up_when_it_fails(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["h.py"]
 
 
+@pytest.mark.parametrize("dangling", [False, True])
+def test_an_exclusive_write_never_replaces_a_link(tmp_path, dangling):
+    """init creates .gitignore exclusively: a link that appeared meanwhile
+    (to a file or to nothing) stays, and nothing is written through it."""
+    target, elsewhere = tmp_path / ".gitignore", tmp_path / "elsewhere"
+    if not dangling:
+        elsewhere.write_bytes(b"theirs\n")
+    target.symlink_to(elsewhere)
+    with pytest.raises(FileExistsError):
+        atomic_write(target, b"ours\n", exclusive=True)
+    assert target.is_symlink() and elsewhere.exists() is not dangling
+    assert dangling or elsewhere.read_bytes() == b"theirs\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".gitignore"] + ([] if dangling else ["elsewhere"])
+    )
+
+
 def test_plan_classifies_and_refuses_foreign_files(tmp_path):
     folder = tmp_path / "h"
     folder.mkdir()

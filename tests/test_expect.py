@@ -182,13 +182,10 @@ def test_no_error_fails_when_the_sql_raises(project, database_url, db):
 
 
 def set_dialect(project: Path, dialect: str) -> None:
+    """The dialect in place of the one init wrote (sqlite)."""
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
-    pyproject.write_text(
-        text.replace(
-            "[tool.contractspec]\n", f"[tool.contractspec]\ndialect = {dialect!r}\n"
-        )
-    )
+    pyproject.write_text(text.replace('dialect = "sqlite"', f'dialect = "{dialect}"'))
 
 
 def test_a_raising_do_block_fails_on_postgresql(project, pg_db, DB):

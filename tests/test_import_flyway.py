@@ -181,6 +181,15 @@ def test_the_club_round_trips_on_sqlite(tmp_path, DB):
     )
     first = (project / "migrations" / "club" / "v1_create_members.py").read_text()
     assert "down=None,  # Flyway has no undo script for version 1" in first
+    # PRAGMA is SQLite's alone: lint and build read it only in a project that
+    # says so (import read flyway.conf's url; it does not write the dialect).
+    refused = cli(project, "lint")
+    assert refused.exit_code == 3 and 'dialect = "sqlite"' in refused.stderr
+    pyproject = project / "pyproject.toml"
+    table = "[tool.contractspec]\n"
+    pyproject.write_text(
+        pyproject.read_text().replace(table, f'{table}dialect = "sqlite"\n')
+    )
     strict = cli(project, "lint", "--strict")
     assert strict.exit_code == 0, strict.stdout + strict.stderr
     assert cli(project, "build", "--all").exit_code == 0

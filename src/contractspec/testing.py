@@ -37,6 +37,8 @@ class Databases:
     def __init__(self, folder: Path, server: str | None = None) -> None:
         self.folder, self.server = folder, server
         self.made: list[str] = []
+        if server is not None:
+            _psycopg()  # missing: say so now, once, not in every test
 
     @property
     def dialect(self) -> str:
@@ -78,11 +80,20 @@ class Databases:
             self.drop(url)
 
     def _admin(self, statement: Any) -> None:  # names made here, never user input
-        import psycopg
-
         assert self.server is not None
-        with psycopg.connect(self.server, autocommit=True) as conn:
+        with _psycopg().connect(self.server, autocommit=True) as conn:
             conn.execute(statement)
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise ConfigError(
+            "testing on PostgreSQL needs psycopg, which is not installed:"
+            " pip install 'contractspec[postgres]'"
+        ) from None
+    return psycopg
 
 
 def _sqlite_path(url: str) -> str:

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import relative_posix
 from ..errors import Diagnostic, SpecError
+from ..files import relative_posix
 from ..format import FormatCache, format_cached
 from ..runtime import HARNESS_FORMAT, fingerprint_value
 from ..spec import PLACEHOLDER_MARKER, MigrationSpec

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import relative_posix
+from ..files import relative_posix
 from ..spec import (
     OPTIONAL_STEP_FIELDS,
     MigrationSpec,
@@ -40,9 +40,6 @@ def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
         if not path.startswith(os.pardir):
             return path.replace(os.sep, "/")
     spec_file = os.path.normpath(os.path.join(root, loaded.path))
-    inside = os.path.relpath(spec_file, root)  # strings: once per spec per command
-    if not inside.startswith(os.pardir):
-        return inside.replace(os.sep, "/")
     return relative_posix(Path(spec_file), root, climb=True)
 
 

@@ -144,9 +144,9 @@ def build(
     if stdout and (full or len(references) != 1):
         raise UsageError("--stdout prints exactly one harness: give one NAME[.vN]")
 
-    _check_folders(load_config(project))
-    proj = open_project(project, use_cache=use_cache)
-    config = proj.config
+    config = load_config(project)
+    _check_folders(config)
+    proj = open_project(use_cache=use_cache, config=config)
     if full:
         keys = [spec.key for spec in proj.registry.list()]
     else:

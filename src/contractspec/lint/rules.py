@@ -30,6 +30,12 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
     if parsed.error is not None:
         yield at(parsed.error.offset, "syntax-error", parsed.error.message)
     for statement in parsed.statements:
+        if statement.too_deep:
+            yield at(
+                statement.start,
+                "lint-incomplete",
+                "this statement nests deeper than lint can read: its rules were not run on it",
+            )
         if statement.transaction_control:
             keyword = statement.text.split(None, 1)[0].rstrip(";").upper()
             yield at(
@@ -53,7 +59,7 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
                 "query-not-read-only",
                 f"a check holds {len(statements)} statements, not one query",
             )
-        elif not statements[0].read_only:
+        elif not (statements[0].read_only or statements[0].too_deep):
             yield at(
                 statements[0].start,
                 "query-not-read-only",
@@ -62,7 +68,11 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
     if item.role == SCRIPT_CHECK and parsed.error is None:
         for statement in parsed.statements:
             # A DO block is how PL/pgSQL asserts (RAISE): it may stay.
-            if not (statement.read_only or _is_do_block(statement.text)):
+            if not (
+                statement.read_only
+                or statement.too_deep
+                or _is_do_block(statement.text)
+            ):
                 yield at(
                     statement.start,
                     "query-not-read-only",

@@ -99,8 +99,8 @@ def project_dialect(config: Config, source: SourceDialect, tool: str) -> Dialect
     """The dialect the scripts are read in: the project's `dialect`, else the
     source's; stopped, naming the fix, when the two disagree (or what build and
     lint would use disagrees with the source) or when neither says."""
-    stated = config.dialect_setting
-    if source.dialect is None and stated is None:
+    declared = config.declared_dialect
+    if source.dialect is None and declared is None:
         raise ConfigError(
             f"which SQL dialect are these scripts? the project sets no dialect and"
             f" the {tool} project does not say ({source.said_by}): run `contractspec"
@@ -108,14 +108,17 @@ def project_dialect(config: Config, source: SourceDialect, tool: str) -> Dialect
             " to [tool.contractspec] in pyproject.toml"
         )
     if source.dialect is None:
-        assert stated in ("postgresql", "sqlite")
-        return config.dialect
+        assert declared is not None
+        return declared
     if source.dialect != config.dialect:
         ours = (
-            f"this project's dialect is {stated} ([tool.contractspec] dialect)"
-            if stated is not None
-            else f"this project sets no dialect, so build and lint read {config.dialect}"
-            " (its database URL's)"
+            f"this project's dialect is {declared} ([tool.contractspec] dialect)"
+            if config.dialect_setting is not None
+            else (
+                f"this project's database URL is {declared}"
+                if declared is not None
+                else "this project sets no dialect, so build and lint read SQLite"
+            )
         )
         raise ConfigError(
             f"the {tool} project is {source.dialect} ({source.said_by}) but {ours}:"

@@ -66,7 +66,7 @@ def import_flyway(
     forward, undo = _scan(settings.locations, result)
     domain = domain_name(domain, "app")
     importer = _Importer(settings, sources, dialect, domain, result)
-    write_migrations(importer.chain(forward, undo), project_dir, domain, owners, result)
+    write_migrations(importer.chain(forward, undo), config, domain, owners, result)
     return result
 
 

@@ -64,7 +64,7 @@ def import_sqitch(
     domain = domain_name(domain, plan.project or "app")
     importer = _Importer(plan, layout, sources, dialect, domain, result)
     migrations = [importer.migration(change) for change in plan.changes]
-    write_migrations(migrations, project_dir, domain, owners, result)
+    write_migrations(migrations, config, domain, owners, result)
     return result
 
 

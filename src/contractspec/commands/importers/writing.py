@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...config import Config
 from ...errors import UsageError
 from ...loader import load_source
 from ...registry import MigrationRegistry
@@ -15,7 +16,7 @@ from .common import Imported, Migration
 
 def write_migrations(
     migrations: list[Migration],
-    project_dir: Path | None,
+    config: Config,
     domain: str,
     owners: list[str] | None,
     result: Imported,
@@ -24,7 +25,7 @@ def write_migrations(
     loaded and placed in the project's graph before the first is written, and
     written with an exclusive create (a file that appears meanwhile is not
     overwritten; the ones written before it are removed again)."""
-    project = open_project(project_dir)
+    project = open_project(config=config)  # pyproject.toml: read once
     folder = project.config.specs_dir / domain
     paths = [folder / f"{m.file_stem}.py" for m in migrations]
     _refuse_clashes(project, migrations, paths)
