@@ -99,7 +99,7 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
         (folder / "same.py", "h/same.py", HEADER + "A = 1\n"),
         (folder / "old.py", "h/old.py", HEADER + "A = 2\n"),
     ]
-    found = changes(outputs, orphans_in=folder, relative=lambda p: f"h/{p.name}")
+    found = changes(outputs, orphans_in=[folder], relative=lambda p: f"h/{p.name}")
     assert [(c.display, c.status) for c in found] == [
         ("h/new.py", CREATED),
         ("h/same.py", UNCHANGED),
@@ -124,7 +124,7 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
 def test_apply_never_removes_a_file_that_lost_its_marker(tmp_path):
     path = tmp_path / "x.py"
     path.write_text(HEADER)
-    [change] = changes([], orphans_in=tmp_path, relative=lambda p: p.name)
+    [change] = changes([], orphans_in=[tmp_path], relative=lambda p: p.name)
     path.write_text("# someone took it over\n")
     apply([change])
     assert path.exists()

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 from support import cli
 
+from contractspec import runtime
 from contractspec import spec as model
 from contractspec.cli import root
 from contractspec.codegen.fingerprint import canonical_json
 from contractspec.codegen.view import step_data
 from contractspec.errors import SpecError
 from contractspec.loader import load_source
-from contractspec.runtime import harness_runtime as runtime
 
 SPEC = """from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 

@@ -40,7 +40,7 @@ def test_init_in_an_empty_folder_then_create_build_up(tmp_path, database_url, db
     assert {"*.db", "*.db.lock", ".contractspec_cache/"} <= set(ignored)
     attributes = (project / ".gitattributes").read_text().splitlines()
     assert (
-        "generated/harnesses/_contractspec_runtime.py linguist-generated=true"
+        "generated/harnesses/_contractspec_runtime/** linguist-generated=true -diff"
         in attributes
     )
     assert not any(line.startswith("generated/harnesses/*") for line in attributes)
@@ -64,7 +64,7 @@ def test_init_keeps_what_is_there_and_is_idempotent(tmp_path):
     pyproject.write_text(original)
     (tmp_path / ".gitignore").write_text("*.db\n!keep.db\n")
     (tmp_path / ".gitattributes").write_text(
-        "generated/harnesses/_contractspec_runtime.py -diff\n"
+        "generated/harnesses/_contractspec_runtime/** -diff\n"
     )
     assert run("init", str(tmp_path)).exit_code == 0
     text = pyproject.read_text()
@@ -75,7 +75,7 @@ def test_init_keeps_what_is_there_and_is_idempotent(tmp_path):
     assert ignored.count("*.db") == 1 and "!keep.db" in ignored
     # The user's own line for the runtime stays, and none is added beside it.
     assert (tmp_path / ".gitattributes").read_text() == (
-        "generated/harnesses/_contractspec_runtime.py -diff\n"
+        "generated/harnesses/_contractspec_runtime/** -diff\n"
     )
 
     snapshot = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
@@ -125,7 +125,7 @@ def test_init_keeps_a_configured_table(tmp_path):
     assert run("init", str(tmp_path)).exit_code == 0
     assert (tmp_path / "db" / "specs").is_dir()
     assert (
-        "db/harnesses/_contractspec_runtime.py linguist-generated=true"
+        "db/harnesses/_contractspec_runtime/** linguist-generated=true -diff"
         in (tmp_path / ".gitattributes").read_text().splitlines()
     )
     assert (tmp_path / "pyproject.toml").read_text() == (

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 from support import cli
 
-from contractspec.runtime import harness_runtime as runtime
+from contractspec import runtime
 
 
 def _chain(write_project, root: Path, sleep_s: float) -> Path:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from . import runtime
 from .errors import ConfigError, Diagnostic, FileRefused, SpecError, UsageError
 from .files import (
     DEFAULT_MAX_FILE_BYTES,
@@ -35,7 +36,6 @@ from .files import (
     read_project_file,
     relative_posix,
 )
-from .runtime import harness_runtime as runtime
 from .sql import DIALECTS, Dialect
 
 PYPROJECT = "pyproject.toml"

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
+from . import runtime
 from .commands import Project
 from .commands.migrate import CommittedHarness, committed_harnesses
 from .errors import ConfigError, MigrationFailed, StaleError
-from .runtime import harness_runtime as runtime
 from .spec import MigrationSpec
 
 # Our own bookkeeping tables are not part of the schema under test.
@@ -245,7 +245,7 @@ def _pg_catalogue(conn: Any) -> Catalogue:
 
 def catalogue(session: Any) -> Catalogue:
     """The schema of an open runtime session's database (without our tables)."""
-    runtime._send_deferred(session)  # so what we read is what was committed
+    session.db.send_deferred()  # so what we read is what was committed
     if session.dialect == "sqlite":
         return _sqlite_catalogue(session.conn)
     return _pg_catalogue(session.conn)

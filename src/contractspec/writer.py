@@ -66,13 +66,14 @@ class Change:
 def changes(
     outputs: Iterable[tuple[Path, str, str]],
     *,
-    orphans_in: Path | None = None,
+    orphans_in: Iterable[Path] = (),
     relative: Callable[[Path], str] | None = None,
 ) -> list[Change]:
     """What writing `outputs`, (path, display, text) triples, would change on disk.
 
-    orphans_in: also find orphans in this folder (files with our marker that
-    `outputs` doesn't name). relative: path → display text for orphans.
+    orphans_in: also find orphans in these folders (`*.py` files with our
+    marker that `outputs` doesn't name; not in subfolders, so not in
+    `__pycache__`). relative: path → display text for orphans.
     Raises ConfigError, before anything is written, when a file to be
     written exists without the marker.
     """
@@ -99,8 +100,8 @@ def changes(
             f" '{MARKER_PREFIX}... DO NOT EDIT.'):\n  {files}\n"
             "move or delete them, or point [tool.contractspec] harnesses at another folder"
         )
-    if orphans_in is not None and Path(orphans_in).is_dir():
-        for path in sorted(Path(orphans_in).glob("*.py")):
+    for folder in orphans_in:
+        for path in sorted(Path(folder).glob("*.py")):
             if path in wanted or not path.is_file():
                 continue
             old = path.read_bytes()

@@ -25,8 +25,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import runtime
 from ..cachedir import CACHE_DIR_NAME
-from ..codegen.render import RUNTIME_FILE  # the shared runtime of a harness folder
+from ..codegen.render import RUNTIME_NAME  # the shared runtime of a harness folder
 from ..config import (
     DEFAULTS,
     ENV_DATABASE,
@@ -45,7 +46,6 @@ from ..errors import (
     UsageError,
 )
 from ..files import FileLimits, read_project_file, relative_posix
-from ..runtime import harness_runtime as runtime
 from ..sql import Dialect
 from ..writer import atomic_write
 
@@ -94,9 +94,9 @@ def init(
     _add_lines(edits[".gitignore"], IGNORED)
     _add_lines(
         edits[".gitattributes"],
-        # Only the shared runtime is collapsed in reviews: harness diffs are
-        # what reviewers read.
-        [f"{harness_dir}/{RUNTIME_FILE} linguist-generated=true"],
+        # Only the shared runtime is collapsed in reviews (and left out of
+        # `git diff`): harness diffs are what reviewers read.
+        [f"{harness_dir}/{RUNTIME_NAME}/** linguist-generated=true -diff"],
     )
     for edit in edits.values():
         if edit.new is not None:

@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import runtime
 from ..config import load_config
 from ..errors import UsageError
 from ..lint import ERROR, WARNING, LintReport, lint_specs
 from ..loader import LoadedSpec
-from ..runtime import harness_runtime as runtime
 from . import Project, open_project
 
 
