@@ -52,10 +52,18 @@ from .harness import (
     harness_migration,
     spec_fingerprint_of,
 )
+from .lock import LockBusy
 from .migration import apply_down, apply_up, run_migration
 from .outside import partly_applied
 from .preview import atomicity, plan_text
-from .session import Session, open_session, read_events, read_history, rehearsal
+from .session import (
+    Session,
+    open_session,
+    read_events,
+    read_history,
+    rehearsal,
+    target_name,
+)
 from .shapes import Check, Event, HistoryRow, Migration, Result, Row, Step
 from .urls import (
     DATABASE_ENV,
@@ -80,6 +88,7 @@ __all__ = [
     "Event",
     "HistoryRow",
     "Interrupted",
+    "LockBusy",
     "Migration",
     "MigrationError",
     "Result",
@@ -108,4 +117,5 @@ __all__ = [
     "run_migration",
     "runtime_main",
     "spec_fingerprint_of",
+    "target_name",
 ]

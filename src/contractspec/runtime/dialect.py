@@ -59,9 +59,26 @@ class Database:
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
+        schema: str | None = None,
     ) -> Self:
         """Connect (target: what parse_database_url found), and take the
-        migration lock when asked; MigrationError when either fails."""
+        migration lock when asked; MigrationError when either fails. schema
+        (PostgreSQL): every statement runs in it, and the lock is its own."""
+        raise NotImplementedError
+
+    def take_lock(
+        self,
+        timeout: float,
+        display: str,
+        notice: Notice | None,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        """Take the migration lock now (opened without it), waiting up to
+        timeout; LockBusy when another runner still holds it then."""
+        raise NotImplementedError
+
+    def lock_holder(self) -> str | None:
+        """Who holds the migration lock now, for people (None: no one)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -140,6 +157,11 @@ class Database:
 
     def table_exists(self, name: str) -> bool:
         raise NotImplementedError
+
+    def select_existing(self, query: str, table: str) -> list[Row]:
+        """The rows of our query on table; [] when the table does not exist
+        yet. One statement in the common case, where it does."""
+        return self.select(query) if self.table_exists(table) else []
 
     def begin_read_only(self) -> None:
         """Open a read-only transaction (to verify a baseline)."""

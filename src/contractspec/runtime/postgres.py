@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .clock import iso
 from .dialect import TIMEOUT, TRANSIENT, Database, reading
 from .exits import EXIT_FAILED, EXIT_SPEC, MigrationError
-from .lock import PG_LOCK_CHECK, acquire_pg_lock
+from .lock import acquire_pg_lock, pg_lock_check, pg_lock_holder, pg_lock_key
 from .tables import EVENT_COLUMNS, insert_sql
 from .urls import first_line, redact_url
 
@@ -84,18 +84,36 @@ def _connect(url: str, secrets: Sequence[str]) -> psycopg.Connection[TupleRow]:
         raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
 
 
-def _session_settings(conn: psycopg.Connection[TupleRow]) -> None:
+_SETTINGS = (
+    "SELECT count(set_config(name, value, false)) FROM (VALUES"
+    " ('idle_session_timeout', '0'), ('idle_in_transaction_session_timeout', '0'),"
+    " ('client_connection_check_interval', '1000'){path}) AS s (name, value)"
+    " WHERE name IN (SELECT name FROM pg_settings)"
+)
+
+
+def quote_name(name: str) -> str:
+    """An identifier, double-quoted (any name, as written: no case folding)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _session_settings(conn: psycopg.Connection[TupleRow], schema: str | None) -> bool:
     """Settings for the working (and locking) connection, whatever the URL or
     the role set: no idle timeout may end the session that holds the lock, and
     the server notices within a second when a killed runner's client is gone
     (instead of running its statement, lock held, to the end). Only settings
-    this server version has."""
-    conn.execute(
-        "SELECT set_config(name, value, false) FROM (VALUES"
-        " ('idle_session_timeout', '0'), ('idle_in_transaction_session_timeout', '0'),"
-        " ('client_connection_check_interval', '1000')) AS s (name, value)"
-        " WHERE name IN (SELECT name FROM pg_settings)"
+    this server version has. With a schema, search_path is that schema alone
+    (every statement of the session runs in it); returns whether it exists.
+    One round trip either way."""
+    if schema is None:
+        conn.execute(_SETTINGS.format(path=""))
+        return True
+    query = (
+        "SELECT (" + _SETTINGS.format(path=", ('search_path', %s)") + "),"
+        " EXISTS (SELECT FROM pg_namespace WHERE nspname = %s)"
     )
+    row = conn.execute(query, (quote_name(schema), schema)).fetchone()
+    return bool(row and row[1])
 
 
 class PostgreSQL(Database):
@@ -109,8 +127,11 @@ class PostgreSQL(Database):
     timeout_slack = 0.1
     conn: psycopg.Connection[TupleRow]
 
-    def __init__(self, conn: psycopg.Connection[TupleRow], lock: int | None) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[TupleRow], lock: int | None, lock_key: int
+    ) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
+        self.lock_key = lock_key  # of the database, or of the session's schema
         # The session's statement_timeout and lock_timeout, once read: what a
         # step's own timeouts go back to.
         self.timeouts: tuple[str, str] | None = None
@@ -125,20 +146,35 @@ class PostgreSQL(Database):
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
+        schema: str | None = None,
     ) -> Self:
         conn = _connect(target, secrets)
         try:
             with reading("session settings", display, secrets):
-                _session_settings(conn)
-                key = (
-                    acquire_pg_lock(conn, lock_timeout, display, notice)
-                    if lock
-                    else None
-                )
-            return cls(conn, key)
+                if not _session_settings(conn, schema):
+                    raise MigrationError(f"{display}: schema {schema!r} does not exist")
+            database = cls(conn, None, pg_lock_key(schema))
+            if lock:
+                database.take_lock(lock_timeout, display, notice, secrets)
+            return database
         except BaseException:
             conn.close()
             raise
+
+    def take_lock(
+        self,
+        timeout: float,
+        display: str,
+        notice: Notice | None,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        with reading("the migration lock", display, secrets):
+            self.lock = acquire_pg_lock(
+                self.conn, timeout, display, notice, self.lock_key
+            )
+
+    def lock_holder(self) -> str | None:
+        return pg_lock_holder(self.conn, self.lock_key)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the lock goes with the session
@@ -217,7 +253,7 @@ class PostgreSQL(Database):
             query = insert_sql("contractspec_events", EVENT_COLUMNS, len(events))
             writes = [*writes, (query, [value for row in events for value in row])]
         if self.lock is not None:  # nothing commits unless we hold the lock
-            writes = [(PG_LOCK_CHECK, []), *writes]
+            writes = [(pg_lock_check(self.lock), []), *writes]
         text = "".join(f"{query};\n" for query, _ in writes) + commit
         self._cursor(text, [value for _, params in writes for value in params])
 
@@ -295,6 +331,16 @@ class PostgreSQL(Database):
         return bool(
             self.select("SELECT to_regclass(?) IS NOT NULL AS n", (name,))[0]["n"]
         )
+
+    def select_existing(self, query: str, table: str) -> list[Row]:
+        if self.deferred or self.in_transaction():  # an error would end them
+            return super().select_existing(query, table)
+        import psycopg
+
+        try:
+            return self.select(query)
+        except psycopg.errors.UndefinedTable:
+            return []
 
     def begin_read_only(self) -> None:
         self.defer("BEGIN READ ONLY")

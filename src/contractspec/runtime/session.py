@@ -4,6 +4,7 @@ migrations; and reading our tables through it."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import os
 import socket
@@ -31,6 +32,10 @@ DATABASES: dict[str, type[Database]] = {
     PostgreSQL.name: PostgreSQL,
 }
 _MIGRATION_SAVEPOINT = "contractspec_migration"
+_HISTORY_QUERY = (
+    f"SELECT {', '.join(HISTORY_COLUMNS)} FROM contractspec_history"
+    " ORDER BY applied_at, key"
+)
 
 
 class Session:
@@ -48,15 +53,13 @@ class Session:
         out: IO[str] | None = None,
         lock: bool = True,
         notice: Notice | None = None,
+        schema: str | None = None,
     ) -> None:
         self.dialect, target = parse_database_url(database)
         self.secrets = database_secrets(database)
-        self.database, self.out = redact_url(database, self.secrets), out
-        try:
-            user = getpass.getuser()
-        except Exception:
-            user = "unknown"
-        self.applied_by = f"{user}@{socket.gethostname()}"
+        self.database = target_name(redact_url(database, self.secrets), schema)
+        self.out, self.schema = out, schema
+        self.applied_by = _applied_by()
         self.run_id = uuid.uuid4().hex
         self.tables_ready = False
         # {key: history row}, once read under the lock: only this session can
@@ -73,10 +76,17 @@ class Session:
                 display=self.database,
                 notice=notice,
                 secrets=self.secrets,
+                schema=schema,
             )
         except BaseException:
             self._close_audit()
             raise
+
+    def take_lock(self, timeout: float, notice: Notice | None = None) -> None:
+        """Take the migration lock in a session opened without it (lock=False),
+        waiting up to timeout: LockBusy when another runner still holds it.
+        Read the history again afterwards: what was read before may be old."""
+        self.db.take_lock(timeout, self.database, notice, self.secrets)
 
     @property
     def conn(self) -> Connection:
@@ -132,6 +142,22 @@ class Session:
         self.db.write_and_commit(writes, [tuple(e.values()) for e in events], commit)
 
 
+def target_name(database: str, schema: str | None) -> str:
+    """How a target is named everywhere: its (redacted) URL, and for one
+    schema of a PostgreSQL database, `URL#schema`."""
+    return database if schema is None else f"{database}#{schema}"
+
+
+@functools.cache
+def _applied_by() -> str:
+    """user@host, for the history: the same for the whole process."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
 def _open_audit(audit_log: AuditLog | None) -> tuple[IO[str] | None, bool]:
     """The audit stream, and whether the session opened it (and closes it)."""
     if not isinstance(audit_log, (str, os.PathLike)):
@@ -152,12 +178,17 @@ def open_session(
     out: IO[str] | None = None,
     lock: bool = True,
     notice: Notice | None = None,
+    schema: str | None = None,
 ) -> Iterator[Session]:
     """Connect, take the migration lock and yield a Session; release on exit.
 
-    lock=False is for readers (status, dry runs): they never wait on a runner.
-    notice: called with a line for people when the lock is held by another."""
-    session = Session(database, lock_timeout, audit_log, out, lock, notice)
+    lock=False is for readers (status, dry runs): they never wait on a runner
+    (and for a runner that takes the lock only when it has work: take_lock).
+    notice: called with a line for people when the lock is held by another.
+    schema: a PostgreSQL schema that is a database of its own (one tenant of
+    many): search_path is that schema alone, for every statement of the
+    session, so our tables are in it too, and the lock is the schema's."""
+    session = Session(database, lock_timeout, audit_log, out, lock, notice, schema)
     try:
         yield session
     finally:
@@ -166,11 +197,8 @@ def open_session(
 
 def read_history(session: Session) -> list[HistoryRow]:
     """Every row of contractspec_history, oldest first ([] before the first)."""
-    rows: list[Row] = []
     with reading("contractspec_history", session.database, session.secrets):
-        if session.db.table_exists("contractspec_history"):
-            query = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM contractspec_history"
-            rows = session.db.select(query + " ORDER BY applied_at, key")
+        rows = session.db.select_existing(_HISTORY_QUERY, "contractspec_history")
     history = cast("list[HistoryRow]", rows)
     if session.lock is not None and not session.outer:
         session.applied = {row["key"]: row for row in history}

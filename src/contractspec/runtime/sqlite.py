@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .dialect import PERMANENT, TRANSIENT, Database
 from .exits import EXIT_SPEC, MigrationError
-from .lock import acquire_sqlite_lock
+from .lock import acquire_sqlite_lock, sqlite_lock_holder
 from .tables import EVENT_COLUMNS, insert_sql
 from .urls import first_line
 
@@ -46,8 +46,9 @@ class SQLite(Database):
     ddl_types = {"time": "TEXT", "id": "INTEGER", "real": "REAL"}
     conn: sqlite3.Connection
 
-    def __init__(self, conn: sqlite3.Connection, lock: int | None) -> None:
+    def __init__(self, conn: sqlite3.Connection, lock: int | None, path: str) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
+        self.path = path  # the file (its lock file is beside it), or ":memory:"
 
     @classmethod
     def open(
@@ -59,7 +60,11 @@ class SQLite(Database):
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
+        schema: str | None = None,
     ) -> Self:
+        if schema is not None:
+            message = f"{display}: schemas are PostgreSQL's; a SQLite target is a file"
+            raise MigrationError(message, EXIT_SPEC)
         fd = conn = None
         try:
             if target != ":memory:":
@@ -76,12 +81,13 @@ class SQLite(Database):
                 conn = sqlite3.connect(
                     target, isolation_level=None, check_same_thread=False, timeout=busy
                 )
-                # A file that is not a database only says so when first read.
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                # A file that is not a database only says so when first read
+                # (the header: cheaper than the schema, which a query reads).
+                conn.execute("PRAGMA schema_version").fetchone()
             except sqlite3.Error as exc:
                 message = f"cannot open {target}: {first_line(exc)}"
                 raise MigrationError(message, EXIT_SPEC) from None
-            return cls(conn, fd)
+            return cls(conn, fd, target)
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -157,9 +163,30 @@ class SQLite(Database):
             return TRANSIENT if busy else PERMANENT
         return super().classify(exc, timed)
 
+    def take_lock(
+        self,
+        timeout: float,
+        display: str,
+        notice: Notice | None,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        if self.path != ":memory:" and self.lock is None:
+            self.lock = acquire_sqlite_lock(self.path, timeout, display, notice)
+
+    def lock_holder(self) -> str | None:
+        return None if self.path == ":memory:" else sqlite_lock_holder(self.path)
+
     def table_exists(self, name: str) -> bool:
         query = "SELECT count(*) AS n FROM sqlite_master WHERE name = ?"
         return bool(self.select(query, (name,))[0]["n"])
+
+    def select_existing(self, query: str, table: str) -> list[Row]:
+        try:
+            return self.select(query)
+        except sqlite3.OperationalError as exc:
+            if str(exc) != f"no such table: {table}":
+                raise
+            return []
 
     def begin_read_only(self) -> None:
         self.conn.execute("PRAGMA query_only = ON")
