@@ -24,7 +24,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +36,7 @@ from .files import (
     read_project_file,
     relative_posix,
 )
+from .fleets import FLEETS, FleetSpec, fleet_problems, parse_fleets
 from .sql import DIALECTS, Dialect
 
 PYPROJECT = "pyproject.toml"
@@ -77,6 +78,7 @@ class Config:
     # Every environment marked protected (what `lint` without --env guards)
     protected_environments: tuple[str, ...] = ()
     black_line_length: int | None = None  # [tool.black] line-length: edits follow it
+    fleets: dict[str, FleetSpec] = field(default_factory=dict)  # by name
 
     @property
     def declared_dialect(self) -> Dialect | None:
@@ -133,7 +135,12 @@ class Config:
                 f" set ${ENV_DATABASE} (or ${ENV_DATABASE_FALLBACK}), pass --database,"
                 f" or set database in [tool.contractspec] of {PYPROJECT}"
             )
-        parsed: tuple[str, str] = runtime.parse_database_url(self.database)
+        return self.anchored(self.database)
+
+    def anchored(self, url: str) -> str:
+        """url, with a relative SQLite path anchored at the project root (not
+        the cwd); raises the runtime's MigrationError for a bad URL."""
+        parsed: tuple[str, str] = runtime.parse_database_url(url)
         dialect, target = parsed
         if (
             dialect == "sqlite"
@@ -141,7 +148,7 @@ class Config:
             and not Path(target).is_absolute()
         ):
             return "sqlite:///" + (self.root / target).resolve().as_posix()
-        return self.database
+        return url
 
 
 def url_dialect(url: str) -> Dialect:
@@ -287,6 +294,7 @@ def load_config(
         lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
         black_line_length=pyproject.black_line_length if pyproject else None,
+        fleets=parse_fleets(settings.get(FLEETS, {})),
     )
 
 
@@ -346,8 +354,13 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
         line, col = _locate(text, key)
         if key == ENVIRONMENTS:
             problems += _environment_problems(text, display, value)
+        elif key == FLEETS:
+            problems += [
+                Diagnostic(display, *_locate(text, where, header), message)
+                for header, where, message in fleet_problems(value)
+            ]
         elif key not in DEFAULTS and key not in OPTIONAL and key not in LIMITS:
-            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, ENVIRONMENTS))
+            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, ENVIRONMENTS, FLEETS))
             problems.append(
                 Diagnostic(
                     display,
