@@ -41,6 +41,10 @@ Progress = Callable[
     [str, int, int, Mapping[str, object]], None
 ]  # (key, index, total, result)
 Notice = Callable[[str], None]  # a line for people, such as whose lock we wait for
+Stop = Callable[[], bool]  # asked before each migration: True stops the run there
+# The committed harnesses of keys, checked (committed_harnesses; a fleet checks
+# every one once, before its first target).
+Checked = Callable[["Project", list[str]], list["CommittedHarness"]]
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
 SHOWN_DIFF_LINES = 12  # of an edited harness's diff, in a refusal
 REBUILD = "contractspec build --all   (then review and commit the diff)"
@@ -390,8 +394,12 @@ def _run(
     harnesses: list[CommittedHarness],
     apply: Callable[..., runtime.Result],
     progress: Progress | None,
+    stop: Stop | None = None,
 ) -> RunReport:
     for index, harness in enumerate(harnesses):
+        if stop is not None and stop():  # a clean boundary: the rest not attempted
+            report.not_attempted = [h.key for h in harnesses[index:]]
+            return report
         if progress:  # a batched step's rows and rows/s, while it runs
             session.notes = lambda line, key=harness.key, at=index: progress(
                 key, at, len(harnesses), {"status": "running", "message": line.strip()}
@@ -438,38 +446,60 @@ def up(
 ) -> RunReport:
     """Apply every pending migration (or target and what it depends on), in
     dependency order; with to, only those up to and including it in that order."""
-    if target and to:
-        raise UsageError("give a migration NAME or --to NAME, not both")
     project = open_project(project_dir, database)
-    targets = [project.registry.lookup(target).key] if target else None
-    order = [spec.key for spec in project.registry.order(targets)]
-    if to:
-        order = order[: order.index(project.registry.lookup(to).key) + 1]
+    order = up_order(project, target, to)
     report = RunReport("up", project.config.database, rehearse=rehearse)
     with _session(
         project, lock_timeout, audit_log, lock=not dry_run, notice=notice
     ) as session:
-        # Read under the lock: what others applied is skipped.
-        applied = _applied(session)
-        _refuse_drift(project, order, applied)
-        report.skipped = [key for key in order if key in applied]
-        pending = committed_harnesses(
-            project, [key for key in order if key not in applied]
-        )
-        report.not_atomic = _not_atomic(pending, "up")
-        if dry_run:
-            report.not_attempted = [h.key for h in pending]
-            return report
-        if rehearse:
-            # The whole chain in one outer transaction, a savepoint per
-            # migration: each sees what the ones before it did; then all of
-            # it is rolled back.
-            try:
-                with runtime.rehearsal(session):
-                    return _run(session, report, pending, runtime.apply_up, progress)
-            except runtime.MigrationError as exc:
-                raise MigrationFailed(str(exc)) from None
-        return _run(session, report, pending, runtime.apply_up, progress)
+        return up_session(project, session, order, report, dry_run, progress)
+
+
+def up_order(project: Project, target: str | None, to: str | None) -> list[str]:
+    """What `up` applies, in dependency order: everything (or target and what it
+    depends on); with to, only up to and including it."""
+    if target and to:
+        raise UsageError("give a migration NAME or --to NAME, not both")
+    targets = [project.registry.lookup(target).key] if target else None
+    order = [spec.key for spec in project.registry.order(targets)]
+    if to:
+        order = order[: order.index(project.registry.lookup(to).key) + 1]
+    return order
+
+
+def up_session(
+    project: Project,
+    session: runtime.Session,
+    order: list[str],
+    report: RunReport,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    checked: Checked | None = None,
+    stop: Stop | None = None,
+) -> RunReport:
+    """`up` of order's pending migrations on one database (or schema), through
+    a session that holds the lock (none for a dry run)."""
+    # Read under the lock: what others applied is skipped.
+    applied = _applied(session)
+    _refuse_drift(project, order, applied)
+    report.skipped = [key for key in order if key in applied]
+    pending = (checked or committed_harnesses)(
+        project, [key for key in order if key not in applied]
+    )
+    report.not_atomic = _not_atomic(pending, "up")
+    if dry_run:
+        report.not_attempted = [h.key for h in pending]
+        return report
+    if report.rehearse:
+        # The whole chain in one outer transaction, a savepoint per
+        # migration: each sees what the ones before it did; then all of
+        # it is rolled back.
+        try:
+            with runtime.rehearsal(session):
+                return _run(session, report, pending, runtime.apply_up, progress, stop)
+        except runtime.MigrationError as exc:
+            raise MigrationFailed(str(exc)) from None
+    return _run(session, report, pending, runtime.apply_up, progress, stop)
 
 
 def _not_atomic(harnesses: list[CommittedHarness], command: str) -> dict[str, str]:
@@ -501,70 +531,107 @@ def down(
 ) -> RunReport:
     """Revert target, the last `steps` applied migrations, every one after `to`
     in dependency order, or all of them (all_); in reverse dependency order."""
-    if sum(bool(x) for x in (target, steps is not None, to, all_)) > 1:
-        raise UsageError("give one of a migration NAME, --steps N, --to NAME or --all")
-    if steps is not None and steps < 1:
-        raise UsageError("--steps must be at least 1")
+    check_down_options(target, steps, to, all_)
     project = open_project(project_dir, database)
-    registry = project.registry
-    order = [spec.key for spec in registry.order()]
+    order = [spec.key for spec in project.registry.order()]
     report = RunReport("down", project.config.database, rehearse=rehearse)
     with _session(
         project, lock_timeout, audit_log, lock=not dry_run, notice=notice
     ) as session:
-        applied = _applied(session)
-        unknown = sorted(set(applied) - set(order))
-        if target in unknown:  # its spec is gone: its committed harness is the way back
-            harnesses = [_harness_of_applied(project, target, applied[target])]
-            if dry_run:
-                report.not_attempted = [target]
-                return report
-            return _run(session, report, harnesses, runtime.apply_down, progress)
-        if target:
-            key = registry.lookup(target).key
-            if key not in applied:
-                report.skipped = [key]
-                return report
-            blocking = [
-                k for k in order if k in applied and key in registry.dependencies(k)
-            ]
-            if blocking:
-                raise MigrationFailed(
-                    f"cannot revert {key}: applied migrations depend on it: {', '.join(blocking)}"
-                    f"\nrevert them first (contractspec migrate down --steps {len(blocking) + 1}"
-                    " reverts the most recent ones)"
-                )
-            chosen = [key]
-        else:
-            if unknown:
-                raise MigrationFailed(
-                    "the database has migrations this registry does not know: "
-                    + ", ".join(unknown)
-                    + "; revert by NAME, or restore their specs"
-                )
-            if to or all_:
-                keep = order.index(registry.lookup(to).key) + 1 if to else 0
-                if to and order[keep - 1] not in applied:
-                    raise MigrationFailed(
-                        f"{order[keep - 1]} is not applied; --to reverts down to an"
-                        " applied migration"
-                    )
-                chosen = [key for key in reversed(order[keep:]) if key in applied]
-            else:
-                chosen = _most_recent(registry, order, applied, steps or 1)
-        _refuse_drift(project, chosen, applied)  # all of them, before reverting one
-        harnesses = committed_harnesses(project, chosen)
-        irreversible = [h.key for h in harnesses if h.checked.get("down") is None]
-        if irreversible:  # refuse before reverting anything, not halfway through
-            raise MigrationFailed(
-                f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
-                " nothing was reverted. Write a new migration that undoes it instead."
-            )
-        report.not_atomic = _not_atomic(harnesses, "down")
+        return down_session(
+            project,
+            session,
+            order,
+            report,
+            target=target,
+            steps=steps,
+            to=to,
+            all_=all_,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+
+def check_down_options(
+    target: str | None, steps: int | None, to: str | None, all_: bool
+) -> None:
+    if sum(bool(x) for x in (target, steps is not None, to, all_)) > 1:
+        raise UsageError("give one of a migration NAME, --steps N, --to NAME or --all")
+    if steps is not None and steps < 1:
+        raise UsageError("--steps must be at least 1")
+
+
+def down_session(
+    project: Project,
+    session: runtime.Session,
+    order: list[str],
+    report: RunReport,
+    *,
+    target: str | None = None,
+    steps: int | None = None,
+    to: str | None = None,
+    all_: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    checked: Checked | None = None,
+    stop: Stop | None = None,
+) -> RunReport:
+    """`down` on one database (or schema), through a session that holds the
+    lock (none for a dry run); order: the registry's, every key."""
+    registry = project.registry
+    applied = _applied(session)
+    unknown = sorted(set(applied) - set(order))
+    if target in unknown:  # its spec is gone: its committed harness is the way back
+        harnesses = [_harness_of_applied(project, target, applied[target])]
         if dry_run:
-            report.not_attempted = chosen
+            report.not_attempted = [target]
             return report
-        return _run(session, report, harnesses, runtime.apply_down, progress)
+        return _run(session, report, harnesses, runtime.apply_down, progress, stop)
+    if target:
+        key = registry.lookup(target).key
+        if key not in applied:
+            report.skipped = [key]
+            return report
+        blocking = [
+            k for k in order if k in applied and key in registry.dependencies(k)
+        ]
+        if blocking:
+            raise MigrationFailed(
+                f"cannot revert {key}: applied migrations depend on it: {', '.join(blocking)}"
+                f"\nrevert them first (contractspec migrate down --steps {len(blocking) + 1}"
+                " reverts the most recent ones)"
+            )
+        chosen = [key]
+    else:
+        if unknown:
+            raise MigrationFailed(
+                "the database has migrations this registry does not know: "
+                + ", ".join(unknown)
+                + "; revert by NAME, or restore their specs"
+            )
+        if to or all_:
+            keep = order.index(registry.lookup(to).key) + 1 if to else 0
+            if to and order[keep - 1] not in applied:
+                raise MigrationFailed(
+                    f"{order[keep - 1]} is not applied; --to reverts down to an"
+                    " applied migration"
+                )
+            chosen = [key for key in reversed(order[keep:]) if key in applied]
+        else:
+            chosen = _most_recent(registry, order, applied, steps or 1)
+    _refuse_drift(project, chosen, applied)  # all of them, before reverting one
+    harnesses = (checked or committed_harnesses)(project, chosen)
+    irreversible = [h.key for h in harnesses if h.checked.get("down") is None]
+    if irreversible:  # refuse before reverting anything, not halfway through
+        raise MigrationFailed(
+            f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
+            " nothing was reverted. Write a new migration that undoes it instead."
+        )
+    report.not_atomic = _not_atomic(harnesses, "down")
+    if dry_run:
+        report.not_attempted = chosen
+        return report
+    return _run(session, report, harnesses, runtime.apply_down, progress, stop)
 
 
 def baseline(
@@ -583,32 +650,57 @@ def baseline(
 
     Dependencies the history has are left alone; the target itself, or with
     all_ any migration at all, already in the history is refused."""
-    if bool(target) == all_:
-        raise UsageError("give a migration NAME or --all")
     project = open_project(project_dir, database)
-    registry = project.registry
-    named = [registry.lookup(target).key] if target else None
-    order = [spec.key for spec in registry.order(named)]
+    order, named = baseline_order(project, target, all_)
     report = RunReport("baseline", project.config.database)
     with _session(project, lock_timeout, audit_log) as session:
-        applied = _applied(session)
-        refused = [key for key in (named or order) if key in applied]
-        if refused:
-            raise MigrationFailed(
-                f"already in the history: {', '.join(refused)}; baseline records only"
-                " migrations the database has not recorded (see migrate status)"
-            )
-        report.skipped = [key for key in order if key in applied]
-        harnesses = committed_harnesses(
-            project, [key for key in order if key not in applied]
+        return baseline_session(
+            project, session, order, report, named, verify=verify, progress=progress
         )
 
-        def record(
-            session: runtime.Session, migration: runtime.Migration, **_: object
-        ) -> runtime.Result:
-            return runtime.apply_baseline(session, migration, verify=verify)
 
-        return _run(session, report, harnesses, record, progress)
+def baseline_order(
+    project: Project, target: str | None, all_: bool
+) -> tuple[list[str], list[str] | None]:
+    """What `baseline` records, in dependency order, and the key named (if any)."""
+    if bool(target) == all_:
+        raise UsageError("give a migration NAME or --all")
+    named = [project.registry.lookup(target).key] if target else None
+    return [spec.key for spec in project.registry.order(named)], named
+
+
+def baseline_session(
+    project: Project,
+    session: runtime.Session,
+    order: list[str],
+    report: RunReport,
+    named: list[str] | None,
+    *,
+    verify: bool = False,
+    progress: Progress | None = None,
+    checked: Checked | None = None,
+    stop: Stop | None = None,
+) -> RunReport:
+    """`baseline` on one database (or schema), through a session that holds
+    the lock: order's migrations (named: the ones asked for by name)."""
+    applied = _applied(session)
+    refused = [key for key in (named or order) if key in applied]
+    if refused:
+        raise MigrationFailed(
+            f"already in the history: {', '.join(refused)}; baseline records only"
+            " migrations the database has not recorded (see migrate status)"
+        )
+    report.skipped = [key for key in order if key in applied]
+    harnesses = (checked or committed_harnesses)(
+        project, [key for key in order if key not in applied]
+    )
+
+    def record(
+        session: runtime.Session, migration: runtime.Migration, **_: object
+    ) -> runtime.Result:
+        return runtime.apply_baseline(session, migration, verify=verify)
+
+    return _run(session, report, harnesses, record, progress, stop)
 
 
 def _harness_of_applied(
