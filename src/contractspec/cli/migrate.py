@@ -13,6 +13,7 @@ import click
 from ..errors import EXIT_PARTIAL, ContractspecError, Shown
 from ..spec import STABILITIES
 from . import root
+from .fleet import fleet_options
 from .options import (
     Decorator,
     F,
@@ -264,6 +265,7 @@ def _run(
 
 
 @migrate.command("up")
+@fleet_options("up")
 @_run_options
 def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
@@ -281,6 +283,7 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
 
 
 @migrate.command("down")
+@fleet_options("down")
 @_run_options
 @click.option(
     "--steps",
@@ -312,6 +315,7 @@ def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
 
 
 @migrate.command("baseline")
+@fleet_options("baseline")
 @click.argument("target", metavar="[NAME[.vN]]", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every migration in the registry.")
 @click.option(
@@ -349,6 +353,7 @@ def baseline_command(
 
 
 @migrate.command("status")
+@fleet_options("status")
 @project_option
 @database_option
 @env_option

@@ -69,6 +69,7 @@ from .urls import (
     DATABASE_ENV,
     DEFAULT_DATABASE_URL,
     database_secrets,
+    first_line,
     parse_database_url,
     redact_url,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "atomicity",
     "database_secrets",
     "fingerprint_value",
+    "first_line",
     "harness_fingerprint",
     "harness_header",
     "harness_migration",
