@@ -72,9 +72,28 @@ def test_a_schema_is_named_with_its_database_and_no_password(
 
 
 def test_a_missing_schema_is_refused_by_name(pg_db):
-    with pytest.raises(runtime.MigrationError, match="schema 'nobody' does not exist"):
-        with runtime.open_session(pg_db, schema="nobody", lock=False):
+    """By a runner when it opens; by a reader when it finds no history there."""
+    missing = "schema 'nobody' does not exist"
+    with pytest.raises(runtime.MigrationError, match=missing):
+        with runtime.open_session(pg_db, schema="nobody"):
             pass
+    with runtime.open_session(pg_db, schema="nobody", lock=False) as reader:
+        with pytest.raises(runtime.MigrationError, match=missing):
+            runtime.read_history(reader)
+
+
+def test_the_url_options_stay_and_ours_win(pg_db):
+    """libpq's options from the URL are kept, after them ours (which so win),
+    and search_path quotes the schema's name as written."""
+    _schemas(pg_db, "We Say \\ So")
+    url = pg_db + "?options=-c%20work_mem%3D7MB%20-c%20idle_session_timeout%3D5s"
+    with runtime.open_session(url, schema="We Say \\ So", lock=False) as session:
+        settings = session.db.select(
+            "SELECT current_setting('work_mem') AS w,"
+            " current_setting('idle_session_timeout') AS i,"
+            " current_schemas(false)::text AS s"
+        )[0]
+    assert settings == {"w": "7MB", "i": "0", "s": '{"We Say \\\\ So"}'}
 
 
 def test_schemas_have_their_own_locks(pg_db):
@@ -130,7 +149,7 @@ def test_the_lock_taken_later_and_its_holder(database_url):
             assert late.db.lock_holder() is not None
             with pytest.raises(runtime.LockBusy, match="within 0 s: held by"):
                 late.take_lock(0)
-        late.take_lock(0)
+        late.take_lock(5)  # a closed session's lock goes when its backend exits
         assert late.lock is not None
         runtime.read_history(late)  # under the lock: kept current from here
         assert runtime.apply_up(late, ORDERS)["status"] == "applied"

@@ -61,35 +61,17 @@ _INVALID_LEFTOVERS_SQL = (
 )
 
 
-def _connect(url: str, secrets: Sequence[str]) -> psycopg.Connection[TupleRow]:
-    try:
-        import psycopg
-    except ImportError:
-        message = f"postgresql:// URLs need psycopg 3: pip install {_INSTALL}"
-        raise MigrationError(message, EXIT_SPEC) from None
-    timeout = None if "connect_timeout" in url else 10  # None: not passed on
-    try:
-        return psycopg.connect(
-            url,
-            autocommit=True,
-            prepare_threshold=None,
-            application_name=f"contractspec migrate pid {os.getpid()}",
-            connect_timeout=timeout,
-        )
-    except psycopg.ProgrammingError as exc:  # libpq rejected the URL itself
-        message = f"malformed PostgreSQL URL {url!r}: {first_line(exc)}"
-        raise MigrationError(redact_url(message, secrets), EXIT_SPEC) from None
-    except psycopg.Error as exc:
-        message = f"cannot connect to {url}: {first_line(exc)}"
-        raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
-
-
+# Settings for the working (and locking) connection, whatever the URL or the
+# role set: no idle timeout may end the session that holds the lock, and the
+# server notices within a second when a killed runner's client is gone (instead
+# of running its statement, lock held, to the end). (name, value, whether only
+# PostgreSQL 14 and later know it.)
 _SETTINGS = (
-    "SELECT count(set_config(name, value, false)) FROM (VALUES"
-    " ('idle_session_timeout', '0'), ('idle_in_transaction_session_timeout', '0'),"
-    " ('client_connection_check_interval', '1000'){path}) AS s (name, value)"
-    " WHERE name IN (SELECT name FROM pg_settings)"
+    ("idle_session_timeout", "0", True),
+    ("idle_in_transaction_session_timeout", "0", False),
+    ("client_connection_check_interval", "1000", True),
 )
+_UNKNOWN_SETTING = "unrecognized configuration parameter"
 
 
 def quote_name(name: str) -> str:
@@ -97,23 +79,54 @@ def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _session_settings(conn: psycopg.Connection[TupleRow], schema: str | None) -> bool:
-    """Settings for the working (and locking) connection, whatever the URL or
-    the role set: no idle timeout may end the session that holds the lock, and
-    the server notices within a second when a killed runner's client is gone
-    (instead of running its statement, lock held, to the end). Only settings
-    this server version has. With a schema, search_path is that schema alone
-    (every statement of the session runs in it); returns whether it exists.
-    One round trip either way."""
-    if schema is None:
-        conn.execute(_SETTINGS.format(path=""))
-        return True
-    query = (
-        "SELECT (" + _SETTINGS.format(path=", ('search_path', %s)") + "),"
-        " EXISTS (SELECT FROM pg_namespace WHERE nspname = %s)"
-    )
-    row = conn.execute(query, (quote_name(schema), schema)).fetchone()
-    return bool(row and row[1])
+def _options(url: str, schema: str | None, recent: bool) -> str:
+    """libpq's `options` for the connection: what the URL (or $PGOPTIONS) gives,
+    then our settings, which so win, and with a schema, search_path (that
+    schema alone). Sent with the connection request: no round trip of their own."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    given = conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", "")
+    settings = [(name, value) for name, value, new in _SETTINGS if recent or not new]
+    if schema is not None:
+        settings.append(("search_path", quote_name(schema)))
+    ours = " ".join(f"-c {name}={_escaped(value)}" for name, value in settings)
+    return f"{given} {ours}".strip()
+
+
+def _escaped(value: str) -> str:
+    """A value in libpq's options: spaces and backslashes escaped."""
+    return value.replace("\\", "\\\\").replace(" ", "\\ ")
+
+
+def _connect(
+    url: str, secrets: Sequence[str], schema: str | None
+) -> psycopg.Connection[TupleRow]:
+    try:
+        import psycopg
+    except ImportError:
+        message = f"postgresql:// URLs need psycopg 3: pip install {_INSTALL}"
+        raise MigrationError(message, EXIT_SPEC) from None
+    timeout = None if "connect_timeout" in url else 10  # None: not passed on
+    recent = True
+    while True:
+        try:
+            return psycopg.connect(
+                url,
+                autocommit=True,
+                prepare_threshold=None,
+                application_name=f"contractspec migrate pid {os.getpid()}",
+                connect_timeout=timeout,
+                options=_options(url, schema, recent),
+            )
+        except psycopg.ProgrammingError as exc:  # libpq rejected the URL itself
+            message = f"malformed PostgreSQL URL {url!r}: {first_line(exc)}"
+            raise MigrationError(redact_url(message, secrets), EXIT_SPEC) from None
+        except psycopg.Error as exc:
+            if recent and _UNKNOWN_SETTING in str(exc):  # a server before 14
+                recent = False
+                continue
+            message = f"cannot connect to {url}: {first_line(exc)}"
+            raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
 
 
 class PostgreSQL(Database):
@@ -132,6 +145,8 @@ class PostgreSQL(Database):
     ) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
         self.lock_key = lock_key  # of the database, or of the session's schema
+        self.schema: str | None = None  # the session's schema (search_path), if any
+        self.display = ""  # the database (and schema) as messages name it
         # The session's statement_timeout and lock_timeout, once read: what a
         # step's own timeouts go back to.
         self.timeouts: tuple[str, str] | None = None
@@ -148,12 +163,10 @@ class PostgreSQL(Database):
         secrets: Sequence[str],
         schema: str | None = None,
     ) -> Self:
-        conn = _connect(target, secrets)
+        conn = _connect(target, secrets, schema)
+        database = cls(conn, None, pg_lock_key(schema))
+        database.schema, database.display = schema, display
         try:
-            with reading("session settings", display, secrets):
-                if not _session_settings(conn, schema):
-                    raise MigrationError(f"{display}: schema {schema!r} does not exist")
-            database = cls(conn, None, pg_lock_key(schema))
             if lock:
                 database.take_lock(lock_timeout, display, notice, secrets)
             return database
@@ -169,12 +182,23 @@ class PostgreSQL(Database):
         secrets: Sequence[str] = (),
     ) -> None:
         with reading("the migration lock", display, secrets):
+            self.check_schema()
             self.lock = acquire_pg_lock(
                 self.conn, timeout, display, notice, self.lock_key
             )
 
     def lock_holder(self) -> str | None:
         return pg_lock_holder(self.conn, self.lock_key)
+
+    def check_schema(self) -> None:
+        """Refuse a session's schema that does not exist (then search_path
+        names nothing, and nothing could be created)."""
+        if self.schema is None:
+            return
+        query = "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = ?) AS e"
+        if not self.select(query, (self.schema,))[0]["e"]:
+            message = f"{self.display}: schema {self.schema!r} does not exist"
+            raise MigrationError(message)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the lock goes with the session
@@ -340,6 +364,7 @@ class PostgreSQL(Database):
         try:
             return self.select(query)
         except psycopg.errors.UndefinedTable:
+            self.check_schema()  # a new tenant, or no tenant at all?
             return []
 
     def begin_read_only(self) -> None:

@@ -1,0 +1,477 @@
+"""Benchmark: `contractspec migrate status|up --fleet` against plain loops.
+
+    python bench/bench_fleet.py [--sizes 500,1000] [--repeat 3] [--rollout 200]
+                                [--pending 5] [--parallel 1,2,4,8]
+                                [--skip-postgres] [--instructions] [--tmp-dir DIR]
+
+Issue 23, Performance. The project: --pending migrations in a chain (the
+shape of bench_migrate.py's: a table, its index, one row each). Every
+command runs as a subprocess (interpreter start, imports, loading and
+checking the project once, the targets, the output), median of --repeat
+runs, interleaved with its baseline so that a change in load falls on both.
+
+1. An up-to-date fleet, every target synced, at each of --sizes targets:
+   `migrate status --fleet` and `migrate up --fleet` (--parallel 1). The
+   figure is the cost per target: the slope between the two sizes (so the
+   fixed part, the interpreter and the project, falls out), against the
+   slope of a plain loop in one Python process that opens each target and
+   reads its history table (one query). Targets: <= 1.5x on SQLite files,
+   <= 2x on schemas of one PostgreSQL database (the loop: a psycopg
+   connection per schema and one query on "schema".contractspec_history).
+2. A rollout: --rollout schemas of one PostgreSQL database, each with every
+   migration pending. `migrate up --fleet --parallel 1` against a loop in one
+   process applying them through the runtime (open_session(url,
+   schema=...), read_history, apply_up each): target <= 1.3x. Then the curve
+   for --parallel 1, 2, 4, 8 (threads, as the command runs them) beside as
+   many processes each running one shard (`--shard i/N`, started together).
+   Each run gets a fresh database with its schemas created.
+
+--instructions also counts CPU instructions with callgrind (valgrind) for
+the commands of part 1, where wall time on a shared machine is noisy: the
+same slopes, in instructions. On PostgreSQL that counts the client only
+(the server is not traced), which is what our code costs.
+
+PostgreSQL: $CONTRACTSPEC_BENCH_PG_URL, else a throwaway PostgreSQL 15 as in
+bench_migrate.py (root and the binaries needed; --skip-postgres leaves it out).
+A report, not a test: prints figures, ratios and MISSED next to a missed
+target, and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_migrate import (  # noqa: E402
+    CommandFailed,
+    FreshDatabases,
+    ThrowawayPostgres,
+    contractspec_exe,
+    load,
+    run,
+    write_project,
+)
+
+TARGET_SQLITE, TARGET_PG, TARGET_ROLLOUT = 1.5, 2.0, 1.3
+HISTORY = (
+    "SELECT key, name, version, spec_fingerprint, harness_fingerprint, applied_at,"
+    " duration_ms, applied_by FROM {table} ORDER BY applied_at, key"
+)
+
+# --- the baselines: plain loops, run as subprocesses ------------------------------
+
+SQLITE_LOOP = f"""
+import sqlite3, sys
+query = {HISTORY.format(table="contractspec_history")!r}
+for line in open(sys.argv[1]):
+    conn = sqlite3.connect(line.strip()[len("sqlite:///"):])
+    conn.execute(query).fetchall()
+    conn.close()
+"""
+
+PG_LOOP = f"""
+import psycopg, sys
+url, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in range(count):
+    conn = psycopg.connect(url, autocommit=True)
+    table = '"' + f"{{prefix}}{{i:05d}}" + '".contractspec_history'
+    conn.execute({HISTORY!r}.format(table=table)).fetchall()
+    conn.close()
+"""
+
+ROLLOUT_LOOP = """
+import glob, importlib.util, os, sys
+from contractspec import runtime
+url, prefix, count, harnesses = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+migrations = []
+for path in sorted(glob.glob(os.path.join(harnesses, "*.py"))):
+    spec = importlib.util.spec_from_file_location("h", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    migrations.append(runtime.harness_migration(path, module.MIGRATION))
+for i in range(count):
+    with runtime.open_session(url, schema=f"{prefix}{i:05d}") as session:
+        runtime.read_history(session)
+        for migration in migrations:
+            runtime.apply_up(session, migration, base_dir=harnesses)
+"""
+
+
+# --- the project -------------------------------------------------------------------
+
+
+def fleets_config(sizes: list[int], pg: bool) -> str:
+    text = ""
+    for size in sizes:
+        text += f'\n[tool.contractspec.fleets.sqlite{size}]\nurls_file = "sqlite{size}.txt"\n'
+        if pg:
+            text += (
+                f"\n[tool.contractspec.fleets.schemas{size}]\n"
+                'database = "env:BENCH_PG_SYNCED"\n'
+                f"schemas = \"SELECT nspname FROM pg_namespace WHERE nspname LIKE 's{size}\\\\_%'"
+                ' ORDER BY nspname"\n'
+            )
+    if pg:
+        text += (
+            "\n[tool.contractspec.fleets.rollout]\n"
+            'database = "env:BENCH_PG_ROLLOUT"\n'
+            "schemas = \"SELECT nspname FROM pg_namespace WHERE nspname LIKE 'r\\\\_%'"
+            ' ORDER BY nspname"\n'
+        )
+    return text
+
+
+def make_schemas(url: str, prefix: str, count: int) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("".join(f'CREATE SCHEMA "{prefix}{i:05d}";' for i in range(count)))
+
+
+# --- measuring ---------------------------------------------------------------------
+
+
+def instructions(cmd: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """CPU instructions of cmd and every process it starts (callgrind), on tmpfs."""
+    out = Path(tempfile.mkdtemp(prefix="fleet-callgrind-", dir="/dev/shm"))
+    try:
+        proc = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--trace-children=yes",
+                f"--callgrind-out-file={out}/cg.%p",
+            ]
+            + cmd,
+            cwd=cwd,
+            env=dict(env, PYTHONHASHSEED="0"),
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise CommandFailed(proc.stderr[-1500:])
+        total = 0
+        for path in out.iterdir():
+            for line in path.read_text(errors="replace").splitlines():
+                if line.startswith("totals:"):
+                    total += int(line.split()[1])
+        return total
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+class Slopes:
+    """Commands timed at each size, interleaved; slopes between the sizes."""
+
+    def __init__(self, args: argparse.Namespace, cwd: Path, env: dict[str, str]):
+        self.args, self.cwd, self.env = args, cwd, env
+
+    def measure(
+        self, commands: dict[str, Callable[[int], list[str]]]
+    ) -> dict[str, dict[int, float]]:
+        times: dict[str, dict[int, list[float]]] = {
+            n: {s: [] for s in self.args.sizes} for n in commands
+        }
+        for _ in range(self.args.repeat):
+            for size in self.args.sizes:
+                for name, command in commands.items():
+                    times[name][size].append(run(command(size), self.cwd, self.env)[0])
+        return {
+            n: {s: statistics.median(v) for s, v in by.items()}
+            for n, by in times.items()
+        }
+
+    def count(
+        self, commands: dict[str, Callable[[int], list[str]]]
+    ) -> dict[str, dict[int, float]]:
+        return {
+            name: {
+                size: float(instructions(command(size), self.cwd, self.env))
+                for size in self.args.sizes
+            }
+            for name, command in commands.items()
+        }
+
+    def report(
+        self, title: str, figures: dict[str, dict[int, float]], target: float, unit: str
+    ) -> None:
+        small, large = self.args.sizes[0], self.args.sizes[-1]
+        slope = {n: (f[large] - f[small]) / (large - small) for n, f in figures.items()}
+        base = slope["baseline loop"]
+        scale, shown = (1e3, "ms") if unit == "s" else (1e-3, "k instr")
+        print(f"\n{title}")
+        print(
+            f"  {'':<26}{small:>10} targets{large:>10} targets   per target ({shown})   ratio"
+        )
+        for name, by in figures.items():
+            ratio = slope[name] / base
+            verdict = (
+                ""
+                if name == "baseline loop"
+                else f"{ratio:6.2f}x  {'pass' if ratio <= target else 'MISSED'} (<= {target:g}x)"
+            )
+            first = f"{by[small]:.3f} s" if unit == "s" else f"{by[small] / 1e6:.0f} M"
+            last = f"{by[large]:.3f} s" if unit == "s" else f"{by[large] / 1e6:.0f} M"
+            print(
+                f"  {name:<26}{first:>17}{last:>18}   {slope[name] * scale:>12.3f}   {verdict}"
+            )
+
+
+def bench_synced(
+    args: argparse.Namespace, project: Path, cs: list[str], env: dict[str, str]
+) -> None:
+    slopes = Slopes(args, project, env)
+    sqlite_commands = {
+        "baseline loop": lambda n: [
+            sys.executable,
+            "-c",
+            SQLITE_LOOP,
+            str(project / f"sqlite{n}.abs"),
+        ],
+        "migrate status --fleet": lambda n: cs
+        + ["migrate", "status", "--fleet", f"sqlite{n}"],
+        "migrate up --fleet": lambda n: cs + ["migrate", "up", "--fleet", f"sqlite{n}"],
+    }
+    print(
+        f"\n== 1. an up-to-date fleet of SQLite files (median of {args.repeat}); load {load()}"
+    )
+    slopes.report("wall time", slopes.measure(sqlite_commands), TARGET_SQLITE, "s")
+    if args.instructions:
+        slopes.report(
+            "instructions (callgrind)",
+            slopes.count(sqlite_commands),
+            TARGET_SQLITE,
+            "instr",
+        )
+    if args.pg is None:
+        return
+    pg_commands = {
+        "baseline loop": lambda n: [
+            sys.executable,
+            "-c",
+            PG_LOOP,
+            env["BENCH_PG_SYNCED"],
+            f"s{n}_",
+            str(n),
+        ],
+        "migrate status --fleet": lambda n: cs
+        + ["migrate", "status", "--fleet", f"schemas{n}"],
+        "migrate up --fleet": lambda n: cs
+        + ["migrate", "up", "--fleet", f"schemas{n}"],
+    }
+    print(
+        f"\n== 1. an up-to-date fleet of schemas in one PostgreSQL database (median of {args.repeat}); load {load()}"
+    )
+    slopes.report("wall time", slopes.measure(pg_commands), TARGET_PG, "s")
+    if args.instructions:
+        slopes.report(
+            "instructions (callgrind; the client's)",
+            slopes.count(pg_commands),
+            TARGET_PG,
+            "instr",
+        )
+
+
+def bench_rollout(
+    args: argparse.Namespace,
+    project: Path,
+    cs: list[str],
+    env: dict[str, str],
+    fresh: FreshDatabases,
+) -> None:
+    count = args.rollout
+    print(
+        f"\n== 2. a rollout: {count} schemas x {args.pending} pending migrations (median of {args.repeat}); load {load()}"
+    )
+
+    def fresh_env() -> dict[str, str]:
+        url = fresh.new("rollout")
+        make_schemas(url, "r_", count)
+        return dict(env, BENCH_PG_ROLLOUT=url)
+
+    def timed(make: Callable[[dict[str, str]], list[list[str]]]) -> float:
+        """Wall time of the commands make gives, started together, to the last one's end."""
+        run_env = fresh_env()
+        started = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                c,
+                cwd=project,
+                env=run_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for c in make(run_env)
+        ]
+        for proc in procs:
+            _, err = proc.communicate()
+            if proc.returncode != 0:
+                raise CommandFailed(err[-1500:])
+        return time.perf_counter() - started
+
+    def loop(e):
+        return [
+            [
+                sys.executable,
+                "-c",
+                ROLLOUT_LOOP,
+                e["BENCH_PG_ROLLOUT"],
+                "r_",
+                str(count),
+                str(project / "harnesses"),
+            ]
+        ]  # noqa: E731
+
+    def threads(n: int) -> Callable[[dict[str, str]], list[list[str]]]:
+        return lambda e: [
+            cs + ["migrate", "up", "--fleet", "rollout", "--parallel", str(n)]
+        ]
+
+    def processes(n: int) -> Callable[[dict[str, str]], list[list[str]]]:
+        return lambda e: [
+            cs + ["migrate", "up", "--fleet", "rollout", "--shard", f"{i}/{n}"]
+            for i in range(n)
+        ]
+
+    base, ours = [], []
+    for _ in range(args.repeat):
+        base.append(timed(loop))
+        ours.append(timed(threads(1)))
+    b, o = statistics.median(base), statistics.median(ours)
+    ratio = o / b
+    print(
+        f"  baseline loop (runtime, one process)   {b:.3f} s  ({b / count * 1e3:.2f} ms a schema)"
+    )
+    print(
+        f"  migrate up --fleet --parallel 1         {o:.3f} s  {ratio:.2f}x  {'pass' if ratio <= TARGET_ROLLOUT else 'MISSED'} (<= {TARGET_ROLLOUT:g}x)"
+    )
+    print(
+        f"\n  parallel curve ({os.cpu_count()} cores): wall time, and speed-up over --parallel 1"
+    )
+    print(
+        f"  {'N':>3}  {'--parallel N (threads)':>24}  {'N processes (--shard i/N)':>27}"
+    )
+    for n in args.parallel:
+        t = statistics.median([timed(threads(n)) for _ in range(args.repeat)])
+        p = statistics.median([timed(processes(n)) for _ in range(args.repeat)])
+        print(
+            f"  {n:>3}  {t:>10.3f} s ({o / t:4.2f}x)      {p:>10.3f} s ({o / p:4.2f}x)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="500,1000", help="fleet sizes (default 500,1000)"
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--rollout", type=int, default=200, help="schemas in the rollout"
+    )
+    parser.add_argument(
+        "--pending", type=int, default=5, help="migrations (all pending in the rollout)"
+    )
+    parser.add_argument(
+        "--parallel", default="1,2,4,8", help="the curve's worker counts"
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-rollout", action="store_true")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count CPU instructions (callgrind)",
+    )
+    parser.add_argument(
+        "--tmp-dir",
+        default=None,
+        help="where files go (/dev/shm: no fsync in the figures)",
+    )
+    args = parser.parse_args(argv)
+    args.sizes = sorted(int(s) for s in args.sizes.split(","))
+    args.parallel = [int(n) for n in args.parallel.split(",")]
+    if len(args.sizes) < 2:
+        parser.error("--sizes needs two sizes (the slope is between them)")
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions needs valgrind (apt-get install valgrind)")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached
+
+    cs = contractspec_exe()
+    tmp = tempfile.TemporaryDirectory(
+        prefix="contractspec-bench-fleet-", dir=args.tmp_dir
+    )
+    work = Path(tmp.name)
+    project = work / "project"
+    project.mkdir()
+    server = ThrowawayPostgres(args.tmp_dir)
+    fresh: FreshDatabases | None = None
+    args.pg = None
+    env = dict(os.environ)
+    try:
+        if not args.skip_postgres:
+            try:
+                import psycopg  # noqa: F401
+
+                args.pg = os.environ.get("CONTRACTSPEC_BENCH_PG_URL") or server.start()
+            except (ImportError, RuntimeError) as exc:
+                print(f"PostgreSQL: skipped ({exc})")
+        write_project(project, args.pending, 1)
+        with open(project / "pyproject.toml", "a", encoding="utf-8") as pyproject:
+            pyproject.write(fleets_config(args.sizes, args.pg is not None))
+        run(cs + ["build", "--all"], project)
+        (project / "dbs").mkdir()
+        for size in args.sizes:
+            names = [f"dbs/f{size}_{i:05d}.db" for i in range(size)]
+            (project / f"sqlite{size}.txt").write_text(
+                "".join(f"sqlite:///{n}\n" for n in names)
+            )
+            (project / f"sqlite{size}.abs").write_text(
+                "".join(f"sqlite:///{project / n}\n" for n in names)
+            )
+        if args.pg is not None:
+            fresh = FreshDatabases(args.pg)
+            env["BENCH_PG_SYNCED"] = fresh.new("synced")
+            for size in args.sizes:
+                make_schemas(env["BENCH_PG_SYNCED"], f"s{size}_", size)
+        started = time.perf_counter()
+        for size in args.sizes:  # every target synced, once (not timed)
+            run(
+                cs + ["migrate", "up", "--fleet", f"sqlite{size}", "--parallel", "4"],
+                project,
+                env,
+            )
+            if args.pg is not None:
+                run(
+                    cs
+                    + ["migrate", "up", "--fleet", f"schemas{size}", "--parallel", "4"],
+                    project,
+                    env,
+                )
+        print(
+            f"contractspec fleet bench: {args.pending} migrations; Python {sys.version.split()[0]};"
+            f" files in {work}; {os.cpu_count()} cores; setup {time.perf_counter() - started:.1f} s"
+        )
+        bench_synced(args, project, cs, env)
+        if args.pg is not None and fresh is not None and not args.skip_rollout:
+            bench_rollout(args, project, cs, env, fresh)
+    finally:
+        if fresh is not None:
+            fresh.drop_all()
+        server.stop()
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
