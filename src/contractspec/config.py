@@ -34,6 +34,7 @@ from .files import (
     DEFAULT_MAX_FILE_BYTES,
     FileLimits,
     read_project_file,
+    real_path,
     relative_posix,
 )
 from .fleets import FLEETS, FleetSpec, fleet_problems, parse_fleets
@@ -142,12 +143,9 @@ class Config:
         the cwd); raises the runtime's MigrationError for a bad URL."""
         parsed: tuple[str, str] = runtime.parse_database_url(url)
         dialect, target = parsed
-        if (
-            dialect == "sqlite"
-            and target != ":memory:"
-            and not Path(target).is_absolute()
-        ):
-            return "sqlite:///" + (self.root / target).resolve().as_posix()
+        if dialect == "sqlite" and target != ":memory:" and not os.path.isabs(target):
+            path = real_path(os.path.join(self.root, target))
+            return "sqlite:///" + path.replace(os.sep, "/")
         return url
 
 

@@ -44,7 +44,7 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _realpath(path: Path) -> str:
+def _realpath(path: str | os.PathLike[str]) -> str:
     """os.path.realpath(path), resolving each folder once per process."""
     text = os.path.abspath(path)
     try:
@@ -54,6 +54,13 @@ def _realpath(path: Path) -> str:
     except OSError:
         pass  # missing: realpath says where it would be, open() says why not
     return os.path.realpath(text)
+
+
+def real_path(path: str | os.PathLike[str]) -> str:
+    """path with symlinks resolved (as Path.resolve does), each folder
+    resolved once per process: a fleet names thousands of database files in a
+    few folders."""
+    return _realpath(path)
 
 
 def _inside(real: str, root: str) -> bool:

@@ -8,6 +8,7 @@ parallel."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import socket
@@ -34,6 +35,7 @@ class LockBusy(MigrationError):
     """Another runner holds the migration lock, and the wait for it is over."""
 
 
+@functools.lru_cache(maxsize=1024)
 def pg_lock_key(schema: str | None) -> int:
     """The advisory lock key of a database's migrations (schema None: its
     default search_path; "public" is that too), or of one schema's."""

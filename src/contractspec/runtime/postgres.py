@@ -5,6 +5,7 @@ so the statements of ours that return nothing wait for the next one."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import time
@@ -83,14 +84,20 @@ def _options(url: str, schema: str | None, recent: bool) -> str:
     """libpq's `options` for the connection: what the URL (or $PGOPTIONS) gives,
     then our settings, which so win, and with a schema, search_path (that
     schema alone). Sent with the connection request: no round trip of their own."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    given = conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", "")
+    given = _url_options(url) or os.environ.get("PGOPTIONS", "")
     settings = [(name, value) for name, value, new in _SETTINGS if recent or not new]
     if schema is not None:
         settings.append(("search_path", quote_name(schema)))
     ours = " ".join(f"-c {name}={_escaped(value)}" for name, value in settings)
     return f"{given} {ours}".strip()
+
+
+@functools.lru_cache(maxsize=64)
+def _url_options(url: str) -> str:
+    """The options a URL gives libpq (a fleet connects to one URL many times)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    return str(conninfo_to_dict(url).get("options") or "")
 
 
 def _escaped(value: str) -> str:

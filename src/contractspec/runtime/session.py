@@ -56,11 +56,11 @@ class Session:
         schema: str | None = None,
     ) -> None:
         self.dialect, target = parse_database_url(database)
-        self.secrets = database_secrets(database)
+        self.secrets = list(_secrets(database))
         self.database = target_name(redact_url(database, self.secrets), schema)
         self.out, self.schema = out, schema
         self.applied_by = _applied_by()
-        self.run_id = uuid.uuid4().hex
+        self._run_id: str | None = None
         self.tables_ready = False
         # {key: history row}, once read under the lock: only this session can
         # change the history then, and it keeps this current as it commits.
@@ -87,6 +87,14 @@ class Session:
         waiting up to timeout: LockBusy when another runner still holds it.
         Read the history again afterwards: what was read before may be old."""
         self.db.take_lock(timeout, self.database, notice, self.secrets)
+
+    @property
+    def run_id(self) -> str:
+        """The session's id in its events, made when first asked: a session
+        that only reads (a synced target of a fleet) never needs one."""
+        if self._run_id is None:
+            self._run_id = uuid.uuid4().hex
+        return self._run_id
 
     @property
     def conn(self) -> Connection:
@@ -146,6 +154,13 @@ def target_name(database: str, schema: str | None) -> str:
     """How a target is named everywhere: its (redacted) URL, and for one
     schema of a PostgreSQL database, `URL#schema`."""
     return database if schema is None else f"{database}#{schema}"
+
+
+@functools.lru_cache(maxsize=64)
+def _secrets(database: str) -> tuple[str, ...]:
+    """database_secrets, once per URL: a fleet opens thousands of sessions on
+    one database URL (a schema each)."""
+    return tuple(database_secrets(database))
 
 
 @functools.cache

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _INSERT_EVENT = insert_sql("contractspec_events", EVENT_COLUMNS)
 _BUSY, _LOCKED = 5, 6  # SQLITE_BUSY, SQLITE_LOCKED: another connection is writing
+_NOT_A_DATABASE = 26  # SQLITE_NOTADB
 
 
 def split_statements(text: str) -> list[str]:
@@ -67,13 +68,11 @@ class SQLite(Database):
             raise MigrationError(message, EXIT_SPEC)
         fd = conn = None
         try:
-            if target != ":memory:":
-                folder = os.path.dirname(os.path.abspath(target))
-                if not os.path.isdir(folder):
-                    message = f"cannot open {target}: folder {folder} does not exist"
-                    raise MigrationError(message, EXIT_SPEC)
-                if lock:
-                    fd = acquire_sqlite_lock(target, lock_timeout, display, notice)
+            if (
+                target != ":memory:" and lock
+            ):  # its folder first: the lock file is there
+                _check_folder(target)
+                fd = acquire_sqlite_lock(target, lock_timeout, display, notice)
             # Autocommit mode: the runtime itself issues BEGIN, SAVEPOINT and
             # COMMIT, so DDL stays inside the migration's transaction.
             busy = max(float(lock_timeout), 1.0)
@@ -82,11 +81,13 @@ class SQLite(Database):
                     target, isolation_level=None, check_same_thread=False, timeout=busy
                 )
                 # A file that is not a database only says so when first read
-                # (the header: cheaper than the schema, which a query reads).
-                conn.execute("PRAGMA schema_version").fetchone()
+                # (the header: cheaper than the schema, which a query reads);
+                # a reader's first read is the history (select_existing).
+                if lock:
+                    conn.execute("PRAGMA schema_version").fetchone()
             except sqlite3.Error as exc:
-                message = f"cannot open {target}: {first_line(exc)}"
-                raise MigrationError(message, EXIT_SPEC) from None
+                _check_folder(target)
+                raise MigrationError(_cannot_open(target, exc), EXIT_SPEC) from None
             return cls(conn, fd, target)
         except BaseException:
             if conn is not None:
@@ -183,10 +184,12 @@ class SQLite(Database):
     def select_existing(self, query: str, table: str) -> list[Row]:
         try:
             return self.select(query)
-        except sqlite3.OperationalError as exc:
-            if str(exc) != f"no such table: {table}":
-                raise
-            return []
+        except sqlite3.DatabaseError as exc:
+            if str(exc) == f"no such table: {table}":
+                return []
+            if getattr(exc, "sqlite_errorcode", None) == _NOT_A_DATABASE:
+                raise MigrationError(_cannot_open(self.path, exc), EXIT_SPEC) from None
+            raise
 
     def begin_read_only(self) -> None:
         self.conn.execute("PRAGMA query_only = ON")
@@ -194,6 +197,18 @@ class SQLite(Database):
 
     def end_read_only(self) -> None:
         self.conn.execute("PRAGMA query_only = OFF")
+
+
+def _check_folder(target: str) -> None:
+    if target != ":memory:":
+        folder = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(folder):
+            message = f"cannot open {target}: folder {folder} does not exist"
+            raise MigrationError(message, EXIT_SPEC)
+
+
+def _cannot_open(target: str, exc: sqlite3.Error) -> str:
+    return f"cannot open {target}: {first_line(exc)}"
 
 
 def _release(fd: int | None) -> None:
