@@ -15,6 +15,7 @@ One session (one connection, one lock) serves a whole run.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,11 +30,13 @@ from ..errors import (
     ConfigError,
     ContractspecError,
     DatabaseError,
+    FileRefused,
     Interrupted,
     MigrationFailed,
     StaleError,
     UsageError,
 )
+from ..files import read_project_file
 from ..registry import MigrationRegistry
 from . import Project, gc_paused, open_project
 
@@ -53,7 +56,7 @@ class CommittedHarness:
     key: str
     path: Path
     display: str
-    state: str = "ok"  # ok, missing, stale, edited
+    state: str = "ok"  # ok, missing, unreadable, stale, edited
     problem: str | None = None  # why it cannot run, for people
     # What runs: the checked MIGRATION data with its spec fingerprint.
     migration: runtime.Migration | None = None
@@ -70,6 +73,17 @@ class CommittedHarness:
         return self
 
 
+def _read_generated(project: Project, path: Path) -> bytes | None:
+    """A harness's or runtime file's bytes, read as every project file is
+    (bounded, a regular file, without blocking); None when it is missing."""
+    try:
+        return read_project_file(path, project.config.files)
+    except FileRefused:
+        if os.path.lexists(path):
+            raise
+        return None  # missing (or its folder is): the callers say how to restore it
+
+
 def _runnable(migration: dict[str, Any], fingerprint: str) -> runtime.Migration:
     """MIGRATION data with its spec fingerprint, as the runtime runs it (which
     checks its shape first)."""
@@ -84,8 +98,10 @@ def read_harness(project: Project, key: str, check: HarnessCheck) -> CommittedHa
     path = harness_path(project.config, key)
     harness = CommittedHarness(key, path, check.prefix + path.name)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = _read_generated(project, path)
+    except FileRefused as exc:
+        return harness.refuse("unreadable", str(exc))
+    if data is None:
         return harness.refuse("missing", "missing")
     header = runtime.harness_header(data)
     other_format = _other_format(header)
@@ -217,7 +233,11 @@ def _edit_diff(project: Project, harness: CommittedHarness) -> str:
     from ..format import default_cache
 
     wanted = generate(project, [harness.key], cache=default_cache(project.config.root))
-    old, new = harness.path.read_bytes(), wanted[0].source.encode("utf-8")
+    try:
+        old = _read_generated(project, harness.path)
+    except FileRefused:
+        old = None  # replaced since it was read: no diff to show
+    new = wanted[0].source.encode("utf-8")
     change = writer.Change(harness.path, harness.display, writer.UPDATED, old, new)
     lines = writer.unified_diff(change).splitlines()
     shown = lines[2 : 2 + SHOWN_DIFF_LINES]  # the a/ b/ file names are said already
@@ -233,8 +253,10 @@ def check_runtime_module(project: Project) -> str | None:
 
     for wanted in runtime_files(project.config):
         try:
-            data = wanted.path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+            data = _read_generated(project, wanted.path)
+        except FileRefused as exc:
+            return f"{wanted.display} {exc}"
+        if data is None:
             return f"{wanted.display}: missing (the runtime every harness loads)"
         if data != wanted.source.encode("utf-8"):
             return f"{wanted.display}: not this contractspec's runtime (another release, or edited)"
@@ -625,8 +647,10 @@ def _harness_of_applied(
     path = harness_path(project.config, key)
     harness = CommittedHarness(key, path, project.config.relative(path))
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = _read_generated(project, path)
+    except FileRefused as exc:
+        raise StaleError(f"{harness.display} {exc}") from None
+    if data is None:
         raise MigrationFailed(
             f"{key} is applied, but neither its spec nor its harness {harness.display}"
             " is in this project; restore the harness from version control (git"

@@ -8,8 +8,6 @@ import contextlib
 import functools
 import hashlib
 import importlib
-import os
-import stat
 import sys
 import time
 import types
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 from .clock import ms, utcnow
 from .dialect import TIMEOUT, TRANSIENT
 from .exits import CheckFailed, MigrationError, Restart
+from .loader import NotReadable, read_regular_file
 from .shapes import step_label
 from .urls import first_line
 from .watchdog import Guard, Watchdog
@@ -155,14 +154,10 @@ def run_check(run: Run, index: int, attempt: int, phase: str, check: Check) -> N
 def _verified_bytes(step: Step, base_dir: Path) -> tuple[Path, bytes]:
     relative = step.get("script_path") or step["script"].rpartition(":")[0]
     path = (base_dir / relative).resolve()
-    try:  # non-blocking: a FIFO put in its place must not hang the run
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise RuntimeError(f"{path} is not a regular file")
-            data = file.read()
-    except OSError as exc:
-        raise RuntimeError(f"cannot read {path}: {exc.strerror}") from None
+    try:  # a FIFO or /dev/zero put in its place must not hang or exhaust the run
+        data = read_regular_file(str(path))
+    except NotReadable as exc:
+        raise RuntimeError(f"{relative} {exc.strerror}") from None
     pinned = str(step.get("script_sha256") or "").lower().removeprefix("sha256:")
     actual = hashlib.sha256(data).hexdigest()
     if not pinned:
