@@ -68,6 +68,11 @@ class Database:
         """Close the connection and release the lock."""
         raise NotImplementedError
 
+    def password(self) -> str | None:
+        """The password the connection was made with, wherever the driver
+        found it (the URL, the environment, a password or service file)."""
+        return None
+
     def defer(self, statement: str) -> None:
         """Run one of our statements that returns no rows, now or in front of
         the next statement sent."""

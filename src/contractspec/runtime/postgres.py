@@ -145,6 +145,9 @@ class PostgreSQL(Database):
             self.conn.close()
         self.lock = None
 
+    def password(self) -> str | None:
+        return self.conn.info.password  # libpq's PQpass: the one it used
+
     def defer(self, statement: str) -> None:
         self.deferred.append(statement)
 
