@@ -231,3 +231,13 @@ def test_a_value_over_the_limit_is_refused(tmp_path):
     with pytest.raises(UsageError, match="from stdin is more than 10485760 bytes"):
         read_value("-", io.StringIO("x" * (10 * 1024 * 1024 + 1)))
     assert read_value("-", io.StringIO("SELECT 1")) == "SELECT 1"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_sqlite_lock_file_that_is_not_a_file_is_refused(project, tmp_path, kind):
+    """`<db>.lock` is opened read-write without blocking, and refused unless
+    it is a regular file (the holder's name is read from it)."""
+    replace(tmp_path / "app.db.lock", kind)
+    done = contractspec(project, "migrate", "up", "--database", _url(tmp_path))
+    assert done.returncode == 3, done.stderr
+    assert f"lock file {tmp_path / 'app.db.lock'} is not a regular file" in done.stderr

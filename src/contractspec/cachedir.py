@@ -42,8 +42,8 @@ from .runtime.loader import MAX_FILE_BYTES
 
 CACHE_DIR_NAME = ".contractspec_cache"
 # How much of one cache file is read: past it, the entry is a miss.
-_ENTRY = FileLimits(FileLimits.unconfined().roots, MAX_FILE_BYTES)
-_KEY = FileLimits(FileLimits.unconfined().roots, 64)
+_ENTRY = FileLimits.unconfined(MAX_FILE_BYTES)
+_KEY = FileLimits.unconfined(64)
 
 
 def cache_dir(root: Path) -> Path:

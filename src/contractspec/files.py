@@ -37,9 +37,10 @@ class FileLimits:
     scope: str | None = None
 
     @classmethod
-    def unconfined(cls) -> FileLimits:
-        """For a file read outside any project (e.g. `contractspec spec` by path)."""
-        return cls((Path(os.path.abspath(os.sep)),))
+    def unconfined(cls, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileLimits:
+        """For a file read outside any project (e.g. `contractspec spec` by path,
+        a cache entry), at most max_bytes."""
+        return cls((Path(os.path.abspath(os.sep)),), max_bytes)
 
 
 @functools.lru_cache(maxsize=4096)
