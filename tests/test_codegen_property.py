@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from contractspec.codegen.fingerprint import spec_fingerprint
-from contractspec.codegen.generate import harness_source, head_view
+from contractspec.codegen.generate import head_view, tail_source
 from contractspec.codegen.literals import comment_text, migration_literal, py_literal
 from contractspec.codegen.render import make_environment, render_head
 from contractspec.codegen.scripts import (
@@ -273,12 +273,14 @@ def test_any_text_in_any_field_survives_exactly(case):
 @given(cases)
 def test_whole_modules_compile_and_are_black_stable(case):
     spec, spec_path, dependencies = case
-    source = harness_source(
+    view = head_view(
         spec,
         spec_path=spec_path,
         dependencies=dependencies,
         resolution=inline_resolution(spec),
     )
+    # The whole module as build assembles it: the formatted head, then the tail.
+    source = format_cached([render_head(view)], None, workers=1)[0] + tail_source()
     code = compile(source, "<harness>", "exec")
     assert black.format_str(source, mode=MODE) == source
     namespace: dict = {"__name__": "harness_under_test"}

@@ -39,14 +39,9 @@ from .scripts import Resolution, resolve_scripts
 from .view import harness_view, migration_data, spec_path_of
 
 if TYPE_CHECKING:  # types only: commands builds these and calls codegen
-    import jinja2
-
     from ..commands import Project
     from ..config import Config
     from ..loader import LoadedSpec
-
-# What every head ends with, as far as black's blank-line rules can tell.
-HEAD_CONTEXT = "MIGRATION = {}\n"
 
 
 @dataclass(frozen=True)
@@ -111,26 +106,6 @@ def head_view(
     # which a harness run directly checks its MIGRATION against.
     view["fingerprint"] = fingerprint_value(view["fingerprint"], view["migration"])
     return view
-
-
-def harness_source(
-    spec: MigrationSpec,
-    *,
-    spec_path: str,
-    dependencies: Sequence[str] = (),
-    resolution: Resolution | None = None,
-    cache: FormatCache | None = None,
-    env: jinja2.Environment | None = None,
-) -> str:
-    """One whole harness module for a spec (no project needed: tests and tools)."""
-    view = head_view(
-        spec,
-        spec_path=spec_path,
-        dependencies=dependencies,
-        resolution=resolution or Resolution(),
-    )
-    head = format_cached([render_head(view, env)], cache, workers=1)[0]
-    return head + tail_source()
 
 
 def placeholder_problems(loaded: LoadedSpec) -> list[Diagnostic]:
