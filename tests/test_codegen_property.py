@@ -26,7 +26,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-from contractspec.codegen.fingerprint import spec_fingerprint
 from contractspec.codegen.generate import head_view, tail_source
 from contractspec.codegen.literals import comment_text, migration_literal, py_literal
 from contractspec.codegen.render import make_environment, render_head
@@ -37,6 +36,7 @@ from contractspec.codegen.scripts import (
     classify_script,
 )
 from contractspec.commands.migrate import _PLAIN_PREAMBLE
+from contractspec.fingerprint import spec_fingerprint
 from contractspec.format import format_cached
 from contractspec.runtime import HARNESS_FORMAT, fingerprint_value
 from contractspec.spec import (

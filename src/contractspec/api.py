@@ -29,7 +29,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .commands import Project, open_project
 from .errors import (
     ConfigError,
     ContractspecError,
@@ -39,6 +38,7 @@ from .errors import (
     StaleError,
     UsageError,
 )
+from .project import Project, open_project
 from .registry import MigrationRegistry
 
 __all__ = [

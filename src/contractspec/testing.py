@@ -19,9 +19,9 @@ from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from . import runtime
-from .commands import Project
 from .commands.migrate import CommittedHarness, committed_harnesses
 from .errors import ConfigError, MigrationFailed, StaleError
+from .project import Project
 from .spec import MigrationSpec
 
 # Our own bookkeeping tables are not part of the schema under test.

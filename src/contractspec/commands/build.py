@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import writer
 from ..config import Config, load_config
 from ..errors import ConfigError, Diagnostic, SpecError, UsageError
-from . import Project, open_project
+from ..project import Project, open_project
 
 
 def _check_folders(config: Config) -> None:
@@ -152,7 +152,9 @@ def build(
     else:
         keys = list(dict.fromkeys(proj.registry.lookup(ref).key for ref in references))
     cache = default_cache(config.root) if use_cache else None
-    harnesses = generate(proj, keys, cache=cache, workers=workers)
+    harnesses = generate(
+        config, proj.specs, proj.registry, keys, cache=cache, workers=workers
+    )
     if cache is not None and full:
         cache.prune()  # what every spec needs now is all the cache keeps
 

@@ -16,8 +16,8 @@ from typing import Any
 from ..config import Config
 from ..errors import SpecError, UsageError
 from ..loader import load_file
+from ..project import open_project
 from ..spec import EXPECT_TRUTHY, NAME_RE, PLACEHOLDER_UP, STABILITIES
-from . import open_project
 
 
 @dataclass

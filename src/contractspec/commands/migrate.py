@@ -34,8 +34,8 @@ from ..errors import (
     StaleError,
     UsageError,
 )
+from ..project import Project, gc_paused, open_project
 from ..registry import MigrationRegistry
-from . import Project, gc_paused, open_project
 
 Progress = Callable[
     [str, int, int, Mapping[str, object]], None
@@ -70,15 +70,14 @@ class CommittedHarness:
         return self
 
 
-def _runnable(migration: dict[str, Any], fingerprint: str) -> runtime.Migration:
+def _runnable(migration: Mapping[str, object], fingerprint: str) -> runtime.Migration:
     """MIGRATION data with its spec fingerprint, as the runtime runs it (which
     checks its shape first)."""
-    return cast("runtime.Migration", dict(migration, spec_fingerprint=fingerprint))
+    return cast("runtime.Migration", {**migration, "spec_fingerprint": fingerprint})
 
 
 def read_harness(project: Project, key: str, check: HarnessCheck) -> CommittedHarness:
     """Check one committed harness against what its spec generates today."""
-    from ..codegen.generate import expected_migration
     from ..codegen.naming import harness_path
 
     path = harness_path(project.config, key)
@@ -97,7 +96,7 @@ def read_harness(project: Project, key: str, check: HarnessCheck) -> CommittedHa
             "stale",
             "stale: its spec (or a file the spec runs) changed since it was built",
         )
-    expected = expected_migration(project, key)
+    expected = project.expected_migration(key)
     if not check.agrees(data, expected):
         return harness.refuse(
             "edited",
@@ -195,7 +194,7 @@ class HarnessCheck:
         self.prefix = "" if folder == "." else folder + "/"  # of harness paths shown
         self.tail = tail_source().encode("utf-8")
 
-    def agrees(self, data: bytes, expected: dict[str, Any]) -> bool:
+    def agrees(self, data: bytes, expected: runtime.Migration) -> bool:
         """Whether a harness is the preamble, `expected` as MIGRATION, the tail."""
         tail = self.tail
         head = data[: len(data) - len(tail)]
@@ -216,7 +215,14 @@ def _edit_diff(project: Project, harness: CommittedHarness) -> str:
     from ..codegen.generate import generate
     from ..format import default_cache
 
-    wanted = generate(project, [harness.key], cache=default_cache(project.config.root))
+    config = project.config
+    wanted = generate(
+        config,
+        project.specs,
+        project.registry,
+        [harness.key],
+        cache=default_cache(config.root),
+    )
     old, new = harness.path.read_bytes(), wanted[0].source.encode("utf-8")
     change = writer.Change(harness.path, harness.display, writer.UPDATED, old, new)
     lines = writer.unified_diff(change).splitlines()

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..project import Project, open_project
 from ..spec import to_dict
-from . import Project, open_project
 
 
 def list_migrations(project_dir: Path | None = None) -> list[dict[str, Any]]:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, TextIO
 from ..config import Config, load_config
 from ..errors import Diagnostic, RegistryError, SpecError, UsageError
 from ..loader import LoadedSpec, discover, load_source
+from ..project import Project, open_for_editing, open_project
 from ..registry import MigrationRegistry
-from . import Project, open_for_editing, open_project
 
 if TYPE_CHECKING:
     from ..edit import EditResult
