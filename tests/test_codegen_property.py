@@ -35,7 +35,7 @@ from contractspec.codegen.scripts import (
     ResolvedScript,
     classify_script,
 )
-from contractspec.commands.migrate import _PLAIN_PREAMBLE
+from contractspec.commands.migrate.harnesses import PLAIN_PREAMBLE
 from contractspec.fingerprint import spec_fingerprint
 from contractspec.format import format_cached
 from contractspec.runtime import HARNESS_FORMAT, fingerprint_value
@@ -242,7 +242,7 @@ def check_head(spec, spec_path, dependencies, env=None) -> None:
     assert migration == view["migration"]
     printed = f"\nMIGRATION = {migration_literal(migration)}\n"
     assert head.endswith(printed), "black changed the printed MIGRATION"
-    assert _PLAIN_PREAMBLE.fullmatch(head[: -len(printed) + 1].encode("utf-8")) or (
+    assert PLAIN_PREAMBLE.fullmatch(head[: -len(printed) + 1].encode("utf-8")) or (
         '"' in doc or "\\" in doc or "\r" in doc or "coding" in head.split("\n")[0]
     )
 

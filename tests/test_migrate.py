@@ -477,7 +477,7 @@ ACCOUNTS_HARNESS = "harnesses/core__db__2025_01_add_accounts__v1.py"
 
 
 def _read(shop: Path, key: str = ACCOUNTS):
-    from contractspec.commands.migrate import committed_harnesses
+    from contractspec.commands.migrate.harnesses import committed_harnesses
     from contractspec.project import open_project
 
     return committed_harnesses(open_project(shop), [key])[0]
@@ -582,9 +582,9 @@ def test_an_old_format_harness_is_stale_and_build_rewrites_it(shop, database_url
 
 
 def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypatch):
-    from contractspec.commands import migrate
+    from contractspec.commands.migrate import harnesses
 
-    monkeypatch.setattr(migrate, "SHOWN_REFUSALS", 2)
+    monkeypatch.setattr(harnesses, "SHOWN_REFUSALS", 2)
     for harness in (shop / "harnesses").glob("*.py"):
         harness.unlink()
     shutil.rmtree(shop / "harnesses" / "_contractspec_runtime")
@@ -605,7 +605,7 @@ def test_a_harness_is_checked_by_printing_what_its_spec_generates(shop):
     it, after a plain preamble: the check compares bytes, parsing nothing."""
     from contractspec.codegen.literals import migration_literal
     from contractspec.codegen.naming import harness_path
-    from contractspec.commands.migrate import _PLAIN_PREAMBLE
+    from contractspec.commands.migrate.harnesses import PLAIN_PREAMBLE
     from contractspec.project import open_project
 
     project = open_project(shop)
@@ -615,7 +615,7 @@ def test_a_harness_is_checked_by_printing_what_its_spec_generates(shop):
             f"\nMIGRATION = {migration_literal(project.expected_migration(key))}\n"
         )
         start = data.index(printed.encode()) + 1
-        assert _PLAIN_PREAMBLE.fullmatch(data, 0, start), key
+        assert PLAIN_PREAMBLE.fullmatch(data, 0, start), key
 
 
 @pytest.mark.parametrize(

@@ -328,7 +328,7 @@ class HarnessItem(_Item):
         if result.stale:
             raise ContractspecFailure(
                 f"harnesses are stale: {result.summary}\n"
-                f"rebuild with: {result.rebuild_command}\n{result.output}"
+                f"rebuild with: {result.rebuild_command}\n{result.diff}"
             )
 
 

@@ -19,7 +19,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from . import runtime
-from .commands.migrate import CommittedHarness, committed_harnesses
+from .commands.migrate.harnesses import CommittedHarness, committed_harnesses
 from .errors import ConfigError, MigrationFailed, StaleError
 from .project import Project
 from .spec import MigrationSpec

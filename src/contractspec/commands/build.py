@@ -14,13 +14,13 @@ Without NAMEs, `check` and `diff` look at the whole project, as `--all` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import writer
 from ..config import Config, load_config
 from ..errors import ConfigError, Diagnostic, SpecError, UsageError
 from ..project import Project, open_project
+from .results import BuildResult, HarnessChange
 
 
 def _check_folders(config: Config) -> None:
@@ -34,15 +34,6 @@ def _check_folders(config: Config) -> None:
                 f" {config.relative(config.specs_dir)}, so harnesses would be loaded as specs;"
                 " move it out, or start its name with '_' (e.g. _harnesses)"
             )
-
-
-@dataclass
-class BuildResult:
-    changes: list[writer.Change] = field(default_factory=list)
-    output: str = ""  # for stdout: the harness (stdout mode) or the diff
-    summary: str = ""  # for stderr
-    stale: bool = False  # some harness would be created, rewritten or removed
-    rebuild_command: str = "contractspec build --all"
 
 
 def _plural(count: int) -> str:
@@ -160,9 +151,9 @@ def build(
 
     if stdout:
         _refuse_unrunnable_sql(proj, keys)
+        summary = f"{keys[0]}: harness printed, nothing written"
         return BuildResult(
-            output=harnesses[0].source,
-            summary=f"{keys[0]}: harness printed, nothing written",
+            (), False, summary, "", f"contractspec build {keys[0]}", harnesses[0].source
         )
 
     # The harnesses run with the shared runtime package beside them.
@@ -181,8 +172,9 @@ def build(
     )
     stale = any(c.pending for c in changes)
     command = "contractspec build " + ("--all" if full else " ".join(keys))
+    shown = tuple(HarnessChange(c.display, c.status) for c in changes)
     if check or diff:
         output = "".join(writer.unified_diff(c) for c in changes)
-        return BuildResult(changes, output, _summary(changes, True), stale, command)
+        return BuildResult(shown, stale, _summary(changes, True), output, command)
     writer.apply(changes)
-    return BuildResult(changes, "", _summary(changes, False), stale, command)
+    return BuildResult(shown, stale, _summary(changes, False), "", command)
