@@ -506,15 +506,8 @@ def _create(
 
     up_sql = None if up_sql is None else read_value(up_sql)
     down_sql = None if down_sql is None else read_value(down_sql)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not as_json
-    if interactive and title is None:
-        title = click.prompt("Title", default="", show_default=False) or None
-    if interactive and not owners:
-        owners = tuple(
-            o.strip()
-            for o in click.prompt("Owners (comma-separated)").split(",")
-            if o.strip()
-        )
+    if sys.stdin.isatty() and sys.stdout.isatty() and not as_json:
+        title, owners = _ask(title, owners)
     created = create(
         name,
         project,
@@ -532,13 +525,7 @@ def _create(
         path=path,
     )
     if as_json:
-        echo_json(
-            {
-                "key": created.key,
-                "path": created.path,
-                "dependencies": created.dependencies,
-            }
-        )
+        echo_json(json_value(created))
         return
     click.echo(created.path)
     deps = ", ".join(created.dependencies) or "nothing"
@@ -546,6 +533,18 @@ def _create(
         f"created {created.key} (depends on {deps}); next: edit it, then contractspec build {name}",
         err=True,
     )
+
+
+def _ask(
+    title: str | None, owners: tuple[str, ...]
+) -> tuple[str | None, tuple[str, ...]]:
+    """On a terminal: the title and owners not given as options."""
+    if title is None:
+        title = click.prompt("Title", default="", show_default=False) or None
+    if not owners:
+        answer = click.prompt("Owners (comma-separated)")
+        owners = tuple(o.strip() for o in answer.split(",") if o.strip())
+    return title, owners
 
 
 @migrate.command("create")

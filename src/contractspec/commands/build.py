@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import writer
 from ..config import Config, load_config
 from ..errors import ConfigError, Diagnostic, SpecError, UsageError
 from ..project import Project, open_project
 from .results import BuildResult, HarnessChange
+
+if TYPE_CHECKING:
+    from ..codegen.generate import Generated
 
 
 def _check_folders(config: Config) -> None:
@@ -121,20 +125,10 @@ def build(
     use_cache: bool = True,
     workers: int | None = None,
 ) -> BuildResult:
-    from ..codegen.generate import generate, runtime_files
-    from ..codegen.render import RUNTIME_NAME
+    from ..codegen.generate import generate
     from ..format import default_cache
 
-    if stdout and (check or diff):
-        raise UsageError("--stdout can't be combined with --check or --diff")
-    if all_ and references:
-        raise UsageError("give migration names or --all, not both")
-    full = all_ or (not references and (check or diff))
-    if not references and not full:
-        raise UsageError("name a migration (NAME or NAME.vN) or pass --all")
-    if stdout and (full or len(references) != 1):
-        raise UsageError("--stdout prints exactly one harness: give one NAME[.vN]")
-
+    full = _whole_project(references, all_, check, diff, stdout)
     config = load_config(project)
     _check_folders(config)
     proj = open_project(use_cache=use_cache, config=config)
@@ -148,15 +142,51 @@ def build(
     )
     if cache is not None and full:
         cache.prune()  # what every spec needs now is all the cache keeps
-
+    command = "contractspec build " + ("--all" if full else " ".join(keys))
     if stdout:
         _refuse_unrunnable_sql(proj, keys)
         summary = f"{keys[0]}: harness printed, nothing written"
-        return BuildResult(
-            (), False, summary, "", f"contractspec build {keys[0]}", harnesses[0].source
-        )
+        return BuildResult((), False, summary, "", command, harnesses[0].source)
 
-    # The harnesses run with the shared runtime package beside them.
+    changes = _changes(config, harnesses, full)
+    # A harness that stays as it is was checked when it was written.
+    pending = {change.path for change in changes if change.pending}
+    _refuse_unrunnable_sql(
+        proj, [h.key for h in harnesses if h.key is not None and h.path in pending]
+    )
+    stale = any(c.pending for c in changes)
+    shown = tuple(HarnessChange(c.display, c.status) for c in changes)
+    if check or diff:
+        output = "".join(writer.unified_diff(c) for c in changes)
+        return BuildResult(shown, stale, _summary(changes, True), output, command)
+    writer.apply(changes)
+    return BuildResult(shown, stale, _summary(changes, False), "", command)
+
+
+def _whole_project(
+    references: Sequence[str], all_: bool, check: bool, diff: bool, stdout: bool
+) -> bool:
+    """Whether a build covers every spec (refusing options that do not go together)."""
+    if stdout and (check or diff):
+        raise UsageError("--stdout can't be combined with --check or --diff")
+    if all_ and references:
+        raise UsageError("give migration names or --all, not both")
+    full = all_ or (not references and (check or diff))
+    if not references and not full:
+        raise UsageError("name a migration (NAME or NAME.vN) or pass --all")
+    if stdout and (full or len(references) != 1):
+        raise UsageError("--stdout prints exactly one harness: give one NAME[.vN]")
+    return full
+
+
+def _changes(
+    config: Config, harnesses: list[Generated], full: bool
+) -> list[writer.Change]:
+    """What writing the harnesses and the runtime package beside them changes,
+    by path; a full build also removes orphans."""
+    from ..codegen.generate import runtime_files
+    from ..codegen.render import RUNTIME_NAME
+
     outputs = [*harnesses, *runtime_files(config)] if harnesses else []
     folders = [config.harness_dir, config.harness_dir / RUNTIME_NAME]
     changes = writer.changes(
@@ -164,17 +194,4 @@ def build(
         orphans_in=folders if full else (),
         relative=config.relative,
     )
-    changes.sort(key=lambda c: c.display)
-    # A harness that stays as it is was checked when it was written.
-    pending = {change.path for change in changes if change.pending}
-    _refuse_unrunnable_sql(
-        proj, [h.key for h in harnesses if h.key is not None and h.path in pending]
-    )
-    stale = any(c.pending for c in changes)
-    command = "contractspec build " + ("--all" if full else " ".join(keys))
-    shown = tuple(HarnessChange(c.display, c.status) for c in changes)
-    if check or diff:
-        output = "".join(writer.unified_diff(c) for c in changes)
-        return BuildResult(shown, stale, _summary(changes, True), output, command)
-    writer.apply(changes)
-    return BuildResult(shown, stale, _summary(changes, False), "", command)
+    return sorted(changes, key=lambda c: c.display)

@@ -22,11 +22,11 @@ from ..registry import MigrationRegistry
 from ..spec import EXPECT_TRUTHY, NAME_RE, PLACEHOLDER_UP, STABILITIES
 
 
-@dataclass
+@dataclass(frozen=True)
 class Created:
     key: str
     path: str  # relative to the project root
-    dependencies: list[str]
+    dependencies: tuple[str, ...]
 
 
 def default_owner() -> str:
@@ -99,7 +99,7 @@ def create(
     except (SpecError, UsageError):
         target.unlink()
         raise
-    return Created(loaded.key, loaded.path, dependencies)
+    return Created(loaded.key, loaded.path, tuple(dependencies))
 
 
 def _check_arguments(name: str, stability: str) -> None:

@@ -210,7 +210,7 @@ def _is_inside(file: Path, folder: Path) -> bool:
         return False
 
 
-@dataclass
+@dataclass(frozen=True)
 class NewVersion:
     key: str  # the new NAME.vN
     path: str  # the new file, relative to the project root
