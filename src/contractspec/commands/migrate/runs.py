@@ -16,7 +16,9 @@ from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
 from .reverting import to_revert
 from .session import Notice, history, open_session, refuse_drift
 
-Progress = Callable[[str, int, int, str], None]  # (key, index, total, line)
+# (key, index, total, a line for people): each migration's outcome, and
+# while a batched step runs, its rows and rows/s
+Progress = Callable[[str, int, int, str], None]
 Apply = Callable[..., runtime.Result]  # runtime.apply_up, apply_down, ...
 
 
@@ -37,20 +39,20 @@ def run_harnesses(
     applied: list[MigrationResult] = []
     skipped, total = list(run.skipped), len(harnesses)
     for index, harness in enumerate(harnesses):
-        if progress:  # a batched step's rows and rows/s, while it runs
+        if progress:
             session.notes = lambda line, key=harness.key, at=index: progress(
-                key, at, total, line.strip() or f"running {key}"
+                key, at, total, line.strip()
             )
         try:
             result = apply(
                 session,
-                harness.migration,
+                harness.checked,
                 rehearse=run.rehearse,
                 base_dir=harness.path.parent,
             )
         except runtime.MigrationError as exc:
             if progress:
-                progress(harness.key, index, total, str(exc) or f"failed {harness.key}")
+                progress(harness.key, index, total, str(exc))
             return replace(
                 run,
                 applied=tuple(applied),
@@ -65,9 +67,7 @@ def run_harnesses(
         else:
             applied.append(done)
         if progress:
-            progress(
-                harness.key, index, total, done.message or f"{done.status} {done.key}"
-            )
+            progress(harness.key, index, total, done.message)
     return replace(run, applied=tuple(applied), skipped=tuple(skipped))
 
 
@@ -109,9 +109,8 @@ def up(
     run = new_run("up", project.config.database, rehearse)
     locked = not dry_run
     with open_session(project, lock_timeout, audit_log, locked, notice) as session:
-        applied = history(
-            session
-        )  # read under the lock: what others applied is skipped
+        # Read under the lock: what others applied is skipped.
+        applied = history(session)
         refuse_drift(project, order, applied)
         pending = committed_harnesses(project, [k for k in order if k not in applied])
         run = replace(
