@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..files import relative_posix
 from ..spec import (
@@ -27,6 +27,7 @@ from .statements import Outside
 
 if TYPE_CHECKING:
     from ..loader import LoadedSpec
+    from ..runtime import Migration, Step
 
 
 def _dependency_sort_key(key: str) -> tuple[str, int, str]:
@@ -46,7 +47,7 @@ def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
 
 def step_data(
     step: MigrationStep, data: ResolvedScript | None, outside: Outside | None = None
-) -> dict[str, Any]:
+) -> Step:
     """A step as its harness's MIGRATION holds it: what its spec sets, in a fixed
     order; an entry left at the runtime's default (no description, timeout or
     checks, no retries, an option's default) is not written. A step outside
@@ -78,7 +79,23 @@ def step_data(
         entry["script_sha256"] = data.script_sha256
     if statements is not None:
         entry["statements"] = statements
-    return entry
+    return cast("Step", entry)  # the runtime's shape, field by field above
+
+
+def _steps(
+    spec: MigrationSpec, direction: str, resolution: Resolution
+) -> list[Step] | None:
+    steps = getattr(spec.plan, direction)
+    if steps is None:
+        return None
+    entries = []
+    for index, step in enumerate(steps):
+        data = resolution.steps.get((direction, index))
+        if step.kind == "data" and data is None:
+            raise ValueError(f"{spec.key}: a data step was not resolved")
+        outside = resolution.outside.get((direction, index))
+        entries.append(step_data(step, data, outside))
+    return entries
 
 
 def migration_data(
@@ -87,26 +104,17 @@ def migration_data(
     spec_path: str,
     dependencies: list[str],
     resolution: Resolution,
-) -> dict[str, Any]:
+) -> Migration:
     """A harness's MIGRATION: the spec's field order, then its plans. `migrate`
     compares a committed harness with exactly this, so a hand edit is caught
     before anything runs."""
-    migration: dict[str, Any] = {"key": spec.key, **meta_to_dict(spec.meta)}
-    dependencies = sorted(dict.fromkeys(dependencies), key=_dependency_sort_key)
-    migration.update(spec_path=spec_path, dependencies=dependencies)
-    for direction in ("up", "down"):
-        steps = getattr(spec.plan, direction)
-        if steps is None:
-            migration[direction] = None
-            continue
-        entries = []
-        for index, step in enumerate(steps):
-            data = resolution.steps.get((direction, index))
-            if step.kind == "data" and data is None:
-                raise ValueError(f"{spec.key}: a data step was not resolved")
-            outside = resolution.outside.get((direction, index))
-            entries.append(step_data(step, data, outside))
-        migration[direction] = entries
+    migration = cast("Migration", {"key": spec.key, **meta_to_dict(spec.meta)})
+    migration["spec_path"] = spec_path
+    migration["dependencies"] = sorted(
+        dict.fromkeys(dependencies), key=_dependency_sort_key
+    )
+    migration["up"] = _steps(spec, "up", resolution) or []
+    migration["down"] = _steps(spec, "down", resolution)
     return migration
 
 
