@@ -35,7 +35,9 @@ _KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:\\.|[^'\\])*'|[^\s']*)")
 # A whole keyword/value string, as libpq reads one: nothing but `key=value`
 # pairs (a value with a space in quotes). libpq's message for anything else
 # quotes the word it stopped at, which may be the tail of a password.
-_KEYWORDS = re.compile(r"(?:\s*[A-Za-z_]+\s*=\s*(?:'(?:\\.|[^'\\])*'|[^\s']*))+\s*")
+_KEYWORD_STRING = re.compile(
+    r"(?:\s*[A-Za-z_]+\s*=\s*(?:'(?:\\.|[^'\\])*'|[^\s']*))+\s*"
+)
 _ENCODE = "write a space as %20, an '@' as %40, a '/' as %2F"
 
 
@@ -100,7 +102,7 @@ def libpq_form(url: str) -> str:
     return scheme.lower() + sep + rest if sep else url
 
 
-def shown_url(url: str) -> str:
+def _shown_url(url: str) -> str:
     """A URL as a refusal shows it: from the first ':' after the user name to
     the last '@' before the query, and a `password=` parameter up to the next
     '&', masked whole. A URL that is refused may hold a password no pattern
@@ -148,17 +150,17 @@ def parse_database_url(url: object) -> tuple[str, str]:
     url = url.strip()
     if url.startswith("sqlite:"):
         if not url.startswith("sqlite:///") or url == "sqlite:///":
-            message = f"malformed SQLite URL {shown_url(url)!r}: {_URL_HINT}"
+            message = f"malformed SQLite URL {_shown_url(url)!r}: {_URL_HINT}"
             raise MigrationError(message, EXIT_SPEC)
         return "sqlite", unquote(url[len("sqlite:///") :])
     if url.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in url:
         problem = _url_problem(url)
         if problem:
-            message = f"malformed PostgreSQL URL {shown_url(url)!r}: {problem}"
+            message = f"malformed PostgreSQL URL {_shown_url(url)!r}: {problem}"
             raise MigrationError(message, EXIT_SPEC)
         return "postgresql", libpq_form(url)
     if _KEYWORD.match(url) and "://" not in url:  # libpq's `host=... dbname=...`
-        if not _KEYWORDS.fullmatch(url):  # shown not at all: where would it end?
+        if not _KEYWORD_STRING.fullmatch(url):  # shown not at all: where would it end?
             message = (
                 "malformed keyword/value connection string (not shown: it may hold"
                 " a password): every value with a space must be in single quotes,"
@@ -166,5 +168,5 @@ def parse_database_url(url: object) -> tuple[str, str]:
             )
             raise MigrationError(message, EXIT_SPEC)
         return "postgresql", url
-    message = f"unsupported database URL {shown_url(url)!r}: {_URL_HINT}"
+    message = f"unsupported database URL {_shown_url(url)!r}: {_URL_HINT}"
     raise MigrationError(message, EXIT_SPEC)
