@@ -190,7 +190,7 @@ class _Output:
         if self.command != "status":  # status: the histogram says it all at the end
             detail = _detail(self.command, outcome)
             line = f"{outcome.state:<11} {outcome.target}{detail}"
-            self.lines(outcome.target, totals.done - 1, totals.total, {"message": line})
+            self.lines(outcome.target, totals.done - 1, totals.total, line)
         if time.monotonic() - self.last_total >= TOTAL_EVERY_S:
             self.total()
 

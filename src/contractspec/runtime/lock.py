@@ -12,6 +12,7 @@ import functools
 import hashlib
 import os
 import socket
+import stat
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -99,11 +100,18 @@ def acquire_sqlite_lock(
     """An OS lock on `<db>.lock`: released by the OS when its holder dies.
     Returns the lock file's descriptor (closing it releases the lock)."""
     lock_path = os.path.abspath(path) + ".lock"
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:  # without blocking: a FIFO put in its place is refused, not waited on
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
     except OSError as exc:
         message = f"cannot create lock file {lock_path}: {exc.strerror}"
         raise MigrationError(message, EXIT_SPEC) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        message = (
+            f"lock file {lock_path} is not a regular file (a FIFO, socket or"
+            " device); remove it: the runner creates it"
+        )
+        raise MigrationError(message, EXIT_SPEC)
     deadline, waiting = time.monotonic() + timeout, False
     while True:
         try:
@@ -135,11 +143,13 @@ def sqlite_lock_holder(path: str) -> str | None:
     """Who holds the lock of the SQLite database at path (None: no one), for
     readers: the lock file is only read, never created, and tested with a
     shared lock given back at once."""
-    try:
-        fd = os.open(os.path.abspath(path) + ".lock", os.O_RDONLY)
+    try:  # without blocking, as acquire_sqlite_lock: a FIFO there is not waited on
+        fd = os.open(os.path.abspath(path) + ".lock", os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None  # no lock file: no runner has locked it yet
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not a regular file: no runner can lock it"
         try:
             _lock_file(fd, shared=True)
         except OSError:

@@ -18,15 +18,14 @@ from typing import IO, Any, cast
 from ... import runtime
 from ...config import Config, load_config
 from ...errors import Interrupted, UsageError
+from ...project import open_project
 from ...runtime.clock import utcnow
-from .. import open_project
-from ..migrate import (
-    baseline_order,
-    check_down_options,
+from ..migrate.harnesses import (
     check_runtime_module,
     committed_harnesses,
-    up_order,
+    read_harnesses,
 )
+from ..migrate.runs import baseline_order, check_down_options, up_order
 from .engine import NOT_STARTED, Between, Control, Engine, OnOutcome, Outcome, Totals
 from .report import REPORT_FORMAT, ReportWriter, histogram, open_audit
 from .targets import Shard, Wave, fleet_spec, fleet_targets, parse_shard, waves_of
@@ -267,13 +266,11 @@ def _context(
 
 def _harness_problems(context: Context) -> list[str]:
     """status: the harnesses that cannot run, once for the whole fleet."""
-    from ..migrate import HarnessCheck, read_harness
-
-    check = HarnessCheck(context.project)
+    project = context.project
     problems = [
         f"{h.display}: {h.problem} (harness of {h.key})"
-        for h in (read_harness(context.project, key, check) for key in context.order)
+        for h in read_harnesses(project, context.order)
         if h.problem
     ]
-    runtime_problem = check_runtime_module(context.project) if context.order else None
+    runtime_problem = check_runtime_module(project) if context.order else None
     return ([runtime_problem] if runtime_problem else []) + problems

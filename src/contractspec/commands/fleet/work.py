@@ -13,14 +13,10 @@ from dataclasses import dataclass
 
 from ... import runtime
 from ...errors import ContractspecError
-from .. import Project
-from ..migrate import (
-    CommittedHarness,
-    RunReport,
-    baseline_session,
-    down_session,
-    up_session,
-)
+from ...project import Project
+from ..migrate.harnesses import CommittedHarness
+from ..migrate.runs import baseline_session, down_session, new_run, up_session
+from ..results import RunResult
 from .engine import LOCKED, STOPPED, Control, Outcome
 from .targets import Target
 
@@ -83,24 +79,23 @@ def _change(
         return Outcome(target.name, "ok")  # recorded already (by an earlier run)
     if not context.dry_run:
         session.take_lock(control.lock_wait)
-    report = RunReport(context.command, target.name, rehearse=context.rehearse)
+    run = new_run(context.command, target.name, context.rehearse)
     stop = control.stop
     if context.command == "up":
-        up_session(
+        run = up_session(
             context.project,
             session,
             context.order,
-            report,
+            run,
             context.dry_run,
             checked=context.checked,
             stop=stop,
         )
     elif context.command == "down":
-        down_session(
+        run = down_session(
             context.project,
             session,
-            context.order,
-            report,
+            run,
             target=context.named,
             steps=context.steps,
             to=context.to,
@@ -112,29 +107,29 @@ def _change(
     else:
         # What this target's history lacks: a rerun finishes what a killed
         # run began, instead of refusing what that run recorded.
-        baseline_session(
+        run = baseline_session(
             context.project,
             session,
             [key for key in context.order if key not in applied],
-            report,
             None,
+            run,
             verify=context.verify,
             checked=context.checked,
             stop=stop,
         )
-    return _outcome(target, report, context.dry_run)
+    return _outcome(target, run, context.dry_run)
 
 
-def _outcome(target: Target, report: RunReport, dry_run: bool) -> Outcome:
-    done = [str(result["key"]) for result in report.applied]
-    if report.failed:
-        error = runtime.redact_url(str(report.failed["error"]), target.secrets)
+def _outcome(target: Target, run: RunResult, dry_run: bool) -> Outcome:
+    done = [result.key for result in run.applied]
+    pending = list(run.not_attempted)
+    if run.failed:
+        error = runtime.redact_url(str(run.error), target.secrets)
         return Outcome(target.name, "failed", done=done, error=error)
     if dry_run:
-        state = "pending" if report.not_attempted else "ok"
-        return Outcome(target.name, state, pending=report.not_attempted)
-    if report.not_attempted:  # stopped at a clean boundary
-        return Outcome(target.name, STOPPED, done=done, pending=report.not_attempted)
+        return Outcome(target.name, "pending" if pending else "ok", pending=pending)
+    if pending:  # stopped at a clean boundary
+        return Outcome(target.name, STOPPED, done=done, pending=pending)
     return Outcome(target.name, "ok", done=done)
 
 
