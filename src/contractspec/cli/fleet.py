@@ -275,13 +275,12 @@ def _print_run(result: FleetResult) -> None:
 
 def _print_status(result: FleetResult) -> None:
     summary = result.summary()
-    heads = summary["heads"]
-    click.echo(
-        table(
-            [[head, str(n)] for head, n in heads.items()],
-            ["AT (LAST APPLIED)", "TARGETS"],
-        )
-    )
+    latest = summary["latest"]
+    rows = [
+        [head + (" (latest)" if head == latest else ""), str(n)]
+        for head, n in summary["heads"].items()
+    ]
+    click.echo(table(rows, ["AT (LAST APPLIED)", "TARGETS"]))
     not_synced = result.not_ok
     if not_synced:
         click.echo()

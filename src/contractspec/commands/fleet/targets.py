@@ -185,15 +185,16 @@ def _file_entries(config: Config, name: str) -> list[str]:
 
 def _query(url: str, query: str, where: str) -> list[str]:
     """The first column of each row of query on the database at url."""
-    shown = runtime.redact_url(url, runtime.database_secrets(url))
+    secrets = runtime.database_secrets(url)
     try:
         with runtime.open_session(url, lock=False) as session:
             rows = session.conn.execute(query).fetchall()
     except runtime.MigrationError as exc:
         raise DatabaseError(f"{where}: {exc}") from None
     except Exception as exc:
+        shown = runtime.redact_url(url, secrets)
         message = f"{where} on {shown} failed: {runtime.first_line(exc)}"
-        raise DatabaseError(runtime.redact_url(message, [url])) from None
+        raise DatabaseError(runtime.redact_url(message, secrets)) from None
     return [str(row[0]).strip() for row in rows if row and row[0] is not None]
 
 
