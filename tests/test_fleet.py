@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from fleet_kills import check_after, kill_and_rerun, make_fleet
 from support import cli
 
 from contractspec import runtime
@@ -732,3 +733,21 @@ def test_a_catalog_lists_the_targets(tmp_path):
     result = cli(project, "migrate", "up", "--fleet", "t")
     assert result.exit_code == 1 and "fleet 't': query on sqlite:///" in result.stderr
     assert "no such table: no_such_table" in result.stderr
+
+
+# --- killed at random moments ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_rollout_killed_at_random_moments_ends_as_a_clean_run(
+    kind, tmp_path, request
+):
+    """SIGKILL of the fleet run, again and again, each followed by a rerun:
+    every report a killed run left is true, and at the end every target is
+    what a clean run makes, each migration applied once (bench/kill_fleet.py:
+    30 kills over 200 targets)."""
+    pg_url = request.getfixturevalue("pg_db") if kind == "postgresql" else None
+    fleet = make_fleet(kind, tmp_path / "p", 12, pg_url, rows=30_000)
+    done = kill_and_rerun(fleet, kills=3, parallel=3, seed=23)
+    assert done.kills == 3 and not done.finished_early, done
+    check_after(fleet)
