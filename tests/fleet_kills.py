@@ -193,49 +193,57 @@ class Rollout:
     finished_early: bool = False
     seconds: float = 0.0
     partial_reports: int = 0  # reports of killed runs, each checked true
+    finished_before: int = 0  # targets done before the last run
 
 
 def kill_and_rerun(fleet: Fleet, kills: int, parallel: int, seed: int) -> Rollout:
-    """Start the rollout, SIGKILL it after a random time, check the report it
-    left, again and again: `kills` times, each landing while the run runs,
-    at a random moment of the rollout's rest as the rate so far foretells it;
-    then run it to the end."""
+    """Start the rollout, SIGKILL it at a random moment, check the report it
+    left, again and again: `kills` times, each while the run runs; then run
+    it to the end. The moments are spread over the rollout by its progress:
+    a kill waits for a random number of targets to finish (up to twice the
+    share of the rest per kill left; none: during the start or the first
+    targets), then a random part of the time a target takes, so that it lands
+    inside a migration as often as between two."""
     rng, done = random.Random(seed), Rollout()
     report = fleet.project / "report.jsonl"
-    t0 = time.monotonic()  # what a run takes before its first target, about
-    status = [*CONTRACTSPEC, "migrate", "status", "--fleet", "roll"]
-    subprocess.run(
-        [*status, "-C", str(fleet.project)], env=fleet.env, capture_output=True
-    )
-    startup = time.monotonic() - t0
-    started, productive = time.monotonic(), 0.0
+    started, per_target = time.monotonic(), 0.2
     while done.kills < kills:
         finished = sum(1 for n in fleet.names if fleet.history(n) == KEYS)
-        left_kills, left_targets = kills - done.kills, len(fleet.names) - finished
-        rate = finished / productive if productive and finished else None
-        ahead = left_targets / rate if rate else startup
-        delay = startup + rng.uniform(0.1, 1.0) * ahead / left_kills
-        process = _up(fleet, "roll", parallel, report)
+        share = (len(fleet.names) - finished) / (kills - done.kills)
+        wait_for = rng.randint(0, max(1, round(2 * share)))
+        report.unlink(missing_ok=True)
+        process, t0 = _up(fleet, "roll", parallel, report), time.monotonic()
         done.runs += 1
-        try:
-            _, error = process.communicate(timeout=delay)
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGKILL)
-            process.communicate()
-            done.kills += 1
-            productive += max(0.0, delay - startup)
-            check_partial(fleet, report)
-            done.partial_reports += 1
-            continue
-        assert process.returncode == 0, error[-2000:]
-        done.finished_early = True  # the rollout ended before every kill landed
-        break
+        while process.poll() is None and _targets_in(report) < wait_for:
+            time.sleep(0.01)
+        seen = _targets_in(report)
+        if seen:
+            per_target = (time.monotonic() - t0) / seen
+        time.sleep(rng.uniform(0, per_target))
+        if process.poll() is not None:  # it ended first: the rollout is done
+            _, error = process.communicate()
+            assert process.returncode == 0, error[-2000:]
+            done.finished_early = True
+            break
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        done.kills += 1
+        check_partial(fleet, report)
+        done.partial_reports += 1
+    done.finished_before = sum(1 for n in fleet.names if fleet.history(n) == KEYS)
     final = _up(fleet, "roll", parallel, report)
     _, error = final.communicate(timeout=600)
     done.runs += 1
     assert final.returncode == 0, error[-2000:]
     done.seconds = time.monotonic() - started
     return done
+
+
+def _targets_in(report: Path) -> int:
+    try:
+        return report.read_text().count('{"target":')
+    except FileNotFoundError:
+        return 0
 
 
 def check_partial(fleet: Fleet, report: Path) -> None:

@@ -5,7 +5,11 @@ files, and the PostgreSQL server the suite starts."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -733,6 +737,43 @@ def test_a_catalog_lists_the_targets(tmp_path):
     result = cli(project, "migrate", "up", "--fleet", "t")
     assert result.exit_code == 1 and "fleet 't': query on sqlite:///" in result.stderr
     assert "no such table: no_such_table" in result.stderr
+
+
+@pytest.mark.parametrize("parallel", ["1", "3"])
+def test_sigterm_rolls_back_what_runs_and_reports_the_rest(tmp_path, parallel):
+    """SIGTERM (what Kubernetes sends) mid-rollout: exit 143, the migrations
+    running are rolled back or end at a boundary, no new target starts, the
+    report says so to its summary; a rerun finishes the job."""
+    project = fleet_project(
+        tmp_path / "p",
+        urls_fleet("t", 10),
+        first_step='DataStep(script="_slow.py:run")',
+    )
+    out = tmp_path / "r.jsonl"
+    command = [sys.executable, "-m", "contractspec", "migrate", "up", "--fleet", "t"]
+    command += ["--parallel", parallel, "--report", str(out), "-C", str(project)]
+    env = dict(os.environ, FLEET_TEST_SLEEP="0.7")
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while '"target"' not in (out.read_text() if out.exists() else ""):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    lines = report(out)
+    assert lines[-1]["summary"]["interrupted"] is True
+    states = [t["state"] for t in targets_of(lines).values()]
+    assert len(states) == 10 and "not started" in states
+    assert set(states) <= {"ok", "stopped", "not started"}
+    for i in range(10):  # each at a clean boundary: a prefix of the chain
+        done = history(project / "dbs" / f"t{i}.db")
+        assert done == KEYS[: len(done)]
+    rerun = subprocess.run(
+        command, env=dict(env, FLEET_TEST_SLEEP="0"), capture_output=True, text=True
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert all(applied_runs(project / "dbs" / f"t{i}.db") == KEYS for i in range(10))
 
 
 # --- killed at random moments ----------------------------------------------------------

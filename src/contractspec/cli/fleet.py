@@ -130,24 +130,26 @@ def _run(command: str, fleet: dict[str, Any], options: dict[str, Any]) -> None:
     if command == "down" and not options.pop("yes") and not options["dry_run"]:
         _confirm_down(fleet["fleet"])
     output = _Output(command, enabled=not as_json)
-    result = run_fleet(
-        command,
-        fleet["fleet"],
-        options.pop("project"),
-        name=options.pop("target", None),
-        parallel=fleet["parallel"] or 1,
-        on_error=fleet["on_error"],
-        max_failures=fleet["max_failures"],
-        shard=fleet["shard"],
-        shards=fleet["shards"],
-        report=fleet["report"],
-        on_outcome=output.outcome,
-        on_locked=output.locked,
-        notice=output.notice,
-        between_waves=_between(fleet["pause"], fleet["pause_seconds"], output),
-        **options,
-    )
-    output.close()
+    try:
+        result = run_fleet(
+            command,
+            fleet["fleet"],
+            options.pop("project"),
+            name=options.pop("target", None),
+            parallel=fleet["parallel"] or 1,
+            on_error=fleet["on_error"],
+            max_failures=fleet["max_failures"],
+            shard=fleet["shard"],
+            shards=fleet["shards"],
+            report=fleet["report"],
+            on_outcome=output.outcome,
+            on_locked=output.locked,
+            notice=output.notice,
+            between_waves=_between(fleet["pause"], fleet["pause_seconds"], output),
+            **options,
+        )
+    finally:
+        output.close()  # what progress holds back, also when interrupted
     if as_json:
         echo_json(result.as_dict())
     elif command == "status":

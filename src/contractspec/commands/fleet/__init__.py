@@ -26,7 +26,7 @@ from ..migrate.harnesses import (
     read_harnesses,
 )
 from ..migrate.runs import baseline_order, check_down_options, up_order
-from .engine import NOT_STARTED, Between, Control, Engine, OnOutcome, Outcome, Totals
+from .engine import Between, Control, Engine, OnOutcome, Outcome, Totals
 from .report import REPORT_FORMAT, ReportWriter, histogram, open_audit
 from .targets import Shard, Wave, fleet_spec, fleet_targets, parse_shard, waves_of
 from .work import Context, run_target
@@ -181,11 +181,9 @@ def run_fleet(
             control.interrupt()
             seen = {o.target for o in engine.outcomes}
             for wave in waves:
-                for target in wave.targets:
-                    if target.name not in seen:
-                        finished(
-                            Outcome(target.name, NOT_STARTED, wave.name), engine.totals
-                        )
+                engine.not_started(
+                    wave, [t for t in wave.targets if t.name not in seen]
+                )
             result.outcomes = engine.outcomes
             if writer is not None:
                 writer.line("summary", {**result.summary(), "interrupted": True})

@@ -154,7 +154,7 @@ class Engine:
                 if not between(waves[index - 1], wave):
                     self.control.stopping.set()
             if self.control.stop():
-                self._not_started(wave, wave.targets)
+                self.not_started(wave, wave.targets)
                 continue
             self.control.lock_wait = 0.0
             locked = self._pass(wave, wave.targets, final=False)
@@ -191,7 +191,7 @@ class Engine:
                 _join(threads, self.control)
         finally:
             with take:
-                self._not_started(wave, list(queue))
+                self.not_started(wave, list(queue))
         return locked
 
     def _one(
@@ -204,8 +204,9 @@ class Engine:
             self.control.interrupt()
             self._finish(wave, Outcome(target.name, STOPPED, error="interrupted"), t0)
             raise
-        if self.control.interrupted and not outcome.ok:
-            outcome.state, outcome.error = STOPPED, "interrupted; rolled back"
+        if self.control.interrupted and outcome.state in ("failed", STOPPED):
+            interrupted = "interrupted" + ("; rolled back" if outcome.error else "")
+            outcome.state, outcome.error = STOPPED, interrupted
         if outcome.state == LOCKED and not final:
             outcome.wave = wave.name
             with self._output:
@@ -227,7 +228,8 @@ class Engine:
                     self.control.stopping.set()
             self.on_outcome(outcome, self.totals)
 
-    def _not_started(self, wave: Wave, targets: list[Target]) -> None:
+    def not_started(self, wave: Wave, targets: list[Target]) -> None:
+        """Targets that will not start (a stop, or the run interrupted)."""
         for target in targets:
             self._finish(wave, Outcome(target.name, NOT_STARTED), None)
 
