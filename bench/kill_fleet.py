@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"  {done.kills} kills landed during the rollout, {done.runs} runs"
                     f" ({done.seconds:.1f} s); {done.partial_reports} killed runs'"
-                    " reports checked true"
+                    f" reports checked true; {done.finished_before} of {args.targets}"
+                    " targets done before the last run"
                 )
                 if done.finished_early:
                     print(

@@ -64,11 +64,14 @@ def migrate() -> None:
       contractspec migrate up billing.db.2025_02_add_orders   # that and what it needs
       contractspec migrate down --steps 2    # revert the two most recent
       contractspec migrate create core.db.2025_06_add_invoices --title "Add invoices"
+      contractspec migrate up --fleet tenants --parallel 4   # every database of a fleet
 
     The database comes from --database, --env NAME (a named environment),
     $CONTRACTSPEC_DATABASE_URL, $DATABASE_URL, or `database` in
     [tool.contractspec] (default sqlite:///contractspec.db, relative to the
-    project folder).
+    project folder). With --fleet NAME, up, down, baseline and status run over
+    every database (or tenant schema) of [tool.contractspec.fleets.NAME]:
+    waves, shards and a report (docs/fleets.md).
     """
 
 
@@ -262,8 +265,8 @@ def _run(
 
 
 @migrate.command("up")
-@fleet_options("up")
 @_run_options
+@fleet_options("up")
 def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
@@ -280,7 +283,6 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
 
 
 @migrate.command("down")
-@fleet_options("down")
 @_run_options
 @click.option(
     "--steps",
@@ -295,6 +297,7 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     is_flag=True,
     help="Do not ask before reverting in a protected environment.",
 )
+@fleet_options("down")
 def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Revert NAME, or the most recent applied migrations (--steps N).
 
@@ -312,7 +315,6 @@ def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
 
 
 @migrate.command("baseline")
-@fleet_options("baseline")
 @click.argument("target", metavar="[NAME[.vN]]", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every migration in the registry.")
 @click.option(
@@ -326,6 +328,7 @@ def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
 @json_option
 @audit_log_option
 @lock_timeout_option
+@fleet_options("baseline")
 def baseline_command(
     as_json: bool,
     project: Path | None,
@@ -350,7 +353,6 @@ def baseline_command(
 
 
 @migrate.command("status")
-@fleet_options("status")
 @project_option
 @database_option
 @env_option
@@ -360,6 +362,7 @@ def baseline_command(
     is_flag=True,
     help="Exit 1 when anything needs attention (for CI and deploy gates).",
 )
+@fleet_options("status")
 def status_command(
     project: Path | None,
     database: str | None,

@@ -68,10 +68,8 @@ class SQLite(Database):
             raise MigrationError(message, EXIT_SPEC)
         fd = conn = None
         try:
-            if (
-                target != ":memory:" and lock
-            ):  # its folder first: the lock file is there
-                _check_folder(target)
+            if target != ":memory:" and lock:
+                _check_folder(target)  # first: the lock file goes beside it
                 fd = acquire_sqlite_lock(target, lock_timeout, display, notice)
             # Autocommit mode: the runtime itself issues BEGIN, SAVEPOINT and
             # COMMIT, so DDL stays inside the migration's transaction.
