@@ -346,13 +346,15 @@ def _session(
                 audit_log=audit_log,
                 lock=lock,
                 notice=notice,
+                lock_timeout_ms=project.config.lock_timeout_ms,
+                lock_retries=project.config.lock_retries,
             ) as session,
         ):
             yield session
     except runtime.MigrationError as exc:
         raise database_error(exc) from None
-    except KeyboardInterrupt as exc:
-        message = "interrupted; rolled back"
+    except KeyboardInterrupt as exc:  # outcome: what the interrupted migration left
+        message = getattr(exc, "outcome", None) or "interrupted; rolled back"
         raise Interrupted(message, runtime.interrupt_code(exc)) from None
 
 
@@ -709,7 +711,9 @@ def status(
         applied = _applied(session)
         latest = _latest_runs(session)
         partly = runtime.partly_applied(session)
-    failures = {k: e for k, e in latest.items() if e["status"] == "failed"}
+    failures = {
+        k: e for k, e in latest.items() if e["status"] in ("failed", "interrupted")
+    }
     check = HarnessCheck(project)
     with gc_paused():
         harnesses = [read_harness(project, key, check) for key in order]

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .clock import iso
-from .dialect import TIMEOUT, TRANSIENT, Database, reading
+from .dialect import LOCK_TIMEOUT, TIMEOUT, TRANSIENT, Database, reading
 from .exits import EXIT_FAILED, EXIT_SPEC, MigrationError
 from .lock import PG_LOCK_CHECK, acquire_pg_lock
 from .tables import EVENT_COLUMNS, insert_sql
@@ -34,7 +34,8 @@ _INSTALL = (
     if __name__.startswith("contractspec.")
     else "'psycopg[binary]'"
 )
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization, deadlock
+_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout, or NOWAIT
 _QUERY_CANCELED = "57014"  # by statement_timeout, or by our watchdog's cancel
 _NO_SUCH_SAVEPOINT = "3B001"
 _CANCEL_IN_FLIGHT_S = 0.05
@@ -84,17 +85,19 @@ def _connect(url: str, secrets: Sequence[str]) -> psycopg.Connection[TupleRow]:
         raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
 
 
-def _session_settings(conn: psycopg.Connection[TupleRow]) -> None:
+def _session_settings(conn: psycopg.Connection[TupleRow], lock_timeout_ms: int) -> None:
     """Settings for the working (and locking) connection, whatever the URL or
-    the role set: no idle timeout may end the session that holds the lock, and
-    the server notices within a second when a killed runner's client is gone
-    (instead of running its statement, lock held, to the end). Only settings
-    this server version has."""
+    the role set: every statement waits for a lock at most lock_timeout_ms;
+    no idle timeout may end the session that holds the lock, and the server
+    notices within a second when a killed runner's client is gone (instead of
+    running its statement, lock held, to the end). Only settings this server
+    version has."""
     conn.execute(
         "SELECT set_config(name, value, false) FROM (VALUES"
         " ('idle_session_timeout', '0'), ('idle_in_transaction_session_timeout', '0'),"
-        " ('client_connection_check_interval', '1000')) AS s (name, value)"
-        " WHERE name IN (SELECT name FROM pg_settings)"
+        " ('client_connection_check_interval', '1000'), ('lock_timeout', %s))"
+        " AS s (name, value) WHERE name IN (SELECT name FROM pg_settings)",
+        (str(int(lock_timeout_ms)),),
     )
 
 
@@ -107,10 +110,14 @@ class PostgreSQL(Database):
         "real": "DOUBLE PRECISION",
     }
     timeout_slack = 0.1
+    bounds_lock_waits = True
     conn: psycopg.Connection[TupleRow]
 
-    def __init__(self, conn: psycopg.Connection[TupleRow], lock: int | None) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[TupleRow], lock: int | None, lock_timeout_ms: int
+    ) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
+        self.lock_timeout_ms = lock_timeout_ms
         # The session's statement_timeout and lock_timeout, once read: what a
         # step's own timeouts go back to.
         self.timeouts: tuple[str, str] | None = None
@@ -122,6 +129,7 @@ class PostgreSQL(Database):
         *,
         lock: bool,
         lock_timeout: float,
+        lock_timeout_ms: int,
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
@@ -129,13 +137,13 @@ class PostgreSQL(Database):
         conn = _connect(target, secrets)
         try:
             with reading("session settings", display, secrets):
-                _session_settings(conn)
+                _session_settings(conn, lock_timeout_ms)
                 key = (
                     acquire_pg_lock(conn, lock_timeout, display, notice)
                     if lock
                     else None
                 )
-            return cls(conn, key)
+            return cls(conn, key, lock_timeout_ms)
         except BaseException:
             conn.close()
             raise
@@ -272,6 +280,8 @@ class PostgreSQL(Database):
         state = getattr(exc, "sqlstate", None)
         if state in TRANSIENT_SQLSTATES:
             return TRANSIENT
+        if state == _LOCK_NOT_AVAILABLE:
+            return LOCK_TIMEOUT
         if state == _QUERY_CANCELED and timed:
             return TIMEOUT
         return super().classify(exc, timed)
@@ -284,7 +294,10 @@ class PostgreSQL(Database):
             )
             row = self.select(query)[0]
             self.timeouts = str(row["s"]), str(row["l"])
-        values = (str(int(timeout_ms)),) * 2 if timeout_ms else self.timeouts
+        values = self.timeouts
+        if timeout_ms:  # a lock wait ends as a lock timeout: retried as one
+            lock_ms = min(int(timeout_ms), self.lock_timeout_ms)
+            values = str(int(timeout_ms)), str(lock_ms)
         literals = self.literals(values)
         for name, literal in zip(
             ("statement_timeout", "lock_timeout"), literals, strict=True
