@@ -149,9 +149,9 @@ class Database:
         return TIMEOUT if isinstance(exc, TimeoutError) else PERMANENT
 
     def set_timeouts(self, timeout_ms: int | None, local: bool = True) -> None:
-        """The server's own statement timeout for a step, and its lock timeout
-        if that is shorter than the session's (None: back to the session's);
-        local: for the transaction only. Deferred."""
+        """The server's own statement timeout for a step (None: back to the
+        session's); local: for the transaction only. Deferred. (Lock waits
+        stay bounded by the session's lock timeout.)"""
 
     def table_exists(self, name: str) -> bool:
         raise NotImplementedError

@@ -113,14 +113,10 @@ class PostgreSQL(Database):
     bounds_lock_waits = True
     conn: psycopg.Connection[TupleRow]
 
-    def __init__(
-        self, conn: psycopg.Connection[TupleRow], lock: int | None, lock_timeout_ms: int
-    ) -> None:
+    def __init__(self, conn: psycopg.Connection[TupleRow], lock: int | None) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
-        self.lock_timeout_ms = lock_timeout_ms
-        # The session's statement_timeout and lock_timeout, once read: what a
-        # step's own timeouts go back to.
-        self.timeouts: tuple[str, str] | None = None
+        # The session's statement_timeout, once read: what a step's goes back to.
+        self.statement_timeout: str | None = None
 
     @classmethod
     def open(
@@ -143,7 +139,7 @@ class PostgreSQL(Database):
                     if lock
                     else None
                 )
-            return cls(conn, key, lock_timeout_ms)
+            return cls(conn, key)
         except BaseException:
             conn.close()
             raise
@@ -287,22 +283,12 @@ class PostgreSQL(Database):
         return super().classify(exc, timed)
 
     def set_timeouts(self, timeout_ms: int | None, local: bool = True) -> None:
-        if self.timeouts is None:
-            query = (
-                "SELECT current_setting('statement_timeout') AS s,"
-                " current_setting('lock_timeout') AS l"
-            )
-            row = self.select(query)[0]
-            self.timeouts = str(row["s"]), str(row["l"])
-        values = self.timeouts
-        if timeout_ms:  # a lock wait ends as a lock timeout: retried as one
-            lock_ms = min(int(timeout_ms), self.lock_timeout_ms)
-            values = str(int(timeout_ms)), str(lock_ms)
-        literals = self.literals(values)
-        for name, literal in zip(
-            ("statement_timeout", "lock_timeout"), literals, strict=True
-        ):
-            self.defer(f"SET {'LOCAL ' if local else ''}{name} = {literal}")
+        if self.statement_timeout is None:
+            query = "SELECT current_setting('statement_timeout') AS s"
+            self.statement_timeout = str(self.select(query)[0]["s"])
+        value = str(int(timeout_ms)) if timeout_ms else self.statement_timeout
+        literal = self.literals([value])[0]
+        self.defer(f"SET {'LOCAL ' if local else ''}statement_timeout = {literal}")
 
     def table_exists(self, name: str) -> bool:
         return bool(
