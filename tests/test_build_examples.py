@@ -28,7 +28,9 @@ HARNESSES = SHOP / "harnesses"
 REGENERATE = "cd generated_examples/shop && contractspec build --all"
 
 
-MAX_HARNESS_LINES = 130  # a reviewer reads a harness in full (~40 lines: the entry points)
+MAX_HARNESS_LINES = (
+    130  # a reviewer reads a harness in full (~40 lines: the entry points)
+)
 
 
 def _generated():

@@ -24,6 +24,7 @@ import contextlib
 import os
 import select
 import signal
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -46,17 +47,14 @@ class _Signals:
     """The process's state: one per copy of the runtime (each harness folder's)."""
 
     def __init__(self) -> None:
-        self.lock = (
-            threading.RLock()
-        )  # the handler may run while the main thread holds it
+        # Reentrant: the handler may run while the main thread holds it.
+        self.lock = threading.RLock()
         self.depth = 0  # interruptible() scopes open in the main thread
-        self.previous: dict[int, _HANDLER] = (
-            {}
-        )  # our signals, and the handlers to put back
-        self.previous_fd: int | None = (
-            None  # the wakeup fd to put back, and pass bytes on to
-        )
-        self.read_fd = self.write_fd = -1
+        # Our signals, and the handlers to put back.
+        self.previous: dict[int, _HANDLER] = {}
+        # The wakeup fd to put back, and to pass other signals' bytes on to.
+        self.previous_fd: int | None = None
+        self.read_fd = self.write_fd = -1  # the pipe (none on Windows)
         self.databases: set[Database] = set()  # the main thread's open databases
         self.pending = False  # one of ours arrived; the main thread has not taken it
         self.taken: int | None = None  # the signal raised, being handled
@@ -69,16 +67,17 @@ class _Signals:
             return
         self.taken = self.held = None
         self.pending = self.holding = False
-        if self.read_fd < 0:
+        if self.read_fd < 0 and sys.platform != "win32":  # there it takes a socket
             self.read_fd, self.write_fd = os.pipe()
             os.set_blocking(self.read_fd, False)
             os.set_blocking(self.write_fd, False)  # as set_wakeup_fd requires
             watcher = threading.Thread(target=self._watch, name="contractspec-signals")
             watcher.daemon = True
             watcher.start()
-        self.previous_fd = signal.set_wakeup_fd(
-            self.write_fd, warn_on_full_buffer=False
-        )
+        if self.read_fd >= 0:
+            self.previous_fd = signal.set_wakeup_fd(
+                self.write_fd, warn_on_full_buffer=False
+            )
         for signum in SIGNALS:
             if signal.getsignal(signum) is not signal.SIG_IGN:  # the parent's choice
                 self.previous[signum] = signal.signal(signum, _handler)
@@ -102,7 +101,7 @@ class _Signals:
     def _drain(self) -> None:
         """Read the pipe (the lock held): one of our signals makes a signal
         pending; another's byte goes on to the wakeup fd set before ours."""
-        while True:
+        while self.read_fd >= 0:
             try:
                 data = os.read(self.read_fd, 256)
             except (BlockingIOError, InterruptedError):
