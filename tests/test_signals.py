@@ -257,3 +257,50 @@ def test_an_interrupted_migration_in_parts_is_continued_by_a_rerun(
         assert details[-1].startswith("batch 2: 0 rows, 10 in all"), details
     else:
         assert db.scalar("SELECT n FROM counted") == 10
+
+
+# A Python step whose finalizer gets the signal: Python drops an exception
+# raised in a __del__ (it prints "Exception ignored in ..." and goes on).
+FINALIZER_PY = """
+import gc, signal, time
+
+
+class Finalized:
+    def __del__(self):
+        signal.raise_signal(signal.SIGTERM)
+        time.sleep(0.01)  # the handler runs here, inside the finalizer
+
+
+def run(conn):
+    cycle = Finalized()
+    cycle.me = cycle
+    del cycle
+    gc.collect()  # __del__ runs here
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("how", ["migrate", "harness"])
+def test_a_signal_that_lands_in_a_finalizer_still_stops_the_run(
+    tmp_path, DB, write_project, how
+):
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    project = write_project(
+        tmp_path / "fin",
+        {
+            "fin.db.m1": 'SchemaStep("CREATE TABLE t1 (id INTEGER)"), DataStep(script="_fin.py:run")'
+        },
+        {"_fin.py": FINALIZER_PY},
+    )
+    assert cli(project, "build", "--all").exit_code == 0
+    command = _command(project, how, "fin__db__m1__v1.py") + ["--database", url]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 10  # not the step's 60 s
+    assert done.returncode == 143, done.stderr
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
+    assert "fin.db.m1.v1: interrupted by SIGTERM; rolled back" in done.stderr
+    db = DB(url)
+    assert not db.table_exists("t1") and db.history() == []
+    ends = [e for e in db.events("fin.db.m1.v1") if e["event"] == "run_end"]
+    assert [e["status"] for e in ends] == ["interrupted"]

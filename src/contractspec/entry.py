@@ -13,6 +13,7 @@ ignored to the end, so none turns it into a traceback or a death by signal.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -23,7 +24,12 @@ if TYPE_CHECKING:
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # nothing has begun, or all is decided
+    """Nothing has begun, or all is decided: exit at once. (Raising instead
+    could land in a finalizer, where Python prints the exception and drops it.)"""
+    try:
+        sys.stdout.flush()  # what the command printed; a write under way may refuse
+    finally:
+        os._exit(128 + signum)
 
 
 def main() -> NoReturn:

@@ -89,3 +89,27 @@ def test_a_signal_ignored_by_the_parent_stays_ignored(rt):
             time.sleep(0.05)
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_signal_after_a_commit_stops_the_next_migration_before_it_runs(
+    rt, tmp_path, DB
+):
+    """The last commit of a migration holds a signal (it is not cut in half,
+    nor reported as rolled back): the next migration is then recorded as
+    interrupted before it ran anything; the first stays applied."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    first = make_migration(name="app.db.first")
+    second = make_migration(
+        name="app.db.second", up=[make_step("schema", "CREATE TABLE t2 (x INTEGER)")]
+    )
+    with rt.interruptible(), rt.open_session(url) as session:
+        assert rt.apply_up(session, first)["status"] == "applied"
+        signal.raise_signal(signal.SIGTERM)  # as if it came during that commit
+        time.sleep(0.05)  # held: nothing raised here
+        with pytest.raises(rt.Interrupted):
+            rt.apply_up(session, second)
+    db = DB(url)
+    assert [row[0] for row in db.history()] == [first["key"]]
+    assert not db.table_exists("t2")
+    ends = [e for e in db.events(second["key"]) if e["event"] == "run_end"]
+    assert [e["status"] for e in ends] == ["interrupted"]

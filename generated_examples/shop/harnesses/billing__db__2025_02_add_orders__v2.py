@@ -108,8 +108,8 @@ if __name__ == "__main__":
 
     _ours = (signal.SIGINT, signal.SIGTERM)  # not those the parent ignores
     _ours = [s for s in _ours if signal.getsignal(s) is not signal.SIG_IGN]
-    for _s in _ours:  # the runtime's own take over while it runs a migration
-        signal.signal(_s, lambda signum, frame: sys.exit(128 + signum))
+    for _s in _ours:  # at once while nothing runs (the runtime rolls back first)
+        signal.signal(_s, lambda signum, frame: os._exit(128 + signum))
     _code = main()
     for _s in _ours:  # the outcome is decided: no signal changes it now
         signal.signal(_s, signal.SIG_IGN)

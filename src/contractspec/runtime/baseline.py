@@ -10,7 +10,7 @@ from .events import Run
 from .exits import EXIT_FAILED, CheckFailed, MigrationError
 from .harness import harness_fingerprint
 from .migration import check_migration, record_failure, result
-from .signals import hold, release
+from .signals import hold, start
 from .steps import assertion_check, run_check
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line
@@ -48,7 +48,7 @@ def apply_baseline(
     run.emit("run_start", status="baseline", detail="verify" if verify else None)
     key, db = run.key, session.db
     try:
-        release()  # a signal held since the last commit stops the run here
+        start()  # a signal held since the last commit stops the run here
         db.defer(db.begin)
         session.ensure_tables()
         query = "SELECT applied_at FROM contractspec_history WHERE key = ?"

@@ -26,7 +26,7 @@ from .outside import run_in_parts
 from .preview import plan_text
 from .session import Session, open_session
 from .shapes import in_parts, step_label
-from .signals import hold, interruptible, release
+from .signals import hold, interruptible, start
 from .steps import prepare, run_step
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line, redact_url
@@ -331,7 +331,7 @@ def _apply(
     used: dict[int, int] = {}  # step index -> attempts spent before a restart
     while True:
         try:
-            release()  # a signal held since the last commit stops the run here
+            start()  # a signal held since the last commit stops the run here
             session.db.defer(session.begin())  # sent with the history read
             outcome = _transaction(run, steps, base, used)
             if session.out is not None:
