@@ -182,7 +182,7 @@ def naive_worker(project: str, count: int) -> None:
     from contractspec.codegen.render import render_head
     from contractspec.codegen.scripts import resolve_scripts
     from contractspec.codegen.view import spec_path_of
-    from contractspec.commands import open_project
+    from contractspec.project import open_project
 
     start = time.perf_counter()
     proj = open_project(Path(project))

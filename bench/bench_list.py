@@ -197,7 +197,7 @@ def _median_seconds(argv: list[str], repeat: int, cwd: Path) -> float:
 
 
 def _in_process(project: Path, repeat: int) -> tuple[float, int]:
-    from contractspec.commands import open_project
+    from contractspec.project import open_project
 
     times = []
     count = 0

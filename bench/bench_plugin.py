@@ -41,7 +41,7 @@ BASELINE = """\
 import importlib.util, sys
 from pathlib import Path
 
-from contractspec.commands import open_project
+from contractspec.project import open_project
 from contractspec.codegen.naming import harness_path
 
 project = open_project(Path(sys.argv[1]))

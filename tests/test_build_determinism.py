@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from contractspec import format as fmt
 from contractspec.cli import root
 from contractspec.codegen.generate import generate
-from contractspec.commands import open_project
+from contractspec.project import open_project
 
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "generated_examples" / "shop"
@@ -73,6 +73,11 @@ def make_project(folder: Path, count: int) -> Path:
     return folder
 
 
+def harnesses(project, keys, **options):
+    """The harnesses of keys, generated from the project's specs."""
+    return generate(project.config, project.specs, project.registry, keys, **options)
+
+
 def harness_bytes(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((folder / "harnesses").glob("*.py"))}
 
@@ -80,8 +85,8 @@ def harness_bytes(folder: Path) -> dict[str, bytes]:
 def test_same_spec_twice_gives_the_same_bytes():
     project = open_project(SHOP)
     keys = [s.key for s in project.registry.list()]
-    first = [h.source for h in generate(project, keys)]
-    second = [h.source for h in generate(open_project(SHOP), keys)]
+    first = [h.source for h in harnesses(project, keys)]
+    second = [h.source for h in harnesses(open_project(SHOP), keys)]
     assert first == second
 
 
@@ -122,14 +127,14 @@ def test_parallel_serial_and_cached_builds_agree(tmp_path):
     project_dir = make_project(tmp_path / "gen", 12)
     project = open_project(project_dir)
     keys = [s.key for s in project.registry.list()]
-    serial = [h.source for h in generate(project, keys, workers=1)]
-    parallel = [h.source for h in generate(project, keys, workers=2)]
+    serial = [h.source for h in harnesses(project, keys, workers=1)]
+    parallel = [h.source for h in harnesses(project, keys, workers=2)]
     cache = fmt.FormatCache(tmp_path / "cache")
-    cold = [h.source for h in generate(project, keys, cache=cache, workers=2)]
-    warm = [h.source for h in generate(project, keys, cache=cache)]
+    cold = [h.source for h in harnesses(project, keys, cache=cache, workers=2)]
+    warm = [h.source for h in harnesses(project, keys, cache=cache)]
     assert serial == parallel == cold == warm
     for source in serial[:3]:
-        assert fmt.is_black_stable(source)
+        assert fmt.format_source(source) == source  # black-stable
 
 
 def test_a_warm_cache_never_calls_black(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ from contractspec import runtime
 from contractspec.codegen.generate import generate, runtime_files
 from contractspec.codegen.naming import harness_path
 from contractspec.codegen.render import RUNTIME_NAME
-from contractspec.commands import open_project
+from contractspec.project import open_project
 from contractspec.runtime import HARNESS_FORMAT
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ MAX_HARNESS_LINES = (
 def _generated():
     project = open_project(SHOP)
     keys = [spec.key for spec in project.registry.order()]
-    return project, generate(project, keys)
+    return project, generate(project.config, project.specs, project.registry, keys)
 
 
 def _migration(source: str) -> dict:
@@ -268,7 +268,12 @@ def _harness_form(spec_line: str) -> str:
 
 def _users_harness(shop: Path) -> str:
     project = open_project(shop)
-    [harness] = generate(project, ["core.db.2025_01_add_users.v1"])
+    [harness] = generate(
+        project.config,
+        project.specs,
+        project.registry,
+        ["core.db.2025_01_add_users.v1"],
+    )
     return harness.source
 
 

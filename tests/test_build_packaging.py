@@ -107,9 +107,15 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(
     ).stdout
     # Byte for byte what this checkout generates (the wheel was built from it just now).
     from contractspec.codegen.generate import generate
-    from contractspec.commands import open_project
+    from contractspec.project import open_project
 
-    [expected] = generate(open_project(shop), ["core.db.2025_01_add_users.v1"])
+    project = open_project(shop)
+    [expected] = generate(
+        project.config,
+        project.specs,
+        project.registry,
+        ["core.db.2025_01_add_users.v1"],
+    )
     assert out == expected.source
     # The runtime package the wheel writes is the committed one, file for file.
     run(python, "-m", "contractspec", "build", "--check", cwd=shop, env=env)

@@ -26,8 +26,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-from contractspec.codegen.fingerprint import spec_fingerprint
-from contractspec.codegen.generate import harness_source, head_view
+from contractspec.codegen.generate import head_view, tail_source
 from contractspec.codegen.literals import comment_text, migration_literal, py_literal
 from contractspec.codegen.render import make_environment, render_head
 from contractspec.codegen.scripts import (
@@ -36,7 +35,8 @@ from contractspec.codegen.scripts import (
     ResolvedScript,
     classify_script,
 )
-from contractspec.commands.migrate import _PLAIN_PREAMBLE
+from contractspec.commands.migrate.harnesses import PLAIN_PREAMBLE
+from contractspec.fingerprint import spec_fingerprint
 from contractspec.format import format_cached
 from contractspec.runtime import HARNESS_FORMAT, fingerprint_value
 from contractspec.spec import (
@@ -242,7 +242,7 @@ def check_head(spec, spec_path, dependencies, env=None) -> None:
     assert migration == view["migration"]
     printed = f"\nMIGRATION = {migration_literal(migration)}\n"
     assert head.endswith(printed), "black changed the printed MIGRATION"
-    assert _PLAIN_PREAMBLE.fullmatch(head[: -len(printed) + 1].encode("utf-8")) or (
+    assert PLAIN_PREAMBLE.fullmatch(head[: -len(printed) + 1].encode("utf-8")) or (
         '"' in doc or "\\" in doc or "\r" in doc or "coding" in head.split("\n")[0]
     )
 
@@ -273,12 +273,14 @@ def test_any_text_in_any_field_survives_exactly(case):
 @given(cases)
 def test_whole_modules_compile_and_are_black_stable(case):
     spec, spec_path, dependencies = case
-    source = harness_source(
+    view = head_view(
         spec,
         spec_path=spec_path,
         dependencies=dependencies,
         resolution=inline_resolution(spec),
     )
+    # The whole module as build assembles it: the formatted head, then the tail.
+    source = format_cached([render_head(view)], None, workers=1)[0] + tail_source()
     code = compile(source, "<harness>", "exec")
     assert black.format_str(source, mode=MODE) == source
     namespace: dict = {"__name__": "harness_under_test"}

@@ -14,9 +14,9 @@ from support import cli
 from contractspec import runtime
 from contractspec import spec as model
 from contractspec.cli import root
-from contractspec.codegen.fingerprint import canonical_json
 from contractspec.codegen.view import step_data
 from contractspec.errors import SpecError
+from contractspec.fingerprint import canonical_json
 from contractspec.loader import load_source
 
 SPEC = """from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep

@@ -477,8 +477,8 @@ ACCOUNTS_HARNESS = "harnesses/core__db__2025_01_add_accounts__v1.py"
 
 
 def _read(shop: Path, key: str = ACCOUNTS):
-    from contractspec.commands import open_project
-    from contractspec.commands.migrate import committed_harnesses
+    from contractspec.commands.migrate.harnesses import committed_harnesses
+    from contractspec.project import open_project
 
     return committed_harnesses(open_project(shop), [key])[0]
 
@@ -582,9 +582,9 @@ def test_an_old_format_harness_is_stale_and_build_rewrites_it(shop, database_url
 
 
 def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypatch):
-    from contractspec.commands import migrate
+    from contractspec.commands.migrate import harnesses
 
-    monkeypatch.setattr(migrate, "SHOWN_REFUSALS", 2)
+    monkeypatch.setattr(harnesses, "SHOWN_REFUSALS", 2)
     for harness in (shop / "harnesses").glob("*.py"):
         harness.unlink()
     shutil.rmtree(shop / "harnesses" / "_contractspec_runtime")
@@ -603,20 +603,19 @@ def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypat
 def test_a_harness_is_checked_by_printing_what_its_spec_generates(shop):
     """Every example harness holds its MIGRATION exactly as the printer writes
     it, after a plain preamble: the check compares bytes, parsing nothing."""
-    from contractspec.codegen.generate import expected_migration
     from contractspec.codegen.literals import migration_literal
     from contractspec.codegen.naming import harness_path
-    from contractspec.commands import open_project
-    from contractspec.commands.migrate import _PLAIN_PREAMBLE
+    from contractspec.commands.migrate.harnesses import PLAIN_PREAMBLE
+    from contractspec.project import open_project
 
     project = open_project(shop)
     for key in project.specs:
         data = harness_path(project.config, key).read_bytes()
         printed = (
-            f"\nMIGRATION = {migration_literal(expected_migration(project, key))}\n"
+            f"\nMIGRATION = {migration_literal(project.expected_migration(key))}\n"
         )
         start = data.index(printed.encode()) + 1
-        assert _PLAIN_PREAMBLE.fullmatch(data, 0, start), key
+        assert PLAIN_PREAMBLE.fullmatch(data, 0, start), key
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,9 @@ def test_a_cache_hit_equals_a_fresh_parse(project, monkeypatch):
 
 
 def test_cached_fingerprints_are_the_specs_own_and_pinned_files_still_count(project):
-    from contractspec.codegen.fingerprint import fingerprint_loaded, spec_fingerprint
     from contractspec.config import load_config
+    from contractspec.fingerprint import spec_fingerprint
+    from contractspec.project import fingerprint_loaded
 
     path = project / "cache" / "specs.json"
     (project / "pyproject.toml").write_text("[tool.contractspec]\n")

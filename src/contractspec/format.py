@@ -71,11 +71,6 @@ def format_source(source: str) -> str:
         raise FormatError(f"black could not format generated code: {exc}") from exc
 
 
-def is_black_stable(source: str) -> bool:
-    """True when black (default mode) would leave source exactly as it is."""
-    return format_source(source) == source
-
-
 def _format_chunk(sources: list[str]) -> list[str]:
     return [format_source(s) for s in sources]
 
@@ -159,18 +154,6 @@ def format_cached(
             by_key[k] if r is None else r for k, r in zip(keys, results, strict=False)
         ]
     return [r for r in results if r is not None]
-
-
-def format_in_context(prefix: str, source: str, cache: FormatCache | None) -> str:
-    """Format `source` as it appears after `prefix` (already black-formatted) in one module.
-
-    Returns only the part after prefix, blank lines included, so that
-    `prefix + result` is what black makes of the whole.
-    """
-    whole = format_cached([prefix + "\n\n" + source], cache, workers=1)[0]
-    if not whole.startswith(prefix):
-        raise FormatError("black changed the context prefix; cannot format in context")
-    return whole[len(prefix) :]
 
 
 def default_cache(root: Path) -> FormatCache:

@@ -25,6 +25,7 @@ from . import spec as model
 from .cachedir import JsonCache
 from .errors import Diagnostic, FileRefused, SpecError
 from .files import FileLimits, read_project_file, relative_posix
+from .fingerprint import spec_fingerprint
 from .model_names import MODEL_CLASSES, STEP_CLASS_NAMES, ModelNames
 
 # How deep values may nest (lists in calls in lists..., through names too); a
@@ -583,8 +584,6 @@ class SpecCache(JsonCache):
         )
 
     def remember(self, data: bytes, loaded: LoadedSpec) -> None:
-        from .codegen.fingerprint import spec_fingerprint
-
         loaded.fingerprint = spec_fingerprint(loaded.spec)
         self.put(
             self.key(data),

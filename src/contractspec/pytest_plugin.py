@@ -103,8 +103,8 @@ def _server(config: pytest.Config, dialect: str | None) -> str | None:
 
 @pytest.fixture(scope="session")
 def contractspec_project(pytestconfig: pytest.Config) -> Any:
-    """The loaded project (`contractspec.commands.Project`): config, registry, specs."""
-    from .commands import open_project
+    """The loaded project (`contractspec.project.Project`): config, registry, specs."""
+    from .project import open_project
 
     return open_project(_project_dir(pytestconfig))
 
@@ -250,8 +250,8 @@ _STATE = pytest.StashKey[_State]()
 
 class ProjectCollector(pytest.Collector):
     def collect(self) -> list[pytest.Item | pytest.Collector]:
-        from .commands import open_project
         from .errors import ContractspecError
+        from .project import open_project
         from .testing import Databases, preload
 
         state = _State()
@@ -315,7 +315,7 @@ class GraphItem(_Item):
         if self.error is not None:
             raise ContractspecFailure(f"the project does not load:\n{self.error}")
         # Reloading proves the graph as it is now, not as collected.
-        from .commands import open_project
+        from .project import open_project
 
         open_project(_project_dir(self.config))
 
@@ -328,7 +328,7 @@ class HarnessItem(_Item):
         if result.stale:
             raise ContractspecFailure(
                 f"harnesses are stale: {result.summary}\n"
-                f"rebuild with: {result.rebuild_command}\n{result.output}"
+                f"rebuild with: {result.rebuild_command}\n{result.diff}"
             )
 
 

@@ -12,16 +12,16 @@ import functools
 import re
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from . import runtime
-from .commands import Project
-from .commands.migrate import CommittedHarness, committed_harnesses
+from .commands.migrate.harnesses import CommittedHarness, committed_harnesses
 from .errors import ConfigError, MigrationFailed, StaleError
+from .project import Project
 from .spec import MigrationSpec
 
 # Our own bookkeeping tables are not part of the schema under test.
@@ -243,7 +243,7 @@ def _pg_catalogue(conn: Any) -> Catalogue:
     return Catalogue(conn.execute(_PG_CATALOGUE).fetchone()[0])
 
 
-def catalogue(session: Any) -> Catalogue:
+def catalogue(session: runtime.Session) -> Catalogue:
     """The schema of an open runtime session's database (without our tables)."""
     session.db.send_deferred()  # so what we read is what was committed
     if session.dialect == "sqlite":
@@ -263,7 +263,7 @@ class Runner:
     database: str
     # Harnesses read so far, by key: runners of one project may share them.
     harness_cache: dict[str, CommittedHarness] = field(default_factory=dict, repr=False)
-    _session: Any = field(default=None, repr=False)
+    _session: runtime.Session | None = field(default=None, repr=False)
 
     def __enter__(self) -> Runner:
         return self
@@ -272,7 +272,7 @@ class Runner:
         self.close()
 
     @property
-    def session(self) -> Any:
+    def session(self) -> runtime.Session:
         if self._session is None:
             try:
                 self._session = runtime.Session(self.database, lock=False)
@@ -303,11 +303,11 @@ class Runner:
     def applied(self) -> set[str]:
         return {row["key"] for row in runtime.read_history(self.session)}
 
-    def up(self, reference: str) -> dict[str, Any]:
+    def up(self, reference: str) -> runtime.Result:
         """Apply one migration (its dependencies must be applied); its result."""
         return self._apply(reference, runtime.apply_up)
 
-    def down(self, reference: str) -> dict[str, Any]:
+    def down(self, reference: str) -> runtime.Result:
         """Revert one applied migration; its result."""
         return self._apply(reference, runtime.apply_down)
 
@@ -324,15 +324,14 @@ class Runner:
     def catalogue(self) -> Catalogue:
         return catalogue(self.session)
 
-    def _apply(self, reference: str, apply: Any) -> dict[str, Any]:
+    def _apply(
+        self, reference: str, apply: Callable[..., runtime.Result]
+    ) -> runtime.Result:
         (harness,) = self.harnesses([self.key(reference)])
         try:
-            result: dict[str, Any] = apply(
-                self.session, harness.migration, base_dir=harness.path.parent
-            )
+            return apply(self.session, harness.checked, base_dir=harness.path.parent)
         except runtime.MigrationError as exc:
             raise MigrationFailed(str(exc)) from None
-        return result
 
 
 def preload(project: Project) -> dict[str, CommittedHarness]:
@@ -351,9 +350,8 @@ def preload(project: Project) -> dict[str, CommittedHarness]:
 def irreversible(runner: Runner, key: str) -> str | None:
     """Why key cannot be reverted (no down plan), or None."""
     (harness,) = runner.harnesses([key])
-    assert harness.migration is not None
-    if harness.migration.get("down") is None:
-        spec = harness.migration.get("spec_path") or "its spec"
+    if harness.checked.get("down") is None:
+        spec = harness.checked.get("spec_path") or "its spec"
         return f"{key} is irreversible: {spec} has no down plan"
     return None
 
@@ -375,7 +373,7 @@ def round_trip(runner: Runner, key: str) -> None:
     _same(key, "second up", after_up, runner.catalogue(), "after the first up")
 
 
-def _step(runner: Runner, key: str, step: str, apply: Any) -> None:
+def _step(runner: Runner, key: str, step: str, apply: Callable[[str], object]) -> None:
     try:
         apply(key)
     except MigrationFailed as exc:

@@ -145,8 +145,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 
 # Subcommands register themselves on `root` when imported.
-from . import adopt as _adopt  # noqa: E402,F401
 from . import build as _build  # noqa: E402,F401
+from . import importers as _importers  # noqa: E402,F401
+from . import init as _init  # noqa: E402,F401
 from . import lint as _lint  # noqa: E402,F401
 from . import migrate as _migrate  # noqa: E402,F401
 from . import registry as _registry  # noqa: E402,F401

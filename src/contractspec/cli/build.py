@@ -72,8 +72,9 @@ def build_command(
         stdout=to_stdout,
         use_cache=not no_cache,
     )
-    if result.output:
-        click.echo(result.output, nl=False)
+    output = result.harness or result.diff
+    if output:
+        click.echo(output, nl=False)
     click.echo(result.summary, err=True)
     if check and result.stale:
         raise StaleError(

@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import root
 from .options import database_option, echo_json, env_option, project_option
 
+if TYPE_CHECKING:
+    from ..lint import LintReport
+
 
 def _github(value: str, property_: bool = False) -> str:
     """Escaped for a workflow command (GitHub's own escaping rules)."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return value.replace(":", "%3A").replace(",", "%2C") if property_ else value
+
+
+def _print(report: LintReport, format_: str) -> None:
+    """The findings as text or workflow annotations (json: printed whole
+    already); the notes on stderr, and as annotations for github."""
+    for finding in report.findings:
+        if format_ == "text":
+            click.echo(str(finding))
+            if finding.hint:
+                click.echo(f"    hint: {finding.hint}")
+        elif format_ == "github":
+            command = "error" if finding.severity == "error" else "warning"
+            click.echo(
+                f"::{command} file={_github(finding.path, True)},line={finding.line},"
+                f"col={finding.col},title={_github(finding.rule, True)}::"
+                f"{_github(finding.message + (' (' + finding.hint + ')' if finding.hint else ''))}"
+            )
+    for note in report.notes:
+        if format_ == "github":  # shown on the workflow run, not only in its log
+            click.echo(f"::notice title=contractspec lint::{_github(note)}")
+        click.echo(f"contractspec: note: {note}", err=True)
 
 
 @root.command("lint")
@@ -91,22 +116,7 @@ def lint_command(
                 "specs": report.specs,
             }
         )
-    for finding in report.findings:
-        if format_ == "text":
-            click.echo(str(finding))
-            if finding.hint:
-                click.echo(f"    hint: {finding.hint}")
-        elif format_ == "github":
-            command = "error" if finding.severity == "error" else "warning"
-            click.echo(
-                f"::{command} file={_github(finding.path, True)},line={finding.line},"
-                f"col={finding.col},title={_github(finding.rule, True)}::"
-                f"{_github(finding.message + (' (' + finding.hint + ')' if finding.hint else ''))}"
-            )
-    for note in report.notes:
-        if format_ == "github":  # shown on the workflow run, not only in its log
-            click.echo(f"::notice title=contractspec lint::{_github(note)}")
-        click.echo(f"contractspec: note: {note}", err=True)
+    _print(report, format_)
     errors, warnings = report.count("error"), report.count("warning")
     summary = (
         f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from ..commands.results import MigrationStatus, RunResult, json_value
 from ..errors import EXIT_PARTIAL, ContractspecError, Shown
 from ..spec import STABILITIES
 from . import root
@@ -23,9 +24,6 @@ from .options import (
     project_option,
     table,
 )
-
-if TYPE_CHECKING:
-    from ..commands.migrate import RunReport
 
 lock_timeout_option = click.option(
     "--lock-timeout",
@@ -110,12 +108,9 @@ class _Progress:
                 self.stream.flush()
                 self.lines.clear()
 
-    def __call__(
-        self, key: str, index: int, total: int, result: Mapping[str, object]
-    ) -> None:
+    def __call__(self, key: str, index: int, total: int, line: str) -> None:
         if not self.enabled:
             return
-        line = result.get("message") or f"{result.get('status')} {key}"
         if self.tty:
             width = 24
             done = int(width * (index + 1) / total)
@@ -132,48 +127,50 @@ class _Progress:
                     self.timer.start()
 
 
-def _finish(report: RunReport, as_json: bool) -> None:
+def _finish(run: RunResult, as_json: bool) -> None:
     if as_json:
-        echo_json(report.as_dict())
+        echo_json(json_value(run))
     else:
-        verb = {"up": "applied", "down": "reverted", "baseline": "baselined"}[
-            report.command
-        ]
-        if report.rehearse:
-            verb = "rehearsed"
-        parts = [f"{len(report.applied)} {verb}"]
-        if report.skipped:
-            parts.append(
-                f"{len(report.skipped)} {'not applied' if report.command == 'down' else 'already applied'}"
-            )
-        if report.failed:
-            parts.append(f"1 failed ({report.failed['key']})")
-        if report.not_attempted:
-            parts.append(f"{len(report.not_attempted)} not attempted")
-        click.echo(", ".join(parts), err=True)
-        for step in report.not_rehearsed:
-            click.echo(f"not rehearsed: {step}", err=True)
-        if report.failed:
-            click.echo(f"error: {report.failed['error']}", err=True)
-            click.echo(
-                "not attempted: " + (", ".join(report.not_attempted) or "none"),
-                err=True,
-            )
-    if report.failed:
-        raise Shown(f"{report.failed['key']} failed")
-    if report.not_rehearsed:
+        _summary(run)
+    if run.failed:
+        raise Shown(f"{run.failed} failed")
+    if run.not_rehearsed:
         raise Shown("steps outside a transaction were not rehearsed", EXIT_PARTIAL)
 
 
-def _dry_run(report: RunReport, as_json: bool) -> None:
+VERBS = {"up": "applied", "down": "reverted", "baseline": "baselined"}
+
+
+def _summary(run: RunResult) -> None:
+    """A run's counts, then what a rehearsal left out and why it failed."""
+    parts = [
+        f"{len(run.applied)} {'rehearsed' if run.rehearse else VERBS[run.command]}"
+    ]
+    if run.skipped:
+        done = "not applied" if run.command == "down" else "already applied"
+        parts.append(f"{len(run.skipped)} {done}")
+    if run.failed:
+        parts.append(f"1 failed ({run.failed})")
+    if run.not_attempted:
+        parts.append(f"{len(run.not_attempted)} not attempted")
+    click.echo(", ".join(parts), err=True)
+    for step in run.not_rehearsed:
+        click.echo(f"not rehearsed: {step}", err=True)
+    if run.failed:
+        click.echo(f"error: {run.error}", err=True)
+        attempted = ", ".join(run.not_attempted) or "none"
+        click.echo(f"not attempted: {attempted}", err=True)
+
+
+def _dry_run(run: RunResult, as_json: bool) -> None:
     if as_json:
-        echo_json(report.as_dict())
+        echo_json(json_value(run))
         return
-    verb = "apply" if report.command == "up" else "revert"
-    if not report.not_attempted:
+    verb = "apply" if run.command == "up" else "revert"
+    if not run.not_attempted:
         click.echo(f"nothing to {verb}", err=True)
-    for key in report.not_attempted:
-        apart = report.not_atomic.get(key)
+    for key in run.not_attempted:
+        apart = run.not_atomic.get(key)
         click.echo(f"would {verb} {key}" + (f" (NOT atomic: {apart})" if apart else ""))
 
 
@@ -237,7 +234,7 @@ def _database(
 
 
 def _run(
-    run: Callable[..., RunReport],
+    run: Callable[..., RunResult],
     as_json: bool,
     dry_run: bool,
     project: Path | None,
@@ -245,8 +242,8 @@ def _run(
     environment: str | None,
     yes: bool = False,
     **options: Any,
-) -> RunReport:
-    """Call commands.migrate.up or .down with a progress reporter; return its report."""
+) -> RunResult:
+    """Call commands.migrate.up or .down with a progress reporter; return its result."""
     reverting = run.__name__ == "down" and not dry_run and not options["rehearse"]
     database = _database(project, database, environment, reverting, yes)
     with _Progress(enabled=not as_json and not dry_run) as progress:
@@ -278,8 +275,8 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """
     from ..commands import migrate as command
 
-    report = _run(command.up, as_json, dry_run, **options)
-    _dry_run(report, as_json) if dry_run else _finish(report, as_json)
+    run = _run(command.up, as_json, dry_run, **options)
+    _dry_run(run, as_json) if dry_run else _finish(run, as_json)
 
 
 @migrate.command("down")
@@ -307,10 +304,10 @@ def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """
     from ..commands import migrate as command
 
-    report = _run(command.down, as_json, dry_run, **options)
-    if options["target"] and report.skipped and not as_json:
-        click.echo(f"{report.skipped[0]} is not applied; nothing to revert", err=True)
-    _dry_run(report, as_json) if dry_run else _finish(report, as_json)
+    run = _run(command.down, as_json, dry_run, **options)
+    if options["target"] and run.skipped and not as_json:
+        click.echo(f"{run.skipped[0]} is not applied; nothing to revert", err=True)
+    _dry_run(run, as_json) if dry_run else _finish(run, as_json)
 
 
 @migrate.command("baseline")
@@ -346,8 +343,8 @@ def baseline_command(
 
     database = _database(project, database, environment)
     with _Progress(enabled=not as_json) as progress:
-        report = command.baseline(project, database, progress=progress, **options)
-    _finish(report, as_json)
+        run = command.baseline(project, database, progress=progress, **options)
+    _finish(run, as_json)
 
 
 @migrate.command("status")
@@ -385,51 +382,54 @@ def status_command(
     from ..commands import migrate as command
 
     rows = command.status(project, _database(project, database, environment))
-    attention = [row for row in rows if command.needs_attention(row)]
+    attention = [row for row in rows if row.needs_attention]
     if as_json:
-        echo_json(rows)
+        echo_json([json_value(row) for row in rows])
     else:
-        click.echo(
-            table(
-                [
-                    [
-                        r["key"],
-                        r["state"]
-                        + (", not atomic" if "not_atomic" in r else "")
-                        + (" (baseline)" if r.get("baseline") else ""),
-                        r["harness"],
-                        r.get("applied_at", "-")[:19].replace("T", " "),
-                        r.get("applied_by", "-"),
-                        f"{r['duration_ms']} ms" if "duration_ms" in r else "-",
-                        (r.get("last_failure") or "")[:60],
-                    ]
-                    for r in rows
-                ],
-                [
-                    "KEY",
-                    "STATE",
-                    "HARNESS",
-                    "APPLIED AT (UTC)",
-                    "BY",
-                    "TOOK",
-                    "LAST FAILURE",
-                ],
-            )
-        )
-        for row in rows:
-            if "harness_problem" in row:
-                click.echo(f"{row['key']}: {row['harness_problem']}", err=True)
-        counts: dict[str, int] = {}
-        for row in rows:
-            counts[row["state"]] = counts.get(row["state"], 0) + 1
-        click.echo(
-            ", ".join(f"{n} {state}" for state, n in counts.items()) or "no migrations",
-            err=True,
-        )
+        _status_table(rows)
     if check and attention:
         if not as_json:
             click.echo(f"{len(attention)} migration(s) need attention", err=True)
         raise Shown(f"{len(attention)} migration(s) need attention")
+
+
+STATUS_HEADERS = [
+    "KEY",
+    "STATE",
+    "HARNESS",
+    "APPLIED AT (UTC)",
+    "BY",
+    "TOOK",
+    "LAST FAILURE",
+]
+
+
+def _status_cells(row: MigrationStatus) -> list[str]:
+    state = row.state + (", not atomic" if row.not_atomic else "")
+    return [
+        row.key,
+        state + (" (baseline)" if row.baseline else ""),
+        row.harness,
+        (row.applied_at or "-")[:19].replace("T", " "),
+        row.applied_by or "-",
+        "-" if row.duration_ms is None else f"{row.duration_ms} ms",
+        (row.last_failure or "")[:60],
+    ]
+
+
+def _status_table(rows: list[MigrationStatus]) -> None:
+    """The table on stdout; each harness's problem and the counts on stderr."""
+    click.echo(table([_status_cells(row) for row in rows], STATUS_HEADERS))
+    for row in rows:
+        if row.harness_problem:
+            click.echo(f"{row.key}: {row.harness_problem}", err=True)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    click.echo(
+        ", ".join(f"{n} {state}" for state, n in counts.items()) or "no migrations",
+        err=True,
+    )
 
 
 _create_options = _stack(
@@ -508,15 +508,8 @@ def _create(
 
     up_sql = None if up_sql is None else read_value(up_sql)
     down_sql = None if down_sql is None else read_value(down_sql)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not as_json
-    if interactive and title is None:
-        title = click.prompt("Title", default="", show_default=False) or None
-    if interactive and not owners:
-        owners = tuple(
-            o.strip()
-            for o in click.prompt("Owners (comma-separated)").split(",")
-            if o.strip()
-        )
+    if sys.stdin.isatty() and sys.stdout.isatty() and not as_json:
+        title, owners = _ask(title, owners)
     created = create(
         name,
         project,
@@ -534,13 +527,7 @@ def _create(
         path=path,
     )
     if as_json:
-        echo_json(
-            {
-                "key": created.key,
-                "path": created.path,
-                "dependencies": created.dependencies,
-            }
-        )
+        echo_json(json_value(created))
         return
     click.echo(created.path)
     deps = ", ".join(created.dependencies) or "nothing"
@@ -548,6 +535,18 @@ def _create(
         f"created {created.key} (depends on {deps}); next: edit it, then contractspec build {name}",
         err=True,
     )
+
+
+def _ask(
+    title: str | None, owners: tuple[str, ...]
+) -> tuple[str | None, tuple[str, ...]]:
+    """On a terminal: the title and owners not given as options."""
+    if title is None:
+        title = click.prompt("Title", default="", show_default=False) or None
+    if not owners:
+        answer = click.prompt("Owners (comma-separated)")
+        owners = tuple(o.strip() for o in answer.split(",") if o.strip())
+    return title, owners
 
 
 @migrate.command("create")

@@ -19,10 +19,11 @@ def list_command(project: Path | None, as_json: bool) -> None:
     Dependencies come first; ties are broken by name, then numeric version.
     """
     from ..commands.registry import list_migrations
+    from ..commands.results import json_value
 
     rows = list_migrations(project)
     if as_json:
-        echo_json(rows)
+        echo_json([json_value(row) for row in rows])
         return
     if not rows:
         click.echo("no migrations found", err=True)
@@ -31,10 +32,10 @@ def list_command(project: Path | None, as_json: bool) -> None:
         table(
             [
                 [
-                    r["key"],
-                    r["stability"],
-                    ",".join(r["owners"]),
-                    ", ".join(r["dependencies"]) or "-",
+                    r.key,
+                    r.stability,
+                    ",".join(r.owners),
+                    ", ".join(r.dependencies) or "-",
                 ]
                 for r in rows
             ],

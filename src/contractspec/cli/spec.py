@@ -16,8 +16,6 @@ from .options import F, project_option
 if TYPE_CHECKING:
     from ..edit.operations import Operation
 
-TARGET_HELP = "NAME (its highest version), NAME.vN, or the path of a spec file."
-
 
 @root.group("spec")
 def spec_group() -> None:

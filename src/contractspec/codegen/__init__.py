@@ -1,16 +1,15 @@
 """Spec → harness source.
 
 - `literals`: the one safe literal emitter (every spec string goes through it)
-- `fingerprint`: spec fingerprints (canonical JSON + pinned files)
 - `scripts`: data-step script classification, location and pinning
 - `naming`: harness module names and paths (`harness_path(config, key)`)
-- `view`: the plain-data view model templates are fed
-- `render`: jinja2 (templates/harness.py.j2, templates/harness_tail.py.j2)
-- `generate`: the pipeline (resolve → fingerprint → render → format → assemble)
+- `view`: the plain-data view model templates are fed, and MIGRATION's data
+- `render`: jinja2 (templates/harness.py.j2, the per-spec head)
+- `generate`: the pipeline (resolve → fingerprint → render → format →
+  assemble, the head then the constant tail, templates/harness_tail.py) and
+  the runtime package's files
 
-Importing this package is cheap: jinja2 and black load only when used.
+Spec fingerprints are `contractspec.fingerprint`'s (the loader's spec cache
+keeps them too). Importing this package is cheap: jinja2 and black load only
+when used.
 """
-
-from .naming import harness_path, module_name
-
-__all__ = ["harness_path", "module_name"]

@@ -21,32 +21,27 @@ and a runtime change rewrites runtime files alone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Diagnostic, SpecError
 from ..files import relative_posix
+from ..fingerprint import sha256_bytes, spec_fingerprint
 from ..format import FormatCache, format_cached
 from ..runtime import HARNESS_FORMAT, fingerprint_value
 from ..spec import PLACEHOLDER_MARKER, MigrationSpec
 from ..writer import MARKER_PREFIX
-from .fingerprint import sha256_bytes, spec_fingerprint
 from .naming import check_collisions, harness_path
 from .render import RUNTIME_NAME, render_head, templates_dir
 from .scripts import Resolution, resolve_scripts
-from .view import harness_view, migration_data, spec_path_of
+from .view import harness_view, spec_path_of
 
-if TYPE_CHECKING:  # types only: commands builds these and calls codegen
-    import jinja2
-
-    from ..commands import Project
+if TYPE_CHECKING:
     from ..config import Config
     from ..loader import LoadedSpec
-
-# What every head ends with, as far as black's blank-line rules can tell.
-HEAD_CONTEXT = "MIGRATION = {}\n"
+    from ..registry import MigrationRegistry
 
 
 @dataclass(frozen=True)
@@ -113,26 +108,6 @@ def head_view(
     return view
 
 
-def harness_source(
-    spec: MigrationSpec,
-    *,
-    spec_path: str,
-    dependencies: Sequence[str] = (),
-    resolution: Resolution | None = None,
-    cache: FormatCache | None = None,
-    env: jinja2.Environment | None = None,
-) -> str:
-    """One whole harness module for a spec (no project needed: tests and tools)."""
-    view = head_view(
-        spec,
-        spec_path=spec_path,
-        dependencies=dependencies,
-        resolution=resolution or Resolution(),
-    )
-    head = format_cached([render_head(view, env)], cache, workers=1)[0]
-    return head + tail_source()
-
-
 def placeholder_problems(loaded: LoadedSpec) -> list[Diagnostic]:
     """A step still holding `migrate create`'s placeholder SQL, at its place."""
     return [
@@ -147,34 +122,24 @@ def placeholder_problems(loaded: LoadedSpec) -> list[Diagnostic]:
     ]
 
 
-def expected_migration(project: Project, key: str) -> dict[str, Any]:
-    """The MIGRATION data that `key`'s spec generates today (no view, no
-    rendering, no black: `migrate` calls this for every pending harness)."""
-    loaded = project.specs[key]
-    return migration_data(
-        loaded.spec,
-        spec_path=spec_path_of(loaded, project.config.root),
-        dependencies=project.registry.dependencies(key),
-        resolution=project.resolution(key),
-    )
-
-
 def generate(
-    project: Project,
+    config: Config,
+    specs: Mapping[str, LoadedSpec],
+    registry: MigrationRegistry,
     keys: Sequence[str],
     *,
     cache: FormatCache | None = None,
     workers: int | None = None,
 ) -> list[Generated]:
-    """The harnesses of `keys` (exact keys of `project`), in the order given."""
-    config = project.config
-    check_collisions(project.specs.keys(), project.specs)
+    """The harnesses of `keys` (exact keys of `specs`, every spec of the
+    project, whose dependencies `registry` knows), in the order given."""
+    check_collisions(specs.keys(), specs)
     resolutions: dict[str, Resolution] = {}
     problems = []
     for key in keys:
-        problems += placeholder_problems(project.specs[key])
+        problems += placeholder_problems(specs[key])
         try:
-            resolutions[key] = resolve_scripts(project.specs[key], config)
+            resolutions[key] = resolve_scripts(specs[key], config)
         except SpecError as exc:
             if not exc.diagnostics:
                 raise
@@ -184,11 +149,11 @@ def generate(
 
     heads = []
     for key in keys:
-        loaded = project.specs[key]
+        loaded = specs[key]
         view = head_view(
             loaded.spec,
             spec_path=spec_path_of(loaded, config.root),
-            dependencies=project.registry.dependencies(key),
+            dependencies=registry.dependencies(key),
             resolution=resolutions[key],
         )
         heads.append(render_head(view))

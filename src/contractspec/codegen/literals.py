@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
@@ -182,7 +182,7 @@ _key = functools.cache(py_str)  # MIGRATION's keys: a few dozen names, printed o
 
 
 def migration_literal(
-    migration: dict[str, Any], literal: Callable[[Any], str] = py_literal
+    migration: Mapping[str, Any], literal: Callable[[Any], str] = py_literal
 ) -> Code:
     """A harness's MIGRATION, laid out as black keeps it: the dict, its lists,
     each step and each check one entry a line, every line ending in a comma (the

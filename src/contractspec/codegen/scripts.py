@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic, FileRefused, SpecError
 from ..files import read_project_file, relative_posix
-from .fingerprint import sha256_bytes
+from ..fingerprint import sha256_bytes
 
 if TYPE_CHECKING:
     from ..config import Config

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..files import relative_posix
 from ..spec import (
@@ -26,6 +26,7 @@ from .scripts import Resolution, ResolvedScript
 
 if TYPE_CHECKING:
     from ..loader import LoadedSpec
+    from ..runtime import Migration, Step
 
 
 def _dependency_sort_key(key: str) -> tuple[str, int, str]:
@@ -43,7 +44,7 @@ def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
     return relative_posix(Path(spec_file), root, climb=True)
 
 
-def step_data(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any]:
+def step_data(step: MigrationStep, data: ResolvedScript | None) -> Step:
     """A step as its harness's MIGRATION holds it: what its spec sets, in a fixed
     order; an entry left at the runtime's default (no description, timeout or
     checks, no retries, an option's default) is not written."""
@@ -67,7 +68,22 @@ def step_data(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any
         entry["script_type"] = data.script_type
         entry["script_path"] = data.script_path
         entry["script_sha256"] = data.script_sha256
-    return entry
+    return cast("Step", entry)  # the runtime's shape, field by field above
+
+
+def _steps(
+    spec: MigrationSpec, direction: str, resolution: Resolution
+) -> list[Step] | None:
+    steps = getattr(spec.plan, direction)
+    if steps is None:
+        return None
+    entries = []
+    for index, step in enumerate(steps):
+        data = resolution.steps.get((direction, index))
+        if step.kind == "data" and data is None:
+            raise ValueError(f"{spec.key}: a data step was not resolved")
+        entries.append(step_data(step, data))
+    return entries
 
 
 def migration_data(
@@ -76,25 +92,17 @@ def migration_data(
     spec_path: str,
     dependencies: list[str],
     resolution: Resolution,
-) -> dict[str, Any]:
+) -> Migration:
     """A harness's MIGRATION: the spec's field order, then its plans. `migrate`
     compares a committed harness with exactly this, so a hand edit is caught
     before anything runs."""
-    migration: dict[str, Any] = {"key": spec.key, **meta_to_dict(spec.meta)}
-    dependencies = sorted(dict.fromkeys(dependencies), key=_dependency_sort_key)
-    migration.update(spec_path=spec_path, dependencies=dependencies)
-    for direction in ("up", "down"):
-        steps = getattr(spec.plan, direction)
-        if steps is None:
-            migration[direction] = None
-            continue
-        entries = []
-        for index, step in enumerate(steps):
-            data = resolution.steps.get((direction, index))
-            if step.kind == "data" and data is None:
-                raise ValueError(f"{spec.key}: a data step was not resolved")
-            entries.append(step_data(step, data))
-        migration[direction] = entries
+    migration = cast("Migration", {"key": spec.key, **meta_to_dict(spec.meta)})
+    migration["spec_path"] = spec_path
+    migration["dependencies"] = sorted(
+        dict.fromkeys(dependencies), key=_dependency_sort_key
+    )
+    migration["up"] = _steps(spec, "up", resolution) or []
+    migration["down"] = _steps(spec, "down", resolution)
     return migration
 
 

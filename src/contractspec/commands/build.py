@@ -14,13 +14,17 @@ Without NAMEs, `check` and `diff` look at the whole project, as `--all` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import writer
 from ..config import Config, load_config
 from ..errors import ConfigError, Diagnostic, SpecError, UsageError
-from . import Project, open_project
+from ..project import Project, open_project
+from .results import BuildResult, HarnessChange
+
+if TYPE_CHECKING:
+    from ..codegen.generate import Generated
 
 
 def _check_folders(config: Config) -> None:
@@ -34,15 +38,6 @@ def _check_folders(config: Config) -> None:
                 f" {config.relative(config.specs_dir)}, so harnesses would be loaded as specs;"
                 " move it out, or start its name with '_' (e.g. _harnesses)"
             )
-
-
-@dataclass
-class BuildResult:
-    changes: list[writer.Change] = field(default_factory=list)
-    output: str = ""  # for stdout: the harness (stdout mode) or the diff
-    summary: str = ""  # for stderr
-    stale: bool = False  # some harness would be created, rewritten or removed
-    rebuild_command: str = "contractspec build --all"
 
 
 def _plural(count: int) -> str:
@@ -130,10 +125,48 @@ def build(
     use_cache: bool = True,
     workers: int | None = None,
 ) -> BuildResult:
-    from ..codegen.generate import generate, runtime_files
-    from ..codegen.render import RUNTIME_NAME
+    from ..codegen.generate import generate
     from ..format import default_cache
 
+    full = _whole_project(references, all_, check, diff, stdout)
+    config = load_config(project)
+    _check_folders(config)
+    proj = open_project(use_cache=use_cache, config=config)
+    if full:
+        keys = [spec.key for spec in proj.registry.list()]
+    else:
+        keys = list(dict.fromkeys(proj.registry.lookup(ref).key for ref in references))
+    cache = default_cache(config.root) if use_cache else None
+    harnesses = generate(
+        config, proj.specs, proj.registry, keys, cache=cache, workers=workers
+    )
+    if cache is not None and full:
+        cache.prune()  # what every spec needs now is all the cache keeps
+    command = "contractspec build " + ("--all" if full else " ".join(keys))
+    if stdout:
+        _refuse_unrunnable_sql(proj, keys)
+        summary = f"{keys[0]}: harness printed, nothing written"
+        return BuildResult((), False, summary, "", command, harnesses[0].source)
+
+    changes = _changes(config, harnesses, full)
+    # A harness that stays as it is was checked when it was written.
+    pending = {change.path for change in changes if change.pending}
+    _refuse_unrunnable_sql(
+        proj, [h.key for h in harnesses if h.key is not None and h.path in pending]
+    )
+    stale = any(c.pending for c in changes)
+    shown = tuple(HarnessChange(c.display, c.status) for c in changes)
+    if check or diff:
+        output = "".join(writer.unified_diff(c) for c in changes)
+        return BuildResult(shown, stale, _summary(changes, True), output, command)
+    writer.apply(changes)
+    return BuildResult(shown, stale, _summary(changes, False), "", command)
+
+
+def _whole_project(
+    references: Sequence[str], all_: bool, check: bool, diff: bool, stdout: bool
+) -> bool:
+    """Whether a build covers every spec (refusing options that do not go together)."""
     if stdout and (check or diff):
         raise UsageError("--stdout can't be combined with --check or --diff")
     if all_ and references:
@@ -143,27 +176,17 @@ def build(
         raise UsageError("name a migration (NAME or NAME.vN) or pass --all")
     if stdout and (full or len(references) != 1):
         raise UsageError("--stdout prints exactly one harness: give one NAME[.vN]")
+    return full
 
-    config = load_config(project)
-    _check_folders(config)
-    proj = open_project(use_cache=use_cache, config=config)
-    if full:
-        keys = [spec.key for spec in proj.registry.list()]
-    else:
-        keys = list(dict.fromkeys(proj.registry.lookup(ref).key for ref in references))
-    cache = default_cache(config.root) if use_cache else None
-    harnesses = generate(proj, keys, cache=cache, workers=workers)
-    if cache is not None and full:
-        cache.prune()  # what every spec needs now is all the cache keeps
 
-    if stdout:
-        _refuse_unrunnable_sql(proj, keys)
-        return BuildResult(
-            output=harnesses[0].source,
-            summary=f"{keys[0]}: harness printed, nothing written",
-        )
+def _changes(
+    config: Config, harnesses: list[Generated], full: bool
+) -> list[writer.Change]:
+    """What writing the harnesses and the runtime package beside them changes,
+    by path; a full build also removes orphans."""
+    from ..codegen.generate import runtime_files
+    from ..codegen.render import RUNTIME_NAME
 
-    # The harnesses run with the shared runtime package beside them.
     outputs = [*harnesses, *runtime_files(config)] if harnesses else []
     folders = [config.harness_dir, config.harness_dir / RUNTIME_NAME]
     changes = writer.changes(
@@ -171,16 +194,4 @@ def build(
         orphans_in=folders if full else (),
         relative=config.relative,
     )
-    changes.sort(key=lambda c: c.display)
-    # A harness that stays as it is was checked when it was written.
-    pending = {change.path for change in changes if change.pending}
-    _refuse_unrunnable_sql(
-        proj, [h.key for h in harnesses if h.key is not None and h.path in pending]
-    )
-    stale = any(c.pending for c in changes)
-    command = "contractspec build " + ("--all" if full else " ".join(keys))
-    if check or diff:
-        output = "".join(writer.unified_diff(c) for c in changes)
-        return BuildResult(changes, output, _summary(changes, True), stale, command)
-    writer.apply(changes)
-    return BuildResult(changes, "", _summary(changes, False), stale, command)
+    return sorted(changes, key=lambda c: c.display)

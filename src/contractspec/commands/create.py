@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import writer
 from ..config import Config
 from ..errors import SpecError, UsageError
 from ..loader import load_file
+from ..project import open_project
+from ..registry import MigrationRegistry
 from ..spec import EXPECT_TRUTHY, NAME_RE, PLACEHOLDER_UP, STABILITIES
-from . import open_project
 
 
-@dataclass
+@dataclass(frozen=True)
 class Created:
     key: str
     path: str  # relative to the project root
-    dependencies: list[str]
+    dependencies: tuple[str, ...]
 
 
 def default_owner() -> str:
@@ -57,16 +59,9 @@ def create(
     needed_by: list[str] | None = None,
     path: Path | None = None,
 ) -> Created:
-    if not NAME_RE.match(name):
-        raise UsageError(
-            f"malformed migration name {name!r}: expected dotted segments like core.db.2025_05_add_invoices"
-        )
-    if stability not in STABILITIES:
-        raise UsageError(
-            f"unknown stability {stability!r}: expected one of {', '.join(STABILITIES)}"
-        )
+    _check_arguments(name, stability)
     project = open_project(project_dir)
-    registry = project.registry
+    config, registry = project.config, project.registry
     if registry.versions(name):
         raise UsageError(
             f"{name} already exists ({project.specs[registry.get(name).key].path}); to rework it,"
@@ -74,32 +69,15 @@ def create(
         )
     if no_dependencies:
         dependencies: list[str] = []
-    elif depends_on:
-        dependencies = list(dict.fromkeys(depends_on))
-        for ref in dependencies:
-            registry.lookup(ref)  # unknown → error now, not after writing
     else:
-        # The heads, except those the new spec is to be a dependency of.
-        dependents = {registry.lookup(ref).key for ref in needed_by or []}
-        dependencies = [
-            registry.lookup(key).meta.name
-            for key in registry.heads()
-            if key not in dependents
-        ]
-
-    target = path if path is not None else spec_file_for(project.config.specs_dir, name)
-    if not target.is_absolute():
-        target = project.config.root / target
+        dependencies = _dependencies(registry, depends_on or [], needed_by or [])
+    target = path if path is not None else spec_file_for(config.specs_dir, name)
+    target = config.root / target  # an absolute path stays as it is
     if target.exists():
-        raise UsageError(f"{project.config.relative(target)} already exists")
-
-    slug = name.split(".")[-1]
-    words = slug.split("_")
-    while words and words[0].isdigit():
-        words.pop(0)
+        raise UsageError(f"{config.relative(target)} already exists")
     source = render_spec(
         name=name,
-        title=title or (" ".join(words).capitalize() or slug),
+        title=title or _title_of(name),
         description=description,
         domain=domain if domain is not None else name.split(".")[0],
         owners=owners or [default_owner()],
@@ -113,18 +91,54 @@ def create(
         ),
         dependencies=dependencies,
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(source, encoding="utf-8")
+    writer.atomic_write(target, source.encode("utf-8"), exclusive=True)
     try:
-        loaded = load_file(
-            target, project.config.relative(target), project.config.files
-        )
-        open_project(config=project.config)  # the new spec takes its place in the graph
-        _add_as_dependency(name, needed_by or [], project.config)
+        loaded = load_file(target, config.relative(target), config.files)
+        open_project(config=config)  # the new spec takes its place in the graph
+        _add_as_dependency(name, needed_by or [], config)
     except (SpecError, UsageError):
         target.unlink()
         raise
-    return Created(loaded.key, loaded.path, dependencies)
+    return Created(loaded.key, loaded.path, tuple(dependencies))
+
+
+def _check_arguments(name: str, stability: str) -> None:
+    if not NAME_RE.match(name):
+        raise UsageError(
+            f"malformed migration name {name!r}: expected dotted segments like core.db.2025_05_add_invoices"
+        )
+    if stability not in STABILITIES:
+        raise UsageError(
+            f"unknown stability {stability!r}: expected one of {', '.join(STABILITIES)}"
+        )
+
+
+def _dependencies(
+    registry: MigrationRegistry, depends_on: list[str], needed_by: list[str]
+) -> list[str]:
+    """What the new spec depends on: depends_on, else the heads of the graph
+    except those it is to be a dependency of (needed_by)."""
+    if depends_on:
+        dependencies = list(dict.fromkeys(depends_on))
+        for ref in dependencies:
+            registry.lookup(ref)  # unknown → error now, not after writing
+        return dependencies
+    dependents = {registry.lookup(ref).key for ref in needed_by}
+    return [
+        registry.lookup(key).meta.name
+        for key in registry.heads()
+        if key not in dependents
+    ]
+
+
+def _title_of(name: str) -> str:
+    """The default title: the name's slug in words, without its date
+    (`core.db.2025_05_add_invoices` → "Add invoices")."""
+    slug = name.split(".")[-1]
+    words = slug.split("_")
+    while words and words[0].isdigit():
+        words.pop(0)
+    return " ".join(words).capitalize() or slug
 
 
 def _add_as_dependency(name: str, needed_by: list[str], config: Config) -> None:

@@ -11,7 +11,7 @@ from ..config import load_config
 from ..errors import UsageError
 from ..lint import ERROR, WARNING, LintReport, lint_specs
 from ..loader import LoadedSpec
-from . import Project, open_project
+from ..project import Project, open_project
 
 
 def _changed_specs(project: Project, ref: str) -> list[LoadedSpec]:

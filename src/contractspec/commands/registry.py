@@ -6,31 +6,31 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..project import Project, open_project
 from ..spec import to_dict
-from . import Project, open_project
+from .results import MigrationInfo
 
 
-def list_migrations(project_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Every migration in dependency order, as plain rows."""
+def list_migrations(project_dir: Path | None = None) -> list[MigrationInfo]:
+    """Every migration in dependency order."""
     project = open_project(project_dir)
-    return [_row(project, spec.key) for spec in project.registry.order()]
+    return [_info(project, spec.key) for spec in project.registry.order()]
 
 
-def _row(project: Project, key: str) -> dict[str, Any]:
-    spec = project.registry.lookup(key)
-    meta = spec.meta
-    return {
-        "key": key,
-        "name": meta.name,
-        "version": meta.version,
-        "title": meta.title,
-        "domain": meta.domain,
-        "owners": list(meta.owners),
-        "tags": list(meta.tags),
-        "stability": meta.stability,
-        "dependencies": project.registry.dependencies(key),
-        "path": project.specs[key].path,
-    }
+def _info(project: Project, key: str) -> MigrationInfo:
+    meta = project.registry.lookup(key).meta
+    return MigrationInfo(
+        key=key,
+        name=meta.name,
+        version=meta.version,
+        title=meta.title,
+        domain=meta.domain,
+        owners=tuple(meta.owners),
+        tags=tuple(meta.tags),
+        stability=meta.stability,
+        dependencies=tuple(project.registry.dependencies(key)),
+        path=project.specs[key].path,
+    )
 
 
 def show_migration(

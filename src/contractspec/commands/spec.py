@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .. import writer
 from ..config import Config, load_config
 from ..errors import Diagnostic, RegistryError, SpecError, UsageError
 from ..loader import LoadedSpec, discover, load_source
+from ..project import Project, open_for_editing, open_project
 from ..registry import MigrationRegistry
-from . import Project, open_for_editing, open_project
 
 if TYPE_CHECKING:
     from ..edit import EditResult
@@ -209,7 +210,7 @@ def _is_inside(file: Path, folder: Path) -> bool:
         return False
 
 
-@dataclass
+@dataclass(frozen=True)
 class NewVersion:
     key: str  # the new NAME.vN
     path: str  # the new file, relative to the project root
@@ -253,9 +254,8 @@ def new_version(name: str, project_dir: Path | None = None) -> NewVersion:
     text = result.new_source
     # The copied file's own header (it was made by new-version too) is replaced.
     text = text.removeprefix(_new_version_header(latest.name, latest.version))
-    target.write_text(
-        _new_version_header(latest.name, version) + text, encoding="utf-8"
-    )
+    header = _new_version_header(latest.name, version)
+    writer.atomic_write(target, (header + text).encode("utf-8"), exclusive=True)
     try:
         open_project(config=config)  # loads, and fits the graph
     except SpecError:

@@ -35,7 +35,7 @@ from libcst.helpers import ensure_type
 from . import layout as lay
 from .layout import Atom, Seq
 from .locate import aliases
-from .seq import Sequence
+from .seq import ItemList
 from .writing import StyledEdits
 
 
@@ -72,7 +72,7 @@ class ImportEdits(StyledEdits):
             ),
             imports[0],
         )
-        seq = Sequence(target)
+        seq = ItemList(target)
         names = [alias.evaluated_name for alias in aliases(target)]
         for name in self.pending_imports:
             index = _sorted_position(names, name)
@@ -147,7 +147,7 @@ class ImportEdits(StyledEdits):
 
     def _drop_imports(self) -> None:
         for target in self.model_imports:
-            seq = Sequence(target)
+            seq = ItemList(target)
             locals_ = [a.evaluated_alias or a.evaluated_name for a in aliases(target)]
             doomed = [
                 i for i, local in enumerate(locals_) if local in self.unused_imports

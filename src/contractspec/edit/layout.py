@@ -21,7 +21,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-BLACK_DEFAULT = 88
 _LENGTHS = (88, 100, 120)
 
 

@@ -21,7 +21,7 @@ from ..loader import load_source
 from ..model_names import MODEL_CLASSES, ModelNames, imports_model
 from .layout import infer_line_length
 from .operations import EditRefused
-from .seq import Irregular, Sequence
+from .seq import Irregular, ItemList
 
 if TYPE_CHECKING:
     from libcst.metadata import MetadataWrapper
@@ -156,7 +156,7 @@ class SpecFile:
         self.replacements: dict[int, tuple[cst.CSTNode, Replacement]] = {}
         self.paths: set[int] = set()
         self._wrapper: MetadataWrapper | None = None
-        self._sequences: dict[int, Sequence] = {}
+        self._sequences: dict[int, ItemList] = {}
         self._scan()
 
     def _unparsable(self, exc: cst.ParserSyntaxError) -> SpecError:
@@ -301,11 +301,11 @@ class SpecFile:
         line, col = self.position(refusal.node)
         return Diagnostic(self.path, line, col, refusal.message)
 
-    def sequence(self, node: cst.CSTNode) -> Sequence:
+    def sequence(self, node: cst.CSTNode) -> ItemList:
         found = self._sequences.get(id(node))
         if found is None or found.node is not node:
             try:
-                found = Sequence(node)
+                found = ItemList(node)
             except Irregular:
                 raise Refusal(
                     node,

@@ -5,7 +5,7 @@ libcst keeps the whitespace around commas in several places (a comma's
 `whitespace_after`, an argument's `whitespace_after_arg`, a bracket's
 `whitespace_before`), and which one holds the newline before the closing
 bracket depends on the node type and on whether there is a trailing comma.
-`Sequence` gathers it into one list of gaps, n + 1 for n items:
+`ItemList` gathers it into one list of gaps, n + 1 for n items:
 
     ( gap0 item0 , gap1 item1 , ... item[n-1] [,] gap[n] )
 
@@ -72,7 +72,7 @@ def has_comment(gap: Gap) -> bool:
     )
 
 
-class Sequence:
+class ItemList:
     """An editable view of a Call, List, Tuple or ImportFrom; `build()` makes the new node."""
 
     def __init__(self, node: cst.CSTNode):

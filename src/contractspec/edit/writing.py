@@ -17,7 +17,7 @@ from ..codegen.literals import string_literal
 from . import layout as lay
 from .layout import Atom, Block, Layout, Seq
 from .locate import FIELDS, SpecFile, Where, item_at
-from .seq import Irregular, Sequence, has_comment
+from .seq import Irregular, ItemList, has_comment
 
 
 class _Reindent(cst.CSTTransformer):
@@ -82,7 +82,7 @@ class StyledEdits(SpecFile):
         ]
         for node in candidates:
             try:
-                seq = Sequence(node)
+                seq = ItemList(node)
             except Irregular:
                 continue
             if seq.exploded and seq.closing_indent is not None:
@@ -195,7 +195,7 @@ class StyledEdits(SpecFile):
         )
         if seq_like:
             try:
-                seq = Sequence(node)
+                seq = ItemList(node)
             except Irregular:
                 return self._leaf(node)
             if not any(
@@ -245,7 +245,7 @@ class StyledEdits(SpecFile):
         return Block(reindented)
 
     def insert_item(
-        self, seq: Sequence, index: int, value_text: str, keyword: str | None = None
+        self, seq: ItemList, index: int, value_text: str, keyword: str | None = None
     ) -> None:
         """Insert a new item (given as one-line source text) at index, laid out for its place."""
         value = self.parse(value_text)
@@ -268,7 +268,7 @@ class StyledEdits(SpecFile):
             item = cst.Element(value=value)
         seq.insert(index, item)
 
-    def _equal(self, seq: Sequence) -> cst.AssignEqual:
+    def _equal(self, seq: ItemList) -> cst.AssignEqual:
         for item in seq.items:
             if isinstance(item, cst.Arg) and isinstance(item.equal, cst.AssignEqual):
                 return item.equal
@@ -277,7 +277,7 @@ class StyledEdits(SpecFile):
             whitespace_after=cst.SimpleWhitespace(""),
         )
 
-    def commit_sequence(self, seq: Sequence, where: Where, what: str) -> None:
+    def commit_sequence(self, seq: ItemList, where: Where, what: str) -> None:
         new = seq.build()
         if seq.originally_exploded:
             self.replace(seq.node, new, where, what)

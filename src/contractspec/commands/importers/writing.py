@@ -7,9 +7,9 @@ from pathlib import Path
 from ...config import Config
 from ...errors import UsageError
 from ...loader import load_source
+from ...project import Project, open_project
 from ...registry import MigrationRegistry
 from ...writer import atomic_write
-from .. import Project, open_project
 from ..create import default_owner, render_spec
 from .common import Imported, Migration
 

@@ -11,8 +11,9 @@ fingerprint of every spec that runs it.
             + for each pin, sorted by label: "\\n" + label + "=" + file_sha256 )
 
 A pin's label is the step's place, `up.0` or `down.2`. The result is written
-`sha256:<64 hex digits>`. `contractspec migrate` reuses `spec_fingerprint`
-(or `fingerprint_loaded`) to tell a stale harness from a current one.
+`sha256:<64 hex digits>`. `contractspec migrate` reuses it (through
+`project.fingerprint_loaded`, which reads the pinned files) to tell a stale
+harness from a current one.
 
 The spec cache (`loader.SpecCache`) keeps each spec's own fingerprint: a
 change to the canonical form must bump that cache's schema too.
@@ -23,13 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
-from ..spec import MigrationSpec, to_dict
-
-if TYPE_CHECKING:
-    from ..config import Config
-    from ..loader import LoadedSpec
+from .spec import MigrationSpec, to_dict
 
 PREFIX = "sha256:"
 
@@ -43,14 +39,12 @@ def canonical_json(spec: MigrationSpec) -> str:
     )
 
 
-def spec_fingerprint(spec: MigrationSpec | LoadedSpec, pins: Pins = ()) -> str:
-    """`sha256:<hex>` of a spec (a MigrationSpec or a LoadedSpec) and its pinned files.
+def spec_fingerprint(spec: MigrationSpec, pins: Pins = ()) -> str:
+    """`sha256:<hex>` of a spec and its pinned files.
 
     pins: `{label: sha256 hex of the file's bytes}` (or pairs), e.g.
-    `{"up.0": "9f86d0…"}`; see `scripts.resolve_scripts`.
+    `{"up.0": "9f86d0…"}`; see `codegen.scripts.resolve_scripts`.
     """
-    if not isinstance(spec, MigrationSpec):
-        spec = spec.spec
     items = sorted(pins.items() if isinstance(pins, Mapping) else pins)
     digest = hashlib.sha256(canonical_json(spec).encode("ascii"))
     for label, file_hash in items:
@@ -60,18 +54,3 @@ def spec_fingerprint(spec: MigrationSpec | LoadedSpec, pins: Pins = ()) -> str:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def fingerprint_loaded(
-    loaded: LoadedSpec, config: Config, pins: Mapping[str, str] | None = None
-) -> str:
-    """The fingerprint of a loaded spec with its files read from disk (raises SpecError).
-
-    pins: the spec's resolved pins when the caller has them already."""
-    if pins is None:
-        from .scripts import resolve_scripts
-
-        pins = resolve_scripts(loaded, config).pins
-    if not pins and loaded.fingerprint:  # the spec cache's, for the same bytes
-        return loaded.fingerprint
-    return spec_fingerprint(loaded.spec, pins)

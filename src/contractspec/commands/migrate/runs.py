@@ -1,0 +1,228 @@
+"""`migrate up`, `down` and `baseline`: the migrations a run takes, checked,
+then run one by one through the runtime in one session; the run's
+RunResult. A dry run stops before running and says what would run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from ... import runtime
+from ...errors import MigrationFailed, UsageError
+from ...project import open_project
+from ..results import MigrationResult, RunResult
+from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
+from .reverting import to_revert
+from .session import Notice, history, open_session, refuse_drift
+
+# (key, index, total, a line for people): each migration's outcome, and
+# while a batched step runs, its rows and rows/s
+Progress = Callable[[str, int, int, str], None]
+Apply = Callable[..., runtime.Result]  # runtime.apply_up, apply_down, ...
+
+
+def new_run(command: str, database: str, rehearse: bool = False) -> RunResult:
+    """A run that has done nothing yet, its database URL's password redacted."""
+    shown = runtime.redact_url(database, runtime.database_secrets(database))
+    return RunResult(command, shown, rehearse)
+
+
+def run_harnesses(
+    session: runtime.Session,
+    run: RunResult,
+    harnesses: list[CommittedHarness],
+    apply: Apply,
+    progress: Progress | None,
+) -> RunResult:
+    """Run each harness in order; stop at the first that fails (rolled back)."""
+    applied: list[MigrationResult] = []
+    skipped, total = list(run.skipped), len(harnesses)
+    for index, harness in enumerate(harnesses):
+        if progress:
+            session.notes = lambda line, key=harness.key, at=index: progress(
+                key, at, total, line.strip()
+            )
+        try:
+            result = apply(
+                session,
+                harness.checked,
+                rehearse=run.rehearse,
+                base_dir=harness.path.parent,
+            )
+        except runtime.MigrationError as exc:
+            if progress:
+                progress(harness.key, index, total, str(exc))
+            return replace(
+                run,
+                applied=tuple(applied),
+                skipped=tuple(skipped),
+                failed=harness.key,
+                error=str(exc),
+                not_attempted=tuple(h.key for h in harnesses[index + 1 :]),
+            )
+        done = MigrationResult.of(result)
+        if done.status in ("skipped", "not_applied"):  # another runner did it
+            skipped.append(harness.key)
+        else:
+            applied.append(done)
+        if progress:
+            progress(harness.key, index, total, done.message)
+    return replace(run, applied=tuple(applied), skipped=tuple(skipped))
+
+
+def not_atomic(harnesses: list[CommittedHarness], command: str) -> dict[str, str]:
+    """What commits on its own in each harness's up (or down) plan, if anything."""
+    found = {}
+    for harness in harnesses:
+        migration = harness.checked
+        steps = migration["up"] if command == "up" else migration.get("down")
+        apart = runtime.atomicity(steps)
+        if apart:
+            found[harness.key] = apart
+    return found
+
+
+def up(
+    project_dir: Path | None = None,
+    database: str | None = None,
+    target: str | None = None,
+    *,
+    to: str | None = None,
+    rehearse: bool = False,
+    dry_run: bool = False,
+    audit_log: str | None = None,
+    lock_timeout: float = 30.0,
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+) -> RunResult:
+    """Apply every pending migration (or target and what it depends on), in
+    dependency order; with to, only those up to and including it in that order."""
+    if target and to:
+        raise UsageError("give a migration NAME or --to NAME, not both")
+    project = open_project(project_dir, database)
+    registry = project.registry
+    targets = [registry.lookup(target).key] if target else None
+    order = [spec.key for spec in registry.order(targets)]
+    if to:
+        order = order[: order.index(registry.lookup(to).key) + 1]
+    run = new_run("up", project.config.database, rehearse)
+    locked = not dry_run
+    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
+        # Read under the lock: what others applied is skipped.
+        applied = history(session)
+        refuse_drift(project, order, applied)
+        pending = committed_harnesses(project, [k for k in order if k not in applied])
+        run = replace(
+            run,
+            skipped=tuple(key for key in order if key in applied),
+            not_atomic=not_atomic(pending, "up"),
+        )
+        if dry_run:
+            return replace(run, not_attempted=tuple(h.key for h in pending))
+        if not rehearse:
+            return run_harnesses(session, run, pending, runtime.apply_up, progress)
+        # The whole chain in one outer transaction, a savepoint per migration:
+        # each sees what the ones before it did; then all of it is rolled back.
+        try:
+            with runtime.rehearsal(session):
+                return run_harnesses(session, run, pending, runtime.apply_up, progress)
+        except runtime.MigrationError as exc:
+            raise MigrationFailed(str(exc)) from None
+
+
+def down(
+    project_dir: Path | None = None,
+    database: str | None = None,
+    target: str | None = None,
+    *,
+    steps: int | None = None,
+    to: str | None = None,
+    all_: bool = False,
+    rehearse: bool = False,
+    dry_run: bool = False,
+    audit_log: str | None = None,
+    lock_timeout: float = 30.0,
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+) -> RunResult:
+    """Revert target, the last `steps` applied migrations, every one after `to`
+    in dependency order, or all of them (all_); in reverse dependency order."""
+    if sum(bool(x) for x in (target, steps is not None, to, all_)) > 1:
+        raise UsageError("give one of a migration NAME, --steps N, --to NAME or --all")
+    if steps is not None and steps < 1:
+        raise UsageError("--steps must be at least 1")
+    project = open_project(project_dir, database)
+    run = new_run("down", project.config.database, rehearse)
+    locked = not dry_run
+    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
+        applied = history(session)
+        if target in applied and target not in project.specs:
+            # Its spec is gone: its committed harness is the way back.
+            fingerprint = applied[target].spec_fingerprint
+            harnesses = [harness_of_applied(project, target, fingerprint)]
+        else:
+            chosen = to_revert(project, applied, target, steps, to, all_)
+            if target and not chosen:  # not applied: nothing to revert
+                return replace(run, skipped=(project.registry.lookup(target).key,))
+            refuse_drift(project, chosen, applied)  # all, before reverting one
+            harnesses = committed_harnesses(project, chosen)
+            _refuse_irreversible(harnesses)
+            run = replace(run, not_atomic=not_atomic(harnesses, "down"))
+        if dry_run:
+            return replace(run, not_attempted=tuple(h.key for h in harnesses))
+        return run_harnesses(session, run, harnesses, runtime.apply_down, progress)
+
+
+def _refuse_irreversible(harnesses: list[CommittedHarness]) -> None:
+    """Refuse before reverting anything, not halfway through."""
+    irreversible = [h.key for h in harnesses if h.checked.get("down") is None]
+    if irreversible:
+        raise MigrationFailed(
+            f"cannot revert {', '.join(irreversible)}: irreversible (no down plan);"
+            " nothing was reverted. Write a new migration that undoes it instead."
+        )
+
+
+def baseline(
+    project_dir: Path | None = None,
+    database: str | None = None,
+    target: str | None = None,
+    *,
+    all_: bool = False,
+    verify: bool = False,
+    audit_log: str | None = None,
+    lock_timeout: float = 30.0,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Record target (and what it depends on), or every migration (all_), as
+    applied without running them: the database already has their effects.
+
+    Dependencies the history has are left alone; the target itself, or with
+    all_ any migration at all, already in the history is refused."""
+    if bool(target) == all_:
+        raise UsageError("give a migration NAME or --all")
+    project = open_project(project_dir, database)
+    registry = project.registry
+    named = [registry.lookup(target).key] if target else None
+    order = [spec.key for spec in registry.order(named)]
+    run = new_run("baseline", project.config.database)
+    with open_session(project, lock_timeout, audit_log) as session:
+        applied = history(session)
+        refused = [key for key in (named or order) if key in applied]
+        if refused:
+            raise MigrationFailed(
+                f"already in the history: {', '.join(refused)}; baseline records only"
+                " migrations the database has not recorded (see migrate status)"
+            )
+        run = replace(run, skipped=tuple(key for key in order if key in applied))
+        harnesses = committed_harnesses(
+            project, [key for key in order if key not in applied]
+        )
+
+        def record(
+            session: runtime.Session, migration: runtime.Migration, **_: object
+        ) -> runtime.Result:
+            return runtime.apply_baseline(session, migration, verify=verify)
+
+        return run_harnesses(session, run, harnesses, record, progress)
