@@ -149,6 +149,11 @@ def test_a_signal_stops_the_running_statement(
     assert [e["status"] for e in events if e["event"] == "rollback"] == ["ok"]
     audited = json.loads(audit.read_text().splitlines()[-1])
     assert (audited["event"], audited["status"]) == ("run_end", "interrupted")
+    if slow == "sqlite-cte":  # status shows it as the migration's last failure
+        status = cli(project, "migrate", "status", "--json", database=url)
+        row = json.loads(status.stdout)[0]
+        assert row["state"] == "pending", row
+        assert f"interrupted by {name}" in row["last_failure"], row
 
 
 # A knob the test turns: slow (10^9) while the signal is to land, fast (10)
