@@ -24,13 +24,12 @@ from __future__ import annotations
 import random
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from support import cli
+from support import cli, start_signallable
 
 AFTER_HANDLERS = 50  # runs whose signal landed once the handlers were in place
 MAX_RUNS = 120
@@ -73,13 +72,7 @@ def _command(project: Path, how: str, database: Path) -> list[str]:
 
 
 def _run(command: list[str], delay: float | None, signum: int):
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    process = start_signallable(command)
     installed = None
     started = time.monotonic()
     if delay is not None:

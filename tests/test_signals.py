@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import cli
+from support import cli, start_signallable
 
 # From the signal to the process's exit: what the runtime promises (issue 21).
 # Typically 0.03-0.2 s here (the measured time is in the assertion message);
@@ -79,15 +79,7 @@ def interrupt(command: list[str], signum: int, ready, settle: float = 0.5):
     """Start command, wait until ready() (the slow part has begun), let it get
     into its statement, send signum; return (exit code, stdout, stderr,
     seconds from the signal to the exit)."""
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A suite started in the background by a shell inherits SIGINT ignored,
-        # and a process keeps a signal its parent ignores: undo that.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    process = start_signallable(command)
     try:
         deadline = time.monotonic() + 60
         while not ready() and process.poll() is None:
