@@ -13,8 +13,8 @@ history row, or absent with neither.
 Before those first lines the interpreter is starting (15-45 ms on the
 development machine, a third of a harness run) and no code of ours can act:
 a SIGTERM there ends the process by the signal's default action (-15), a
-SIGINT by Python's own (-2, maybe with its KeyboardInterrupt traceback), as
-for any Python program. The test reads /proc/PID/status just before it
+SIGINT by Python's own (-2, or exit 1 with a KeyboardInterrupt traceback
+while it imports `site`), as for any Python program. The test reads /proc/PID/status just before it
 sends the signal to tell the two apart (our handlers: SIGTERM caught, or
 ignored once the outcome is decided), and counts both.
 """
@@ -44,6 +44,8 @@ def _handlers_installed(pid: int) -> bool | None:
     except OSError:
         return None
     masks = dict(line.split(":\t") for line in status.splitlines() if ":\t" in line)
+    if masks["State"].startswith("Z"):  # exited, not yet reaped: masks are gone
+        return None
     bit = 1 << (signal.SIGTERM - 1)
     return bool((int(masks["SigCgt"], 16) | int(masks["SigIgn"], 16)) & bit)
 
