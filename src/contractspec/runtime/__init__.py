@@ -56,7 +56,6 @@ from .migration import apply_down, apply_up, run_migration
 from .outside import partly_applied
 from .preview import atomicity, plan_text
 from .session import (
-    LOCK_SETTINGS,
     Session,
     lock_setting_problem,
     open_session,
@@ -86,7 +85,6 @@ __all__ = [
     "EXIT_SPEC",
     "EXIT_USAGE",
     "HARNESS_FORMAT",
-    "LOCK_SETTINGS",
     "Check",
     "Database",
     "Event",
