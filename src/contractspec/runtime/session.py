@@ -82,6 +82,11 @@ class Session:
         except BaseException:
             self._close_audit()
             raise
+        # The password libpq used may come from PGPASSWORD, ~/.pgpass or a
+        # service file, not the URL: masked too, wherever a message repeats it.
+        used = self.db.password()
+        if used:
+            self.secrets = database_secrets(database, used)
         watch(self.db)  # a signal interrupts its statement
         # A step's attempts after a lock timeout: none where lock waits are not bounded.
         self.lock_timeout_ms = lock_timeout_ms
