@@ -55,6 +55,13 @@ LIMITS: dict[str, object] = {
     "max_file_bytes": DEFAULT_MAX_FILE_BYTES,  # a spec or pinned file, at most
     "extra_roots": [],  # folders besides the project whose files may be read
 }
+# How the runtime treats locks others hold, on PostgreSQL: how long any
+# statement may wait for one, and the retries after such a timeout. (Not
+# `migrate --lock-timeout`: the seconds to wait for another runner's lock.)
+LOCKS: dict[str, int] = {
+    "lock_timeout_ms": runtime.DEFAULT_LOCK_TIMEOUT_MS,
+    "lock_retries": runtime.DEFAULT_LOCK_RETRIES,
+}
 # Keys without a default: the dialect (else the URL's), rules `lint` never reports.
 OPTIONAL = ("dialect", "lint_ignore")
 ENV_DATABASE_FALLBACK = "DATABASE_URL"
@@ -80,6 +87,8 @@ class Config:
     # Every environment marked protected (what `lint` without --env guards)
     protected_environments: tuple[str, ...] = ()
     black_line_length: int | None = None  # [tool.black] line-length: edits follow it
+    lock_timeout_ms: int = runtime.DEFAULT_LOCK_TIMEOUT_MS  # LOCKS
+    lock_retries: int = runtime.DEFAULT_LOCK_RETRIES
     fleets: dict[str, FleetSpec] = field(default_factory=dict)  # by name
 
     @property
@@ -251,7 +260,7 @@ def load_config(
             raise ConfigError(f"project folder {project} does not exist")
         if (root / PYPROJECT).is_file():
             pyproject = _read_pyproject(root / PYPROJECT)
-    settings: dict[str, Any] = {**DEFAULTS, **LIMITS}
+    settings: dict[str, Any] = {**DEFAULTS, **LIMITS, **LOCKS}
     if pyproject is not None:
         settings.update(_checked_table(pyproject, root))
     if database is not None and not database.strip():
@@ -293,6 +302,8 @@ def load_config(
         lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
         black_line_length=pyproject.black_line_length if pyproject else None,
+        lock_timeout_ms=settings["lock_timeout_ms"],
+        lock_retries=settings["lock_retries"],
         fleets=parse_fleets(settings.get(FLEETS, {})),
     )
 
@@ -358,8 +369,10 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
                 Diagnostic(display, *_locate(text, where, header), message)
                 for header, where, message in fleet_problems(value)
             ]
-        elif key not in DEFAULTS and key not in OPTIONAL and key not in LIMITS:
-            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, ENVIRONMENTS, FLEETS))
+        elif key not in (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS):
+            known = ", ".join(
+                (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS, ENVIRONMENTS, FLEETS)
+            )
             problems.append(
                 Diagnostic(
                     display,
@@ -368,6 +381,10 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
                     f"unknown key {key!r} in [tool.contractspec]; known keys: {known}",
                 )
             )
+        elif key in LOCKS:
+            problem = runtime.lock_setting_problem(key, value)
+            if problem:
+                problems.append(Diagnostic(display, line, col, problem))
         elif key == "max_file_bytes":
             if type(value) is not int or not 1 <= value <= MAX_FILE_BYTES:
                 message = (

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .clock import iso
-from .dialect import TIMEOUT, TRANSIENT, Database, reading
+from .dialect import LOCK_TIMEOUT, TIMEOUT, TRANSIENT, Database, reading
 from .exits import EXIT_FAILED, EXIT_SPEC, MigrationError
 from .lock import acquire_pg_lock, pg_lock_check, pg_lock_holder, pg_lock_key
 from .tables import EVENT_COLUMNS, insert_sql
@@ -34,7 +34,8 @@ _INSTALL = (
     if __name__.startswith("contractspec.")
     else "'psycopg[binary]'"
 )
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization, deadlock
+_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout, or NOWAIT
 _QUERY_CANCELED = "57014"  # by statement_timeout, or by our watchdog's cancel
 _NO_SUCH_SAVEPOINT = "3B001"
 _CANCEL_IN_FLIGHT_S = 0.05
@@ -63,12 +64,14 @@ def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _options(url: str, schema: str | None, recent: bool) -> str:
+def _options(url: str, schema: str | None, lock_timeout_ms: int, recent: bool) -> str:
     """libpq's `options` for the connection: what the URL (or $PGOPTIONS) gives,
-    then our settings, which so win, and with a schema, search_path (that
-    schema alone). Sent with the connection request: no round trip of their own."""
+    then our settings, which so win: every statement waits for a lock at most
+    lock_timeout_ms, and with a schema, search_path is that schema alone. Sent
+    with the connection request: no round trip of their own."""
     given = _url_options(url) or os.environ.get("PGOPTIONS", "")
     settings = [(name, value) for name, value, new in _SETTINGS if recent or not new]
+    settings.append(("lock_timeout", str(int(lock_timeout_ms))))
     if schema is not None:
         settings.append(("search_path", quote_name(schema)))
     ours = " ".join(f"-c {name}={_escaped(value)}" for name, value in settings)
@@ -89,7 +92,7 @@ def _escaped(value: str) -> str:
 
 
 def _connect(
-    url: str, secrets: Sequence[str], schema: str | None
+    url: str, secrets: Sequence[str], schema: str | None, lock_timeout_ms: int
 ) -> psycopg.Connection[TupleRow]:
     try:
         import psycopg
@@ -106,7 +109,7 @@ def _connect(
                 prepare_threshold=None,
                 application_name=f"contractspec migrate pid {os.getpid()}",
                 connect_timeout=timeout,
-                options=_options(url, schema, recent),
+                options=_options(url, schema, lock_timeout_ms, recent),
             )
         except psycopg.ProgrammingError as exc:  # libpq rejected the URL itself
             message = f"malformed PostgreSQL URL {url!r}: {first_line(exc)}"
@@ -128,6 +131,7 @@ class PostgreSQL(Database):
         "real": "DOUBLE PRECISION",
     }
     timeout_slack = 0.1
+    bounds_lock_waits = True
     conn: psycopg.Connection[TupleRow]
 
     def __init__(
@@ -137,9 +141,8 @@ class PostgreSQL(Database):
         self.lock_key = lock_key  # of the database, or of the session's schema
         self.schema: str | None = None  # the session's schema (search_path), if any
         self.display = ""  # the database (and schema) as messages name it
-        # The session's statement_timeout and lock_timeout, once read: what a
-        # step's own timeouts go back to.
-        self.timeouts: tuple[str, str] | None = None
+        # The session's statement_timeout, once read: what a step's goes back to.
+        self.statement_timeout: str | None = None
 
     @classmethod
     def open(
@@ -148,12 +151,13 @@ class PostgreSQL(Database):
         *,
         lock: bool,
         lock_timeout: float,
+        lock_timeout_ms: int,
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
         schema: str | None = None,
     ) -> Self:
-        conn = _connect(target, secrets, schema)
+        conn = _connect(target, secrets, schema, lock_timeout_ms)
         database = cls(conn, None, pg_lock_key(schema))
         database.schema, database.display = schema, display
         try:
@@ -313,24 +317,19 @@ class PostgreSQL(Database):
         state = getattr(exc, "sqlstate", None)
         if state in TRANSIENT_SQLSTATES:
             return TRANSIENT
+        if state == _LOCK_NOT_AVAILABLE:
+            return LOCK_TIMEOUT
         if state == _QUERY_CANCELED and timed:
             return TIMEOUT
         return super().classify(exc, timed)
 
     def set_timeouts(self, timeout_ms: int | None, local: bool = True) -> None:
-        if self.timeouts is None:
-            query = (
-                "SELECT current_setting('statement_timeout') AS s,"
-                " current_setting('lock_timeout') AS l"
-            )
-            row = self.select(query)[0]
-            self.timeouts = str(row["s"]), str(row["l"])
-        values = (str(int(timeout_ms)),) * 2 if timeout_ms else self.timeouts
-        literals = self.literals(values)
-        for name, literal in zip(
-            ("statement_timeout", "lock_timeout"), literals, strict=True
-        ):
-            self.defer(f"SET {'LOCAL ' if local else ''}{name} = {literal}")
+        if self.statement_timeout is None:
+            query = "SELECT current_setting('statement_timeout') AS s"
+            self.statement_timeout = str(self.select(query)[0]["s"])
+        value = str(int(timeout_ms)) if timeout_ms else self.statement_timeout
+        literal = self.literals([value])[0]
+        self.defer(f"SET {'LOCAL ' if local else ''}statement_timeout = {literal}")
 
     def table_exists(self, name: str) -> bool:
         return bool(

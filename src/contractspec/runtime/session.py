@@ -11,9 +11,10 @@ import socket
 import uuid
 from typing import IO, TYPE_CHECKING, cast
 
-from .dialect import reading
-from .exits import EXIT_SPEC, MigrationError
+from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS, reading
+from .exits import EXIT_SPEC, EXIT_USAGE, MigrationError
 from .postgres import PostgreSQL
+from .signals import unwatch, watch
 from .sqlite import SQLite
 from .tables import EVENT_COLUMNS, HISTORY_COLUMNS, TABLES_DDL
 from .urls import database_secrets, first_line, parse_database_url, redact_url
@@ -53,8 +54,11 @@ class Session:
         out: IO[str] | None = None,
         lock: bool = True,
         notice: Notice | None = None,
+        lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+        lock_retries: int = DEFAULT_LOCK_RETRIES,
         schema: str | None = None,
     ) -> None:
+        check_lock_settings(lock_timeout_ms, lock_retries)
         self.dialect, target = parse_database_url(database)
         self.secrets = list(_secrets(database))
         self.database = target_name(redact_url(database, self.secrets), schema)
@@ -73,6 +77,7 @@ class Session:
                 target,
                 lock=lock,
                 lock_timeout=lock_timeout,
+                lock_timeout_ms=lock_timeout_ms,
                 display=self.database,
                 notice=notice,
                 secrets=self.secrets,
@@ -85,7 +90,11 @@ class Session:
         # service file, not the URL: masked too, wherever a message repeats it.
         used = self.db.password()
         if used:
-            self.secrets = database_secrets(database, used)
+            self.secrets = list(_secrets(database, used))
+        watch(self.db)  # a signal interrupts its statement
+        # A step's attempts after a lock timeout: none where lock waits are not bounded.
+        self.lock_timeout_ms = lock_timeout_ms
+        self.lock_retries = lock_retries if self.db.bounds_lock_waits else 0
 
     def take_lock(self, timeout: float, notice: Notice | None = None) -> None:
         """Take the migration lock in a session opened without it (lock=False),
@@ -112,6 +121,7 @@ class Session:
         return self.db.lock
 
     def close(self) -> None:
+        unwatch(self.db)
         self.db.close()
         self._close_audit()
 
@@ -162,10 +172,10 @@ def target_name(database: str, schema: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _secrets(database: str) -> tuple[str, ...]:
-    """database_secrets, once per URL: a fleet opens thousands of sessions on
-    one database URL (a schema each)."""
-    return tuple(database_secrets(database))
+def _secrets(database: str, used: str | None = None) -> tuple[str, ...]:
+    """database_secrets, once per URL (and password used): a fleet opens
+    thousands of sessions on one database URL (a schema each)."""
+    return tuple(database_secrets(database, used))
 
 
 @functools.cache
@@ -176,6 +186,31 @@ def _applied_by() -> str:
     except Exception:
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
+
+
+LOCK_SETTINGS = {  # name: (lowest, highest)
+    "lock_timeout_ms": (1, 2**31 - 1),  # PostgreSQL's range of lock_timeout
+    "lock_retries": (0, 1000),
+}
+
+
+def lock_setting_problem(name: str, value: object) -> str | None:
+    """What is wrong with a value of lock_timeout_ms or lock_retries, if anything."""
+    low, high = LOCK_SETTINGS[name]
+    if type(value) is not int or not low <= value <= high:
+        return f"{name} must be a whole number from {low} to {high}, got {value!r}"
+    return None
+
+
+def check_lock_settings(lock_timeout_ms: object, lock_retries: object) -> None:
+    """Refuse a lock_timeout_ms or lock_retries out of range (exit 2)."""
+    for name, value in (
+        ("lock_timeout_ms", lock_timeout_ms),
+        ("lock_retries", lock_retries),
+    ):
+        problem = lock_setting_problem(name, value)
+        if problem:
+            raise MigrationError(problem, EXIT_USAGE)
 
 
 def _open_audit(audit_log: AuditLog | None) -> tuple[IO[str] | None, bool]:
@@ -198,17 +233,33 @@ def open_session(
     out: IO[str] | None = None,
     lock: bool = True,
     notice: Notice | None = None,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    lock_retries: int = DEFAULT_LOCK_RETRIES,
     schema: str | None = None,
 ) -> Iterator[Session]:
     """Connect, take the migration lock and yield a Session; release on exit.
 
+    lock_timeout: seconds to wait for the migration lock (another runner's).
     lock=False is for readers (status, dry runs): they never wait on a runner
     (and for a runner that takes the lock only when it has work: take_lock).
     notice: called with a line for people when the lock is held by another.
+    lock_timeout_ms: on PostgreSQL, how long any statement may wait for a
+    table or row lock; a step's attempt that times out so is retried up to
+    lock_retries times more than its own retries.
     schema: a PostgreSQL schema that is a database of its own (one tenant of
     many): search_path is that schema alone, for every statement of the
     session, so our tables are in it too, and the lock is the schema's."""
-    session = Session(database, lock_timeout, audit_log, out, lock, notice, schema)
+    session = Session(
+        database,
+        lock_timeout,
+        audit_log,
+        out,
+        lock,
+        notice,
+        lock_timeout_ms,
+        lock_retries,
+        schema,
+    )
     try:
         yield session
     finally:

@@ -58,6 +58,7 @@ class SQLite(Database):
         *,
         lock: bool,
         lock_timeout: float,
+        lock_timeout_ms: int,
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
@@ -69,8 +70,9 @@ class SQLite(Database):
         fd = conn = None
         try:
             if target != ":memory:" and lock:
-                _check_folder(target)  # first: the lock file goes beside it
+                folder = _check_folder(target)  # first: the lock file goes beside it
                 fd = acquire_sqlite_lock(target, lock_timeout, display, notice)
+                _check_writable(target, folder)
             # Autocommit mode: the runtime itself issues BEGIN, SAVEPOINT and
             # COMMIT, so DDL stays inside the migration's transaction.
             busy = max(float(lock_timeout), 1.0)
@@ -167,7 +169,13 @@ class SQLite(Database):
         secrets: Sequence[str] = (),
     ) -> None:
         if self.path != ":memory:" and self.lock is None:
-            self.lock = acquire_sqlite_lock(self.path, timeout, display, notice)
+            fd = acquire_sqlite_lock(self.path, timeout, display, notice)
+            try:
+                _check_writable(self.path, os.path.dirname(os.path.abspath(self.path)))
+            except BaseException:
+                _release(fd)
+                raise
+            self.lock = fd
 
     def lock_holder(self) -> str | None:
         return None if self.path == ":memory:" else sqlite_lock_holder(self.path)
@@ -194,16 +202,34 @@ class SQLite(Database):
         self.conn.execute("PRAGMA query_only = OFF")
 
 
-def _check_folder(target: str) -> None:
-    if target != ":memory:":
-        folder = os.path.dirname(os.path.abspath(target))
-        if not os.path.isdir(folder):
-            message = f"cannot open {target}: folder {folder} does not exist"
-            raise MigrationError(message, EXIT_SPEC)
+def _check_folder(target: str) -> str:
+    """The database file's folder, which must exist."""
+    folder = os.path.dirname(os.path.abspath(target))
+    if target != ":memory:" and not os.path.isdir(folder):
+        message = f"cannot open {target}: folder {folder} does not exist"
+        raise MigrationError(message, EXIT_SPEC)
+    return folder
 
 
 def _cannot_open(target: str, exc: sqlite3.Error) -> str:
     return f"cannot open {target}: {first_line(exc)}"
+
+
+def _check_writable(target: str, folder: str) -> None:
+    """A runner writes the file, and SQLite its journal beside it: a read-only
+    file or folder is a configuration error (exit 3), said before anything runs."""
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        message = (
+            f"cannot write {target}: the file is read-only; make it writable"
+            " (chmod u+w), or give a database you may change"
+        )
+        raise MigrationError(message, EXIT_SPEC)
+    if not os.access(folder, os.W_OK):
+        message = (
+            f"cannot write {target}: its folder {folder} is read-only, and SQLite"
+            " writes its journal there; make it writable"
+        )
+        raise MigrationError(message, EXIT_SPEC)
 
 
 def _release(fd: int | None) -> None:

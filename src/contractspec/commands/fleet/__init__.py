@@ -164,7 +164,7 @@ def run_fleet(
             if on_outcome is not None:
                 on_outcome(outcome, totals)
 
-        control = Control(lock_timeout, cast("IO[str] | None", audit))
+        control = Control(lock_timeout, cast("IO[str] | None", audit), config)
         engine = Engine(
             lambda target, control: run_target(context, target, control),
             control,

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from ... import runtime
+from ...config import Config
 from .targets import Target, Wave
 
 # What a target can end as (a run's): ok, failed, unreachable, locked,
@@ -83,11 +84,18 @@ class Control:
     """What the targets of a run share: whether to stop, how long a lock is
     waited for in this pass, and the sessions open now (to interrupt)."""
 
-    def __init__(self, lock_timeout: float, audit: IO[str] | None) -> None:
+    def __init__(
+        self, lock_timeout: float, audit: IO[str] | None, config: Config
+    ) -> None:
         self.stopping = threading.Event()
         self.interrupted = False
         self.lock_wait = 0.0  # the first pass waits for no lock
         self.lock_timeout, self.audit = lock_timeout, audit
+        # Each statement's lock waits (PostgreSQL): the project's, as migrate's
+        self.lock_timeout_ms, self.lock_retries = (
+            config.lock_timeout_ms,
+            config.lock_retries,
+        )
         self._open: set[runtime.Session] = set()
         self._guard = threading.Lock()
 
@@ -103,6 +111,8 @@ class Control:
             lock=False,
             lock_timeout=self.lock_timeout,
             audit_log=self.audit,
+            lock_timeout_ms=self.lock_timeout_ms,
+            lock_retries=self.lock_retries,
         ) as session:
             with self._guard:
                 self._open.add(session)
