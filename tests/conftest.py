@@ -329,6 +329,18 @@ def run_harness_fixture():
     return run_harness
 
 
+# --- black as the fallback ---------------------------------------------------------
+
+
+@pytest.fixture
+def black_formats(monkeypatch):
+    """Builds as under a black series other than the one codegen emits: every
+    harness head goes through black and its cache (format.black_form)."""
+    from contractspec import format as fmt
+
+    monkeypatch.setattr(fmt, "EMITTED_STYLE", "another series")
+
+
 # --- a role that must give its password ------------------------------------------
 
 PG_PASSWORD_USER, PG_PASSWORD = "contractspec_pw", "s3cret-Pw@x:y/z?&%"

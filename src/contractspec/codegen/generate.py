@@ -2,8 +2,8 @@
 
 A harness folder holds one module per spec and one shared runtime module:
 
-    <module>.py               head = header + docstring + MIGRATION (per spec;
-                                     black-formatted, cached by content)
+    <module>.py               head = header + docstring + MIGRATION (per spec,
+                                     emitted in black's style: format.black_form)
                               tail = entry points that load the runtime
                                      (constant: templates/harness_tail.py)
     _contractspec_runtime.py  the runtime (src/contractspec/runtime/
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import relative_posix
 from ..errors import Diagnostic, SpecError
-from ..format import FormatCache, format_cached
+from ..format import FormatCache, black_form
 from ..runtime import runtime_source
 from ..runtime.harness_runtime import HARNESS_FORMAT
 from ..spec import PLACEHOLDER_MARKER, MigrationSpec
@@ -115,7 +115,7 @@ def harness_source(
         dependencies=dependencies,
         resolution=resolution or Resolution(),
     )
-    head = format_cached([render_head(view, env)], cache, workers=1)[0]
+    head = black_form([render_head(view, env)], cache, workers=1)[0]
     return head + tail_source()
 
 
@@ -178,7 +178,7 @@ def generate(
             resolution=resolutions[key],
         )
         heads.append(render_head(view))
-    formatted = format_cached(heads, cache, workers)
+    formatted = black_form(heads, cache, workers)
     tail = tail_source()
     harnesses = []
     for key, head in zip(keys, formatted, strict=True):
