@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from contractspec.cli import root
 
@@ -59,3 +60,9 @@ def status(project: Path, database: str) -> dict[str, dict]:
     result = cli(project, "migrate", "status", "--json", database=database)
     assert result.exit_code == 0, result.stderr
     return {row["key"]: row for row in json.loads(result.stdout)}
+
+
+def examples(full: int) -> int:
+    """A property test's example count: `full` under the "ci" hypothesis profile
+    (CI=true), the loaded profile's share of it otherwise (conftest.py)."""
+    return max(10, full * settings().max_examples // 100)

@@ -87,6 +87,7 @@ def test_same_spec_twice_gives_the_same_bytes():
 
 
 @pytest.mark.parametrize("seeds", [("0", "1")])
+@pytest.mark.slow
 def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, copy_tracked, seeds):
     """Two subprocess builds (PYTHONHASHSEED 0 and 1, no cache, different folders) and a cached one."""
     outputs = []
@@ -119,6 +120,7 @@ def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, copy_tracked, seeds)
         ), name
 
 
+@pytest.mark.slow
 def test_the_emitted_heads_are_what_black_makes_of_them(
     tmp_path, monkeypatch, black_formats
 ):

@@ -102,6 +102,7 @@ def test_gitlab_runs_what_github_runs():
     } == {k: v.replace("@localhost:", "@postgres:") for k, v in job["env"].items()}
 
 
+@pytest.mark.slow
 def test_github_workflow_commands_pass_on_postgresql(
     project, environment, pg_url, pg_db
 ):
@@ -145,16 +146,20 @@ def _hooks_repository(target: Path, copy_tracked) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_pre_commit_hooks_pass_then_catch_a_stale_harness(
     project, environment, tmp_path, copy_tracked
 ):
     hooks = str(_hooks_repository(tmp_path / "hooks", copy_tracked))
+    # Its own store: the hook environments it installs stay in this test's folder.
+    environment["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit")
     every = ["pre-commit", "try-repo", hooks, "--all-files"]
     result = run(every, project, environment)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"contractspec harnesses are current\.+Passed", result.stdout)
     assert re.search(r"contractspec lint\.+Passed", result.stdout)
 
+    # The build-check hook alone, by its id, on a stale harness.
     hook = [
         "pre-commit",
         "try-repo",
@@ -162,10 +167,6 @@ def test_pre_commit_hooks_pass_then_catch_a_stale_harness(
         "contractspec-build-check",
         "--all-files",
     ]
-    result = run(hook, project, environment)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"contractspec harnesses are current\.+Passed", result.stdout)
-
     spec = project / "migrations" / "core" / "2025_01_add_accounts.py"
     spec.write_text(
         spec.read_text().replace("DROP TABLE accounts", "DROP TABLE IF EXISTS accounts")

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from support import cli
 
+pytestmark = pytest.mark.slow  # each test starts, signals and waits for processes
+
 SLOW_STEPS = {
     # A Python step: the signal arrives while Python sleeps.
     "python": 'DataStep(script="_slow.py:run")',
