@@ -39,8 +39,8 @@ def tmpfs_root() -> str | None:
     return "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
-def measured_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ, PYTHONHASHSEED="0", **(extra or {}))
+def measured_env() -> dict[str, str]:
+    env = dict(os.environ, PYTHONHASHSEED="0")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
@@ -50,17 +50,13 @@ class CommandFailed(Exception):
 
 
 def instructions(
-    cmd: Sequence[str],
-    cwd: Path | None = None,
-    *,
-    warm_up: bool = False,
-    env: dict[str, str] | None = None,
+    cmd: Sequence[str], cwd: Path | None = None, *, warm_up: bool = False
 ) -> int:
     """Instructions executed by `cmd` and all its processes (callgrind's totals, summed).
 
     warm_up: run it once untraced first (for commands that change no state).
     Raises CommandFailed, with the command's output, when it exits non-zero."""
-    env = measured_env(env)
+    env = measured_env()
     if warm_up:
         subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True)
     with tempfile.TemporaryDirectory(
