@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_migrate import FreshDatabases, ThrowawayPostgres, load  # noqa: E402
 
-from contractspec.runtime import harness_runtime as rt  # noqa: E402
+from contractspec import runtime as rt  # noqa: E402
 
 BATCH_SQL = {
     "sqlite": "UPDATE items SET v = id * 2 WHERE id IN"

@@ -357,13 +357,14 @@ def main() -> int:
             black.format_str(p.read_text(), mode=black.Mode()) == p.read_text()
             for p in stable_sample
         )
-        from contractspec.codegen.render import RUNTIME_FILE
-        from contractspec.runtime import runtime_source
+        from contractspec.codegen.generate import runtime_sources
 
-        files = [p for p in harnesses.glob("*.py") if p.name != RUNTIME_FILE]
+        files = sorted(
+            harnesses.glob("*.py")
+        )  # the harnesses, not the runtime's folder
         count = len(files)
-        folder_bytes = sum(p.stat().st_size for p in harnesses.glob("*.py"))
-        embedded = len(runtime_source().encode("utf-8"))
+        folder_bytes = sum(p.stat().st_size for p in harnesses.rglob("*.py"))
+        embedded = sum(len(s.encode("utf-8")) for s in runtime_sources().values())
         format1_bytes = sum(p.stat().st_size for p in files) + count * embedded
         lines = [len(p.read_bytes().splitlines()) for p in files]
         folder_ratio = folder_bytes / format1_bytes

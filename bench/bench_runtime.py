@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from contractspec.runtime import harness_runtime as rt  # noqa: E402
+from contractspec import runtime as rt  # noqa: E402
 
 
 def statements(i: int) -> list[str]:

@@ -1,15 +1,18 @@
 
 
 def _runtime():
-    """The runtime module beside this file (contractspec build writes it)."""
+    """The runtime package beside this file (contractspec build writes it),
+    loaded from its source by its loader, which checks every file it runs."""
     name = "_contractspec_runtime"
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
-    if getattr(sys.modules.get(name), "__file__", None) != path:
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    if getattr(sys.modules.get(name), "__path__", None) != [folder]:
+        path = os.path.join(folder, "loader.py")
         if not os.path.isfile(path):
-            raise ImportError(f"{path} is missing; run: contractspec build --all")
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
+            raise ImportError(f"{folder} is missing; run: contractspec build --all")
+        loader = {"__name__": name + "_loader", "__file__": path}
+        with open(path, "rb") as file:
+            exec(compile(file.read(), path, "exec"), loader)
+        loader["load"](folder)
     return sys.modules[name]
 
 
@@ -22,9 +25,9 @@ def run(command, database, **options):
 def main(argv=None):
     try:
         runtime = _runtime()
-    except ImportError as exc:  # one line, not a traceback; 3: EXIT_CONFIG
+    except ImportError as exc:  # one line, not a traceback
         print(f"error: {exc}", file=sys.stderr)
-        return 3
+        return 3  # EXIT_SPEC of the runtime's exits.py, which did not load
     return runtime.runtime_main(MIGRATION, argv, harness=__file__)
 
 

@@ -4,8 +4,8 @@ Builds a wheel from this checkout with hatchling from the test extra (no build
 isolation, so no downloads) and installs it into a virtual environment of its
 own: not this source tree and not the base interpreter's packages, only the
 wheel, with its dependencies taken from the environment running the tests.
-Then runs `contractspec build --stdout` in a copy of the example project with
-that environment. Takes a few seconds; it runs in CI like every other test.
+Then runs `contractspec build --stdout` and `build --check` in a copy of the
+example project with that environment. Takes a few seconds; it runs in CI like every other test.
 """
 
 from __future__ import annotations
@@ -53,7 +53,10 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(
     names = zipfile.ZipFile(wheel).namelist()
     assert "contractspec/templates/harness.py.j2" in names
     assert "contractspec/templates/harness_tail.py" in names
-    assert "contractspec/runtime/harness_runtime.py" in names
+    runtime = REPO / "src" / "contractspec" / "runtime"  # the package, every file
+    assert {f"contractspec/runtime/{p.name}" for p in runtime.glob("*.py")} <= set(
+        names
+    )
     assert "contractspec/py.typed" in names  # PEP 561: the package is typed
 
     venv = tmp_path / "venv"
@@ -111,3 +114,5 @@ def test_wheel_ships_templates_and_builds_outside_the_repository(
 
     [expected] = generate(open_project(shop), ["core.db.2025_01_add_users.v1"])
     assert out == expected.source
+    # The runtime package the wheel writes is the committed one, file for file.
+    run(python, "-m", "contractspec", "build", "--check", cwd=shop, env=env)

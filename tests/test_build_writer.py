@@ -70,6 +70,23 @@ def test_atomic_write_cleans_up_when_it_fails(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["h.py"]
 
 
+@pytest.mark.parametrize("dangling", [False, True])
+def test_an_exclusive_write_never_replaces_a_link(tmp_path, dangling):
+    """init creates .gitignore exclusively: a link that appeared meanwhile
+    (to a file or to nothing) stays, and nothing is written through it."""
+    target, elsewhere = tmp_path / ".gitignore", tmp_path / "elsewhere"
+    if not dangling:
+        elsewhere.write_bytes(b"theirs\n")
+    target.symlink_to(elsewhere)
+    with pytest.raises(FileExistsError):
+        atomic_write(target, b"ours\n", exclusive=True)
+    assert target.is_symlink() and elsewhere.exists() is not dangling
+    assert dangling or elsewhere.read_bytes() == b"theirs\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".gitignore"] + ([] if dangling else ["elsewhere"])
+    )
+
+
 def test_plan_classifies_and_refuses_foreign_files(tmp_path):
     folder = tmp_path / "h"
     folder.mkdir()
@@ -82,7 +99,7 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
         (folder / "same.py", "h/same.py", HEADER + "A = 1\n"),
         (folder / "old.py", "h/old.py", HEADER + "A = 2\n"),
     ]
-    found = changes(outputs, orphans_in=folder, relative=lambda p: f"h/{p.name}")
+    found = changes(outputs, orphans_in=[folder], relative=lambda p: f"h/{p.name}")
     assert [(c.display, c.status) for c in found] == [
         ("h/new.py", CREATED),
         ("h/same.py", UNCHANGED),
@@ -107,7 +124,7 @@ def test_plan_classifies_and_refuses_foreign_files(tmp_path):
 def test_apply_never_removes_a_file_that_lost_its_marker(tmp_path):
     path = tmp_path / "x.py"
     path.write_text(HEADER)
-    [change] = changes([], orphans_in=tmp_path, relative=lambda p: p.name)
+    [change] = changes([], orphans_in=[tmp_path], relative=lambda p: p.name)
     path.write_text("# someone took it over\n")
     apply([change])
     assert path.exists()

@@ -135,6 +135,19 @@ def test_github_workflow_commands_pass_on_postgresql(
     )
 
 
+INDEX_TOTALS = """from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
+
+index_totals = MigrationSpec(
+    meta=MigrationMeta(name="billing.db.2025_05_index_totals", version=1, title="T", owners=["b"]),
+    plan=MigrationPlan(
+        up=[SchemaStep("CREATE INDEX orders_total ON orders (total_cents)")],
+        down=[SchemaStep("DROP INDEX orders_total")],
+    ),
+    dependencies=["billing.db.2025_02_add_orders"],
+)
+"""
+
+
 def _hooks_repository(target: Path, copy_tracked) -> Path:
     """This checkout's hooks and package as a repository with a commit: what a
     project's .pre-commit-config.yaml points at (try-repo needs a HEAD, which a
@@ -159,14 +172,22 @@ def test_pre_commit_hooks_pass_then_catch_a_stale_harness(
     assert re.search(r"contractspec harnesses are current\.+Passed", result.stdout)
     assert re.search(r"contractspec lint\.+Passed", result.stdout)
 
-    # The build-check hook alone, by its id, on a stale harness.
-    hook = [
-        "pre-commit",
-        "try-repo",
-        hooks,
-        "contractspec-build-check",
-        "--all-files",
-    ]
+    # The documented configuration, its pinned commit (a full SHA: there are
+    # no release tags) standing for this repository's HEAD.
+    (config,) = yaml_blocks("pre-commit")[:1]
+    (pinned,) = config["repos"]
+    assert re.fullmatch(r"[0-9a-f]{40}", pinned["rev"]), pinned["rev"]
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hooks, capture_output=True, text=True
+    ).stdout.strip()
+    pinned.update(repo=hooks, rev=head)
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    subprocess.run(["git", "add", ".pre-commit-config.yaml"], cwd=project, check=True)
+    hook = ["pre-commit", "run", "contractspec-build-check", "--all-files"]
+    result = run(hook, project, environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"contractspec harnesses are current\.+Passed", result.stdout)
+
     spec = project / "migrations" / "core" / "2025_01_add_accounts.py"
     spec.write_text(
         spec.read_text().replace("DROP TABLE accounts", "DROP TABLE IF EXISTS accounts")
@@ -176,3 +197,24 @@ def test_pre_commit_hooks_pass_then_catch_a_stale_harness(
     assert re.search(r"contractspec harnesses are current\.+Failed", result.stdout)
     assert '+            "sql": "DROP TABLE IF EXISTS accounts",' in result.stdout
     assert "1 harness would be written, 5 unchanged" in result.stdout
+
+    # The lint hook's environment has squawk: on PostgreSQL, its rule about an
+    # index built without CONCURRENTLY on a live table fails the commit.
+    (project / "migrations" / "billing" / "2025_05_index_totals.py").write_text(
+        INDEX_TOTALS
+    )
+    config_file = project / "pyproject.toml"
+    sqlite = 'dialect = "sqlite"\n'
+    assert sqlite in config_file.read_text()
+    config_file.write_text(
+        config_file.read_text().replace(sqlite, 'dialect = "postgresql"\n')
+    )
+    lint = ["pre-commit", "run", "contractspec-lint", "--all-files"]
+    result = run(lint, project, environment)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"contractspec lint\.+Failed", result.stdout)
+    assert (
+        "migrations/billing/2025_05_index_totals.py:6:25: error"
+        " require-concurrent-index-creation:" in result.stdout
+    )
+    assert "squawk is not installed" not in result.stdout

@@ -103,7 +103,7 @@ CASES = {
     "psycopg missing": (
         lambda p, pw: "postgresql://u:hunter2@127.0.0.1:1/db",
         3,
-        r"postgresql:// URLs need psycopg 3: pip install 'psycopg\[binary\]'",
+        r"postgresql:// URLs need psycopg 3: pip install 'contractspec\[postgres\]'",
         "without psycopg",
     ),
 }

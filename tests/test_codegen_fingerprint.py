@@ -104,7 +104,7 @@ def test_fingerprint_loaded_reads_pinned_files(tmp_path, copy_tracked):
     committed = (
         SHOP / "harnesses" / "core__db__2025_03_backfill_display_names__v1.py"
     ).read_text()
-    assert f"# contractspec-fingerprint: {before}\n" in committed
+    assert f"# contractspec-fingerprint: {before} MIGRATION=sha256:" in committed
     (shop / "migrations" / "core" / "backfill_display_names.sql").write_text(
         "UPDATE users SET display_name = 'x';\n"
     )

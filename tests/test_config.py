@@ -35,8 +35,10 @@ def test_defaults_without_pyproject(tmp_path):
         specs_dir=tmp_path.resolve() / "migrations",
         harness_dir=tmp_path.resolve() / "generated" / "harnesses",
         database="sqlite:///contractspec.db",
+        database_chosen=False,  # the default URL tells no dialect
         files=FileLimits((tmp_path.resolve(),), 10 * 1024 * 1024),
     )
+    assert (config.declared_dialect, config.dialect) == (None, "sqlite")
     assert DEFAULTS == {
         "specs": "migrations",
         "harnesses": "generated/harnesses",
@@ -118,6 +120,18 @@ def test_table_that_is_not_a_table(tmp_path):
     assert diagnostics(caught) == [
         "pyproject.toml:2:1: tool.contractspec must be a table"
     ]
+
+
+def test_tool_that_is_not_a_table(tmp_path):
+    write_pyproject(tmp_path, '[project]\nname = "x"\n')
+    (tmp_path / "pyproject.toml").write_text('tool = 3\n[project]\nname = "x"\n')
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == ["pyproject.toml:1:1: tool must be a table"]
+    (tmp_path / "pyproject.toml").write_text('name = "x"\ntool = 3\n')
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == ["pyproject.toml:2:1: tool must be a table"]
 
 
 def test_database_precedence(tmp_path, monkeypatch):
@@ -218,3 +232,68 @@ def test_example_project_config():
     assert config.specs_dir == root.resolve() / "migrations"
     assert config.harness_dir == root.resolve() / "harnesses"
     assert config.database_url() == f"sqlite:///{root.resolve().as_posix()}/shop.db"
+    assert config.dialect_setting == config.declared_dialect == "sqlite"
+
+
+# Counts the opens of one file in a fresh interpreter, by CPython's own audit
+# event ("open", raised by os.open and open()), around one CLI command.
+COUNT_OPENS = """
+import atexit, os, sys
+watched, opened = os.path.realpath(sys.argv[1]), []
+sys.addaudithook(
+    lambda event, args: event == "open" and isinstance(args[0], (str, bytes, os.PathLike))
+    and os.path.realpath(os.fsdecode(args[0])) == watched and opened.append(1)
+)
+atexit.register(lambda: print(f"opened {len(opened)}", file=sys.stderr))
+from contractspec.cli import main
+main(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["build", "--all"],
+        ["build", "--check"],
+        ["lint"],
+        ["migrate", "create", "shop.db.0002_more", "--sql", "CREATE TABLE b (x INT)"],
+        [
+            "migrate",
+            "create",
+            "shop.db.0003_first",
+            "--needed-by",
+            "shop.db.0001_add_a",
+        ],
+        ["spec", "set", "shop.db.0001_add_a", "title", "Add a"],
+        ["spec", "new-version", "shop.db.0001_add_a"],
+        ["migrate", "up"],
+        ["migrate", "status"],
+    ],
+    ids=lambda command: " ".join(command[:2]),
+)
+def test_pyproject_is_read_once_per_command(tmp_path, command):
+    import subprocess
+    import sys
+
+    project = tmp_path / "shop"
+    write_pyproject(
+        project,
+        '[tool.contractspec]\ndialect = "sqlite"\n\n[tool.black]\nline-length = 88\n',
+    )
+    (project / "migrations").mkdir()
+    (project / "migrations" / "a.py").write_text(
+        "from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n\n"
+        'migration = MigrationSpec(meta=MigrationMeta(name="shop.db.0001_add_a", version=1,'
+        ' title="A", owners=["team"]), plan=MigrationPlan(up=[SchemaStep("CREATE TABLE a (x INT)")]))\n'
+    )
+    deep = project / "migrations"  # found from below, as people run it
+    python = [sys.executable, "-c", COUNT_OPENS, str(project / "pyproject.toml")]
+    if command != ["build", "--all"]:
+        built = subprocess.run(
+            [*python, "build", "--all"], cwd=deep, capture_output=True
+        )
+        assert built.returncode == 0, built.stderr
+    done = subprocess.run([*python, *command], cwd=deep, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "opened 1"

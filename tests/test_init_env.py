@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 from support import cli
+
+from contractspec.config import load_config
 
 CREATE = ("--sql", "CREATE TABLE items (id INTEGER PRIMARY KEY)")
 DOWN = ("--down-sql", "DROP TABLE items")
@@ -27,6 +32,7 @@ def test_init_in_an_empty_folder_then_create_build_up(tmp_path, database_url, db
         "specs": "migrations",
         "harnesses": "generated/harnesses",
         "database": "sqlite:///contractspec.db",
+        "dialect": "sqlite",  # every project says its dialect
     }
     assert (project / "migrations").is_dir()
     assert (project / "generated" / "harnesses").is_dir()
@@ -34,7 +40,7 @@ def test_init_in_an_empty_folder_then_create_build_up(tmp_path, database_url, db
     assert {"*.db", "*.db.lock", ".contractspec_cache/"} <= set(ignored)
     attributes = (project / ".gitattributes").read_text().splitlines()
     assert (
-        "generated/harnesses/_contractspec_runtime.py linguist-generated=true"
+        "generated/harnesses/_contractspec_runtime/** linguist-generated=true -diff"
         in attributes
     )
     assert not any(line.startswith("generated/harnesses/*") for line in attributes)
@@ -58,7 +64,7 @@ def test_init_keeps_what_is_there_and_is_idempotent(tmp_path):
     pyproject.write_text(original)
     (tmp_path / ".gitignore").write_text("*.db\n!keep.db\n")
     (tmp_path / ".gitattributes").write_text(
-        "generated/harnesses/_contractspec_runtime.py -diff\n"
+        "generated/harnesses/_contractspec_runtime/** -diff\n"
     )
     assert run("init", str(tmp_path)).exit_code == 0
     text = pyproject.read_text()
@@ -69,7 +75,7 @@ def test_init_keeps_what_is_there_and_is_idempotent(tmp_path):
     assert ignored.count("*.db") == 1 and "!keep.db" in ignored
     # The user's own line for the runtime stays, and none is added beside it.
     assert (tmp_path / ".gitattributes").read_text() == (
-        "generated/harnesses/_contractspec_runtime.py -diff\n"
+        "generated/harnesses/_contractspec_runtime/** -diff\n"
     )
 
     snapshot = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
@@ -89,6 +95,29 @@ def test_init_refuses_a_broken_pyproject_with_its_position(tmp_path):
     assert not (tmp_path / ".gitignore").exists()
 
 
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '[tool]\ncontractspec = "yes"\n',
+            "pyproject.toml:2:1: tool.contractspec must be a table",
+        ),
+        ("[tool.contractspec]\nspec = 'x'\n", "pyproject.toml:2:1: unknown key 'spec'"),
+        (
+            '[tool.contractspec]\ndialect = "mysql"\n',
+            "pyproject.toml:2:1: dialect must be one of",
+        ),
+    ],
+)
+def test_init_reports_a_broken_table_and_changes_nothing(tmp_path, text, message):
+    (tmp_path / "pyproject.toml").write_text(text)
+    result = run("init", str(tmp_path), "--dialect", "sqlite")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml"]
+    assert (tmp_path / "pyproject.toml").read_text() == text
+
+
 def test_init_keeps_a_configured_table(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.contractspec]\nspecs = "db/specs"\nharnesses = "db/harnesses"\n'
@@ -96,12 +125,182 @@ def test_init_keeps_a_configured_table(tmp_path):
     assert run("init", str(tmp_path)).exit_code == 0
     assert (tmp_path / "db" / "specs").is_dir()
     assert (
-        "db/harnesses/_contractspec_runtime.py linguist-generated=true"
+        "db/harnesses/_contractspec_runtime/** linguist-generated=true -diff"
         in (tmp_path / ".gitattributes").read_text().splitlines()
     )
     assert (tmp_path / "pyproject.toml").read_text() == (
         '[tool.contractspec]\nspecs = "db/specs"\nharnesses = "db/harnesses"\n'
     )
+
+
+def table(folder: Path) -> dict:
+    return tomllib.loads((folder / "pyproject.toml").read_text())["tool"][
+        "contractspec"
+    ]
+
+
+def test_init_writes_the_dialect_every_way(tmp_path):
+    assert run("init", str(tmp_path / "pg"), "--dialect", "postgresql").exit_code == 0
+    # PostgreSQL: no URL written (it comes from the environment), and init says so.
+    assert table(tmp_path / "pg") == {
+        "specs": "migrations",
+        "harnesses": "generated/harnesses",
+        "dialect": "postgresql",
+    }
+    url = "postgresql://app@db.internal:5432/app?sslmode=require"
+    implied = run("init", str(tmp_path / "url"), "--database", url)
+    assert implied.exit_code == 0, implied.stderr
+    assert table(tmp_path / "url")["database"] == url
+    assert table(tmp_path / "url")["dialect"] == "postgresql"
+    lite = run("init", str(tmp_path / "lite"), "--database", "sqlite:///data/app.db")
+    assert lite.exit_code == 0
+    assert table(tmp_path / "lite")["dialect"] == "sqlite"
+    # And every project so made declares it to the commands.
+    for name, dialect in [
+        ("pg", "postgresql"),
+        ("url", "postgresql"),
+        ("lite", "sqlite"),
+    ]:
+        assert load_config(tmp_path / name).declared_dialect == dialect
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:s3cret@db/app",
+        "postgresql://app@db/app?password=s3cret",
+        "host=db dbname=app user=app password=s3cret",
+    ],
+)
+def test_init_never_writes_a_password(tmp_path, url):
+    result = run("init", str(tmp_path), "--database", url)
+    assert result.exit_code == 3
+    assert "holds a password" in result.stderr and "s3cret" not in result.output
+    assert "CONTRACTSPEC_DATABASE_URL" in result.stderr  # where the whole URL may live
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (
+            ["--dialect", "sqlite", "--database", "postgresql://app@db/app"],
+            2,
+            "contradicts",
+        ),
+        (["--database", ""], 3, "no database URL given"),
+        (["--database", "mysql://app@db/app"], 3, "unsupported database URL"),
+        (["--dialect", "oracle"], 2, "'oracle' is not one of"),
+        (["--specs", "../specs"], 2, "--specs ../specs is outside the project folder"),
+    ],
+)
+def test_init_refuses_bad_options_before_writing(tmp_path, args, code, message):
+    folder = tmp_path / "app"
+    result = run("init", str(folder), *args)
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert not folder.exists()
+
+
+def test_init_adds_a_dialect_to_a_table_and_refuses_a_contradiction(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.contractspec]  # ours\nspecs = "db"\n'
+    )
+    bare = run("init", str(tmp_path))
+    assert bare.exit_code == 0
+    assert "names no dialect" in bare.stderr  # and nothing is assumed for it
+    assert "dialect" not in table(tmp_path)
+    assert run("init", str(tmp_path), "--dialect", "postgresql").exit_code == 0
+    assert (tmp_path / "pyproject.toml").read_text() == (
+        '[tool.contractspec]  # ours\nspecs = "db"\ndialect = "postgresql"\n'
+    )
+    snapshot = (tmp_path / "pyproject.toml").read_bytes()
+    again = run("init", str(tmp_path), "--dialect", "postgresql")
+    assert again.exit_code == 0 and "nothing changed" in again.stderr
+    other = run("init", str(tmp_path), "--dialect", "sqlite")
+    assert other.exit_code == 3
+    assert 'already sets dialect = "postgresql"' in other.stderr
+    moved = run("init", str(tmp_path), "--specs", "migrations")
+    assert moved.exit_code == 3 and 'already sets specs = "db"' in moved.stderr
+    assert (tmp_path / "pyproject.toml").read_bytes() == snapshot
+
+
+def _init_in_a_subprocess(folder: Path) -> subprocess.CompletedProcess:
+    """A hang fails the test (timeout) instead of stopping the suite."""
+    command = [sys.executable, "-m", "contractspec", "init", str(folder)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", ".gitignore", ".gitattributes"])
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "link outside", "folder"])
+def test_init_refuses_special_files_and_writes_nothing(tmp_path, name, kind):
+    folder = tmp_path / "app"
+    folder.mkdir()
+    outside = tmp_path / "outside"
+    outside.write_text("*.log\n")
+    special = folder / name
+    if kind == "fifo":
+        os.mkfifo(special)
+    elif kind == "/dev/zero":
+        special.symlink_to("/dev/zero")
+    elif kind == "link outside":
+        special.symlink_to(outside)
+    else:
+        special.mkdir()
+    result = _init_in_a_subprocess(folder)
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    expected = {
+        "fifo": f"{name} is not a regular file (a FIFO, socket or device)",
+        "/dev/zero": f"{name} is a link to /dev/zero, outside the project",
+        "link outside": f"{name} is a link to {outside}, outside the project",
+        "folder": f"{name} is a folder, not a file",
+    }[kind]
+    assert result.stderr.startswith(f"contractspec: error: {expected}")
+    assert outside.read_text() == "*.log\n"  # nothing written through the link
+    assert sorted(p.name for p in folder.iterdir()) == [name]  # nor anywhere else
+
+
+def test_init_writes_through_a_link_inside_the_project(tmp_path):
+    shared = tmp_path / "config" / "gitignore"
+    shared.parent.mkdir()
+    shared.write_text("*.log\n")
+    (tmp_path / ".gitignore").symlink_to("config/gitignore")
+    assert run("init", str(tmp_path)).exit_code == 0
+    assert (tmp_path / ".gitignore").is_symlink()  # still the project's own link
+    assert shared.read_text().startswith("*.log\n# contractspec\n*.db\n")
+
+
+@pytest.mark.parametrize("key", ["specs", "harnesses"])
+def test_a_folder_outside_the_project_is_a_config_error(tmp_path, key):
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    pyproject = folder / "pyproject.toml"
+    pyproject.write_text(
+        f'[project]\nname = "x"\n\n[tool.contractspec]\n{key} = "../elsewhere"\n'
+    )
+    before = pyproject.read_text()
+    for args in (
+        ["init", str(folder)],
+        ["list", "-C", str(folder)],
+        ["build", "--all", "-C", str(folder)],
+    ):
+        result = run(*args)
+        assert result.exit_code == 3, (args, result.stderr)
+        assert result.stderr.startswith(
+            f"pyproject.toml:5:1: {key} = '../elsewhere' is outside the project"
+        )
+    assert pyproject.read_text() == before
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    # A link out of the project is outside too; one inside it is not.
+    (folder / "gen").symlink_to(tmp_path / "elsewhere")
+    pyproject.write_text(f'[tool.contractspec]\n{key} = "gen"\n')
+    assert run("list", "-C", str(folder)).exit_code == 3
+    (folder / "inside").mkdir()
+    (folder / "gen").unlink()
+    (folder / "gen").symlink_to(folder / "inside")
+    assert run("list", "-C", str(folder)).exit_code == 0
 
 
 def test_init_in_a_monorepo_subfolder(tmp_path):
@@ -233,3 +432,24 @@ def test_environment_table_problems_point_at_the_line(project):
         f"pyproject.toml:{header + 4}:1: unknown key 'password' in"
         " [tool.contractspec.environments.prod]; known keys: url, url_env, protected",
     ]
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_database_url_is_an_error_in_migrate_and_a_harness(project, empty):
+    """One rule: an empty --database is a configuration error (exit 3), in
+    `migrate` and in a harness run directly; an empty variable is unset."""
+    for command in (["migrate", "up"], ["migrate", "status"]):
+        result = run(*command, "--database", empty, cwd=project)
+        assert result.exit_code == 3, result.output
+        assert "the database URL given (--database) is empty" in result.stderr
+    (harness,) = (project / "generated" / "harnesses").glob("app_*.py")
+    direct = subprocess.run(
+        [sys.executable, "-I", str(harness), "up", "--database", empty],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert direct.returncode == 3, direct.stderr
+    assert "no database URL given" in direct.stderr
+    assert not list(project.glob("*.db"))  # neither fell back to the default file

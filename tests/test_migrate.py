@@ -486,7 +486,8 @@ def _read(shop: Path, key: str = ACCOUNTS):
 
 USERS = "core.db.2025_01_add_users.v1"
 USERS_HARNESS = "harnesses/core__db__2025_01_add_users__v1.py"
-RUNTIME_MODULE = "harnesses/_contractspec_runtime.py"
+RUNTIME_MODULE = "harnesses/_contractspec_runtime/__init__.py"  # its first file
+RUNTIME_LAST = "harnesses/_contractspec_runtime/watchdog.py"  # and its last
 
 
 def test_a_hand_edit_of_migration_is_refused_with_its_diff(shop, database_url, db):
@@ -540,14 +541,15 @@ def test_any_edit_to_the_code_of_a_harness_is_refused(shop, old, new):
 
 
 def test_the_runtime_module_must_be_this_contractspecs(shop, database_url, db):
-    runtime = shop / RUNTIME_MODULE
-    runtime.write_text(
-        runtime.read_text().replace("def _ms(seconds):", "def _ms(seconds):  # faster")
+    last = shop / RUNTIME_LAST  # every file of the package is checked
+    last.write_text(
+        last.read_text().replace("    def disarm(self)", "    def disarm(self)  ", 1)
     )
     result = cli(shop, "migrate", "up", database=database_url)
     assert result.exit_code == 1
-    assert f"{RUNTIME_MODULE}: not this contractspec's runtime" in result.stderr
+    assert f"{RUNTIME_LAST}: not this contractspec's runtime" in result.stderr
     assert "only that one file changes" in result.stderr
+    runtime = shop / RUNTIME_MODULE
     runtime.unlink()
     result = cli(shop, "migrate", "up", database=database_url)
     assert result.exit_code == 1
@@ -566,13 +568,13 @@ def test_an_old_format_harness_is_stale_and_build_rewrites_it(shop, database_url
     harness = shop / ACCOUNTS_HARNESS
     current = harness.read_text()
     harness.write_text(
-        current.replace("# contractspec-format: 2", "# contractspec-generator: 0.1.0")
+        current.replace("# contractspec-format: 3", "# contractspec-generator: 0.1.0")
     )
     result = cli(shop, "migrate", "up", database=database_url)
     assert result.exit_code == 1
     assert (
         f"{ACCOUNTS_HARNESS}: stale: harness format 1 (the runtime embedded in every"
-        " harness), this contractspec writes format 2"
+        " harness), this contractspec writes format 3"
     ) in result.stderr
     assert "rebuild with: contractspec build --all" in result.stderr
     assert cli(shop, "build", "--all").exit_code == 0
@@ -586,6 +588,7 @@ def test_a_refusal_names_the_first_harnesses_and_counts_the_rest(shop, monkeypat
     monkeypatch.setattr(migrate, "SHOWN_REFUSALS", 2)
     for harness in (shop / "harnesses").glob("*.py"):
         harness.unlink()
+    shutil.rmtree(shop / "harnesses" / "_contractspec_runtime")
     result = cli(shop, "migrate", "up", database=f"sqlite:///{shop / 'app.db'}")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from support import cli
 
-from contractspec.runtime import harness_runtime as runtime
+from contractspec import runtime
 
 
 def _chain(write_project, root: Path, sleep_s: float) -> Path:

@@ -9,6 +9,7 @@ built-in item of the migration at fault, with a message naming it.
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -224,6 +225,119 @@ def test_the_server_fixture_can_be_overridden(pytester: pytest.Pytester, pg_url)
             assert url.startswith("postgresql://") and "/cs_" in url
         """)
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+# --- the project's dialect decides where the tests run ---------------------------------
+
+
+def write_dialect_project(root: Path, dialect: str, people: str) -> Path:
+    """Two migrations in `dialect`: people (its up is `people`), then an index on it."""
+    (root / "pyproject.toml").write_text(
+        f'[tool.contractspec]\nharnesses = "harnesses"\ndialect = "{dialect}"\n'
+    )
+    (root / "migrations").mkdir()
+    (root / "migrations" / "people.py").write_text(
+        spec("app.db.2025_01_people", people, "DROP TABLE people", [])
+    )
+    index = spec(
+        "app.db.2025_02_email_index",
+        "CREATE INDEX people_email ON people (email)",
+        "DROP INDEX people_email",
+        ["app.db.2025_01_people"],
+    )
+    # On PostgreSQL, an index built without CONCURRENTLY on a live table is a
+    # lint error; accepted here, with the reason, so test_lint passes.
+    accepted = 'lint_ignore={"require-concurrent-index-creation": "a test table"})'
+    (root / "migrations" / "email.py").write_text(
+        index.replace("(email)')", f"(email)', {accepted}", 1)
+    )
+    build(all_=True, project=root)
+    return root
+
+
+# Each runs on its own database only: SERIAL and a cast are PostgreSQL's, and
+# SQLite takes SERIAL without complaint but makes `id` no row id (NULL on insert).
+POSTGRESQL_PEOPLE = (
+    "CREATE TABLE people (id SERIAL PRIMARY KEY, email TEXT NOT NULL"
+    " DEFAULT ''::text CHECK (length(email) < 200))"
+)
+SQLITE_PEOPLE = "CREATE TABLE people (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT)"
+NO_SERVER = (
+    "ERROR: contractspec: the project's dialect is postgresql, so its migrations are"
+    " tested on PostgreSQL: name a server whose user may CREATE DATABASE with"
+    " --contractspec-postgres URL*"
+)
+PASSED = {
+    "test_graph_sound": "PASSED",
+    "test_harnesses_current": "PASSED",
+    **LINT,
+    f"test_roundtrip[{PEOPLE}]": "PASSED",
+    f"test_roundtrip[{EMAIL}]": "PASSED",
+    f"test_applies_alone[{PEOPLE}]": "PASSED",
+    f"test_applies_alone[{EMAIL}]": "PASSED",
+}
+
+
+def test_a_postgresql_project_is_tested_on_postgresql(
+    pytester: pytest.Pytester, pg_url, monkeypatch
+):
+    monkeypatch.delenv("CONTRACTSPEC_TEST_POSTGRES_URL", raising=False)
+    write_dialect_project(pytester.path, "postgresql", POSTGRESQL_PEOPLE)
+    # No server named: one message naming the option, and no test runs on SQLite.
+    refused = pytester.runpytest("--contractspec", "-v")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines([NO_SERVER])
+    assert outcomes(refused) == {}
+    # The option, the ini key, the variable: each names the server.
+    passed = pytester.runpytest(
+        "--contractspec", "-v", "--contractspec-postgres", pg_url
+    )
+    assert outcomes(passed) == PASSED
+    ini = pytester.makeini(f"[pytest]\ncontractspec_postgres = {pg_url}\n")
+    assert outcomes(pytester.runpytest("--contractspec", "-v")) == PASSED
+    ini.unlink()
+    monkeypatch.setenv("CONTRACTSPEC_TEST_POSTGRES_URL", pg_url)
+    assert outcomes(pytester.runpytest("--contractspec", "-v")) == PASSED
+
+
+def test_a_sqlite_project_is_tested_on_sqlite_whatever_server_is_named(
+    pytester: pytest.Pytester, pg_url
+):
+    write_dialect_project(pytester.path, "sqlite", SQLITE_PEOPLE)
+    result = pytester.runpytest(
+        "--contractspec", "-v", "--contractspec-postgres", pg_url
+    )
+    assert outcomes(result) == PASSED  # on PostgreSQL, AUTOINCREMENT would not parse
+
+
+def test_the_fixtures_of_a_postgresql_project_need_a_server(
+    pytester: pytest.Pytester, pg_url, monkeypatch
+):
+    monkeypatch.delenv("CONTRACTSPEC_TEST_POSTGRES_URL", raising=False)
+    write_dialect_project(pytester.path, "postgresql", POSTGRESQL_PEOPLE)
+    pytester.makepyfile(test_user=f"""
+        def test_people(contractspec_migrated):
+            assert contractspec_migrated({PEOPLE!r}).startswith("postgresql://")
+        """)
+    failed = pytester.runpytest()
+    failed.assert_outcomes(errors=1)
+    failed.stdout.fnmatch_lines([NO_SERVER.removeprefix("ERROR: ")])
+    pytester.runpytest("--contractspec-postgres", pg_url).assert_outcomes(passed=1)
+
+
+def test_testing_on_postgresql_without_psycopg_says_what_to_install(
+    pytester: pytest.Pytester, pg_url, monkeypatch
+):
+    write_dialect_project(pytester.path, "postgresql", POSTGRESQL_PEOPLE)
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as when it is not installed
+    result = pytester.runpytest("--contractspec", "--contractspec-postgres", pg_url)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: contractspec: testing on PostgreSQL needs psycopg, which is not"
+            " installed: pip install 'contractspec[postgres]'"
+        ]
+    )
 
 
 def test_docs_example_runs_on_the_shop(pytester: pytest.Pytester, copy_tracked):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from contractspec.runtime import harness_runtime as runtime
+from contractspec import runtime
 from contractspec.testing import Catalogue, catalogue
 
 SCHEMA = """

@@ -8,7 +8,14 @@ Precedence for the database URL: `--database` > `--env NAME` (a named
 environment, `[tool.contractspec.environments.NAME]`) >
 `$CONTRACTSPEC_DATABASE_URL` > `$DATABASE_URL` (the 12-factor variable most
 platforms set) > `database` in the config file > `sqlite:///contractspec.db`.
-The SQL dialect is `dialect` when given, else the database URL's scheme.
+An empty `--database` is an error; an empty variable counts as unset.
+
+The SQL dialect is decided here and nowhere else (`Config.declared_dialect`,
+`Config.dialect_for`): `dialect` when given, else the scheme of a database
+URL that someone chose; the built-in default URL decides nothing.
+
+pyproject.toml is read once per command: `load_config` parses the file that
+`find_root` found, and a command passes the Config on (`open_project`).
 """
 
 from __future__ import annotations
@@ -16,20 +23,29 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from .errors import ConfigError, Diagnostic, SpecError, UsageError
-from .files import DEFAULT_MAX_FILE_BYTES, FileLimits
-from .runtime import harness_runtime as runtime
+from . import runtime
+from .errors import ConfigError, Diagnostic, FileRefused, SpecError, UsageError
+from .files import (
+    DEFAULT_MAX_FILE_BYTES,
+    FileLimits,
+    read_project_file,
+    relative_posix,
+)
 from .sql import DIALECTS, Dialect
+
+PYPROJECT = "pyproject.toml"
 
 DEFAULTS = {
     "specs": "migrations",
     "harnesses": "generated/harnesses",
     "database": runtime.DEFAULT_DATABASE_URL,  # the harnesses' default too
 }
+FOLDERS = ("specs", "harnesses")  # inside the project, symlinks resolved
 ENV_DATABASE = runtime.DATABASE_ENV
 # Reading project files (see files.py): never outside the project by default.
 LIMITS: dict[str, object] = {
@@ -49,26 +65,59 @@ class Config:
     specs_dir: Path
     harness_dir: Path
     database: str
-    dialect_setting: str | None = None  # `dialect` as written in the config file
+    dialect_setting: Dialect | None = None  # `dialect` as written in the config file
+    # Whether someone chose `database` (a flag, an environment, a variable, the
+    # config file): not the built-in default URL, nor the fallback of an --env
+    # whose variable is unset. Only a chosen URL tells the dialect.
+    database_chosen: bool = True
     lint_ignore: tuple[str, ...] = ()
     files: FileLimits = FileLimits((Path("/"),))  # set by load_config
     environment: str | None = None  # the --env name the database came from
     protected: bool = False  # that environment asks before reverting anything
     # Every environment marked protected (what `lint` without --env guards)
     protected_environments: tuple[str, ...] = ()
+    black_line_length: int | None = None  # [tool.black] line-length: edits follow it
+
+    @property
+    def declared_dialect(self) -> Dialect | None:
+        """The dialect the project says its SQL is in: `dialect` when set, else
+        the scheme of a chosen database URL; None when neither decides."""
+        if self.dialect_setting is not None:
+            return self.dialect_setting
+        if not self.database_chosen:
+            return None
+        try:
+            return url_dialect(self.database)
+        except runtime.MigrationError:  # a bad URL fails where it is used
+            return None
 
     @property
     def dialect(self) -> Dialect:
-        """The SQL dialect specs are written in: the config's, else the database URL's."""
-        if self.dialect_setting == "postgresql":
-            return "postgresql"
-        if self.dialect_setting == "sqlite":
-            return "sqlite"
-        try:  # the runtime's parser: the one reading of a database URL
-            kind = runtime.parse_database_url(self.database)[0]
-        except runtime.MigrationError:  # a bad URL fails where it is used
-            kind = "sqlite"
-        return "postgresql" if kind == "postgresql" else "sqlite"
+        """The declared dialect, else SQLite (what the default URL runs). Code
+        that parses SQL asks `dialect_for`, which refuses to guess."""
+        return self.declared_dialect or "sqlite"
+
+    def dialect_for(self, texts: Iterable[tuple[str, str]]) -> Dialect:
+        """The dialect to read SQL in, from (where, sql) pairs: the declared one;
+        when the project declares none, SQLite, unless some text can only be
+        meant for one dialect (it parses in one and not the other, or uses
+        PostgreSQL-only syntax): then a ConfigError naming `where` and the fix."""
+        declared = self.declared_dialect
+        if declared is not None:
+            return declared
+        from .sql import written_for
+
+        for where, text in texts:
+            found = written_for(text)
+            if found is not None:
+                dialect, why = found
+                raise ConfigError(
+                    f"{where}: the SQL {why}, and the project names no dialect"
+                    " (nor does a database URL); say which:"
+                    f' dialect = "{dialect}" in [tool.contractspec] of {PYPROJECT},'
+                    f" or run: contractspec init --dialect {dialect}"
+                )
+        return "sqlite"
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
@@ -78,6 +127,12 @@ class Config:
         """The URL with a relative SQLite path anchored at the project root, not
         the cwd. Read by the runtime's parser (the one the harnesses use);
         raises its MigrationError for a bad URL."""
+        if self.dialect_setting == "postgresql" and not self.database_chosen:
+            raise ConfigError(
+                'the project\'s dialect is "postgresql", and no database URL is set:'
+                f" set ${ENV_DATABASE} (or ${ENV_DATABASE_FALLBACK}), pass --database,"
+                f" or set database in [tool.contractspec] of {PYPROJECT}"
+            )
         parsed: tuple[str, str] = runtime.parse_database_url(self.database)
         dialect, target = parsed
         if (
@@ -89,48 +144,80 @@ class Config:
         return self.database
 
 
-def relative_posix(path: Path, base: Path, *, climb: bool = False) -> str:
-    """`path` relative to `base`, with forward slashes: the one way paths are shown
-    to people and written into generated files.
-
-    Lexically when `path` lies under `base` as given (most paths are built from
-    it: no syscalls), else after resolving symlinks. A path outside `base` is
-    shown whole, or with climb=True (a reference that must stay relative, such
-    as a harness's to its script) reached with `..` steps.
-    """
-    path, base = Path(path), Path(base)
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return (
-            Path(os.path.relpath(path, base)).as_posix() if climb else path.as_posix()
-        )
+def url_dialect(url: str) -> Dialect:
+    """The dialect a database URL runs: read by the runtime's parser (the one
+    reading of a URL), which raises its MigrationError for a bad one."""
+    kind = runtime.parse_database_url(url)[0]
+    return "postgresql" if kind == "postgresql" else "sqlite"
 
 
-def has_table(pyproject: Path) -> bool:
-    """Whether a pyproject.toml has [tool.contractspec] (an unreadable one counts,
-    so that its problem is reported rather than skipped over)."""
+@dataclass(frozen=True)
+class _Pyproject:
+    """A pyproject.toml as read once: its text (for positions) and its TOML."""
+
+    text: str
+    data: dict[str, Any]
+
+    @property
+    def has_table(self) -> bool:
+        tool = self.data.get("tool")
+        return isinstance(tool, dict) and "contractspec" in tool
+
+    @property
+    def black_line_length(self) -> int | None:
+        tool = self.data.get("tool")
+        black = tool.get("black") if isinstance(tool, dict) else None
+        length = black.get("line-length") if isinstance(black, dict) else None
+        return length if type(length) is int and length > 0 else None
+
+
+def _read_pyproject(path: Path) -> _Pyproject:
+    """path read as every project file is (bounded, a regular file, without
+    blocking: files.py) and parsed; SpecError where it is not UTF-8 or TOML."""
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return True
-    except OSError:
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "contractspec" in tool
+        data = read_project_file(path, FileLimits.unconfined())
+    except FileRefused as exc:
+        raise ConfigError(f"{path} {exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            [Diagnostic(PYPROJECT, 1, 1, f"not UTF-8: {exc.reason}")]
+        ) from None
+    return _parse_pyproject(text)
+
+
+def _parse_pyproject(text: str) -> _Pyproject:
+    try:
+        return _Pyproject(text, tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r" \(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(match[1]), int(match[2])) if match else (1, 1)
+        message = str(exc).replace(match[0], "") if match else str(exc)
+        raise SpecError(
+            [Diagnostic(PYPROJECT, line, col, f"invalid TOML: {message}")]
+        ) from None
 
 
 def find_root(start: Path) -> Path:
     """The nearest folder at or above start whose pyproject.toml has [tool.contractspec]."""
+    return _find_project(start)[0]
+
+
+def _find_project(start: Path) -> tuple[Path, _Pyproject]:
+    """find_root, with the pyproject.toml it read. One that is not UTF-8 or
+    TOML is reported (SpecError), not skipped over: it may be the project's."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and has_table(pyproject):
-            return folder
+        path = folder / PYPROJECT
+        if not path.is_file():
+            continue
+        try:
+            pyproject = _read_pyproject(path)
+        except ConfigError:  # unreadable: not a project we can use
+            continue
+        if pyproject.has_table:
+            return folder, pyproject
     raise ConfigError(
         f"no pyproject.toml with a [tool.contractspec] table at or above {start};"
         " set a project up with: contractspec init"
@@ -143,23 +230,37 @@ def load_config(
     environment: str | None = None,
     *,
     connecting: bool = True,
+    search_from: Path | None = None,
 ) -> Config:
-    """The project's configuration. connecting=False (lint, which never
-    connects) takes an environment whose url_env is unset as naming no URL."""
-    root = project.resolve() if project is not None else find_root(Path.cwd())
-    if project is not None and not root.is_dir():
-        raise ConfigError(f"project folder {project} does not exist")
+    """The project's configuration, its pyproject.toml read once. connecting=False
+    (lint, which never connects) takes an environment whose url_env is unset as
+    naming no URL. Without `project`, the project is found from search_from
+    (default: the current folder)."""
+    pyproject: _Pyproject | None = None
+    if project is None:
+        root, pyproject = _find_project(search_from or Path.cwd())
+    else:
+        root = project.resolve()
+        if not root.is_dir():
+            raise ConfigError(f"project folder {project} does not exist")
+        if (root / PYPROJECT).is_file():
+            pyproject = _read_pyproject(root / PYPROJECT)
     settings: dict[str, Any] = {**DEFAULTS, **LIMITS}
-    url: str | None
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        settings.update(_read_table(pyproject))
-    protected, url = False, None
-    environments = settings.get(ENVIRONMENTS, {})
+    if pyproject is not None:
+        settings.update(_checked_table(pyproject, root))
+    if database is not None and not database.strip():
+        raise ConfigError(
+            "the database URL given (--database) is empty: give one, e.g."
+            " sqlite:///app.db or postgresql://user@host/db, or leave it out"
+        )
     if database and environment:
         raise UsageError("give --database or --env, not both")
+    protected, url = False, None
+    environments = settings.get(ENVIRONMENTS, {})
     if environment:
         url, protected = _environment_url(environments, environment, connecting)
+    # An environment without its URL (to lint) leaves a fallback that tells nothing.
+    chosen = url is not None or not environment
     if url is None:
         url = (
             database
@@ -180,9 +281,12 @@ def load_config(
                 name for name, table in environments.items() if table.get("protected")
             )
         ),
-        dialect_setting=settings.get("dialect"),
+        dialect_setting=cast("Dialect | None", settings.get("dialect")),
+        # The default URL decides nothing, even where an older `init` wrote it.
+        database_chosen=chosen and url != DEFAULTS["database"],
         lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
+        black_line_length=pyproject.black_line_length if pyproject else None,
     )
 
 
@@ -212,25 +316,26 @@ def _environment_url(
     return url, protected
 
 
-def _read_table(pyproject: Path) -> dict[str, Any]:
-    display = pyproject.name
-    try:
-        text = pyproject.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            [Diagnostic(display, 1, 1, f"not UTF-8: {exc.reason}")]
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r" \(at line (\d+), column (\d+)\)", str(exc))
-        line, col = (int(match[1]), int(match[2])) if match else (1, 1)
-        message = str(exc).replace(match[0], "") if match else str(exc)
-        raise SpecError(
-            [Diagnostic(display, line, col, f"invalid TOML: {message}")]
-        ) from None
-    tool = data.get("tool", {})
-    table = tool.get("contractspec", {}) if isinstance(tool, dict) else {}
+def inside_project(root: Path, folder: str) -> bool:
+    """Whether folder (relative to the resolved root) lies in it, symlinks resolved."""
+    return (root / folder).resolve().is_relative_to(root)
+
+
+def check_table(text: str, root: Path) -> None:
+    """What every command would say of the project at root with pyproject.toml
+    holding text (`init` asks before it writes the file): SpecError, each
+    problem at its position."""
+    _checked_table(_parse_pyproject(text), root)
+
+
+def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
+    """[tool.contractspec] with every problem reported at its position."""
+    display, text = PYPROJECT, pyproject.text
+    tool = pyproject.data.get("tool", {})
+    if not isinstance(tool, dict):
+        line, col = _locate(text, "tool", table="")
+        raise SpecError([Diagnostic(display, line, col, "tool must be a table")])
+    table = tool.get("contractspec", {})
     if not isinstance(table, dict):
         line, col = _locate(text, "contractspec", "[tool]")
         raise SpecError(
@@ -284,6 +389,12 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
             problems.append(
                 Diagnostic(display, line, col, f"{key} must be a non-empty string")
             )
+        elif key in FOLDERS and not inside_project(root, value):
+            message = (
+                f"{key} = {value!r} is outside the project ({root}); contractspec"
+                " reads and writes only inside it: give a folder below it"
+            )
+            problems.append(Diagnostic(display, line, col, message))
     if problems:
         raise SpecError(problems)
     return table
@@ -327,8 +438,9 @@ def _environment_problems(text: str, display: str, value: object) -> list[Diagno
 
 
 def _locate(text: str, key: str, table: str = "[tool.contractspec]") -> tuple[int, int]:
-    """Best-effort position of `key =` inside the table (or of a `[table.key]` header)."""
-    in_table = False
+    """Best-effort position of `key =` inside the table (or of a `[table.key]` header);
+    table "": the top level, before any header."""
+    in_table = not table
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("["):

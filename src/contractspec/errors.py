@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import signal
 from dataclasses import dataclass
 from typing import Any
 
-# Exit codes (README.md, docs/architecture.md); the runtime repeats them (it
-# imports nothing of ours).
-EXIT_OK = 0
-EXIT_FAILED = 1  # stale harness, failed migration, check that wants attention
-EXIT_USAGE = 2
-EXIT_SPEC = 3  # spec or configuration error
-EXIT_PARTIAL = 4  # a rehearsal left out steps that run outside a transaction
-EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
-EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
+# Exit codes (README.md, docs/architecture.md): the runtime's table, the one
+# the harnesses exit with too.
+from .runtime.exits import EXIT_FAILED as EXIT_FAILED
+from .runtime.exits import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from .runtime.exits import EXIT_OK as EXIT_OK
+from .runtime.exits import EXIT_PARTIAL as EXIT_PARTIAL
+from .runtime.exits import EXIT_SPEC as EXIT_SPEC
+from .runtime.exits import EXIT_USAGE as EXIT_USAGE
 
 
 @dataclass(frozen=True)

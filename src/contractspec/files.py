@@ -1,7 +1,12 @@
-"""Reading the project's own files (spec files, files a data step pins):
-regular files inside the project after resolving symlinks, of bounded size,
-opened without blocking. A symlink to /dev/zero, a FIFO or `../../etc/x` in
-a pull request must not hang, exhaust or reach outside a CI runner."""
+"""The project's own files.
+
+Reading them (spec files, files a data step pins, pyproject.toml): regular
+files inside the project after resolving symlinks, of bounded size, opened
+without blocking. A symlink to /dev/zero, a FIFO or `../../etc/x` in a pull
+request must not hang, exhaust or reach outside a CI runner.
+
+Naming them: `relative_posix`, the one way a path is shown to people or
+written into a generated file relative to another."""
 
 from __future__ import annotations
 
@@ -20,6 +25,10 @@ DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # [tool.contractspec] max_file_bytes
 class FileLimits:
     roots: tuple[Path, ...]  # resolved: the project folder, then any extra roots
     max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # What the roots are, as a refusal names them; None: the project's own
+    # folders, which extra_roots can widen. `import` reads another tool's
+    # folder: "the Sqitch project (/src/db)".
+    scope: str | None = None
 
     @classmethod
     def unconfined(cls) -> FileLimits:
@@ -59,6 +68,8 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
     reads every spec on every command, hundreds of times."""
     real = _realpath(path)
     if not any(_inside(real, str(root)) for root in limits.roots):
+        if limits.scope is not None:
+            raise FileRefused(f"resolves to {real}, outside {limits.scope}")
         raise FileRefused(
             f"resolves to {real}, outside the project ({limits.roots[0]});"
             " add its folder to extra_roots in [tool.contractspec] to allow it"
@@ -95,3 +106,25 @@ def _too_large(size: int, limits: FileLimits) -> str:
         f"is {size} bytes, more than the limit of {limits.max_bytes}"
         " (max_file_bytes in [tool.contractspec])"
     )
+
+
+def relative_posix(path: Path, base: Path, *, climb: bool = False) -> str:
+    """`path` relative to `base`, with forward slashes: the one way paths are shown
+    to people and written into generated files.
+
+    Lexically when `path` lies under `base` as given (most paths are built from
+    it: no syscalls), else after resolving symlinks. A path outside `base` is
+    shown whole, or with climb=True (a reference that must stay relative, such
+    as a harness's to its script) reached with `..` steps.
+    """
+    path, base = Path(path), Path(base)
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return (
+            Path(os.path.relpath(path, base)).as_posix() if climb else path.as_posix()
+        )

@@ -23,9 +23,8 @@ from typing import Any, cast
 
 from . import spec as model
 from .cachedir import JsonCache
-from .config import relative_posix
 from .errors import Diagnostic, FileRefused, SpecError
-from .files import FileLimits, read_project_file
+from .files import FileLimits, read_project_file, relative_posix
 from .model_names import MODEL_CLASSES, STEP_CLASS_NAMES, ModelNames
 
 # How deep values may nest (lists in calls in lists..., through names too); a
@@ -570,7 +569,7 @@ class SpecCache(JsonCache):
     def __init__(self, path: Path):
         from . import __version__
 
-        super().__init__(path, f"contractspec-specs-3 {__version__}")
+        super().__init__(path, f"contractspec-specs-4 {__version__}")
 
     def spec(self, data: bytes, display: str) -> LoadedSpec | None:
         entry = self.get(self.key(data))

@@ -14,6 +14,13 @@ Built-in items, in dependency order:
 - `test_applies_alone[KEY]`: the migration applies on a fresh database on top
   of its dependencies alone, not only after everything before it in order.
 
+They test on the project's dialect: a PostgreSQL project on new databases
+on the server `--contractspec-postgres URL` names (else the ini's
+`contractspec_postgres`, else $CONTRACTSPEC_TEST_POSTGRES_URL), and without
+one they stop with one message naming the option; a SQLite project on
+SQLite files; a project that declares no dialect on the server when one is
+given, else on SQLite files.
+
 Installed with the package (a `pytest11` entry point), so it loads in every
 pytest run; without the option it only offers fixtures and imports nothing
 heavy.
@@ -75,8 +82,19 @@ def _project_dir(config: pytest.Config) -> Path:
     return path if path.is_absolute() else Path(config.rootpath) / path
 
 
-def _server(config: pytest.Config) -> str | None:
+def _server(config: pytest.Config, dialect: str | None) -> str | None:
+    """Where the tests make their databases: a PostgreSQL server's URL, or
+    None for SQLite files. The project's dialect decides (see above)."""
+    if dialect == "sqlite":
+        return None
     server = _setting(config, "contractspec_postgres") or os.environ.get(ENV_POSTGRES)
+    if not server and dialect == "postgresql":
+        raise pytest.UsageError(
+            "contractspec: the project's dialect is postgresql, so its migrations are"
+            " tested on PostgreSQL: name a server whose user may CREATE DATABASE with"
+            " --contractspec-postgres URL (or contractspec_postgres in the pytest"
+            f" configuration, or ${ENV_POSTGRES})"
+        )
     return str(server) if server else None
 
 
@@ -94,9 +112,16 @@ def contractspec_project(pytestconfig: pytest.Config) -> Any:
 @pytest.fixture(scope="session")
 def contractspec_server(pytestconfig: pytest.Config) -> str | None:
     """The PostgreSQL server the fixtures make databases on (None: SQLite):
-    --contractspec-postgres, or $CONTRACTSPEC_TEST_POSTGRES_URL. Override it
-    in a conftest.py to take the server from elsewhere (pytest-postgresql)."""
-    return _server(pytestconfig)
+    --contractspec-postgres, or $CONTRACTSPEC_TEST_POSTGRES_URL, as the
+    project's dialect asks. Override it in a conftest.py to take the server
+    from elsewhere (pytest-postgresql)."""
+    from .config import load_config
+
+    dialect = load_config(_project_dir(pytestconfig)).declared_dialect
+    try:
+        return _server(pytestconfig, dialect)
+    except pytest.UsageError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
@@ -105,9 +130,13 @@ def contractspec_database(
 ) -> Iterator[str]:
     """A fresh, empty database URL for one test: a SQLite file in tmp_path, or
     a new database on contractspec_server's server, dropped afterwards."""
+    from .errors import ContractspecError
     from .testing import Databases
 
-    databases = Databases(tmp_path / "contractspec", contractspec_server)
+    try:
+        databases = Databases(tmp_path / "contractspec", contractspec_server)
+    except ContractspecError as exc:
+        pytest.fail(str(exc), pytrace=False)
     try:
         yield databases.create()
     finally:
@@ -171,11 +200,11 @@ class ContractspecFailure(Exception):
 class _State:
     """What the built-in items share in one pytest session."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self) -> None:
         from .testing import Databases
 
         self.folder = Path(tempfile.mkdtemp(prefix="contractspec-"))
-        self.databases = Databases(self.folder, _server(config))
+        self.databases = Databases(self.folder)  # the project's, once it is loaded
         self.project: Any = None
         self.harnesses: dict[str, Any] = {}  # shared by every runner
         self.walk: Any = None  # the Runner the round trips walk with
@@ -223,15 +252,20 @@ class ProjectCollector(pytest.Collector):
     def collect(self) -> list[pytest.Item | pytest.Collector]:
         from .commands import open_project
         from .errors import ContractspecError
-        from .testing import preload
+        from .testing import Databases, preload
 
-        state = _State(self.config)
+        state = _State()
         self.config.stash[_STATE] = state
         project_dir = _project_dir(self.config)
         try:
             state.project = open_project(project_dir)
         except ContractspecError as exc:  # the one item says why; nothing else can run
             return [GraphItem.from_parent(self, name="test_graph_sound", error=exc)]
+        server = _server(self.config, state.project.config.declared_dialect)
+        try:
+            state.databases = Databases(state.folder, server)
+        except ContractspecError as exc:  # no test could run: one message, not each
+            raise pytest.UsageError(f"contractspec: {exc}") from None
         keys = [spec.key for spec in state.project.registry.order()]
         state.harnesses = preload(state.project)
         items: list[pytest.Item | pytest.Collector] = [

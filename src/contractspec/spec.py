@@ -32,10 +32,20 @@ PLACEHOLDER_UP = (
 )
 
 
+# What a check's SQL (or a validation's assertion) must do to pass:
+# "truthy": the first column of its first row is truthy (no row, a falsy
+# value or an error fail); "no_error": its statements, run as written, raise
+# nothing (Sqitch's verify scripts: `SELECT 1/COUNT(*) ...`, a DO block that
+# RAISEs).
+EXPECT_TRUTHY, EXPECT_NO_ERROR = "truthy", "no_error"
+EXPECTATIONS = (EXPECT_TRUTHY, EXPECT_NO_ERROR)
+
+
 @dataclass
 class MigrationCheck:
     description: str
     expression: str
+    expect: str = field(default=EXPECT_TRUTHY, kw_only=True)
 
 
 @dataclass
@@ -96,11 +106,13 @@ class DataStep(_WriteStep):
 
 @dataclass
 class ValidationStep(_Step):
-    """SQL whose first column of the first row must be truthy."""
+    """SQL whose first column of the first row must be truthy (expect="truthy"),
+    or whose statements must run without an error (expect="no_error")."""
 
     kind: ClassVar[str] = "validation"
     payload_field: ClassVar[str] = "assertion"
     assertion: str
+    expect: str = field(default=EXPECT_TRUTHY, kw_only=True)
 
 
 # Fields a step's plain data carries only when they differ from these defaults,
@@ -111,6 +123,7 @@ OPTIONAL_STEP_FIELDS: dict[str, Any] = {
     "batch_size": None,
     "pause_ms": None,
     "max_batches": None,
+    "expect": EXPECT_TRUTHY,
 }
 
 MigrationStep = SchemaStep | DataStep | ValidationStep
@@ -331,6 +344,8 @@ def _step_problems(step: _Step, where: FieldPath) -> Iterator[Problem]:
         )
     if isinstance(step, _WriteStep):
         yield from _write_step_problems(step, where)
+    if isinstance(step, ValidationStep):
+        yield from _expect_problems(step.expect, where)
     if not isinstance(step.lint_ignore, dict):
         yield Problem(
             where + ("lint_ignore",),
@@ -360,6 +375,15 @@ def _step_problems(step: _Step, where: FieldPath) -> Iterator[Problem]:
                     where + (checks, index, "description"),
                     "a check needs a description",
                 )
+            yield from _expect_problems(check.expect, where + (checks, index))
+
+
+def _expect_problems(expect: Any, where: FieldPath) -> Iterator[Problem]:
+    if expect not in EXPECTATIONS:
+        yield Problem(
+            where + ("expect",),
+            f"expect must be {' or '.join(map(repr, EXPECTATIONS))}, got {expect!r}",
+        )
 
 
 def _write_step_problems(step: _WriteStep, where: FieldPath) -> Iterator[Problem]:
@@ -442,7 +466,12 @@ def step_to_dict(step: _Step, typescript: bool = False) -> dict[str, Any]:
 
 
 def check_to_dict(check: MigrationCheck) -> dict[str, str]:
-    return {"description": check.description, "expression": check.expression}
+    """A check as plain data; `expect` only when not the default, so that the
+    specs written before it keep their fingerprints and harnesses."""
+    data = {"description": check.description, "expression": check.expression}
+    if check.expect != EXPECT_TRUTHY:
+        data["expect"] = check.expect
+    return data
 
 
 def meta_to_dict(meta: MigrationMeta) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
+from . import runtime
 from .commands import Project
 from .commands.migrate import CommittedHarness, committed_harnesses
 from .errors import ConfigError, MigrationFailed, StaleError
-from .runtime import harness_runtime as runtime
 from .spec import MigrationSpec
 
 # Our own bookkeeping tables are not part of the schema under test.
@@ -37,6 +37,8 @@ class Databases:
     def __init__(self, folder: Path, server: str | None = None) -> None:
         self.folder, self.server = folder, server
         self.made: list[str] = []
+        if server is not None:
+            _psycopg()  # missing: say so now, once, not in every test
 
     @property
     def dialect(self) -> str:
@@ -78,11 +80,20 @@ class Databases:
             self.drop(url)
 
     def _admin(self, statement: Any) -> None:  # names made here, never user input
-        import psycopg
-
         assert self.server is not None
-        with psycopg.connect(self.server, autocommit=True) as conn:
+        with _psycopg().connect(self.server, autocommit=True) as conn:
             conn.execute(statement)
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise ConfigError(
+            "testing on PostgreSQL needs psycopg, which is not installed:"
+            " pip install 'contractspec[postgres]'"
+        ) from None
+    return psycopg
 
 
 def _sqlite_path(url: str) -> str:
@@ -234,7 +245,7 @@ def _pg_catalogue(conn: Any) -> Catalogue:
 
 def catalogue(session: Any) -> Catalogue:
     """The schema of an open runtime session's database (without our tables)."""
-    runtime._send_deferred(session)  # so what we read is what was committed
+    session.db.send_deferred()  # so what we read is what was committed
     if session.dialect == "sqlite":
         return _sqlite_catalogue(session.conn)
     return _pg_catalogue(session.conn)

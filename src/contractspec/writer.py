@@ -66,13 +66,14 @@ class Change:
 def changes(
     outputs: Iterable[tuple[Path, str, str]],
     *,
-    orphans_in: Path | None = None,
+    orphans_in: Iterable[Path] = (),
     relative: Callable[[Path], str] | None = None,
 ) -> list[Change]:
     """What writing `outputs`, (path, display, text) triples, would change on disk.
 
-    orphans_in: also find orphans in this folder (files with our marker that
-    `outputs` doesn't name). relative: path → display text for orphans.
+    orphans_in: also find orphans in these folders (`*.py` files with our
+    marker that `outputs` doesn't name; not in subfolders, so not in
+    `__pycache__`). relative: path → display text for orphans.
     Raises ConfigError, before anything is written, when a file to be
     written exists without the marker.
     """
@@ -99,8 +100,8 @@ def changes(
             f" '{MARKER_PREFIX}... DO NOT EDIT.'):\n  {files}\n"
             "move or delete them, or point [tool.contractspec] harnesses at another folder"
         )
-    if orphans_in is not None and Path(orphans_in).is_dir():
-        for path in sorted(Path(orphans_in).glob("*.py")):
+    for folder in orphans_in:
+        for path in sorted(Path(folder).glob("*.py")):
             if path in wanted or not path.is_file():
                 continue
             old = path.read_bytes()
@@ -118,6 +119,7 @@ def atomic_write(
     mode: int | None = None,
     unless_changed_from: bytes | None = None,
     display: str | None = None,
+    exclusive: bool = False,
 ) -> None:
     """Replace path's content with data in one step: readers see the old file or the new one.
 
@@ -127,6 +129,9 @@ def atomic_write(
     unless_changed_from: the bytes the caller read; if the file holds others just
     before the replace, raise FileChanged and leave it alone (an edit never
     overwrites a change made meanwhile). display names the file in that error.
+    exclusive: create path, never replace it: FileExistsError when it exists
+    (the finished file is hard-linked into place, which fails rather than
+    replaces), so a new file appears whole or not at all.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +155,11 @@ def atomic_write(
                 f"{display or path.as_posix()} changed on disk since it was read;"
                 " not overwritten (run the edit again)"
             )
-        os.replace(temp, path)
+        if exclusive:
+            os.link(temp, path)
+            os.unlink(temp)
+        else:
+            os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

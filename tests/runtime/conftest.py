@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from contractspec.runtime import harness_runtime
+from contractspec import runtime
 
 
 @pytest.fixture
 def rt():
-    return harness_runtime
+    return runtime

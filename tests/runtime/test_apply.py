@@ -10,7 +10,9 @@ import re
 import pytest
 from rtkit import check, file_step, make_migration, make_step
 
-from contractspec.runtime import runtime_source
+from contractspec.codegen.generate import runtime_sources
+from contractspec.codegen.render import RUNTIME_NAME
+from contractspec.runtime.loader import load
 
 INT = "INTEGER"
 
@@ -406,13 +408,15 @@ def test_python_step_must_not_commit(rt, database_url, db, tmp_path):
     assert db.history() == []
 
 
-def test_session_shared_across_runtime_copies(rt, database_url, db):
-    """Two harnesses embed two copies of the runtime; one Session serves both."""
+def test_session_shared_across_runtime_copies(rt, database_url, db, tmp_path):
+    """Two harness folders hold two copies of the runtime; one Session serves both."""
     copies = []
     for name in ("harness_a", "harness_b"):
-        namespace: dict = {"__name__": name}
-        exec(compile(runtime_source(), name, "exec"), namespace)
-        copies.append(namespace)
+        folder = tmp_path / name / RUNTIME_NAME
+        folder.mkdir(parents=True)
+        for file, source in runtime_sources().items():
+            (folder / file).write_text(source, encoding="utf-8")
+        copies.append(vars(load(str(folder))))
     a, b = copies
     first = make_migration(
         "app.db.first", up=[make_step("schema", "CREATE TABLE x1 (id INTEGER)")]

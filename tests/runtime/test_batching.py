@@ -139,7 +139,7 @@ def test_postgresql_round_trips_per_migration(rt, pg_db, monkeypatch):
         rt.apply_up(session, first)  # also creates the tables
         monkeypatch.setattr(psycopg.Cursor, "execute", counting)
         assert rt.apply_up(session, second)["status"] == "applied"
-        assert session.deferred == []
+        assert session.db.deferred == []
     assert len(sent) == 3, sent
     begin, step, commit = (text.split(";")[0] for text in sent)
     assert begin == "BEGIN" and "contractspec_history" in sent[0]

@@ -98,6 +98,26 @@ def test_psycopg_missing_and_preview_needs_no_psycopg(tmp_path, write_harness):
         and "need psycopg 3" in run.stderr
         and "Traceback" not in run.stderr
     )
+    # A harness folder runs without contractspec: psycopg itself is the fix.
+    assert "pip install 'psycopg[binary]'" in run.stderr
+    # contractspec's own runtime names its extra.
+    installed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from contractspec import runtime\n"
+            "try:\n"
+            "    runtime.Session('postgresql://u@127.0.0.1/db')\n"
+            "except runtime.MigrationError as exc:\n"
+            "    print(exc.exit_code, exc)\n",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert installed.stdout == (
+        "3 postgresql:// URLs need psycopg 3: pip install 'contractspec[postgres]'\n"
+    ), installed.stderr
     plan = subprocess.run(
         [sys.executable, str(harness), "plan", "--database", "postgresql://u@h/db"],
         capture_output=True,

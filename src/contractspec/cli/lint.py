@@ -26,7 +26,9 @@ def _github(value: str, property_: bool = False) -> str:
     show_default=True,
     help="text for people, json for tools, github for workflow annotations.",
 )
-@click.option("--strict", is_flag=True, help="Warnings count as errors.")
+@click.option(
+    "--strict", is_flag=True, help="Warnings count as errors (advice fails too)."
+)
 @click.option(
     "--changed-since",
     metavar="REF",
@@ -53,8 +55,13 @@ def lint_command(
     """Parse every SQL text of the specs and report dangerous or broken SQL.
 
     Each finding points at the statement inside the spec file (or the data
-    step's .sql file): `path:line:col: severity rule: message`. The dialect
-    is [tool.contractspec] dialect, else the database URL's. On PostgreSQL,
+    step's .sql file): `path:line:col: severity rule: message`, and its hint
+    says the safe form. An error is SQL that can't run as written or, on
+    PostgreSQL, a hazard for a table that is live while the migration runs
+    (a rewrite, a lock that blocks reads or writes while it scans or builds,
+    a rename running code still uses); a table created earlier in the same
+    migration is not live. Warnings are advice. The dialect is
+    [tool.contractspec] dialect, else the database URL's. On PostgreSQL,
     squawk's rules run too (pip install 'contractspec[lint]'). Rules are
     listed in docs/lint.md.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +109,7 @@ class _Progress:
                 self.lines.clear()
 
     def __call__(
-        self, key: str, index: int, total: int, result: dict[str, Any]
+        self, key: str, index: int, total: int, result: Mapping[str, object]
     ) -> None:
         if not self.enabled:
             return

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import Shown
+from ..spec import EXPECT_TRUTHY, EXPECTATIONS
 from . import report, root
 from .options import F, project_option
 
@@ -224,6 +226,18 @@ def remove_dependency_command(
     run_edit(target, RemoveDependency(reference), project, diff, check)
 
 
+def _expect_option(passes_when: str) -> Callable[[F], F]:
+    return click.option(
+        "--expect",
+        type=click.Choice(EXPECTATIONS),
+        default=EXPECT_TRUTHY,
+        show_default=True,
+        help=f"{passes_when} the first column of its first row is truthy"
+        " (truthy), or when its SQL runs without an error (no_error: `SELECT"
+        " 1/COUNT(*) ...`, a DO block that RAISEs).",
+    )
+
+
 @spec_group.command("add-step")
 @click.argument("target", metavar="TARGET")
 @click.option(
@@ -277,6 +291,7 @@ def remove_dependency_command(
     help="Run the step outside the migration's transaction (CREATE INDEX"
     " CONCURRENTLY, VACUUM): transactional=False.",
 )
+@_expect_option("A validation step passes when")
 @edit_options
 def add_step_command(
     target: str,
@@ -290,6 +305,7 @@ def add_step_command(
     timeout_ms: int | None,
     retries: int | None,
     no_transaction: bool,
+    expect: str,
     project: Path | None,
     diff: bool,
     check: bool,
@@ -329,6 +345,7 @@ def add_step_command(
         timeout_ms,
         retries,
         transactional=not no_transaction,
+        expect=expect,
     )
     run_edit(target, operation, project, diff, check)
 
@@ -349,8 +366,10 @@ def add_step_command(
     "--expression",
     required=True,
     metavar="VALUE",
-    help="SQL whose first column of the first row must be truthy.",
+    help="SQL whose first column of the first row must be truthy (or, with"
+    " --expect no_error, that must run without an error).",
 )
+@_expect_option("The check passes when")
 @edit_options
 def add_check_command(
     target: str,
@@ -359,6 +378,7 @@ def add_check_command(
     pre: bool | None,
     description: str,
     expression: str,
+    expect: str,
     project: Path | None,
     diff: bool,
     check: bool,
@@ -371,7 +391,8 @@ def add_check_command(
         raise UsageError("give --pre or --post")
     payload = _payload(expression)
     assert payload is not None
-    operation = AddCheck(step, "pre" if pre else "post", description, payload, down)
+    when = "pre" if pre else "post"
+    operation = AddCheck(step, when, description, payload, down, expect=expect)
     run_edit(target, operation, project, diff, check)
 
 

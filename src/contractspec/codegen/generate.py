@@ -1,13 +1,13 @@
 """Spec → harness source: resolve, fingerprint, render, format, assemble.
 
-A harness folder holds one module per spec and one shared runtime module:
+A harness folder holds one module per spec and one shared runtime package:
 
     <module>.py               head = header + docstring + MIGRATION (per spec,
                                      emitted in black's style: format.black_form)
                               tail = entry points that load the runtime
                                      (constant: templates/harness_tail.py)
-    _contractspec_runtime.py  the runtime (src/contractspec/runtime/
-                              harness_runtime.py) under its own header
+    _contractspec_runtime/    the runtime (the files of src/contractspec/
+                              runtime/), each under its own header
 
 `head + tail` is exactly what black makes of the whole module: the tail is
 kept as black formats it after a stand-in head (`MIGRATION = {}`) that ends
@@ -15,7 +15,7 @@ with the same kind of statement as every real head, so the blank lines
 between them are the ones black wants. Tests check this for the tail, for
 every example and for random specs. A harness names its format (HARNESS_FORMAT), never the contractspec
 version: a release that keeps the format leaves every harness byte-identical,
-and a runtime change rewrites the runtime module alone.
+and a runtime change rewrites runtime files alone.
 """
 
 from __future__ import annotations
@@ -26,16 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import relative_posix
 from ..errors import Diagnostic, SpecError
+from ..files import relative_posix
 from ..format import FormatCache, black_form
-from ..runtime import runtime_source
-from ..runtime.harness_runtime import HARNESS_FORMAT
+from ..runtime import HARNESS_FORMAT, fingerprint_value
 from ..spec import PLACEHOLDER_MARKER, MigrationSpec
 from ..writer import MARKER_PREFIX
 from .fingerprint import sha256_bytes, spec_fingerprint
 from .naming import check_collisions, harness_path
-from .render import RUNTIME_FILE, render_head, templates_dir
+from .render import RUNTIME_NAME, render_head, templates_dir
 from .scripts import Resolution, resolve_scripts
 from .view import harness_view, migration_data, spec_path_of
 
@@ -52,7 +51,7 @@ HEAD_CONTEXT = "MIGRATION = {}\n"
 
 @dataclass(frozen=True)
 class Generated:
-    """One generated file: a harness (key set) or the runtime module (key None)."""
+    """One generated file: a harness (key set) or a runtime file (key None)."""
 
     path: Path  # absolute
     display: str  # relative to the project root, posix
@@ -66,19 +65,30 @@ def tail_source() -> str:
     return (templates_dir() / "harness_tail.py").read_text(encoding="utf-8")
 
 
-def runtime_module_source() -> str:
-    """The shared runtime module: the runtime under a marker and its own fingerprint."""
-    runtime = runtime_source()
-    fingerprint = sha256_bytes(runtime.encode("utf-8"))
-    return (
-        f"{MARKER_PREFIX}contractspec/runtime/harness_runtime.py. DO NOT EDIT.\n"
-        f"# contractspec-fingerprint: sha256:{fingerprint}\n{runtime}"
-    )
+@functools.cache
+def runtime_sources() -> dict[str, str]:
+    """The runtime package's files (name → source), as build writes them: each
+    under the marker and the fingerprint of the rest, which a harness's loader
+    checks before it runs the file."""
+    folder = Path(__file__).resolve().parents[1] / "runtime"
+    sources = {}
+    for path in sorted(folder.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        fingerprint = sha256_bytes(source.encode("utf-8"))
+        sources[path.name] = (
+            f"{MARKER_PREFIX}contractspec/runtime/{path.name}. DO NOT EDIT.\n"
+            f"# contractspec-fingerprint: sha256:{fingerprint}\n{source}"
+        )
+    return sources
 
 
-def runtime_module(config: Config) -> Generated:
-    path = config.harness_dir / RUNTIME_FILE
-    return Generated(path, config.relative(path), runtime_module_source())
+def runtime_files(config: Config) -> list[Generated]:
+    """The runtime package beside the harnesses, a file each."""
+    folder = config.harness_dir / RUNTIME_NAME
+    return [
+        Generated(folder / name, config.relative(folder / name), source)
+        for name, source in runtime_sources().items()
+    ]
 
 
 def head_view(
@@ -89,7 +99,7 @@ def head_view(
     resolution: Resolution,
     fingerprint: str | None = None,
 ) -> dict[str, Any]:
-    return harness_view(
+    view = harness_view(
         spec,
         spec_path=spec_path,
         dependencies=list(dependencies),
@@ -97,6 +107,10 @@ def head_view(
         fingerprint=fingerprint or spec_fingerprint(spec, resolution.pins),
         harness_format=HARNESS_FORMAT,
     )
+    # The fingerprint line holds the spec's fingerprint and MIGRATION's own,
+    # which a harness run directly checks its MIGRATION against.
+    view["fingerprint"] = fingerprint_value(view["fingerprint"], view["migration"])
+    return view
 
 
 def harness_source(

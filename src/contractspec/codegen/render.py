@@ -87,7 +87,7 @@ def render_head(view: dict[str, Any], env: jinja2.Environment | None = None) -> 
     return str(template.render(**view))
 
 
-# The shared runtime module beside the harnesses: a name no user module takes
-# (templates/harness_tail.py, the harnesses' entry points, loads it by this name).
+# The shared runtime package beside the harnesses, a folder: a name no user
+# module takes (templates/harness_tail.py, the harnesses' entry points, loads
+# it by this name).
 RUNTIME_NAME = "_contractspec_runtime"
-RUNTIME_FILE = RUNTIME_NAME + ".py"

@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import relative_posix
 from ..errors import Diagnostic, FileRefused, SpecError
-from ..files import read_project_file
+from ..files import read_project_file, relative_posix
 from .fingerprint import sha256_bytes
 
 if TYPE_CHECKING:

@@ -12,11 +12,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import relative_posix
+from ..files import relative_posix
 from ..spec import (
     OPTIONAL_STEP_FIELDS,
     MigrationSpec,
     MigrationStep,
+    check_to_dict,
     meta_to_dict,
     split_key,
 )
@@ -39,9 +40,6 @@ def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
         if not path.startswith(os.pardir):
             return path.replace(os.sep, "/")
     spec_file = os.path.normpath(os.path.join(root, loaded.path))
-    inside = os.path.relpath(spec_file, root)  # strings: once per spec per command
-    if not inside.startswith(os.pardir):
-        return inside.replace(os.sep, "/")
     return relative_posix(Path(spec_file), root, climb=True)
 
 
@@ -60,10 +58,7 @@ def step_data(step: MigrationStep, data: ResolvedScript | None) -> dict[str, Any
     for group in ("pre_checks", "post_checks"):
         checks = getattr(step, group)
         if checks:
-            entry[group] = [
-                {"description": c.description, "expression": c.expression}
-                for c in checks
-            ]
+            entry[group] = [check_to_dict(c) for c in checks]
     for name, default in OPTIONAL_STEP_FIELDS.items():
         value = getattr(step, name, default)
         if value != default:  # so existing harnesses keep their bytes

@@ -71,12 +71,18 @@ def gc_paused() -> Iterator[None]:
 
 @gc_paused()  # a context manager, used here as a decorator
 def open_project(
-    project: Path | None = None, database: str | None = None, use_cache: bool = True
+    project: Path | None = None,
+    database: str | None = None,
+    use_cache: bool = True,
+    *,
+    config: Config | None = None,
 ) -> Project:
-    """Read the config and every spec; raise every spec and graph problem together.
+    """Read the config (unless the command has: `config`, so that pyproject.toml
+    is read once) and every spec; raise every spec and graph problem together.
 
     use_cache=False neither reads nor writes .contractspec_cache/ (build --no-cache)."""
-    config = load_config(project, database)
+    if config is None:
+        config = load_config(project, database)
     registry = MigrationRegistry()
     specs: dict[str, LoadedSpec] = {}
     duplicates: list[Diagnostic] = []
@@ -101,7 +107,7 @@ def open_for_editing(config: Config) -> Project:
     first of each key into `specs` and `registry` (whose graph is not checked),
     and the problems of the files that do not load into `broken`."""
     try:
-        return open_project(config.root)
+        return open_project(config=config)
     except SpecError:
         pass
     files: list[LoadedSpec] = []

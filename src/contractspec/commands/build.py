@@ -49,20 +49,29 @@ def _plural(count: int) -> str:
     return f"{count} harness{'' if count == 1 else 'es'}"
 
 
+def _is_runtime(path: Path) -> bool:
+    """A file of the runtime package, or the runtime module of format 2."""
+    from ..codegen.render import RUNTIME_NAME
+
+    return path.parent.name == RUNTIME_NAME or path.name == RUNTIME_NAME + ".py"
+
+
 def _summary(changes: list[writer.Change], dry_run: bool) -> str:
     """Counts of harnesses, then the runtime module when it changes (it rarely does)."""
-    from ..codegen.render import RUNTIME_FILE
-
     counts = {
         status: 0
         for status in (writer.CREATED, writer.UPDATED, writer.UNCHANGED, writer.REMOVED)
     }
-    runtime = None
+    statuses = set()
     for change in changes:
-        if change.path.name == RUNTIME_FILE:
-            runtime = change.status
+        if _is_runtime(change.path):
+            statuses.add(change.status)
         else:
             counts[change.status] += 1
+    runtime = next(
+        (s for s in (writer.UPDATED, writer.CREATED, writer.REMOVED) if s in statuses),
+        None,
+    )
     written = counts[writer.CREATED] + counts[writer.UPDATED]
     removed, unchanged = counts[writer.REMOVED], counts[writer.UNCHANGED]
     verbs = {writer.CREATED: "written", writer.UPDATED: "written"}
@@ -121,7 +130,8 @@ def build(
     use_cache: bool = True,
     workers: int | None = None,
 ) -> BuildResult:
-    from ..codegen.generate import generate, runtime_module
+    from ..codegen.generate import generate, runtime_files
+    from ..codegen.render import RUNTIME_NAME
     from ..format import default_cache
 
     if stdout and (check or diff):
@@ -134,9 +144,9 @@ def build(
     if stdout and (full or len(references) != 1):
         raise UsageError("--stdout prints exactly one harness: give one NAME[.vN]")
 
-    _check_folders(load_config(project))
-    proj = open_project(project, use_cache=use_cache)
-    config = proj.config
+    config = load_config(project)
+    _check_folders(config)
+    proj = open_project(use_cache=use_cache, config=config)
     if full:
         keys = [spec.key for spec in proj.registry.list()]
     else:
@@ -153,11 +163,12 @@ def build(
             summary=f"{keys[0]}: harness printed, nothing written",
         )
 
-    # The harnesses run with the shared runtime module beside them.
-    outputs = [*harnesses, runtime_module(config)] if harnesses else []
+    # The harnesses run with the shared runtime package beside them.
+    outputs = [*harnesses, *runtime_files(config)] if harnesses else []
+    folders = [config.harness_dir, config.harness_dir / RUNTIME_NAME]
     changes = writer.changes(
         ((f.path, f.display, f.source) for f in outputs),
-        orphans_in=config.harness_dir if full else None,
+        orphans_in=folders if full else (),
         relative=config.relative,
     )
     changes.sort(key=lambda c: c.display)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..errors import SpecError, UsageError
 from ..loader import load_file
-from ..spec import NAME_RE, PLACEHOLDER_UP, STABILITIES
+from ..spec import EXPECT_TRUTHY, NAME_RE, PLACEHOLDER_UP, STABILITIES
 from . import open_project
 
 
@@ -118,17 +119,15 @@ def create(
         loaded = load_file(
             target, project.config.relative(target), project.config.files
         )
-        open_project(project_dir)  # the new spec takes its place in the graph
-        _add_as_dependency(name, needed_by or [], project_dir)
+        open_project(config=project.config)  # the new spec takes its place in the graph
+        _add_as_dependency(name, needed_by or [], project.config)
     except (SpecError, UsageError):
         target.unlink()
         raise
     return Created(loaded.key, loaded.path, dependencies)
 
 
-def _add_as_dependency(
-    name: str, needed_by: list[str], project_dir: Path | None
-) -> None:
+def _add_as_dependency(name: str, needed_by: list[str], config: Config) -> None:
     """Make each spec in needed_by depend on the new one, through the libcst editor.
 
     Every edit is checked (loads, validates, no cycle) before any file is written.
@@ -137,9 +136,9 @@ def _add_as_dependency(
     from .spec import edit_spec
 
     for reference in needed_by:
-        edit_spec(reference, AddDependency(name), project_dir, write=False)
+        edit_spec(reference, AddDependency(name), config=config, write=False)
     for reference in needed_by:
-        edit_spec(reference, AddDependency(name), project_dir)
+        edit_spec(reference, AddDependency(name), config=config)
 
 
 @dataclass(frozen=True)
@@ -149,6 +148,8 @@ class Step:
     kind: str
     payload: str
     description: str
+    transactional: bool = True  # a schema step: False runs it outside the transaction
+    expect: str = EXPECT_TRUTHY  # a validation step: "no_error" passes when it runs
 
 
 def render_spec(

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import runtime
 from ..config import load_config
 from ..errors import UsageError
 from ..lint import ERROR, WARNING, LintReport, lint_specs
@@ -48,7 +49,7 @@ def lint(
         raise UsageError("give migration names or --changed-since, not both")
     # --env names the target (is it protected?) and maybe the dialect; lint never connects
     config = load_config(project, database, environment, connecting=False)
-    proj = open_project(project, config.database)
+    proj = open_project(config=config)
     if references:
         keys = dict.fromkeys(proj.registry.lookup(ref).key for ref in references)
         specs = [proj.specs[key] for key in keys]
@@ -56,7 +57,11 @@ def lint(
         specs = _changed_specs(proj, changed_since)
     else:
         specs = [proj.specs[spec.key] for spec in proj.registry.list()]
-    report = lint_specs(specs, config, use_squawk=use_squawk)
+    # In the order they run, with what runs before them (read for context only).
+    chosen = {loaded.key for loaded in specs}
+    ordered = [proj.specs[spec.key] for spec in proj.registry.order(chosen)]
+    with runtime.interruptible():  # SIGTERM, like Ctrl-C, stops squawk too
+        report = lint_specs(ordered, config, use_squawk=use_squawk, reported=chosen)
     if strict:  # every warning counts as an error
         report.findings = [
             dataclasses.replace(f, severity=ERROR) if f.severity == WARNING else f

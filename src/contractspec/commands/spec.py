@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from ..config import Config, find_root, load_config
+from ..config import Config, load_config
 from ..errors import Diagnostic, RegistryError, SpecError, UsageError
 from ..loader import LoadedSpec, discover, load_source
 from ..registry import MigrationRegistry
@@ -89,15 +88,9 @@ def _lookup(project: Project, reference: str) -> LoadedSpec:
 
 
 def _line_length(config: Config) -> int:
-    pyproject = config.root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            length = table.get("tool", {}).get("black", {}).get("line-length")
-            if isinstance(length, int) and length > 0:
-                return length
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            pass
+    """The project's black line length, else the one its specs were written for."""
+    if config.black_line_length is not None:
+        return config.black_line_length
     from ..edit.layout import infer_line_length
 
     texts = []
@@ -165,20 +158,22 @@ def edit_spec(
     project_dir: Path | None = None,
     *,
     write: bool = True,
+    config: Config | None = None,
 ) -> SpecEdit:
-    """Apply one edit operation (contractspec.edit.*) to the spec named by target."""
+    """Apply one edit operation (contractspec.edit.*) to the spec named by target.
+
+    config: the project's, when the command has read it already."""
     from ..edit import edit_source, read_snapshot, write_if_unchanged
 
     if _looks_like_path(target):
         file = Path(target)
         if not file.is_file():
             raise UsageError(f"no such spec file: {target}")
-        config = load_config(
-            project_dir if project_dir is not None else find_root(file.resolve().parent)
-        )
+        if config is None:  # the project the file is in, unless told
+            config = load_config(project_dir, search_from=file.resolve().parent)
         project = open_for_editing(config)
     else:
-        config = load_config(project_dir)
+        config = config or load_config(project_dir)
         project = open_for_editing(config)
         loaded = _lookup(project, target)
         file = config.root / loaded.path
@@ -262,7 +257,7 @@ def new_version(name: str, project_dir: Path | None = None) -> NewVersion:
         _new_version_header(latest.name, version) + text, encoding="utf-8"
     )
     try:
-        open_project(project_dir)  # loads, and fits the graph
+        open_project(config=config)  # loads, and fits the graph
     except SpecError:
         target.unlink()
         raise

@@ -54,6 +54,9 @@ class AddStep:
     timeout_ms: int | None = None
     retries: int | None = None
     transactional: bool = True  # False: runs outside the migration's transaction
+    expect: str = (
+        "truthy"  # a validation step: "truthy" or "no_error" (spec.EXPECTATIONS)
+    )
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class AddCheck:
     description: str
     expression: str
     down: bool = False
+    expect: str = "truthy"  # or "no_error": passes when the expression runs
 
 
 @dataclass(frozen=True)

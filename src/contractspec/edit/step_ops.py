@@ -29,6 +29,7 @@ STEP_DEFAULTS: dict[str, Any] = {
     "timeout_ms": None,
     "retries": 0,
     "transactional": True,
+    "expect": model.EXPECT_TRUTHY,
 }
 
 
@@ -68,6 +69,7 @@ class StepEdits(ImportEdits):
                 "timeout_ms",
                 "retries",
                 "transactional",
+                "expect",
             ):
                 found = self.field(call, call_where, class_name, name)
                 values["payload" if name in PAYLOAD_FIELDS.values() else name] = (
@@ -121,6 +123,7 @@ class StepEdits(ImportEdits):
             "timeout_ms": op.timeout_ms,
             "retries": op.retries or 0,
             "transactional": op.transactional,
+            "expect": op.expect,
         }
         listed: tuple[cst.List | cst.Tuple, Where] | None = None
         count = 0
@@ -147,6 +150,7 @@ class StepEdits(ImportEdits):
             raise UsageError(
                 "a validation step only reads: it always runs in the transaction"
             )
+        _check_expect(op.expect, op.kind)
         text = self._step_text(
             op.kind,
             payload,
@@ -154,6 +158,7 @@ class StepEdits(ImportEdits):
             op.timeout_ms,
             op.retries,
             op.transactional,
+            op.expect,
         )
         if listed is not None:
             seq = self.sequence(listed[0])
@@ -176,6 +181,7 @@ class StepEdits(ImportEdits):
         timeout_ms: int | None,
         retries: int | None,
         transactional: bool = True,
+        expect: str = model.EXPECT_TRUTHY,
     ) -> str:
         class_name = STEP_CLASS[kind]
         positional = self._positional_style(STEP_CLASS_NAMES)
@@ -189,6 +195,8 @@ class StepEdits(ImportEdits):
             parts.append(f"retries={int(retries)}")
         if not transactional:
             parts.append("transactional=False")
+        if expect != model.EXPECT_TRUTHY:
+            parts.append(f"expect={self.string(expect)}")
         return f"{self.class_ref(class_name)}({', '.join(parts)})"
 
     def _nth_step(
@@ -215,6 +223,7 @@ class StepEdits(ImportEdits):
     def add_check(self, op: AddCheck) -> str:
         if op.when not in ("pre", "post"):
             raise UsageError(f"a check runs 'pre' or 'post', not {op.when!r}")
+        _check_expect(op.expect, "check")
         expression = normalize_sql(op.expression)
         direction, list_node, list_where = self._nth_step(
             op.down, op.step, "add a check to"
@@ -234,6 +243,8 @@ class StepEdits(ImportEdits):
             if positional
             else f"description={description}, expression={literal}"
         )
+        if op.expect != model.EXPECT_TRUTHY:
+            args += f", expect={self.string(op.expect)}"
         message = f"added a {op.when}-check to {what}"
         if found is None:
             text = f"[{self.class_ref('MigrationCheck')}({args})]"
@@ -257,13 +268,15 @@ class StepEdits(ImportEdits):
                         check_where.child(check, fields[name]),
                         name,
                     )
-                    for name in ("description", "expression")
+                    for name in ("description", "expression", "expect")
                     if name in fields
                 }
             except Refusal:
                 continue
-            if have.get("description") == op.description and same_sql(
-                str(have.get("expression", "")), expression
+            if (
+                have.get("description") == op.description
+                and same_sql(str(have.get("expression", "")), expression)
+                and have.get("expect", model.EXPECT_TRUTHY) == op.expect
             ):
                 raise Noop(f"{what} already has this {op.when}-check (check {number})")
         seq = self.sequence(checks)
@@ -326,6 +339,17 @@ class StepEdits(ImportEdits):
         return f"removed {direction} step {op.step}"
 
 
+def _check_expect(expect: str, what: str) -> None:
+    if expect not in model.EXPECTATIONS:
+        raise UsageError(
+            f"expect must be {' or '.join(model.EXPECTATIONS)}, not {expect!r}"
+        )
+    if expect != model.EXPECT_TRUTHY and what not in ("validation", "check"):
+        raise UsageError(
+            f"expect is for checks and validation steps, not a {what} step"
+        )
+
+
 def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
@@ -339,4 +363,5 @@ def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
         and have["timeout_ms"] == wanted["timeout_ms"]
         and have["retries"] == wanted["retries"]
         and have["transactional"] == wanted["transactional"]
+        and have["expect"] == wanted["expect"]
     )

@@ -15,6 +15,8 @@ import tokenize
 from functools import cached_property
 from pathlib import Path
 
+from ..files import FileLimits, read_project_file
+
 Position = tuple[int, int]  # 1-based line and column, in characters
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -38,15 +40,17 @@ _ESCAPE = re.compile(
 class SourceMap:
     """Positions of string values in one spec file's source."""
 
-    def __init__(self, source: str | Path):
-        self._given = source
+    def __init__(self, source: str | Path, files: FileLimits | None = None):
+        self._given, self._files = source, files or FileLimits.unconfined()
         self._found: dict[Position, list[tokenize.TokenInfo] | None] = {}
 
     @cached_property
     def source(self) -> str:
-        """The text, read only when a position is asked for (most texts have no finding)."""
+        """The text, read only when a position is asked for (most texts have no
+        finding), through the one bounded reader like every project file."""
         if isinstance(self._given, Path):
-            return self._given.read_text(encoding="utf-8-sig")
+            data = read_project_file(self._given, self._files)
+            return data.decode("utf-8-sig")
         return self._given
 
     @cached_property

@@ -10,7 +10,7 @@ from ..spec import PLACEHOLDER_MARKER, FieldPath
 from ..sql import Parsed
 from .findings import RULES, Finding
 from .positions import SourceMap
-from .sources import QUERY, SqlText, transactional
+from .sources import QUERY, SCRIPT_CHECK, SqlText, transactional
 
 # What `build` refuses too: SQL that can't run as written, whatever a reviewer says.
 BUILD_RULES = ("syntax-error", "transaction-control", "non-transactional-statement")
@@ -30,6 +30,12 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
     if parsed.error is not None:
         yield at(parsed.error.offset, "syntax-error", parsed.error.message)
     for statement in parsed.statements:
+        if statement.too_deep:
+            yield at(
+                statement.start,
+                "lint-incomplete",
+                "this statement nests deeper than lint can read: its rules were not run on it",
+            )
         if statement.transaction_control:
             keyword = statement.text.split(None, 1)[0].rstrip(";").upper()
             yield at(
@@ -53,15 +59,32 @@ def sql_findings(item: SqlText, parsed: Parsed) -> Iterator[Finding]:
                 "query-not-read-only",
                 f"a check holds {len(statements)} statements, not one query",
             )
-        elif not statements[0].read_only:
+        elif not (statements[0].read_only or statements[0].too_deep):
             yield at(
                 statements[0].start,
                 "query-not-read-only",
                 "a check or assertion must only read: this statement can write",
             )
+    if item.role == SCRIPT_CHECK and parsed.error is None:
+        for statement in parsed.statements:
+            # A DO block is how PL/pgSQL asserts (RAISE): it may stay.
+            if not (
+                statement.read_only
+                or statement.too_deep
+                or _is_do_block(statement.text)
+            ):
+                yield at(
+                    statement.start,
+                    "query-not-read-only",
+                    "a check must only read: this statement can write",
+                )
     marker = item.text.find(PLACEHOLDER_MARKER)
     if marker >= 0:
         yield at(marker, "scaffold-placeholder", "the scaffold's placeholder SQL")
+
+
+def _is_do_block(text: str) -> bool:
+    return text[:2].upper() == "DO" and text[2:3].isspace()
 
 
 def spec_findings(

@@ -1,11 +1,18 @@
-"""squawk's PostgreSQL migration rules, run on our statements, findings mapped back.
+"""squawk's PostgreSQL migration rules, run on our statements, violations mapped back.
 
-squawk (`pip install 'contractspec[lint]'`, the `squawk-cli` wheel) runs in
-one process per lint over temporary files: one per migration for the SQL of
-its transactional steps, checked with `--assume-in-transaction` (they run in
-one transaction, so a table created in step 1 is new in step 2), and one per
-step outside a transaction. What contractspec already guarantees, or
-reports itself, is dropped (DROPPED, TIMEOUTS).
+squawk (`pip install 'contractspec[lint]'`, the `squawk-cli` wheel) reads
+temporary files, one per transaction a migration's steps run in: the steps
+that share the migration's transaction together, with
+`--assume-in-transaction` (a table created in step 1 is new in step 2, and a
+constraint validated in the transaction that added it is a hazard), each step
+outside a transaction or batched alone. Which violations are reported, how
+severe, in whose words, is `context`'s and `findings`' to say.
+
+squawk never outlives lint: it runs in a process group of its own, within a
+deadline, and the group is killed when lint finishes, fails or is
+interrupted. A squawk that crashes on one text (it overflows its stack on an
+expression of 200,000 terms) is rerun on halves of its files until the text
+is found; its other texts keep their findings.
 """
 
 from __future__ import annotations
@@ -15,31 +22,19 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from types import TracebackType
 
-from .findings import ERROR, WARNING, Finding
-from .sources import SqlText, transactional
-
-# Ours instead: syntax errors come from pglast; transaction rules know the step.
-DROPPED = {
-    "syntax-error",
-    "transaction-nesting",
-    "ban-uncommitted-transaction",
-    "ban-concurrent-index-creation-in-transaction",
-}
-# A step with timeout_ms gets lock_timeout and statement_timeout from the runtime.
-TIMEOUTS = {
-    "require-lock-timeout",
-    "require-statement-timeout",
-    "require-timeout-settings",
-}
+from ..sql import sendable
+from .sources import STATEMENTS, SqlText, transactional
 
 MISSING = (
     "squawk is not installed: PostgreSQL migration rules were not run;"
@@ -47,6 +42,19 @@ MISSING = (
 )
 # Between two texts in one file: a line of its own, so a trailing `--` comment can't swallow it.
 SEPARATOR = "\n;\n"
+# squawk reads 1,500 statements in about 40 ms: a minute is far past any real project.
+TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One of squawk's findings, placed in one of our texts."""
+
+    item: SqlText
+    offset: int  # character offset in item.text
+    rule: str
+    message: str
+    hint: str
 
 
 def squawk_binary() -> str | None:
@@ -64,6 +72,7 @@ class _File:
     starts: list[int] = field(default_factory=list)
     items: list[SqlText] = field(default_factory=list)
     text: str = ""
+    name: str = ""  # where it is written
 
     def add(self, item: SqlText) -> None:
         self.starts.append(len(self.text))
@@ -94,17 +103,15 @@ class _File:
 
 
 def _files(items: list[SqlText]) -> list[_File]:
-    """One file per migration's transactional texts (per direction), one per text outside."""
-    together: dict[tuple[str, str], _File] = {}
-    alone: list[_File] = []
+    """One file per transaction of a migration's steps (sources.transaction_groups).
+
+    Texts a driver can't send are left out: they are syntax errors already."""
+    files: dict[tuple[str, str, int], _File] = {}
     for item in items:
-        if transactional(item.step):
-            direction = item.label.partition("[")[0]  # up and down: two transactions
-            together.setdefault((item.key, direction), _File(True)).add(item)
-        else:
-            alone.append(_File(False))
-            alone[-1].add(item)
-    return [*together.values(), *alone]
+        if item.role == STATEMENTS and sendable(item.text):
+            where = (item.key, item.direction, item.transaction)
+            files.setdefault(where, _File(transactional(item.step))).add(item)
+    return list(files.values())
 
 
 def _scratch_folder() -> str | None:
@@ -114,69 +121,136 @@ def _scratch_folder() -> str | None:
 
 
 class Squawk:
-    """squawk started on the texts in the background; `findings()` waits for it."""
+    """squawk started on the texts in the background; `violations()` waits for it.
 
-    def __init__(self, binary: str, items: list[SqlText]):
+    A context manager: leaving it kills whatever squawk still runs."""
+
+    def __init__(self, binary: str, items: list[SqlText], timeout: float = TIMEOUT_S):
+        self.binary, self.timeout = binary, timeout
+        self.deadline = time.monotonic() + timeout
         self.folder = tempfile.TemporaryDirectory(
             prefix="contractspec-lint-", dir=_scratch_folder()
         )
-        self.runs: list[tuple[subprocess.Popen[str], dict[str, _File]]] = []
+        self.running: list[subprocess.Popen[str]] = []
         self.problems: list[str] = []  # squawk failing, for the report's notes
+        self.unread: list[tuple[SqlText, str]] = []  # texts squawk stopped on, and why
         files = _files(items)
-        for in_transaction in (True, False):
-            batch = {
-                os.path.join(self.folder.name, f"{index}.sql"): file
-                for index, file in enumerate(files)
-                if file.in_transaction == in_transaction
-            }
-            if not batch:
-                continue
-            for name, file in batch.items():
-                with open(name, "xb") as out:  # bytes: a text file costs more
+        try:  # a signal here must not leave a squawk behind either
+            for index, file in enumerate(files):
+                file.name = os.path.join(self.folder.name, f"{index}.sql")
+                with open(file.name, "xb") as out:  # bytes: a text file costs more
                     out.write(file.text.encode("utf-8"))
-            command = [binary, "--reporter", "json", *batch]
-            if in_transaction:
-                command.insert(1, "--assume-in-transaction")
-            process = subprocess.Popen(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
-            self.runs.append((process, batch))
+            self.batches = [
+                (self._start(batch), batch)
+                for in_transaction in (True, False)
+                if (batch := [f for f in files if f.in_transaction == in_transaction])
+            ]
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
 
-    def findings(self) -> Iterator[tuple[SqlText, Finding]]:
+    def __enter__(self) -> Squawk:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for process in self.running:
+            _kill(process)
+        self.running.clear()
+        self.folder.cleanup()
+
+    def _start(self, batch: list[_File]) -> subprocess.Popen[str]:
+        command = [self.binary, "--reporter", "json", *(f.name for f in batch)]
+        if batch[0].in_transaction:
+            command.insert(1, "--assume-in-transaction")
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,  # its own process group: killed as one
+        )
+        self.running.append(process)
+        return process
+
+    def violations(self) -> Iterator[Violation]:
+        for process, batch in self.batches:
+            yield from self._read(process, batch)
+
+    def _read(
+        self, process: subprocess.Popen[str], batch: list[_File]
+    ) -> Iterator[Violation]:
+        remaining = self.deadline - time.monotonic()
         try:
-            for process, batch in self.runs:
-                output, errors = process.communicate()
-                if process.returncode not in (0, 1):  # 1: it found something
-                    last = errors.strip().splitlines()[-1:] or [
-                        f"exit {process.returncode}"
-                    ]
-                    self.problems.append(f"squawk failed: {last[0]}")
-                    continue
-                for violation in json.loads(output or "[]"):
-                    item, offset = batch[violation["file"]].at(
-                        violation["line"], violation["column"]
-                    )
-                    finding = _translate(violation, item, offset)
-                    if finding is not None:
-                        yield item, finding
+            output, errors = process.communicate(timeout=max(remaining, 0.01))
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            texts = sum(len(file.items) for file in batch)
+            self.problems.append(
+                f"squawk did not finish within {self.timeout:g} s and was stopped:"
+                f" its rules were not run on {texts} SQL text{'s' if texts != 1 else ''}"
+            )
+            return
         finally:
-            self.folder.cleanup()
+            if process.returncode is not None:
+                self.running.remove(process)
+        if process.returncode in (0, 1):  # 1: it found something
+            yield from self._placed(output, batch)
+            return
+        reason = (errors.strip().splitlines() or [f"exit {process.returncode}"])[-1]
+        if len(batch) == 1 and len(batch[0].items) == 1:
+            self.unread.append((batch[0].items[0], reason))
+            return
+        # Find the text it stops on: halves of the files, then a file's texts one by one.
+        if len(batch) > 1:
+            halves = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+        else:
+            halves = [[self._alone(item, batch[0])] for item in batch[0].items]
+        for half in halves:
+            yield from self._read(self._start(half), half)
+
+    def _alone(self, item: SqlText, file: _File) -> _File:
+        alone = _File(file.in_transaction)
+        alone.add(item)
+        alone.name = f"{file.name[:-4]}.{len(self.running)}.{id(item)}.sql"
+        with open(alone.name, "xb") as out:
+            out.write(alone.text.encode("utf-8"))
+        return alone
+
+    def _placed(self, output: str, batch: list[_File]) -> Iterator[Violation]:
+        files = {file.name: file for file in batch}
+        try:
+            violations = json.loads(output or "[]")
+        except ValueError:
+            self.problems.append("squawk failed: its report is not JSON")
+            return
+        for violation in violations:
+            item, offset = files[violation["file"]].at(
+                violation["line"], violation["column"]
+            )
+            yield Violation(
+                item,
+                offset,
+                violation["rule_name"],
+                violation.get("message", ""),
+                violation.get("help") or "",
+            )
 
 
-def _translate(violation: dict[str, Any], item: SqlText, offset: int) -> Finding | None:
-    rule = violation["rule_name"]
-    if rule in DROPPED or (rule in TIMEOUTS and item.step.timeout_ms):
-        return None
-    severity = ERROR if violation.get("level", "").lower() == "error" else WARNING
-    return Finding(
-        item.path,
-        *item.locate(offset),
-        severity,
-        rule,
-        f"{item.label}: {violation['message']}",
-        violation.get("help") or "",
-    )
+def _kill(process: subprocess.Popen[str]) -> None:
+    """End squawk's process group, and reap it."""
+    if process.poll() is None:
+        if sys.platform == "win32":
+            process.kill()
+        else:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    process.communicate()

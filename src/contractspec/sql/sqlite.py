@@ -39,9 +39,14 @@ def _scratch() -> sqlite3.Connection:
     return sqlite3.connect(":memory:", check_same_thread=False)
 
 
+def without_strings_and_comments(text: str) -> str:
+    """text with its strings, quoted identifiers and comments blanked out."""
+    return _NOISE.sub(" ", text)
+
+
 def words(text: str) -> list[str]:
     """The keywords and bare identifiers of a statement, upper-cased, in order."""
-    return [w.upper() for w in _WORD.findall(_NOISE.sub(" ", text))]
+    return [w.upper() for w in _WORD.findall(without_strings_and_comments(text))]
 
 
 def split(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,79 @@
+"""What the runtime reads from a harness file: its header lines, and its
+MIGRATION checked against the fingerprint line (so that a hand edit of a
+harness run directly is refused, as `contractspec migrate` refuses one)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from .exits import EXIT_SPEC, MigrationError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .shapes import Migration
+
+# The shape of a harness this runtime can run: its header says `# contractspec-format: N`.
+# Bump it only when what a harness holds or calls changes; a bump rewrites every harness.
+HARNESS_FORMAT = 3
+# Header lines: `# contractspec-fingerprint: …`, `# contractspec-format: N`.
+HEADER_PREFIX = "# contractspec-"
+# The fingerprint line holds the spec's fingerprint, then MIGRATION's own:
+# `# contractspec-fingerprint: sha256:<spec> MIGRATION=sha256:<its data>`.
+_MIGRATION_HASH = " MIGRATION="
+_REBUILD = "contractspec build --all"
+
+
+def harness_fingerprint(migration: Mapping[str, object]) -> str:
+    """sha256 of the canonical JSON of a MIGRATION dict (sorted keys, ASCII)."""
+    text = json.dumps(migration, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def fingerprint_value(spec_fingerprint: str, migration: Mapping[str, object]) -> str:
+    """What a harness's fingerprint line says after `# contractspec-fingerprint: `."""
+    return f"{spec_fingerprint}{_MIGRATION_HASH}{harness_fingerprint(migration)}"
+
+
+def spec_fingerprint_of(value: str) -> str:
+    """The spec's fingerprint on a harness's fingerprint line."""
+    return value.partition(_MIGRATION_HASH)[0]
+
+
+def harness_header(data: bytes) -> dict[str, str]:
+    """The `# contractspec-NAME: value` lines at the top of a harness, as a dict."""
+    header = {}
+    for raw in data[:4096].split(b"\n", 4)[:4]:  # its first lines alone
+        line = raw.decode("utf-8", "replace").rstrip("\r")
+        name, colon, value = line[len(HEADER_PREFIX) :].partition(": ")
+        if line.startswith(HEADER_PREFIX) and colon:
+            header[name] = value
+    return header
+
+
+def harness_migration(path: str, migration: Migration) -> Migration:
+    """A harness's MIGRATION with the spec fingerprint from its header, for
+    running; refused when the harness is in another format, or when MIGRATION
+    is not the data its fingerprint line was written for (edited by hand).
+
+    The fingerprint is written once per harness, in its header; the history and
+    the drift check need it beside the steps."""
+    with open(path, "rb") as handle:
+        header = harness_header(handle.read(4096))
+    found = header.get("format", "1 (runtime embedded)")
+    if found != str(HARNESS_FORMAT) or "fingerprint" not in header:
+        raise MigrationError(
+            f"{path}: harness format {found}, this runtime runs format"
+            f" {HARNESS_FORMAT}; rebuild with: {_REBUILD}",
+            EXIT_SPEC,
+        )
+    spec, _, written = header["fingerprint"].partition(_MIGRATION_HASH)
+    if written != harness_fingerprint(migration):
+        raise MigrationError(
+            f"{path}: its MIGRATION is not the data its fingerprint line was"
+            f" written for (edited by hand?); restore it with: {_REBUILD}",
+            EXIT_SPEC,
+        )
+    return {**migration, "spec_fingerprint": spec}

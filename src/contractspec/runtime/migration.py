@@ -1,0 +1,395 @@
+"""One migration's run: its transaction (or its parts), its history row, and
+what a failure leaves: the rollback, and the failure events in a
+transaction of their own."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
+
+from .clock import utcnow
+from .events import Run
+from .exits import (
+    EXIT_FAILED,
+    EXIT_SPEC,
+    EXIT_USAGE,
+    MigrationError,
+    Restart,
+    interruptible,
+)
+from .harness import harness_fingerprint, harness_migration
+from .outside import run_in_parts
+from .preview import plan_text
+from .session import Session, open_session
+from .shapes import in_parts, step_label
+from .steps import prepare, run_step
+from .tables import HISTORY_COLUMNS, insert_sql
+from .urls import first_line, redact_url
+
+if TYPE_CHECKING:
+    from .dialect import Params
+    from .session import AuditLog
+    from .shapes import HistoryRow, Migration, Result, Step, Timing
+    from .steps import Action
+
+PathArg = str | os.PathLike[str]
+_PAYLOADS = {"schema": "sql", "data": "script", "validation": "assertion"}
+_EXPECT = ("truthy", "no_error")
+
+
+def result(
+    run: Run,
+    status: str,
+    steps: int,
+    attempts: int = 0,
+    *,
+    message: str,
+    error: str | None = None,
+    applied_at: object = None,
+    not_rehearsed: list[str] | None = None,
+) -> Result:
+    """What running one migration returns (docs/runtime.md, "the result dict")."""
+    outcome: Result = {
+        "key": run.key,
+        "command": run.command,
+        "status": status,
+        "duration_ms": run.elapsed_ms(),
+        "steps": steps,
+        "attempts": attempts,
+        "run_id": run.session.run_id,
+        "database": run.session.database,
+        "rehearse": run.rehearse,
+    }
+    if applied_at is not None:
+        outcome["applied_at"] = applied_at
+    if error is not None:
+        outcome["error"] = error
+    outcome["message"] = message
+    if not_rehearsed:
+        outcome["not_rehearsed"] = not_rehearsed
+    return outcome
+
+
+def _history_of(session: Session, keys: list[str]) -> dict[str, HistoryRow]:
+    """{key: history row} of those keys that are applied: from the session's
+    own record while it holds the lock (no query), else from the table."""
+    if session.applied is not None and not session.outer:
+        return {key: session.applied[key] for key in keys if key in session.applied}
+    query = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM contractspec_history"
+    query += f" WHERE key IN ({', '.join('?' * len(keys))})"
+    rows = cast("list[HistoryRow]", session.db.select(query, keys))
+    return {row["key"]: row for row in rows}
+
+
+def _run_steps(
+    run: Run, steps: list[Step], actions: list[Action], used: dict[int, int]
+) -> tuple[int, list[int]]:
+    """Every step in the one transaction; returns (attempts, steps left out).
+    A rehearsal leaves out the steps that run outside a transaction."""
+    attempts, skipped = 0, []
+    for index, (step, action) in enumerate(zip(steps, actions, strict=True), 1):
+        if step.get("transactional") is False:  # only a rehearsal gets here
+            detail = f"{step_label(step)}: runs outside a transaction"
+            run.emit("step_skipped", index, status="not_rehearsed", detail=detail)
+            skipped.append(index)
+            continue
+        attempts += run_step(run, index, len(steps), step, action, used)
+    return attempts, skipped
+
+
+def _prepared(run: Run, steps: list[Step], base_dir: Path) -> list[Action]:
+    actions = []
+    for index, step in enumerate(steps, 1):
+        try:
+            actions.append(prepare(step, base_dir))
+        except Exception as exc:
+            why = exc if isinstance(exc, RuntimeError) else first_line(exc)
+            message = (
+                f"{run.command} step {index}/{len(steps)} ({step_label(step)}): {why}"
+            )
+            run.emit("failure", index, status="permanent", error=message)
+            raise MigrationError(message) from exc
+    return actions
+
+
+def _transaction(
+    run: Run, steps: list[Step], base_dir: Path, used: dict[int, int]
+) -> Result:
+    """The body of one migration transaction (begun); commits on success."""
+    session, migration, key = run.session, run.migration, run.key
+    spec_fp, spec = migration.get("spec_fingerprint"), migration.get("spec_path")
+    dependencies = list(migration.get("dependencies") or ())
+    session.ensure_tables()
+    history = _history_of(session, [key, *dependencies])
+    row = history.get(key)
+    if row is not None and row["spec_fingerprint"] != spec_fp:
+        raise MigrationError(
+            f"drift: applied with spec fingerprint {row['spec_fingerprint']} but "
+            f"{spec} now has {spec_fp}; do not edit an applied migration: restore "
+            "it and put the change in a new version (contractspec spec new-version "
+            f"{migration.get('name') or key})"
+        )
+    if (row is None) == (run.command == "down"):  # already applied / not applied
+        session.rollback()
+        status = "skipped" if row else "not_applied"
+        run.emit("run_end", status=status, started_at=run.started_at)
+        if row:
+            line = f"skipped {key} (already applied at {row['applied_at']})"
+            return result(run, status, 0, message=line, applied_at=row["applied_at"])
+        return result(run, status, 0, message=f"not applied {key}: nothing to revert")
+    missing = [d for d in dependencies if d not in history]
+    if run.command == "up" and missing:
+        names = ", ".join(missing)
+        raise MigrationError(f"dependencies not applied yet: {names}; apply them first")
+    actions = _prepared(run, steps, base_dir)
+    if run.rehearse or not any(in_parts(step) for step in steps):
+        attempts, skipped = _run_steps(run, steps, actions, used)
+    else:
+        attempts, skipped = run_in_parts(run, steps, actions, used), []
+    duration, count = run.elapsed_ms(), len(steps)
+    noun = "step" if count == 1 else "steps"
+    timing: Timing = {"started_at": run.started_at, "duration_ms": duration}
+    left_out = [
+        f"step {index} ({step_label(steps[index - 1])}): runs outside a transaction"
+        for index in skipped
+    ]
+    not_rehearsed = "; not rehearsed: " + "; ".join(left_out) if left_out else ""
+    if run.rehearse and not session.outer:
+        session.rollback()
+        run.emit("run_end", status="rehearsed", **timing)
+        verb = "apply" if run.command == "up" else "revert"
+        line = f"rehearsed {key}: would {verb} {count} {noun} ({duration:.0f} ms); rolled back"
+        return result(
+            run,
+            "rehearsed",
+            count,
+            attempts,
+            message=line + not_rehearsed,
+            not_rehearsed=left_out,
+        )
+    write: tuple[str, Params]
+    if run.command == "up":
+        values = (
+            key,
+            migration.get("name") or key,
+            int(migration.get("version") or 0),
+            spec_fp,
+            harness_fingerprint(migration),
+            utcnow(),
+            int(round(duration)),
+            session.applied_by,
+        )
+        write = (insert_sql("contractspec_history", HISTORY_COLUMNS), values)
+        status = "applied"
+    else:
+        write = ("DELETE FROM contractspec_history WHERE key = ?", (key,))
+        status = "reverted"
+    if run.rehearse:  # in a rehearsal's outer transaction: kept for what follows
+        status = "rehearsed"
+    end = run.emit("run_end", status=status, audit=False, **timing)
+    session.write_and_commit([write], run.to_store())
+    session.tables_ready = True
+    if session.applied is not None and not run.rehearse:
+        if status == "applied":
+            applied = dict(zip(HISTORY_COLUMNS, values, strict=True))
+            session.applied[key] = cast("HistoryRow", applied)
+        else:
+            session.applied.pop(key, None)
+    run.audit(end)  # only once it is true
+    line = f"{status} {key} in {duration:.0f} ms ({count} {noun})"
+    if run.in_parts:
+        line += "; not atomic"
+        if run.resumed:
+            done = ", ".join(map(str, run.resumed))
+            line += f", step(s) {done} done by an earlier run"
+    return result(
+        run,
+        status,
+        count,
+        attempts,
+        message=line + not_rehearsed,
+        not_rehearsed=left_out,
+    )
+
+
+def record_failure(run: Run) -> str | None:
+    """Write the run's events in their own transaction, after the rollback, so
+    that they survive it. Returns an error text if that failed too."""
+    session = run.session
+    if run.rehearse:
+        return None
+    run.forget_uncommitted()
+    try:
+        session.db.defer(session.begin())
+        session.ensure_tables()
+        session.write_and_commit([], run.events)
+        session.tables_ready = True
+    except Exception as exc:
+        session.rollback()
+        return first_line(exc)
+    return None
+
+
+def check_migration(migration: object) -> None:
+    """Refuse MIGRATION data that is not of the shape a harness holds (exit 3)."""
+    problem = None
+    if not isinstance(migration, dict) or not isinstance(migration.get("key"), str):
+        problem = "it has no 'key'"
+    elif not isinstance(migration.get("up"), list):
+        problem = "'up' is not a list of steps"
+    else:
+        for step in migration["up"] + list(migration.get("down") or ()):
+            kind = step.get("kind") if isinstance(step, dict) else None
+            if kind not in _PAYLOADS or not isinstance(step.get(_PAYLOADS[kind]), str):
+                problem = f"bad step {step!r}"
+            elif "pre_checks" in step or "post_checks" in step or "expect" in step:
+                checks = [
+                    step,
+                    *(step.get("pre_checks") or ()),
+                    *(step.get("post_checks") or ()),
+                ]
+                if any(
+                    not isinstance(c, dict) or c.get("expect", "truthy") not in _EXPECT
+                    for c in checks
+                ):
+                    problem = f"bad check expectation in step {step!r}"
+    if problem:
+        raise MigrationError(f"malformed MIGRATION data: {problem}", EXIT_SPEC)
+
+
+def irreversible(migration: Migration) -> MigrationError:
+    spec = migration.get("spec_path") or "its spec"
+    return MigrationError(
+        f"{migration['key']} is irreversible: {spec} has no down plan; write a new "
+        "migration that undoes it"
+    )
+
+
+def _failed(run: Run, steps: list[Step], exc: BaseException) -> MigrationError:
+    """Roll a failed run back and record it; the error to raise (a
+    KeyboardInterrupt or SystemExit goes on as it is, once recorded)."""
+    session = run.session
+    problem = session.rollback()
+    run.emit("rollback", status="error" if problem else "ok", error=problem)
+    if isinstance(exc, KeyboardInterrupt):
+        reason = "interrupted" if type(exc) is KeyboardInterrupt else str(exc)
+    else:
+        reason = str(exc) if isinstance(exc, MigrationError) else first_line(exc)
+    if session.lock is not None and session.db.connection_lost():
+        reason += " (the connection was lost, and the migration lock with it)"
+    what = "rehearsal rolled back" if run.rehearse else "rolled back, nothing changed"
+    if run.in_parts:
+        done = ", ".join(map(str, run.committed)) or "none"
+        what = (
+            f"partly applied (not atomic; steps committed: {done}); run it"
+            " again to continue"
+        )
+    spec = run.migration.get("spec_path")
+    message = f"{run.key} failed: {reason}; {what} (spec {spec})"
+    message = redact_url(message, session.secrets)
+    timing: Timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
+    run.emit("run_end", status="failed", error=message, **timing)
+    lost = record_failure(run)
+    if lost:
+        message += f" (could not record the failure events: {lost})"
+    if not isinstance(exc, Exception):
+        raise exc  # KeyboardInterrupt, SystemExit: rolled back and recorded
+    outcome = result(run, "failed", len(steps), error=message, message=message)
+    code = getattr(exc, "exit_code", EXIT_FAILED)
+    return MigrationError(
+        message, code if isinstance(code, int) else EXIT_FAILED, outcome
+    )
+
+
+def _apply(
+    session: Session,
+    migration: Migration,
+    command: str,
+    rehearse: bool,
+    base_dir: PathArg | None,
+) -> Result:
+    check_migration(migration)
+    steps = migration["up"] if command == "up" else migration.get("down")
+    if steps is None:
+        raise irreversible(migration)
+    base = Path.cwd() if base_dir is None else Path(base_dir)
+    run = Run(session, migration, command, rehearse)
+    run.emit("run_start", status=command, detail="rehearse" if rehearse else None)
+    used: dict[int, int] = {}  # step index -> attempts spent before a restart
+    while True:
+        try:
+            session.db.defer(session.begin())  # sent with the history read
+            outcome = _transaction(run, steps, base, used)
+            if session.out is not None:
+                print(outcome["message"], file=session.out, flush=True)
+            return outcome
+        except Restart as restart:
+            session.rollback()
+            run.forget_uncommitted()
+            run.emit("rollback", status="ok", detail="restarting the transaction")
+            time.sleep(restart.delay)
+        except BaseException as exc:
+            raise _failed(run, steps, exc) from exc
+
+
+def apply_up(
+    session: Session,
+    migration: Migration,
+    rehearse: bool = False,
+    base_dir: PathArg | None = None,
+) -> Result:
+    """Apply one migration through an open Session; return its result."""
+    return _apply(session, migration, "up", rehearse, base_dir)
+
+
+def apply_down(
+    session: Session,
+    migration: Migration,
+    rehearse: bool = False,
+    base_dir: PathArg | None = None,
+) -> Result:
+    """Revert one applied migration through an open Session."""
+    return _apply(session, migration, "down", rehearse, base_dir)
+
+
+def run_migration(
+    migration: Migration,
+    command: str,
+    database: str,
+    *,
+    rehearse: bool = False,
+    audit_log: AuditLog | None = None,
+    lock_timeout: float = 30.0,
+    out: IO[str] | None = None,
+    base_dir: PathArg | None = None,
+    harness: str | None = None,
+) -> Result:
+    """Run "up", "down" or "plan" for one migration: a session of its own.
+
+    harness: the harness file whose MIGRATION this is: its header gives the
+    spec fingerprint and its folder the default base_dir (pinned files)."""
+    if command not in ("up", "down", "plan"):
+        message = f"unknown command {command!r}: use up, down or plan"
+        raise MigrationError(message, EXIT_USAGE)
+    if harness is not None:
+        migration = harness_migration(harness, migration)
+        if base_dir is None:
+            base_dir = os.path.dirname(os.path.abspath(harness))
+    check_migration(migration)
+    if command == "plan":
+        return {
+            "key": migration["key"],
+            "status": "planned",
+            "plan": plan_text(migration),
+        }
+    if command == "down" and migration.get("down") is None:
+        raise irreversible(migration)
+    with (
+        interruptible(),
+        open_session(
+            database, lock_timeout=lock_timeout, audit_log=audit_log, out=out
+        ) as session,
+    ):
+        return _apply(session, migration, command, rehearse, base_dir)

@@ -1,0 +1,314 @@
+"""Steps outside the transaction, batches, and resuming.
+
+A migration with such a step runs in parts: the transactional steps before
+it commit (with a step_done event each), it runs in autocommit (or in
+batches, each its own transaction), and a new transaction takes the rest and
+the history row. The events table is the journal a rerun continues from."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+from .clock import ms, utcnow
+from .exits import MigrationError
+from .session import read_history
+from .shapes import in_parts, step_label
+from .steps import batch_rows, failed_attempt, run_check, run_step, timed
+from .watchdog import Guard
+
+if TYPE_CHECKING:
+    from .events import Run
+    from .session import Session
+    from .shapes import Step, Timing
+    from .steps import Action
+
+# Statements that are safe to run again whatever a first, cut-short run did.
+_RERUNNABLE = (
+    r"(?i)^\s*(?:VACUUM|ANALYZE|REINDEX|CHECKPOINT)\b|\bIF\s+(?:NOT\s+)?EXISTS\b"
+)
+_JOURNAL_SQL = (
+    "SELECT run_id, step, event, status, detail FROM contractspec_events WHERE"
+    " migration = ? AND event IN ('run_start', 'run_end', 'step_start',"
+    " 'step_done') ORDER BY id"
+)
+_PARTLY_SQL = (
+    "SELECT DISTINCT migration FROM contractspec_events WHERE event ="
+    " 'step_done' OR (event = 'step_start' AND status IN ('outside', 'batches'))"
+)
+
+
+def _note(session: Session, line: str) -> None:
+    """A progress line for people (the orchestrator's, or the harness's
+    stderr) while a long step runs."""
+    if session.notes is not None:
+        session.notes(line)
+    elif session.out is not None:
+        print(line, file=session.out, flush=True)
+
+
+def _flush(run: Run, begin: bool = True) -> None:
+    """Write the run's unwritten events and commit: the journal of a migration
+    in parts (begin=False: commits the part's transaction that is open)."""
+    session = run.session
+    if begin:
+        session.db.defer(session.db.begin)
+    session.write_and_commit([], run.events)
+    session.tables_ready = True
+    run.events.clear()
+
+
+def _journal(
+    session: Session, key: str, command: str
+) -> tuple[dict[int, object], set[int]]:
+    """(done, started): the steps of `command` that committed ({step: spec
+    fingerprint}), and the steps outside a transaction that started, in runs
+    since `key` was last applied or reverted."""
+    commands: dict[object, object] = {}
+    done: dict[int, object] = {}
+    started: set[int] = set()
+    for row in session.db.select(_JOURNAL_SQL, (key,)):
+        event, step = row["event"], row["step"]
+        if event == "run_start":
+            commands[row["run_id"]] = row["status"]
+        elif event == "run_end":
+            if row["status"] in ("applied", "reverted"):
+                done.clear()
+                started.clear()
+        elif commands.get(row["run_id"]) != command or not isinstance(step, int):
+            continue
+        elif event == "step_done":
+            done[step] = row["detail"]
+        elif row["status"] == "outside":
+            started.add(step)
+    return done, started - set(done)
+
+
+def partly_applied(session: Session) -> dict[str, list[int]]:
+    """{key: steps committed} for each migration that an `up` left part way
+    (not atomic, no history row yet): what `migrate status` shows."""
+    if not session.db.table_exists("contractspec_events"):
+        return {}
+    applied = {row["key"] for row in read_history(session)}
+    found = {}
+    for row in session.db.select(_PARTLY_SQL):
+        key = str(row["migration"])
+        if key not in applied:
+            done, started = _journal(session, key, "up")
+            if done or started:
+                found[key] = sorted(done)
+    return found
+
+
+def run_in_parts(
+    run: Run, steps: list[Step], actions: list[Action], used: dict[int, int]
+) -> int:
+    """Run a migration that is not atomic (its transaction is open): continue
+    after the steps an earlier run committed; return the attempts spent."""
+    session, count, attempts = run.session, len(steps), 0
+    done, started = _journal(session, run.key, run.command)
+    run.resumed, run.in_parts = sorted(done), True
+    spec_fp = run.migration.get("spec_fingerprint")
+    other = sorted({str(fp) for fp in done.values() if fp != spec_fp})
+    if other:
+        committed = ", ".join(map(str, sorted(done)))
+        raise MigrationError(
+            f"drift: {run.key} was partly applied (steps {committed}) with spec"
+            f" fingerprint {other[0]}, and {run.migration.get('spec_path')} now has"
+            f" {spec_fp}; finish it with the spec it started with (restore it and"
+            " rerun), or finish it by hand"
+        )
+    for index, (step, action) in enumerate(zip(steps, actions, strict=True), 1):
+        if index in done:
+            detail = f"{step_label(step)}: committed by an earlier run"
+            run.emit("step_skipped", index, status="done", detail=detail)
+            run.committed.append(index)
+            continue
+        if not in_parts(step):
+            attempts += run_step(run, index, count, step, action, used)
+            run.journal_done(index)
+            continue
+        _flush(run, begin=False)  # the steps before it commit first
+        run.committed += [i for i in range(1, index) if i not in run.committed]
+        if step.get("batch_size"):
+            attempts += _run_batches(run, index, count, step, action)
+        else:
+            attempts += _run_outside(run, index, count, step, action, index in started)
+        run.committed.append(index)
+        session.db.defer(session.db.begin)  # the next part
+    return attempts
+
+
+def _run_outside(
+    run: Run, index: int, count: int, step: Step, action: Action, resumed: bool
+) -> int:
+    """Run one step in autocommit, journaled as it starts and finishes;
+    a step an earlier run left unfinished is reconciled first."""
+    db, label = run.session.db, step_label(step)
+    statements = db.statements(action.sql) if action.call is None else None
+    run.emit("step_start", index, status="outside", detail=label)
+    _flush(run)
+    if resumed:
+        statements = _reconcile(run, index, count, step, statements)
+    step_started, step_t0, attempt = utcnow(), time.monotonic(), 0
+
+    def work() -> None:
+        if action.call is not None:
+            action.call(db.conn)
+        for statement in statements or ():
+            db.conn.execute(statement)
+
+    while True:
+        attempt += 1
+        started, t0 = utcnow(), time.monotonic()
+        error, fired = timed(run, index, attempt, step, work)
+        timing: Timing = {
+            "started_at": started,
+            "duration_ms": ms(time.monotonic() - t0),
+        }
+        if error is None and not fired:
+            run.emit("attempt", index, attempt, "ok", **timing)
+            run.step_end(index, attempt, label, step_started, step_t0)
+            run.journal_done(index)
+            _flush(run)
+            return attempt
+        kind, reason, delay = failed_attempt(
+            run, index, attempt, step, error, fired, timing
+        )
+        if delay is not None:
+            time.sleep(delay)
+            statements = _reconcile(run, index, count, step, statements)
+            continue
+        message = f"{run.command} step {index}/{count} ({label}): {reason}"
+        message += "; it ran outside a transaction: a rerun reconciles it"
+        run.emit("failure", index, attempt, kind, error=message)
+        raise MigrationError(message) from error
+
+
+def _reconcile(
+    run: Run, index: int, count: int, step: Step, statements: list[str] | None
+) -> list[str]:
+    """Make a step that may have run part way safe to run again; return the
+    statements still to run. The spec's reconcile statement wins; otherwise
+    an interrupted CREATE/REINDEX INDEX CONCURRENTLY leaves an invalid index,
+    dropped here; anything else must be safe to rerun as written."""
+    db, label = run.session.db, step_label(step)
+    reconcile = step.get("reconcile")
+    if reconcile:
+        for statement in db.statements(reconcile):
+            db.conn.execute(statement)
+        run.emit("reconcile", index, status="ok", detail="ran the reconcile statement")
+        return list(statements or ())
+    unsafe = "a Python step" if statements is None else None
+    todo = []
+    for statement in statements or ():
+        reconciled = db.reconcile_index(statement)
+        if reconciled is None and not re.search(_RERUNNABLE, statement):
+            unsafe = f"`{statement.splitlines()[0][:80]}`"
+        rerun, details = reconciled or (True, [])
+        for detail in details:
+            run.emit("reconcile", index, status="ok", detail=detail)
+        if rerun:
+            todo.append(statement)
+    if unsafe:
+        message = (
+            f"{run.command} step {index}/{count} ({label}) started in an earlier run"
+            f" and did not finish, and {unsafe} is not safe to run again: check by"
+            " hand what it did, then give the step a reconcile= statement (or an"
+            " idempotent form such as IF NOT EXISTS), rebuild and rerun"
+        )
+        run.emit("failure", index, status="permanent", error=message)
+        raise MigrationError(message)
+    _flush(run)
+    return todo
+
+
+def _run_batches(run: Run, index: int, count: int, step: Step, action: Action) -> int:
+    """Repeat a batch, each call in its own short transaction, until a call
+    touches no row; progress to the events and the terminal. A kill loses the
+    batch in flight; a rerun starts the step again, and its WHERE skips the
+    rows done. Pre-checks run before the first batch, post-checks after the
+    last. Returns the attempts spent."""
+    session, db, label = run.session, run.session.db, step_label(step)
+    size, limit = int(step.get("batch_size") or 0), step.get("max_batches")
+    pause, timeout_ms = (step.get("pause_ms") or 0) / 1000.0, step.get("timeout_ms")
+    detail = f"{label}, {size} rows a batch"
+    run.emit("step_start", index, status="batches", detail=detail)
+    _flush(run)
+    step_started, t0, shown = utcnow(), time.monotonic(), time.monotonic()
+    rows = calls = attempts = 0
+    # Pre-checks: before the first batch only.
+    batch: Step = {"kind": step["kind"], "timeout_ms": timeout_ms}
+    batch["pre_checks"] = step.get("pre_checks") or []
+    touched: list[int] = []
+
+    def one_batch() -> None:
+        touched.append(batch_rows(db, action))
+
+    guard = Guard(db, timeout_ms / 1000.0) if timeout_ms else None
+    try:
+        while True:
+            calls += 1
+            attempt = 0
+            while True:  # one batch, attempt after attempt
+                attempt += 1
+                attempts += 1
+                db.defer(db.begin)
+                started, b0 = utcnow(), time.monotonic()
+                touched.clear()
+                error, fired = timed(
+                    run, index, attempt, batch, one_batch, local=True, guard=guard
+                )
+                timing: Timing = {
+                    "started_at": started,
+                    "duration_ms": ms(time.monotonic() - b0),
+                }
+                if error is None and not fired:
+                    break
+                session.rollback()
+                where = f"batch {calls}: "
+                kind, reason, delay = failed_attempt(
+                    run, index, attempt, step, error, fired, timing, where=where
+                )
+                if delay is not None:
+                    time.sleep(delay)
+                    continue
+                message = (
+                    f"{run.command} step {index}/{count} ({label}): batch {calls}: {reason};"
+                    f" {rows} rows in earlier batches stay committed"
+                )
+                run.emit("failure", index, attempt, kind, error=message)
+                raise MigrationError(message) from error
+            batch["pre_checks"] = []
+            rows += touched[0]
+            elapsed = max(time.monotonic() - t0, 1e-9)
+            detail = f"batch {calls}: {touched[0]} rows, {rows} in all, {rows / elapsed:.0f} rows/s"
+            run.emit("batch", index, attempt, "ok", detail=detail, **timing)
+            _flush(run, begin=False)  # the batch and its event commit together
+            if touched[0] == 0:
+                break
+            if time.monotonic() - shown >= 1.0:
+                _note(session, f"  {run.key} step {index}/{count}: {detail}")
+                shown = time.monotonic()
+            if limit and calls >= limit:
+                message = (
+                    f"{run.command} step {index}/{count} ({label}): max_batches {limit}"
+                    f" reached and the last batch still touched rows; {rows} rows stay"
+                    " committed: raise max_batches, or run it again to continue"
+                )
+                run.emit("failure", index, status="permanent", error=message)
+                raise MigrationError(message)
+            if pause:
+                time.sleep(pause)
+    finally:
+        if guard is not None:
+            guard.close()
+    _note(session, f"  {run.key} step {index}/{count}: {rows} rows in {calls} batches")
+    db.defer(db.begin)  # post-checks, then the journal entry
+    for check in step.get("post_checks") or ():
+        run_check(run, index, attempts, "post-check", check)
+    run.step_end(index, attempts, f"{label}: {rows} rows", step_started, t0)
+    run.journal_done(index)
+    _flush(run, begin=False)
+    return attempts

@@ -1,0 +1,91 @@
+"""The preview (`python harness.py plan`): what up and down would run,
+without touching any database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .shapes import in_parts, step_label
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .shapes import Check, Migration, Step
+
+
+def _block(title: str, text: object) -> list[str]:
+    lines = str(text).strip("\n").splitlines()
+    return [f"     {title}:"] + ["       " + line for line in lines]
+
+
+def _expecting(check: Check | Step) -> str:
+    """How a check passes, when it is not the default rule."""
+    no_error = check.get("expect") == "no_error"
+    return " (passes when it runs without error)" if no_error else ""
+
+
+def _step_mode(step: Step) -> str:
+    if step.get("transactional") is False:
+        return ", outside a transaction"
+    if step.get("batch_size"):
+        mode = f", batches of {step.get('batch_size')}"
+        if step.get("pause_ms"):
+            mode += f", {step.get('pause_ms')} ms apart"
+        if step.get("max_batches"):
+            mode += f", at most {step.get('max_batches')}"
+        return mode
+    return ""
+
+
+def atomicity(steps: Iterable[Step] | None) -> str | None:
+    """None for steps that run in one transaction, else what commits on its own
+    ("step 2 runs outside a transaction, step 3 in batches")."""
+    parts = [
+        f"step {index} "
+        + ("in batches" if step.get("batch_size") else "runs outside a transaction")
+        for index, step in enumerate(steps or (), 1)
+        if in_parts(step)
+    ]
+    return ", ".join(parts) or None
+
+
+def _step_lines(index: int, step: Step) -> list[str]:
+    timeout = f"{step.get('timeout_ms')} ms" if step.get("timeout_ms") else "none"
+    limits = f"timeout {timeout}, retries {int(step.get('retries') or 0)}"
+    lines = [f"  {index}. {step_label(step)} [{limits}{_step_mode(step)}]"]
+    for check in step.get("pre_checks") or ():
+        name = f"pre-check {check.get('description')!r}{_expecting(check)}"
+        lines += _block(name, check["expression"])
+    if step["kind"] == "schema":
+        lines += _block("sql", step.get("sql"))
+    elif step["kind"] == "validation":
+        lines += _block("assertion" + _expecting(step), step.get("assertion"))
+    else:
+        kind = step.get("script_type") or "inline_sql"
+        pin = f", {step.get('script_sha256')}" if step.get("script_sha256") else ""
+        lines += _block(f"script ({kind}{pin})", step.get("script"))
+    if step.get("reconcile"):
+        lines += _block("reconcile (before a rerun)", step.get("reconcile"))
+    for check in step.get("post_checks") or ():
+        name = f"post-check {check.get('description')!r}{_expecting(check)}"
+        lines += _block(name, check["expression"])
+    return lines
+
+
+def plan_text(migration: Migration) -> str:
+    """What up and down would run, without touching any database."""
+    title, spec = migration.get("title"), migration.get("spec_path")
+    dependencies = ", ".join(migration.get("dependencies") or ()) or "nothing"
+    lines = [f"plan for {migration['key']}" + (f": {title}" if title else "")]
+    lines.append(f"  spec: {spec} ({migration.get('spec_fingerprint')})")
+    lines.append(f"  depends on: {dependencies}")
+    for plan, steps in (("up", migration["up"]), ("down", migration.get("down"))):
+        if steps is None:
+            lines.append(f"{plan}: irreversible (no down plan)")
+            continue
+        apart = atomicity(steps)
+        where = f"NOT atomic: {apart}" if apart else "in one transaction"
+        lines.append(f"{plan}: {len(steps)} step(s) {where}")
+        for index, step in enumerate(steps, 1):
+            lines += _step_lines(index, step)
+    return "\n".join(lines) + "\n"

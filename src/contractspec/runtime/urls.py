@@ -1,0 +1,123 @@
+"""Database URLs: reading one, and keeping its password out of every text the
+runtime writes (messages, events, the audit log)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from .exits import EXIT_SPEC, MigrationError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+DATABASE_ENV = "CONTRACTSPEC_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///contractspec.db"
+_URL_HINT = (
+    "use sqlite:///relative.db, sqlite:////absolute/path.db, sqlite:///:memory:"
+    " or postgresql://user@host:port/dbname"
+)
+# Passwords in every form libpq reads, wherever they appear in a text: URL
+# userinfo up to the last "@" (any scheme, any case), a `password=` query
+# parameter, and the keyword/value `password = value` or `password='v a l'`.
+_SECRET_PATTERNS = (
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@'\"]*):[^\s'\"]*@"), r"\1:***@"),
+    (re.compile(r"(?i)([?&]password=)[^&#\s'\"]*"), r"\1***"),
+    (
+        re.compile(
+            r"(?i)(?<![\w?&-])(password\s*=\s*)(?!\*\*\*)('(?:\\.|[^'\\])*'?|[^\s'\"]+)"
+        ),
+        r"\1***",
+    ),
+)
+_KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:\\.|[^'\\])*'|[^\s']*)")
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one line for people, passwords masked (a driver's
+    message may quote the connection string)."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    state = getattr(exc, "sqlstate", None)
+    text = f"{text} [SQLSTATE {state}]" if isinstance(state, str) else text
+    return redact_url(text)
+
+
+def redact_url(text: object, secrets: Sequence[str] = ()) -> str:
+    """text with every database password in it masked: the forms libpq reads
+    (see _SECRET_PATTERNS), and the given secrets wherever they occur (a
+    driver message may quote a password outside any of those forms)."""
+    text = str(text)
+    if not secrets and "@" not in text and "=" not in text:
+        return text  # the common case, cheaply: no form a password takes
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def database_secrets(url: str) -> list[str]:
+    """The password(s) a database URL or conninfo string holds, as given and
+    decoded, longest first (for redact_url). Parsed by libpq's own conninfo
+    parser when psycopg is there, by the standard library otherwise."""
+    if url[:7].lower() == "sqlite:":
+        return []  # a file: no password (and no reason to import psycopg)
+    found: set[str] = set()
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        found.add(str(conninfo_to_dict(libpq_form(url)).get("password") or ""))
+    except Exception:  # no psycopg, or libpq cannot parse it: our own reading
+        pass
+    if "://" in url:
+        parts = urlsplit(url)
+        found.add(parts.netloc.rpartition("@")[0].partition(":")[2])
+        found.update(v for k, v in parse_qsl(parts.query) if k == "password")
+    else:
+        found.update(v for k, v in _KEYWORD.findall(url) if k == "password")
+    variants: set[str] = set()
+    for secret in found:
+        secret = secret.strip("'")
+        variants.update((secret, unquote(secret), quote(secret, safe="")))
+    # Shorter ones would mask ordinary words; the patterns still cover them.
+    return sorted((v for v in variants if len(v) >= 4), key=len, reverse=True)
+
+
+def libpq_form(url: str) -> str:
+    """The URL as libpq should get it: the scheme in lower case (libpq reads
+    only `postgresql://` and `postgres://` as a URI; anything else as a
+    keyword/value string, quoting the whole URL back in its error)."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.lower() + sep + rest if sep else url
+
+
+def parse_database_url(url: object) -> tuple[str, str]:
+    """("sqlite", path) or ("postgresql", url); MigrationError (exit 3) if bad."""
+    if not isinstance(url, str) or not url.strip():
+        raise MigrationError(f"no database URL given: {_URL_HINT}", EXIT_SPEC)
+    url = url.strip()
+    if url.startswith("sqlite:"):
+        if not url.startswith("sqlite:///") or url == "sqlite:///":
+            message = f"malformed SQLite URL {url!r}: {_URL_HINT}"
+            raise MigrationError(message, EXIT_SPEC)
+        return "sqlite", unquote(url[len("sqlite:///") :])
+    if url.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in url:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            message = f"malformed PostgreSQL URL {redact_url(url)!r}: {exc}"
+            raise MigrationError(message, EXIT_SPEC) from None
+        if parts.netloc.count("@") > 1:  # libpq would take the rest for the host
+            message = (
+                f"malformed PostgreSQL URL {redact_url(url)!r}: the user name or"
+                " password holds an '@'; write it as %40"
+            )
+            raise MigrationError(message, EXIT_SPEC)
+        return "postgresql", libpq_form(url)
+    if _KEYWORD.match(url) and "://" not in url:  # libpq's `host=... dbname=...`
+        return "postgresql", url
+    message = f"unsupported database URL {redact_url(url)!r}: {_URL_HINT}"
+    raise MigrationError(message, EXIT_SPEC)

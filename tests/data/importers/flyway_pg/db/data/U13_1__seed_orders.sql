@@ -1,0 +1,1 @@
+DELETE FROM orders WHERE total = 42.00 AND status = 'paid';

@@ -1,0 +1,1 @@
+DELETE FROM order_lines WHERE sku = 'TEA-001';

@@ -1,0 +1,3 @@
+INSERT INTO customers (name, email) VALUES
+    ('Ada', 'Ada@Example.invalid'),
+    ('Bo', 'bo@example.invalid');

@@ -1,0 +1,2 @@
+DROP INDEX CONCURRENTLY orders_placed_at_idx;
+DROP INDEX CONCURRENTLY orders_customer_idx;

@@ -1,0 +1,7 @@
+-- Revert ledger:accounts from pg
+
+BEGIN;
+
+DROP TABLE ledger.accounts;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert ledger:appschema from pg
+
+BEGIN;
+
+DROP SCHEMA ledger;
+
+COMMIT;

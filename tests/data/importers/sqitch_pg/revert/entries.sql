@@ -1,0 +1,7 @@
+-- Revert ledger:entries from pg
+
+BEGIN;
+
+DROP TABLE ledger.entries;
+
+COMMIT;

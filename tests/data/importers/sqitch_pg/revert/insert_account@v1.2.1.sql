@@ -1,0 +1,7 @@
+-- Revert ledger:insert_account from pg
+
+BEGIN;
+
+DROP FUNCTION ledger.insert_account(TEXT);
+
+COMMIT;

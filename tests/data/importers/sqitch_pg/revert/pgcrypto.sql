@@ -1,0 +1,7 @@
+-- Revert ledger:pgcrypto from pg
+
+BEGIN;
+
+DROP EXTENSION pgcrypto;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert ledger:views/balances from pg
+
+BEGIN;
+
+DROP VIEW ledger.balances;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Verify ledger:insert_account on pg
+
+BEGIN;
+
+SELECT has_function_privilege('ledger.insert_account(text, numeric, text)', 'execute');
+
+ROLLBACK;

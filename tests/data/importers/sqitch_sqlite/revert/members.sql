@@ -1,0 +1,7 @@
+-- Revert library:members
+
+BEGIN;
+
+DROP TABLE members;
+
+COMMIT;

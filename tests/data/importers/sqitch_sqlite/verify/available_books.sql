@@ -1,0 +1,7 @@
+-- Verify library:available_books
+
+BEGIN;
+
+SELECT id, title, author, times_loaned FROM available_books WHERE 1 = 0;
+
+ROLLBACK;
