@@ -291,6 +291,69 @@ def test_up_then_status_over_a_fleet_of_files(tmp_path):
     assert "fleet t: 5 targets: 5 synced" in status.stderr
 
 
+def test_status_counts_every_state_and_names_what_is_not_synced(tmp_path):
+    """One target in each state status knows: the histogram counts them by
+    the migration they are at, the table names each one that is not synced
+    and why, --json has every row, and the exit code says not synced."""
+    names = ["synced", "pending", "failed", "drifted", "locked", "unknown"]
+    urls = ", ".join(f'"sqlite:///dbs/{n}.db"' for n in names)
+    project = fleet_project(
+        tmp_path / "p",
+        f'\n[tool.contractspec.fleets.t]\nurls = [{urls}, "sqlite:///nowhere/u.db"]\n',
+    )
+    dbs = project / "dbs"
+    broken = sqlite3.connect(dbs / "failed.db")
+    broken.execute("CREATE TABLE t2 (id INTEGER)")  # m2 fails there
+    broken.close()
+    for name in ("synced", "failed", "drifted", "unknown"):
+        url = f"sqlite:///dbs/{name}.db"
+        cli(project, "migrate", "up", "--database", url)
+    with sqlite3.connect(dbs / "drifted.db") as conn:
+        conn.execute(
+            "UPDATE contractspec_history SET spec_fingerprint = 'sha256:0'"
+            " WHERE key = 'app.db.m2.v1'"
+        )
+    with sqlite3.connect(dbs / "unknown.db") as conn:  # applied by a newer project
+        columns = [
+            row[1] for row in conn.execute("PRAGMA table_info(contractspec_history)")
+        ]
+        copied = ", ".join("'app.db.m4.v1'" if c == "key" else c for c in columns)
+        conn.execute(
+            f"INSERT INTO contractspec_history SELECT {copied}"
+            " FROM contractspec_history WHERE key = 'app.db.m3.v1'"
+        )
+    with runtime.open_session(f"sqlite:///{dbs / 'locked.db'}"):  # another runner
+        status = cli(project, "migrate", "status", "--fleet", "t", "--check")
+        rows = cli(project, "migrate", "status", "--fleet", "t", "--json")
+    assert status.exit_code == rows.exit_code == 1
+    assert "retried" not in status.stderr  # status says a lock, waits for none
+    histogram = [line.split() for line in status.stdout.splitlines()[1:4]]
+    assert histogram == [
+        ["app.db.m3.v1", "(latest)", "3"],  # synced, drifted, unknown
+        ["(none)", "2"],  # pending, locked
+        ["app.db.m1.v1", "1"],  # failed at m2
+    ]
+    why = {
+        line.split()[0].rsplit("/", 1)[1]: line.split()[1:]
+        for line in status.stdout.splitlines()
+        if line.startswith("sqlite:///")
+    }
+    assert set(why) == {"pending.db", "failed.db", "drifted.db", "locked.db"} | {
+        "unknown.db",
+        "u.db",
+    }
+    assert why["failed.db"][:3] == ["failed", "2", "app.db.m2.v1:"]
+    assert why["drifted.db"] == ["drifted", "0", "app.db.m2.v1"]
+    assert why["unknown.db"] == ["unknown", "0", "app.db.m4.v1"]
+    assert why["locked.db"][:4] == ["locked", "3", "held", "by"]
+    assert why["u.db"][0] == "unreachable"
+    assert "fleet t: 7 targets: 1 synced, 1 pending" in status.stderr
+    found = json.loads(rows.stdout)
+    assert found["states"] == {state: 1 for state in names} | {"unreachable": 1}
+    assert found["heads"] == {"app.db.m3.v1": 3, "(none)": 2, "app.db.m1.v1": 1}
+    assert len(found["results"]) == 7 and found["latest"] == "app.db.m3.v1"
+
+
 def test_a_tenant_that_joins_late_gets_every_migration(tmp_path):
     project = fleet_project(
         tmp_path / "p", '\n[tool.contractspec.fleets.t]\nurls_file = "tenants.txt"\n'
@@ -399,6 +462,7 @@ def test_stop_starts_no_target_after_the_first_failure(tmp_path):
     assert not (project / "dbs" / "c.db").exists()
 
 
+@pytest.mark.slow
 def test_stop_lets_a_running_target_finish_its_current_migration(tmp_path, monkeypatch):
     """Two workers: one target is inside a slow migration (3 s) when the
     other's fails (after 0.5 s); it finishes that migration, then starts no
@@ -690,6 +754,10 @@ def test_down_and_baseline_over_a_fleet(tmp_path):
         ),
         (["migrate", "up", "--fleet", "nope"], "unknown fleet 'nope' (known: t)"),
         (["migrate", "up", "--fleet", "t", "--shard", "2/2"], "i from 0 to N-1"),
+        (
+            ["migrate", "status", "--fleet", "t", "--on-error", "continue"],
+            "No such option '--on-error'",
+        ),
     ],
 )
 def test_usage(tmp_path, args, message):
@@ -739,6 +807,7 @@ def test_a_catalog_lists_the_targets(tmp_path):
     assert "no such table: no_such_table" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("parallel", ["1", "3"])
 def test_sigterm_rolls_back_what_runs_and_reports_the_rest(tmp_path, parallel):
     """SIGTERM (what Kubernetes sends) mid-rollout: exit 143, the migrations
@@ -779,6 +848,7 @@ def test_sigterm_rolls_back_what_runs_and_reports_the_rest(tmp_path, parallel):
 # --- killed at random moments ----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_a_rollout_killed_at_random_moments_ends_as_a_clean_run(
     kind, tmp_path, request

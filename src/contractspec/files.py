@@ -51,8 +51,9 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _realpath(path: str | os.PathLike[str]) -> str:
-    """os.path.realpath(path), resolving each folder once per process."""
+def real_path(path: str | os.PathLike[str]) -> str:
+    """os.path.realpath(path), resolving each folder once per process (a
+    project's specs, a fleet's database files: thousands in a few folders)."""
     text = os.path.abspath(path)
     try:
         if not stat.S_ISLNK(os.lstat(text).st_mode):
@@ -61,13 +62,6 @@ def _realpath(path: str | os.PathLike[str]) -> str:
     except OSError:
         pass  # missing: realpath says where it would be, open() says why not
     return os.path.realpath(text)
-
-
-def real_path(path: str | os.PathLike[str]) -> str:
-    """path with symlinks resolved (as Path.resolve does), each folder
-    resolved once per process: a fleet names thousands of database files in a
-    few folders."""
-    return _realpath(path)
 
 
 def _inside(real: str, root: str) -> bool:
@@ -82,7 +76,7 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
     one reader for the tool and the harnesses it writes. Strings and a bare
     file descriptor, not pathlib and file objects: this reads every spec on
     every command, hundreds of times."""
-    real = _realpath(path)
+    real = real_path(path)
     if not any(_inside(real, str(root)) for root in limits.roots):
         if limits.scope is not None:
             raise FileRefused(f"resolves to {real}, outside {limits.scope}")

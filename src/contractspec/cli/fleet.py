@@ -21,28 +21,28 @@ if TYPE_CHECKING:
 TOTAL_EVERY_S = 2.0  # a running total line at most this often (and at the end)
 SHOWN_NOT_SYNCED = 50  # status lists this many targets that are not synced
 
-_OPTIONS: list[Decorator] = [
-    click.option(
+_OPTIONS: dict[str, Decorator] = {  # by parameter name
+    "fleet": click.option(
         "--fleet",
         metavar="NAME",
         help="Run over every target of [tool.contractspec.fleets.NAME]: its"
         " databases, or the schemas of one PostgreSQL database (docs/fleets.md).",
     ),
-    click.option(
+    "parallel": click.option(
         "--parallel",
         type=click.IntRange(min=1),
         default=None,
         metavar="N",
         help="--fleet: N targets at once (N connections at most). Default 1.",
     ),
-    click.option(
+    "on_error": click.option(
         "--on-error",
         type=click.Choice(["stop", "continue"]),
         default=None,
         help="--fleet: after a target fails, start no new target (stop, the"
         " default; running ones finish their current migration) or go on.",
     ),
-    click.option(
+    "max_failures": click.option(
         "--max-failures",
         type=click.IntRange(min=0),
         default=None,
@@ -50,68 +50,61 @@ _OPTIONS: list[Decorator] = [
         help="--fleet: go on after failures, until more than K targets failed"
         " (the failure budget; the next wave starts only within it).",
     ),
-    click.option(
+    "pause": click.option(
         "--pause",
         is_flag=True,
         help="--fleet: between two waves, wait for Enter (end of input stops).",
     ),
-    click.option(
+    "pause_seconds": click.option(
         "--pause-seconds",
         type=click.FloatRange(min=0),
         default=None,
         metavar="S",
         help="--fleet: between two waves, wait S seconds.",
     ),
-    click.option(
+    "report": click.option(
         "--report",
         metavar="FILE",
         help="--fleet: write a JSON Lines report to FILE as the run goes (one line"
         " per target: state, migrations, duration, error; then a summary).",
     ),
-    click.option(
+    "shard": click.option(
         "--shard",
         metavar="i/N|k8s",
         help="--fleet: only the targets of shard i of N (by a stable hash of each"
         " target, i from 0), or k8s: i from $JOB_COMPLETION_INDEX, N from --shards.",
     ),
-    click.option(
+    "shards": click.option(
         "--shards",
         type=click.IntRange(min=1),
         default=None,
         metavar="N",
         help="--fleet --shard k8s: how many shards (the Indexed Job's completions).",
     ),
-]
-_NAMES = (
-    "fleet",
-    "parallel",
-    "on_error",
-    "max_failures",
-    "pause",
-    "pause_seconds",
-    "report",
-    "shard",
-    "shards",
-)
+}
+# status reads every target, whatever it finds: no budget, nothing to pause for
+_CHANGES_ONLY = ("on_error", "max_failures", "pause", "pause_seconds")
 
 
 def fleet_options(command: str) -> Decorator:
     """--fleet and its options on `migrate COMMAND`."""
 
+    names = [n for n in _OPTIONS if command != "status" or n not in _CHANGES_ONLY]
+
     def apply(function: F) -> F:
         @functools.wraps(function)
         def wrapper(**options: Any) -> Any:
-            fleet = {name: options.pop(name) for name in _NAMES}
+            fleet = {name: options.pop(name, None) for name in _OPTIONS}
             if fleet["fleet"] is None:
-                given = [n for n in _NAMES if fleet[n] not in (None, False)]
+                given = [n for n in names if fleet[n] not in (None, False)]
                 if given:
                     flag = "--" + given[0].replace("_", "-")
                     raise UsageError(f"{flag} goes with --fleet NAME")
                 return function(**options)
             return _run(command, fleet, options)
 
-        for option in reversed(_OPTIONS):
-            wrapper = option(wrapper)
+        for name in reversed(names):
+            wrapper = _OPTIONS[name](wrapper)
         return wrapper  # type: ignore[return-value]
 
     return apply

@@ -120,7 +120,7 @@ def run_fleet(
     """Run command (up, down, baseline, status) on every target of the fleet
     (or of its shard). Failures of targets are outcomes, not errors: raises
     only for the run as a whole (usage, config, a stale harness, Ctrl-C)."""
-    budget = _budget(on_error, max_failures)
+    budget = _budget(command, on_error, max_failures)
     if parallel < 1:
         raise UsageError("--parallel must be at least 1")
     chosen = parse_shard(shard, shards)
@@ -173,6 +173,7 @@ def run_fleet(
             total,
             finished,
             on_locked or (lambda outcome: None),
+            retry_locked=command != "status",  # status: a lock is what it reports
         )
         try:
             with runtime.interruptible():
@@ -201,8 +202,16 @@ def run_fleet(
     return result
 
 
-def _budget(on_error: str | None, max_failures: int | None) -> int | None:
-    """How many targets may fail before no new one starts (None: any number)."""
+def _budget(command: str, on_error: str | None, max_failures: int | None) -> int | None:
+    """How many targets may fail before no new one starts (None: any number).
+    status reads every target, whatever it finds."""
+    if command == "status":
+        if on_error is not None or max_failures is not None:
+            raise UsageError(
+                "status reads every target: --on-error and --max-failures are"
+                " for up, down and baseline"
+            )
+        return None
     if on_error is not None and on_error not in ON_ERROR:
         raise UsageError(f"--on-error is {' or '.join(ON_ERROR)}, not {on_error!r}")
     if max_failures is not None:

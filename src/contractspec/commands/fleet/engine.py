@@ -138,7 +138,8 @@ Between = Callable[[Wave, Wave], bool]
 
 class Engine:
     """Runs work on every target of every wave: `parallel` workers, at most
-    `budget` failures (None: no limit) before no new target starts."""
+    `budget` failures (None: no limit) before no new target starts; with
+    retry_locked, a target found locked is tried again at the end of its wave."""
 
     def __init__(
         self,
@@ -149,8 +150,10 @@ class Engine:
         total: int,
         on_outcome: OnOutcome,
         on_locked: Callable[[Outcome], None],
+        retry_locked: bool = True,
     ) -> None:
         self.work, self.control = work, control
+        self.retry_locked = retry_locked
         self.parallel, self.budget = parallel, budget
         self.totals = Totals(total)
         self.on_outcome, self.on_locked = on_outcome, on_locked
@@ -217,7 +220,7 @@ class Engine:
         if self.control.interrupted and outcome.state in ("failed", STOPPED):
             interrupted = "interrupted" + ("; rolled back" if outcome.error else "")
             outcome.state, outcome.error = STOPPED, interrupted
-        if outcome.state == LOCKED and not final:
+        if outcome.state == LOCKED and self.retry_locked and not final:
             outcome.wave = wave.name
             with self._output:
                 locked.append(target)
