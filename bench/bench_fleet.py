@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -64,6 +65,9 @@ from bench_migrate import (  # noqa: E402
 )
 
 TARGET_SQLITE, TARGET_PG, TARGET_ROLLOUT = 1.5, 2.0, 1.3
+BASELINE = "baseline loop"
+UP_ROLLOUT = ["migrate", "up", "--fleet", "rollout"]
+ONE = "one database: "  # the same command on the fleet's first target, alone
 HISTORY = (
     "SELECT key, name, version, spec_fingerprint, harness_fingerprint, applied_at,"
     " duration_ms, applied_by FROM {table} ORDER BY applied_at, key"
@@ -206,25 +210,44 @@ class Slopes:
     def report(
         self, title: str, figures: dict[str, dict[int, float]], target: float, unit: str
     ) -> None:
+        """Per target: each fleet command's slope against the baseline loop's.
+        The fixed part (the intercept: interpreter, loading and checking the
+        project once) against the same command on one database."""
         small, large = self.args.sizes[0], self.args.sizes[-1]
         slope = {n: (f[large] - f[small]) / (large - small) for n, f in figures.items()}
-        base = slope["baseline loop"]
+        base = slope[BASELINE]
         scale, shown = (1e3, "ms") if unit == "s" else (1e-3, "k instr")
+
+        def amount(value: float) -> str:
+            return f"{value:.3f} s" if unit == "s" else f"{value / 1e6:.0f} M"
+
         print(f"\n{title}")
         print(
-            f"  {'':<26}{small:>10} targets{large:>10} targets   per target ({shown})   ratio"
+            f"  {'':<26}{small:>10} targets{large:>10} targets"
+            f"   per target ({shown})   ratio"
         )
         for name, by in figures.items():
-            ratio = slope[name] / base
-            verdict = (
-                ""
-                if name == "baseline loop"
-                else f"{ratio:6.2f}x  {'pass' if ratio <= target else 'MISSED'} (<= {target:g}x)"
-            )
-            first = f"{by[small]:.3f} s" if unit == "s" else f"{by[small] / 1e6:.0f} M"
-            last = f"{by[large]:.3f} s" if unit == "s" else f"{by[large] / 1e6:.0f} M"
+            if name.startswith(ONE):
+                continue
+            verdict = ""
+            if name != BASELINE:
+                ratio = slope[name] / base
+                met = "pass" if ratio <= target else "MISSED"
+                verdict = f"{ratio:6.2f}x  {met} (<= {target:g}x)"
             print(
-                f"  {name:<26}{first:>17}{last:>18}   {slope[name] * scale:>12.3f}   {verdict}"
+                f"  {name:<26}{amount(by[small]):>17}{amount(by[large]):>18}"
+                f"   {slope[name] * scale:>12.3f}   {verdict}"
+            )
+        print("  the fixed part (the intercept), against the command on one database:")
+        for name, by in figures.items():
+            one = figures.get(f"{ONE}{name.removesuffix(' --fleet')}")
+            if one is None:
+                continue
+            fixed = by[small] - slope[name] * small
+            alone = statistics.median(one.values())
+            print(
+                f"  {name:<26}{amount(fixed):>17}  one database {amount(alone)}"
+                f"  ({fixed / alone:.2f}x)"
             )
 
 
@@ -232,55 +255,73 @@ def bench_synced(
     args: argparse.Namespace, project: Path, cs: list[str], env: dict[str, str]
 ) -> None:
     slopes = Slopes(args, project, env)
-    sqlite_commands = {
-        "baseline loop": lambda n: [
-            sys.executable,
-            "-c",
-            SQLITE_LOOP,
-            str(project / f"sqlite{n}.abs"),
-        ],
-        "migrate status --fleet": lambda n: cs
-        + ["migrate", "status", "--fleet", f"sqlite{n}"],
-        "migrate up --fleet": lambda n: cs + ["migrate", "up", "--fleet", f"sqlite{n}"],
-    }
-    print(
-        f"\n== 1. an up-to-date fleet of SQLite files (median of {args.repeat}); load {load()}"
+
+    def commands(
+        baseline: Callable[[int], list[str]],
+        fleet: Callable[[int], str],
+        one: str,
+    ) -> dict[str, Callable[[int], list[str]]]:
+        """The baseline loop, then status and up over the fleet and over one
+        database alone (one: its URL)."""
+        found = {BASELINE: baseline}
+        for verb in ("status", "up"):
+            found[f"migrate {verb} --fleet"] = lambda n, v=verb: cs + [
+                *("migrate", v, "--fleet", fleet(n))
+            ]
+            found[f"{ONE}migrate {verb}"] = lambda n, v=verb: cs + [
+                *("migrate", v, "--database", one)
+            ]
+        return found
+
+    def both(
+        title: str,
+        found: dict[str, Callable[[int], list[str]]],
+        target: float,
+        counted: str = "instructions (callgrind)",
+    ) -> None:
+        print(f"\n== 1. {title} (median of {args.repeat}); load {load()}")
+        slopes.report("wall time", slopes.measure(found), target, "s")
+        if args.instructions:
+            slopes.report(counted, slopes.count(found), target, "instructions")
+
+    sqlite_loop = [sys.executable, "-c", SQLITE_LOOP]
+    both(
+        "an up-to-date fleet of SQLite files",
+        commands(
+            lambda n: [*sqlite_loop, str(project / f"sqlite{n}.abs")],
+            lambda n: f"sqlite{n}",
+            f"sqlite:///{project / 'dbs' / 'one.db'}",
+        ),
+        TARGET_SQLITE,
     )
-    slopes.report("wall time", slopes.measure(sqlite_commands), TARGET_SQLITE, "s")
-    if args.instructions:
-        slopes.report(
-            "instructions (callgrind)",
-            slopes.count(sqlite_commands),
-            TARGET_SQLITE,
-            "instr",
-        )
     if args.pg is None:
         return
-    pg_commands = {
-        "baseline loop": lambda n: [
-            sys.executable,
-            "-c",
-            PG_LOOP,
-            env["BENCH_PG_SYNCED"],
-            f"s{n}_",
-            str(n),
-        ],
-        "migrate status --fleet": lambda n: cs
-        + ["migrate", "status", "--fleet", f"schemas{n}"],
-        "migrate up --fleet": lambda n: cs
-        + ["migrate", "up", "--fleet", f"schemas{n}"],
-    }
-    print(
-        f"\n== 1. an up-to-date fleet of schemas in one PostgreSQL database (median of {args.repeat}); load {load()}"
+    pg_loop = [sys.executable, "-c", PG_LOOP, env["BENCH_PG_SYNCED"]]
+    both(
+        "an up-to-date fleet of schemas in one PostgreSQL database",
+        commands(
+            lambda n: [*pg_loop, f"s{n}_", str(n)],
+            lambda n: f"schemas{n}",
+            env["BENCH_PG_ONE"],
+        ),
+        TARGET_PG,
+        "instructions (callgrind; the client's: the server is not traced)",
     )
-    slopes.report("wall time", slopes.measure(pg_commands), TARGET_PG, "s")
-    if args.instructions:
-        slopes.report(
-            "instructions (callgrind; the client's)",
-            slopes.count(pg_commands),
-            TARGET_PG,
-            "instr",
-        )
+
+
+def server_cpu(server: ThrowawayPostgres) -> float | None:
+    """CPU seconds the PostgreSQL server's finished processes used (its
+    backends: a connection's backend is reaped by the postmaster when it
+    closes); None for a server this bench did not start."""
+    if server.dir is None:
+        return None
+    pid = (server.dir / "data" / "postmaster.pid").read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # after the name: state is field 3; cutime and cstime are fields 16 and 17
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+Commands = Callable[[dict[str, str]], list[list[str]]]
 
 
 def bench_rollout(
@@ -289,20 +330,22 @@ def bench_rollout(
     cs: list[str],
     env: dict[str, str],
     fresh: FreshDatabases,
+    server: ThrowawayPostgres,
 ) -> None:
     count = args.rollout
     print(
-        f"\n== 2. a rollout: {count} schemas x {args.pending} pending migrations (median of {args.repeat}); load {load()}"
+        f"\n== 2. a rollout: {count} schemas x {args.pending} pending migrations"
+        f" (median of {args.repeat}); load {load()}"
     )
 
-    def fresh_env() -> dict[str, str]:
+    def timed(make: Commands) -> tuple[float, float, float | None]:
+        """The commands make gives, started together, on a fresh database: wall
+        time to the last one's end, their CPU time, the server's CPU time."""
         url = fresh.new("rollout")
         make_schemas(url, "r_", count)
-        return dict(env, BENCH_PG_ROLLOUT=url)
-
-    def timed(make: Callable[[dict[str, str]], list[list[str]]]) -> float:
-        """Wall time of the commands make gives, started together, to the last one's end."""
-        run_env = fresh_env()
+        run_env = dict(env, BENCH_PG_ROLLOUT=url)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        served = server_cpu(server)
         started = time.perf_counter()
         procs = [
             subprocess.Popen(
@@ -319,56 +362,71 @@ def bench_rollout(
             _, err = proc.communicate()
             if proc.returncode != 0:
                 raise CommandFailed(err[-1500:])
-        return time.perf_counter() - started
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ours = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        now = server_cpu(server)
+        return wall, ours, None if now is None or served is None else now - served
 
-    def loop(e):
+    def loop(run_env: dict[str, str]) -> list[list[str]]:
+        url, harnesses = run_env["BENCH_PG_ROLLOUT"], str(project / "harnesses")
+        return [[sys.executable, "-c", ROLLOUT_LOOP, url, "r_", str(count), harnesses]]
+
+    def threads(n: int) -> Commands:
+        return lambda _: [cs + [*UP_ROLLOUT, "--parallel", str(n)]]
+
+    def processes(n: int) -> Commands:
+        return lambda _: [cs + [*UP_ROLLOUT, "--shard", f"{i}/{n}"] for i in range(n)]
+
+    def medians(runs: list[tuple[float, float, float | None]]) -> list[float | None]:
+        columns = list(zip(*runs, strict=True))
         return [
-            [
-                sys.executable,
-                "-c",
-                ROLLOUT_LOOP,
-                e["BENCH_PG_ROLLOUT"],
-                "r_",
-                str(count),
-                str(project / "harnesses"),
-            ]
-        ]  # noqa: E731
-
-    def threads(n: int) -> Callable[[dict[str, str]], list[list[str]]]:
-        return lambda e: [
-            cs + ["migrate", "up", "--fleet", "rollout", "--parallel", str(n)]
-        ]
-
-    def processes(n: int) -> Callable[[dict[str, str]], list[list[str]]]:
-        return lambda e: [
-            cs + ["migrate", "up", "--fleet", "rollout", "--shard", f"{i}/{n}"]
-            for i in range(n)
+            None if None in column else statistics.median(column)  # type: ignore
+            for column in columns
         ]
 
     base, ours = [], []
-    for _ in range(args.repeat):
+    for _ in range(args.repeat):  # interleaved: a change of load falls on both
         base.append(timed(loop))
         ours.append(timed(threads(1)))
-    b, o = statistics.median(base), statistics.median(ours)
+    b, o = medians(base)[0], medians(ours)[0]
+    assert b is not None and o is not None
     ratio = o / b
+    met = "pass" if ratio <= TARGET_ROLLOUT else "MISSED"
     print(
-        f"  baseline loop (runtime, one process)   {b:.3f} s  ({b / count * 1e3:.2f} ms a schema)"
+        f"  baseline loop (runtime, one process)   {b:.3f} s ({b / count * 1e3:.2f} ms a schema)"
     )
     print(
-        f"  migrate up --fleet --parallel 1         {o:.3f} s  {ratio:.2f}x  {'pass' if ratio <= TARGET_ROLLOUT else 'MISSED'} (<= {TARGET_ROLLOUT:g}x)"
+        f"  migrate up --fleet --parallel 1        {o:.3f} s  {ratio:.2f}x  {met} (<= {TARGET_ROLLOUT:g}x)"
+    )
+
+    print(
+        f"\n  the curve ({os.cpu_count()} cores): wall time (speed-up over 1), the"
+        " CPU seconds of our processes and of the PostgreSQL server"
     )
     print(
-        f"\n  parallel curve ({os.cpu_count()} cores): wall time, and speed-up over --parallel 1"
+        f"  {'N':>3}  {'--parallel N (threads)':<34}  {'N processes (--shard i/N)':<34}"
     )
-    print(
-        f"  {'N':>3}  {'--parallel N (threads)':>24}  {'N processes (--shard i/N)':>27}"
-    )
+    curve: dict[int, dict[str, list[tuple[float, float, float | None]]]] = {
+        n: {"threads": [], "processes": []} for n in args.parallel
+    }
+    for _ in range(args.repeat):
+        for n in args.parallel:
+            curve[n]["threads"].append(timed(threads(n)))
+            curve[n]["processes"].append(timed(processes(n)))
+    first: float | None = None
     for n in args.parallel:
-        t = statistics.median([timed(threads(n)) for _ in range(args.repeat)])
-        p = statistics.median([timed(processes(n)) for _ in range(args.repeat)])
-        print(
-            f"  {n:>3}  {t:>10.3f} s ({o / t:4.2f}x)      {p:>10.3f} s ({o / p:4.2f}x)"
-        )
+        cells = []
+        for kind in ("threads", "processes"):
+            wall, client, served = medians(curve[n][kind])
+            assert wall is not None and client is not None
+            first = first or wall
+            server_text = "n/a" if served is None else f"{served:.1f}"
+            cells.append(
+                f"{wall:6.2f} s ({first / wall:4.2f}x)"
+                f" cpu {client:4.1f} + {server_text:>4}"
+            )
+        print(f"  {n:>3}  {cells[0]:<34}  {cells[1]:<34}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,6 +503,12 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes:
                 make_schemas(env["BENCH_PG_SYNCED"], f"s{size}_", size)
         started = time.perf_counter()
+        alone = [f"sqlite:///{project / 'dbs' / 'one.db'}"]
+        if args.pg is not None and fresh is not None:
+            env["BENCH_PG_ONE"] = fresh.new("one")
+            alone.append(env["BENCH_PG_ONE"])
+        for url in alone:  # the one-database commands' database, synced
+            run(cs + ["migrate", "up", "--database", url], project, env)
         for size in args.sizes:  # every target synced, once (not timed)
             run(
                 cs + ["migrate", "up", "--fleet", f"sqlite{size}", "--parallel", "4"],
@@ -464,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         bench_synced(args, project, cs, env)
         if args.pg is not None and fresh is not None and not args.skip_rollout:
-            bench_rollout(args, project, cs, env, fresh)
+            bench_rollout(args, project, cs, env, fresh, server)
     finally:
         if fresh is not None:
             fresh.drop_all()
