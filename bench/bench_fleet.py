@@ -18,12 +18,16 @@ runs, interleaved with its baseline so that a change in load falls on both.
    reads its history table (one query). Targets: <= 1.5x on SQLite files,
    <= 2x on schemas of one PostgreSQL database (the loop: a psycopg
    connection per schema and one query on "schema".contractspec_history).
+   The fixed part (the intercept: the interpreter, loading and checking the
+   project once) is printed beside the same command on one database.
 2. A rollout: --rollout schemas of one PostgreSQL database, each with every
    migration pending. `migrate up --fleet --parallel 1` against a loop in one
    process applying them through the runtime (open_session(url,
    schema=...), read_history, apply_up each): target <= 1.3x. Then the curve
    for --parallel 1, 2, 4, 8 (threads, as the command runs them) beside as
-   many processes each running one shard (`--shard i/N`, started together).
+   many processes each running one shard (`--shard i/N`, started together),
+   with the CPU seconds of our processes and of the PostgreSQL server's
+   backends (when this bench started the server): what the shape comes from.
    Each run gets a fresh database with its schemas created.
 
 --instructions also counts CPU instructions with callgrind (valgrind) for
@@ -429,6 +433,30 @@ def bench_rollout(
         print(f"  {n:>3}  {cells[0]:<34}  {cells[1]:<34}")
 
 
+def sync_fleets(
+    args: argparse.Namespace,
+    project: Path,
+    cs: list[str],
+    env: dict[str, str],
+    fresh: FreshDatabases | None,
+) -> None:
+    """Part 1's targets, every one synced (not timed), and the database the
+    one-database commands run on."""
+    alone = [f"sqlite:///{project / 'dbs' / 'one.db'}"]
+    fleets = [f"sqlite{size}" for size in args.sizes]
+    if fresh is not None:
+        env["BENCH_PG_SYNCED"] = fresh.new("synced")
+        for size in args.sizes:
+            make_schemas(env["BENCH_PG_SYNCED"], f"s{size}_", size)
+        env["BENCH_PG_ONE"] = fresh.new("one")
+        alone.append(env["BENCH_PG_ONE"])
+        fleets += [f"schemas{size}" for size in args.sizes]
+    for url in alone:
+        run(cs + ["migrate", "up", "--database", url], project, env)
+    for fleet in fleets:
+        run(cs + ["migrate", "up", "--fleet", fleet, "--parallel", "4"], project, env)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -446,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-rollout", action="store_true")
+    parser.add_argument(
+        "--skip-synced", action="store_true", help="only the rollout (part 2)"
+    )
     parser.add_argument(
         "--instructions",
         action="store_true",
@@ -499,34 +530,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.pg is not None:
             fresh = FreshDatabases(args.pg)
-            env["BENCH_PG_SYNCED"] = fresh.new("synced")
-            for size in args.sizes:
-                make_schemas(env["BENCH_PG_SYNCED"], f"s{size}_", size)
         started = time.perf_counter()
-        alone = [f"sqlite:///{project / 'dbs' / 'one.db'}"]
-        if args.pg is not None and fresh is not None:
-            env["BENCH_PG_ONE"] = fresh.new("one")
-            alone.append(env["BENCH_PG_ONE"])
-        for url in alone:  # the one-database commands' database, synced
-            run(cs + ["migrate", "up", "--database", url], project, env)
-        for size in args.sizes:  # every target synced, once (not timed)
-            run(
-                cs + ["migrate", "up", "--fleet", f"sqlite{size}", "--parallel", "4"],
-                project,
-                env,
-            )
-            if args.pg is not None:
-                run(
-                    cs
-                    + ["migrate", "up", "--fleet", f"schemas{size}", "--parallel", "4"],
-                    project,
-                    env,
-                )
+        if not args.skip_synced:
+            sync_fleets(args, project, cs, env, fresh)
         print(
             f"contractspec fleet bench: {args.pending} migrations; Python {sys.version.split()[0]};"
             f" files in {work}; {os.cpu_count()} cores; setup {time.perf_counter() - started:.1f} s"
         )
-        bench_synced(args, project, cs, env)
+        if not args.skip_synced:
+            bench_synced(args, project, cs, env)
         if args.pg is not None and fresh is not None and not args.skip_rollout:
             bench_rollout(args, project, cs, env, fresh, server)
     finally:
