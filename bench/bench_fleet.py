@@ -393,15 +393,22 @@ def bench_rollout(
     for _ in range(args.repeat):  # interleaved: a change of load falls on both
         base.append(timed(loop))
         ours.append(timed(threads(1)))
-    b, o = medians(base)[0], medians(ours)[0]
-    assert b is not None and o is not None
+    (b, b_cpu, b_server), (o, o_cpu, o_server) = medians(base), medians(ours)
+    assert b is not None and o is not None and b_cpu is not None and o_cpu is not None
     ratio = o / b
     met = "pass" if ratio <= TARGET_ROLLOUT else "MISSED"
+
+    def cpu(client: float, server: float | None) -> str:
+        return f"cpu {client:.1f} + {'n/a' if server is None else f'{server:.1f}'} s"
+
     print(
-        f"  baseline loop (runtime, one process)   {b:.3f} s ({b / count * 1e3:.2f} ms a schema)"
+        f"  baseline loop (runtime, one process)   {b:.3f} s ({b / count * 1e3:.2f}"
+        f" ms a schema)  {cpu(b_cpu, b_server)}"
     )
     print(
-        f"  migrate up --fleet --parallel 1        {o:.3f} s  {ratio:.2f}x  {met} (<= {TARGET_ROLLOUT:g}x)"
+        f"  migrate up --fleet --parallel 1        {o:.3f} s  {ratio:.2f}x  {met}"
+        f" (<= {TARGET_ROLLOUT:g}x)  {cpu(o_cpu, o_server)}"
+        f" (our CPU {o_cpu / b_cpu:.2f}x)"
     )
 
     print(
@@ -425,11 +432,7 @@ def bench_rollout(
             wall, client, served = medians(curve[n][kind])
             assert wall is not None and client is not None
             first = first or wall
-            server_text = "n/a" if served is None else f"{served:.1f}"
-            cells.append(
-                f"{wall:6.2f} s ({first / wall:4.2f}x)"
-                f" cpu {client:4.1f} + {server_text:>4}"
-            )
+            cells.append(f"{wall:6.2f} s ({first / wall:4.2f}x) {cpu(client, served)}")
         print(f"  {n:>3}  {cells[0]:<34}  {cells[1]:<34}")
 
 
