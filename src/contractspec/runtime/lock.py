@@ -71,8 +71,6 @@ def pg_lock_check(key: int) -> str:
     )
 
 
-PG_LOCK_CHECK = pg_lock_check(PG_LOCK_KEY)
-
 if sys.platform == "win32":  # pragma: no cover - lock one byte far past the holder text
     import msvcrt
 
