@@ -105,6 +105,22 @@ class BuildResult:
     diff: str  # the unified diff (check and diff modes)
     rebuild_command: str
     harness: str = ""  # stdout mode: the one harness's text, written nowhere
+    # The CODEOWNERS block's file, when it has one (build keeps it current)
+    codeowners: HarnessChange | None = None
+
+
+@dataclass(frozen=True)
+class OwnersResult:
+    """What `contractspec owners` did to the CODEOWNERS block (or, with check
+    or diff, would do)."""
+
+    path: str  # the CODEOWNERS file, relative to the project
+    status: str  # created | updated | unchanged
+    host: str  # github | gitlab: the form the block is in
+    files: int  # the files it gives owners
+    stale: bool  # the block would change
+    diff: str  # check and diff modes: the unified diff
+    notes: tuple[str, ...] = ()  # what may keep the block from deciding
 
 
 # --- migrate -------------------------------------------------------------------
