@@ -132,6 +132,13 @@ class Config:
                 )
         return "sqlite"
 
+    def handles(self, owner: str) -> tuple[str, ...] | None:
+        """An owner's code-host handles: as [tool.contractspec.owners] maps
+        the name, an email address as it is; None for a name the map lacks."""
+        if owner in self.owners:
+            return self.owners[owner]
+        return (owner,) if EMAIL.fullmatch(owner) else None
+
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
         return relative_posix(path, self.root)

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..config import EMAIL, PYPROJECT, Config
+from ..config import PYPROJECT, Config
 from ..errors import ConfigError, Diagnostic, SpecError
 from ..files import relative_posix
 from ..loader import LoadedSpec
@@ -107,12 +107,11 @@ def owned_files(
     for loaded in specs:
         handles: dict[str, None] = {}
         for index, name in enumerate(loaded.spec.meta.owners):
-            if name in config.owners:
-                handles.update(dict.fromkeys(config.owners[name]))
-            elif EMAIL.fullmatch(name):
-                handles[name] = None
-            else:
+            mapped = config.handles(name)
+            if mapped is None:
                 missing.append(_unmapped(loaded, index, name))
+            else:
+                handles.update(dict.fromkeys(mapped))
         resolution = resolutions[loaded.key]
         pinned = [
             Path(os.path.normpath(config.harness_dir / step.script_path))
