@@ -109,6 +109,7 @@ def test_show_name_is_the_highest_version():
         "  owners:      team-billing\n"
         "  tags:        schema, orders\n"
         "  stability:   beta\n"
+        "  risk:        low\n"
         "  depends on:  billing.db.2025_02_add_orders.v1\n"
         "  needed by:   billing.db.2025_04_validate_orders.v1\n"
         "up:\n"

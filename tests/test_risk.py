@@ -243,8 +243,32 @@ def test_a_step_outside_the_transaction_is_medium(tmp_path):
     risk = risk_of(tmp_path, up=up)
     assert (risk["level"], reasons(risk)) == (
         "medium",
-        [("outside-transaction", "up step 2 commit on their own")],
+        [("outside-transaction", "up step 2 commits on its own")],
     )
+
+
+def test_several_steps_are_one_reason(tmp_path):
+    index = 'SchemaStep("CREATE INDEX t_{0} ON t (a)", transactional=False)'
+    up = f"{CREATE}, {index.format('a')}, {index.format('b')}"
+    risk = risk_of(tmp_path, up=up)
+    assert (risk["level"], reasons(risk)) == (
+        "medium",
+        [("outside-transaction", "up steps 2, 3 commit on their own")],
+    )
+
+
+def test_a_project_without_a_dialect_reads_each_text_as_what_it_can_only_be(tmp_path):
+    """show and status don't fail where lint asks for the dialect."""
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.contractspec]\n")
+    up = 'SchemaStep("DROP TABLE legacy; SELECT 1::int")'  # PostgreSQL only
+    (tmp_path / "migrations" / "m1.py").write_text(
+        SPEC.format(up=up, down=UNDO, stability="stable")
+    )
+    shown = cli(tmp_path, "show", "shop.db.m1", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["risk"]["level"] == "high"
+    assert cli(tmp_path, "lint").exit_code == 3  # lint asks
 
 
 def test_a_batched_data_step_is_medium(tmp_path):
@@ -252,7 +276,7 @@ def test_a_batched_data_step_is_medium(tmp_path):
     risk = risk_of(tmp_path, up=up)
     assert (risk["level"], reasons(risk)) == (
         "medium",
-        [("batched", "up step 2 commit in batches")],
+        [("batched", "up step 2 commits in batches")],
     )
 
 

@@ -173,7 +173,7 @@ def _dry_run(run: RunResult, as_json: bool) -> None:
         click.echo(
             f"would {verb} {key}"
             + (f" (NOT atomic: {apart})" if apart else "")
-            + (f"; risk {risk}" if risk else "")
+            + (f"; risk {risk}" if risk and risk.reasons else "")
         )
 
 

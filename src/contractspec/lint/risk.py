@@ -34,7 +34,7 @@ from ..config import RISK_LEVELS, Config
 from ..errors import Diagnostic, SpecError
 from ..loader import LoadedSpec
 from ..spec import STABILITIES
-from ..sql import Parsed, parse
+from ..sql import Dialect, Parsed, parse, written_for
 from .findings import ERROR, RULES, SQUAWK_RULES
 from .positions import SourceMap
 from .sources import STATEMENTS, SqlText, sql_texts, transactional
@@ -91,28 +91,35 @@ def exceeds(level: str, limit: str) -> bool:
 
 def assess(specs: Iterable[LoadedSpec], config: Config) -> dict[str, Risk]:
     """Each spec's risk, by key. SQL that names DROP, TRUNCATE or DELETE is
-    parsed, in the project's dialect (Config.dialect_for, decided over those
-    texts); a spec whose SQL names none of them destroys nothing, unparsed
-    (`migrate status` assesses every spec). A `.sql` file that may not be
-    read is a SpecError at its step."""
+    parsed in the project's dialect (or, where the project declares none,
+    the one the text can only be meant for: status and show must not fail
+    where lint asks for the dialect); a spec whose SQL names none of them
+    destroys nothing, unparsed (`migrate status` assesses every spec). A
+    `.sql` file that may not be read is a SpecError at its step."""
     refused: list[Diagnostic] = []
     found: list[tuple[LoadedSpec, list[SqlText]]] = []
     for loaded in specs:
         source = SourceMap(config.root / loaded.path, config.files)
         texts = sql_texts(loaded, config, source, refused)
         ups = [t for t in texts if t.direction == "up" and t.role == STATEMENTS]
-        found.append(
-            (loaded, ups if any(_MAY_DESTROY.search(t.text) for t in ups) else [])
-        )
+        destroying = any(_MAY_DESTROY.search(t.text) for t in ups)
+        found.append((loaded, ups if destroying else []))
     if refused:
         raise SpecError(refused)
-    dialect = config.dialect_for((t.path, t.text) for _, ups in found for t in ups)
     return {
         loaded.key: risk_of(
-            _reasons(loaded, [(t, parse(t.text, dialect)) for t in ups])
+            _reasons(loaded, [(t, parse(t.text, _dialect(t, config))) for t in ups])
         )
         for loaded, ups in found
     }
+
+
+def _dialect(text: SqlText, config: Config) -> Dialect:
+    declared = config.declared_dialect
+    if declared is not None:
+        return declared
+    meant = written_for(text.text)
+    return "sqlite" if meant is None else meant[0]
 
 
 def risk_of(reasons: Iterable[RiskReason]) -> Risk:
@@ -125,10 +132,11 @@ def _reason(reason: str, detail: str) -> RiskReason:
     return RiskReason(reason, detail, POINTS[reason])
 
 
-def _steps(numbers: list[int]) -> str:
-    """`up step 2`, `up steps 2, 3` (numbered from 1, as the runtime says them)."""
-    noun = "step" if len(numbers) == 1 else "steps"
-    return f"up {noun} {', '.join(map(str, numbers))}"
+def _steps(numbers: list[int], one: str, many: str) -> str:
+    """`up step 2 <one>`, `up steps 2, 3 <many>` (numbered from 1, as the runtime says)."""
+    if len(numbers) == 1:
+        return f"up step {numbers[0]} {one}"
+    return f"up steps {', '.join(map(str, numbers))} {many}"
 
 
 def _reasons(
@@ -154,10 +162,13 @@ def _reasons(
         yield _reason(IRREVERSIBLE, "no down plan")
     apart = [number[id(s)] for s in steps if not transactional(s)]
     if apart:
-        yield _reason(OUTSIDE_TRANSACTION, f"{_steps(apart)} commit on their own")
+        detail = _steps(apart, "commits on its own", "commit on their own")
+        yield _reason(OUTSIDE_TRANSACTION, detail)
     batched = [number[id(s)] for s in steps if getattr(s, "batch_size", None)]
     if batched:
-        yield _reason(BATCHED, f"{_steps(batched)} commit in batches")
+        yield _reason(
+            BATCHED, _steps(batched, "commits in batches", "commit in batches")
+        )
     accepted = [
         f"up step {number[id(s)]} accepts {code} ({why})"
         for s in steps
