@@ -4,9 +4,10 @@ RunResult. A dry run stops before running and says what would run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ... import runtime
 from ...config import load_config
@@ -37,10 +38,8 @@ def run_harnesses(
     harnesses: list[CommittedHarness],
     apply: Apply,
     progress: Progress | None,
-    notes: Mapping[str, str] | None = None,
 ) -> RunResult:
-    """Run each harness in order; stop at the first that fails (rolled back).
-    notes: by key, the run_start detail of an `up` (why it may go ahead)."""
+    """Run each harness in order; stop at the first that fails (rolled back)."""
     applied: list[MigrationResult] = []
     skipped, total = list(run.skipped), len(harnesses)
     for index, harness in enumerate(harnesses):
@@ -48,14 +47,12 @@ def run_harnesses(
             session.notes = lambda line, key=harness.key, at=index: progress(
                 key, at, total, line.strip()
             )
-        note = (notes or {}).get(harness.key)
         try:
             result = apply(
                 session,
                 harness.checked,
                 rehearse=run.rehearse,
                 base_dir=harness.path.parent,
-                **({"note": note} if note else {}),
             )
         except runtime.MigrationError as exc:
             if progress:
@@ -142,9 +139,14 @@ def up(
         if dry_run:
             return replace(run, not_attempted=tuple(keys), risk=risks)
         if not rehearse:
-            return run_harnesses(
-                session, run, pending, runtime.apply_up, progress, notes
-            )
+
+            def apply_noted(
+                session: runtime.Session, migration: runtime.Migration, **options: Any
+            ) -> runtime.Result:
+                note = notes.get(migration["key"])  # passed a gate by --accept-risk
+                return runtime.apply_up(session, migration, note=note, **options)
+
+            return run_harnesses(session, run, pending, apply_noted, progress)
         # The whole chain in one outer transaction, a savepoint per migration:
         # each sees what the ones before it did; then all of it is rolled back.
         try:
