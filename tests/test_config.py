@@ -106,6 +106,30 @@ def test_values_must_be_non_empty_strings(tmp_path, value):
     ]
 
 
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("1", True),
+        ("268435456", True),  # 256 MiB: the most a harness reads of a pinned file
+        ("268435457", False),
+        ("0", False),
+        ("9" * 400, False),  # TOML reads it; it must not reach a read at all
+        ('"10MB"', False),
+    ],
+)
+def test_max_file_bytes_is_bounded(tmp_path, value, ok):
+    write_pyproject(tmp_path, f"[tool.contractspec]\nmax_file_bytes = {value}\n")
+    if ok:
+        assert load_config(tmp_path).files.max_bytes == int(value)
+        return
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == [
+        "pyproject.toml:2:1: max_file_bytes must be an integer from 1 to 268435456"
+        " (256 MiB, the most a harness reads of a file it pins)"
+    ]
+
+
 def test_invalid_toml(tmp_path):
     write_pyproject(tmp_path, "[tool.contractspec]\nspecs = migrations\n")
     with pytest.raises(SpecError) as caught:

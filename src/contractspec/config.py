@@ -36,6 +36,7 @@ from .files import (
     read_project_file,
     relative_posix,
 )
+from .runtime.loader import MAX_FILE_BYTES
 from .spec import STABILITIES
 from .sql import DIALECTS, Dialect
 
@@ -386,10 +387,12 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
                 )
             )
         elif key == "max_file_bytes":
-            if type(value) is not int or value < 1:
-                problems.append(
-                    Diagnostic(display, line, col, f"{key} must be an integer >= 1")
+            if type(value) is not int or not 1 <= value <= MAX_FILE_BYTES:
+                message = (
+                    f"{key} must be an integer from 1 to {MAX_FILE_BYTES} (256 MiB,"
+                    " the most a harness reads of a file it pins)"
                 )
+                problems.append(Diagnostic(display, line, col, message))
         elif key == "extra_roots":
             if not isinstance(value, list) or not all(
                 isinstance(v, str) and v.strip() for v in value

@@ -44,15 +44,28 @@ def has_marker(data: bytes) -> bool:
         return False
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: Path, limits: FileLimits) -> bytes | None:
+    """A file's bytes before it is replaced, read as every project file is
+    (bounded, a regular file, without blocking); None when there is none.
+    ConfigError when one is there that may not be read: a folder, a FIFO, a
+    device, a file over the limit."""
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
+        return read_project_file(path, limits)
+    except FileRefused as exc:
+        if not os.path.lexists(path):
+            return None
         raise ConfigError(
-            f"{path} is a folder, where a generated harness should be written"
+            f"{path} {exc}, where a generated file should be written; move it away"
         ) from None
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """Whether the file at path holds exactly data (read no further than that:
+    a file replaced meanwhile by a larger one, a FIFO or a device is not it)."""
+    try:
+        return read_project_file(path, FileLimits.unconfined(len(data))) == data
+    except FileRefused:
+        return False
 
 
 @dataclass(frozen=True)
@@ -72,17 +85,19 @@ class Change:
 
 def changes(
     outputs: Iterable[tuple[Path, str, str]],
+    limits: FileLimits,
     *,
     orphans_in: Iterable[Path] = (),
     relative: Callable[[Path], str] | None = None,
 ) -> list[Change]:
     """What writing `outputs`, (path, display, text) triples, would change on disk.
 
+    limits: how the files there are read (the project's, config.files).
     orphans_in: also find orphans in these folders (`*.py` files with our
     marker that `outputs` doesn't name; not in subfolders, so not in
     `__pycache__`). relative: path → display text for orphans.
     Raises ConfigError, before anything is written, when a file to be
-    written exists without the marker.
+    written exists without the marker, or may not be read.
     """
     found: list[Change] = []
     foreign: list[str] = []
@@ -91,7 +106,7 @@ def changes(
         path = Path(path)
         wanted.add(path)
         new = text.encode("utf-8")
-        old = _read(path)
+        old = _read(path, limits)
         if old is None:
             found.append(Change(path, display, CREATED, None, new))
         elif not has_marker(old):
@@ -111,8 +126,8 @@ def changes(
         for path in sorted(Path(folder).glob("*.py")):
             if path in wanted or not path.is_file():
                 continue
-            old = path.read_bytes()
-            if has_marker(old):
+            old = _read(path, limits)
+            if old is not None and has_marker(old):
                 display = relative(path) if relative else path.as_posix()
                 found.append(Change(path, display, REMOVED, old, None))
     return found
@@ -157,7 +172,7 @@ def atomic_write(
                 handle.flush()
                 os.fsync(handle.fileno())
         os.chmod(temp, mode)
-        if unless_changed_from is not None and _read(path) != unless_changed_from:
+        if unless_changed_from is not None and not holds(path, unless_changed_from):
             raise FileChanged(
                 f"{display or path.as_posix()} changed on disk since it was read;"
                 " not overwritten (run the edit again)"
@@ -193,9 +208,8 @@ def apply(changes: Iterable[Change]) -> None:
             assert change.new is not None
             atomic_write(change.path, change.new)
         elif change.status == REMOVED:
-            # Checked again right before: never delete a file that lost its marker meanwhile.
-            current = _read(change.path)
-            if current is not None and has_marker(current):
+            # Checked again right before: never delete a file changed meanwhile.
+            if change.old is not None and holds(change.path, change.old):
                 change.path.unlink()
 
 

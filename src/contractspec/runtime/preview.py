@@ -10,7 +10,7 @@ from .shapes import in_parts, step_label
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .shapes import Check, Migration, Step
+    from .shapes import Check, Migration, Statement, Step
 
 
 def _block(title: str, text: object) -> list[str]:
@@ -49,6 +49,15 @@ def atomicity(steps: Iterable[Step] | None) -> str | None:
     return ", ".join(parts) or None
 
 
+def _on_rerun(statement: Statement) -> str:
+    """What a rerun does with a statement an interrupted run may have cut short."""
+    if "builds_index" in statement:
+        return f" (a rerun drops {statement['builds_index']} if invalid, keeps it if valid)"
+    if "reindexes_index" in statement or "reindexes_table" in statement:
+        return " (a rerun first drops the invalid indexes an interrupted one left)"
+    return " (safe to rerun)" if statement.get("safe_to_rerun") else ""
+
+
 def _step_lines(index: int, step: Step) -> list[str]:
     timeout = f"{step.get('timeout_ms')} ms" if step.get("timeout_ms") else "none"
     limits = f"timeout {timeout}, retries {int(step.get('retries') or 0)}"
@@ -56,16 +65,18 @@ def _step_lines(index: int, step: Step) -> list[str]:
     for check in step.get("pre_checks") or ():
         name = f"pre-check {check.get('description')!r}{_expecting(check)}"
         lines += _block(name, check["expression"])
-    if step["kind"] == "schema":
+    if step["kind"] == "schema" and "sql" in step:
         lines += _block("sql", step.get("sql"))
     elif step["kind"] == "validation":
         lines += _block("assertion" + _expecting(step), step.get("assertion"))
-    else:
+    elif "script" in step:
         kind = step.get("script_type") or "inline_sql"
         pin = f", {step.get('script_sha256')}" if step.get("script_sha256") else ""
         lines += _block(f"script ({kind}{pin})", step.get("script"))
-    if step.get("reconcile"):
-        lines += _block("reconcile (before a rerun)", step.get("reconcile"))
+    for number, statement in enumerate(step.get("statements") or (), 1):
+        lines += _block(f"statement {number}{_on_rerun(statement)}", statement["sql"])
+    for number, sql in enumerate(step.get("reconcile") or (), 1):
+        lines += _block(f"reconcile {number} (before a rerun)", sql)
     for check in step.get("post_checks") or ():
         name = f"post-check {check.get('description')!r}{_expecting(check)}"
         lines += _block(name, check["expression"])
