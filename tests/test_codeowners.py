@@ -251,6 +251,16 @@ def test_a_block_in_a_file_the_host_skips_is_kept_there_and_said(shop):
     assert BEGIN not in (shop / "CODEOWNERS").read_text()
 
 
+def test_a_block_in_a_file_the_host_never_reads_is_said(shop):
+    (shop / ".github").mkdir()
+    owners_ok(shop)  # .github/CODEOWNERS, which GitLab does not read
+    said = owners_ok(shop, "--gitlab")
+    assert (
+        "GitLab does not read .github/CODEOWNERS: move the block's lines to CODEOWNERS"
+        in said
+    )
+
+
 def test_rules_after_the_block_win_over_it_and_owners_says_so(shop):
     codeowners = shop / "CODEOWNERS"
     owners_ok(shop)

@@ -157,11 +157,15 @@ def notes(lines: list[str], gitlab: bool, path: Path, repo: Path) -> list[str]:
     first, and the rule lines after the block."""
     found: list[str] = []
     shown = relative_posix(path, repo)
-    for name in GITLAB if gitlab else GITHUB:
+    host, order = ("GitLab", GITLAB) if gitlab else ("GitHub", GITHUB)
+    if shown not in order:
+        found.append(
+            f"{host} does not read {shown}: move the block's lines to {order[0]}"
+        )
+    for name in order:
         if name == shown:
             break
         if (repo / name).is_file():
-            host = "GitLab" if gitlab else "GitHub"
             found.append(
                 f"{host} reads {name} and ignores {shown}: move the block's lines there"
             )
