@@ -417,3 +417,28 @@ def test_a_project_in_a_repository_subfolder_names_paths_from_the_repository_roo
         "alice@example.com",
     ]
     assert not re.search(r"^/migrations/", text, re.M)
+
+
+def test_a_codeowners_that_is_not_utf8_is_refused_untouched(shop):
+    codeowners = shop / "CODEOWNERS"
+    codeowners.write_bytes(b"* @acme/caf\xe9\n")
+    result = cli(shop, "owners")
+    assert result.exit_code == 3
+    assert "CODEOWNERS is not UTF-8 text" in result.stderr
+    assert codeowners.read_bytes() == b"* @acme/caf\xe9\n"
+
+
+def test_owners_json_says_what_it_did(shop):
+    result = cli(shop, "owners", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == {
+        "path": "CODEOWNERS",
+        "status": "created",
+        "host": "github",
+        "files": len(expected_owners(shop, HANDLES)),
+        "stale": True,
+        "diff": "",
+    }
+    again = json.loads(cli(shop, "owners", "--json").stdout)
+    assert (again["status"], again["stale"]) == ("unchanged", False)
