@@ -54,6 +54,13 @@ LIMITS: dict[str, object] = {
     "max_file_bytes": DEFAULT_MAX_FILE_BYTES,  # a spec or pinned file, at most
     "extra_roots": [],  # folders besides the project whose files may be read
 }
+# How the runtime treats locks others hold, on PostgreSQL: how long any
+# statement may wait for one, and the retries after such a timeout. (Not
+# `migrate --lock-timeout`: the seconds to wait for another runner's lock.)
+LOCKS: dict[str, int] = {
+    "lock_timeout_ms": runtime.DEFAULT_LOCK_TIMEOUT_MS,
+    "lock_retries": runtime.DEFAULT_LOCK_RETRIES,
+}
 # Keys without a default: the dialect (else the URL's), rules `lint` never reports.
 OPTIONAL = ("dialect", "lint_ignore")
 ENV_DATABASE_FALLBACK = "DATABASE_URL"
@@ -91,6 +98,8 @@ class Config:
     black_line_length: int | None = None  # [tool.black] line-length: edits follow it
     # [tool.contractspec.owners]: each owner name's code-host handles, as written
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    lock_timeout_ms: int = runtime.DEFAULT_LOCK_TIMEOUT_MS  # LOCKS
+    lock_retries: int = runtime.DEFAULT_LOCK_RETRIES
 
     @property
     def declared_dialect(self) -> Dialect | None:
@@ -266,7 +275,7 @@ def load_config(
             raise ConfigError(f"project folder {project} does not exist")
         if (root / PYPROJECT).is_file():
             pyproject = _read_pyproject(root / PYPROJECT)
-    settings: dict[str, Any] = {**DEFAULTS, **LIMITS}
+    settings: dict[str, Any] = {**DEFAULTS, **LIMITS, **LOCKS}
     if pyproject is not None:
         settings.update(_checked_table(pyproject, root))
     if database is not None and not database.strip():
@@ -313,6 +322,8 @@ def load_config(
         lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
         black_line_length=pyproject.black_line_length if pyproject else None,
+        lock_timeout_ms=settings["lock_timeout_ms"],
+        lock_retries=settings["lock_retries"],
         owners={
             name: tuple(handles) for name, handles in settings.get(OWNERS, {}).items()
         },
@@ -376,8 +387,10 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
             problems += _environment_problems(text, display, value)
         elif key == OWNERS:
             problems += _owners_problems(text, display, value)
-        elif key not in DEFAULTS and key not in OPTIONAL and key not in LIMITS:
-            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, ENVIRONMENTS, OWNERS))
+        elif key not in (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS):
+            known = ", ".join(
+                (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS, ENVIRONMENTS, OWNERS)
+            )
             problems.append(
                 Diagnostic(
                     display,
@@ -386,6 +399,10 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
                     f"unknown key {key!r} in [tool.contractspec]; known keys: {known}",
                 )
             )
+        elif key in LOCKS:
+            problem = runtime.lock_setting_problem(key, value)
+            if problem:
+                problems.append(Diagnostic(display, line, col, problem))
         elif key == "max_file_bytes":
             if type(value) is not int or not 1 <= value <= MAX_FILE_BYTES:
                 message = (

@@ -9,7 +9,8 @@ orchestrator (`contractspec migrate`) imports the same code as
 anything of contractspec's, and every module is imported here, when the
 package loads (a harness's loader checks each file as it is imported).
 
-    exits      exit codes (contractspec's one table), exceptions, SIGTERM
+    exits      exit codes (contractspec's one table), exceptions
+    signals    SIGINT and SIGTERM: the running statement interrupted, 130/143
     shapes     TypedDicts: MIGRATION, its steps and checks, results, rows
     clock      times as the runtime writes them
     urls       database URLs, and passwords kept out of every text
@@ -31,7 +32,7 @@ package loads (a harness's loader checks each file as it is imported).
 
 from .baseline import apply_baseline
 from .cli import runtime_main
-from .dialect import Database
+from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS, Database
 from .exits import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -42,7 +43,6 @@ from .exits import (
     Interrupted,
     MigrationError,
     interrupt_code,
-    interruptible,
 )
 from .harness import (
     HARNESS_FORMAT,
@@ -55,8 +55,16 @@ from .harness import (
 from .migration import apply_down, apply_up, run_migration
 from .outside import partly_applied
 from .preview import atomicity, plan_text
-from .session import Session, open_session, read_events, read_history, rehearsal
+from .session import (
+    Session,
+    lock_setting_problem,
+    open_session,
+    read_events,
+    read_history,
+    rehearsal,
+)
 from .shapes import Check, Event, HistoryRow, Migration, Result, Row, Step
+from .signals import interruptible
 from .urls import (
     DATABASE_ENV,
     DEFAULT_DATABASE_URL,
@@ -68,6 +76,8 @@ from .urls import (
 __all__ = [
     "DATABASE_ENV",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_LOCK_RETRIES",
+    "DEFAULT_LOCK_TIMEOUT_MS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -97,6 +107,7 @@ __all__ = [
     "harness_migration",
     "interrupt_code",
     "interruptible",
+    "lock_setting_problem",
     "open_session",
     "parse_database_url",
     "partly_applied",

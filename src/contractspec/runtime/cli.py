@@ -7,6 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS
 from .exits import (
     EXIT_FAILED,
     EXIT_OK,
@@ -16,6 +17,7 @@ from .exits import (
     interrupt_code,
 )
 from .migration import run_migration
+from .session import check_lock_settings
 from .urls import DATABASE_ENV, DEFAULT_DATABASE_URL, first_line
 
 if TYPE_CHECKING:
@@ -54,15 +56,44 @@ def runtime_main(
     )
     parser.add_argument("--rehearse", action="store_true", help="run, then roll back")
     parser.add_argument("--audit-log", metavar="FILE", help="append JSON-line events")
-    parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS")
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for the migration lock while another runner"
+        " holds it (default: 30)",
+    )
+    parser.add_argument(
+        "--lock-timeout-ms",
+        type=int,
+        default=DEFAULT_LOCK_TIMEOUT_MS,
+        metavar="MS",
+        help="PostgreSQL: how long any statement may wait for a table or row"
+        " lock before the attempt fails and is retried (SET lock_timeout;"
+        f" default: {DEFAULT_LOCK_TIMEOUT_MS}, the project's lock_timeout_ms)",
+    )
+    parser.add_argument(
+        "--lock-retries",
+        type=int,
+        default=DEFAULT_LOCK_RETRIES,
+        metavar="N",
+        help="PostgreSQL: attempts a step gets after lock timeouts, on top of its"
+        f" own retries (default: {DEFAULT_LOCK_RETRIES}, the project's lock_retries)",
+    )
     parser.add_argument("--json", action="store_true", help="result as JSON on stdout")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    if args.lock_timeout < 0:
+    problem = "--lock-timeout must be >= 0" if args.lock_timeout < 0 else None
+    try:
+        check_lock_settings(args.lock_timeout_ms, args.lock_retries)
+    except MigrationError as exc:
+        problem = "--" + str(exc).replace("_", "-")
+    if problem:
         parser.print_usage(sys.stderr)
-        print("error: --lock-timeout must be >= 0", file=sys.stderr)
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     key = migration.get("key")
     try:
@@ -75,6 +106,8 @@ def runtime_main(
             lock_timeout=args.lock_timeout,
             out=sys.stderr,
             harness=harness,
+            lock_timeout_ms=args.lock_timeout_ms,
+            lock_retries=args.lock_retries,
         )
     except MigrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -83,9 +116,8 @@ def runtime_main(
             print(json.dumps(exc.result or failed, sort_keys=True))
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: rolled back, recorded
-        _failure(
-            migration, "interrupted", f"{key}: interrupted; rolled back", args.json
-        )
+        error = getattr(exc, "outcome", None) or f"{key}: interrupted; rolled back"
+        _failure(migration, "interrupted", error, args.json)
         return interrupt_code(exc)
     except Exception as exc:  # unexpected: still one line, never a traceback
         _failure(migration, "failed", f"{key}: {first_line(exc)}", args.json)
