@@ -380,6 +380,48 @@ def test_handles_that_are_not_handles_are_config_errors_at_their_line(shop):
     )
 
 
+@pytest.mark.parametrize(
+    "table,line,message",
+    [
+        ("owners = 3\n", 2, "owners must be a table"),
+        (
+            '[tool.contractspec.owners]\nteam-core = "@acme/core"\n',
+            3,
+            "owner 'team-core' must map to a list of code-host handles",
+        ),
+        (
+            "[tool.contractspec.owners]\nteam-core = []\n",
+            3,
+            "owner 'team-core' must map to a list of code-host handles",
+        ),
+    ],
+    ids=["not-a-table", "a-string", "empty"],
+)
+def test_an_owners_map_of_the_wrong_shape_is_refused_at_its_line(
+    tmp_path, table, line, message
+):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.contractspec]\n{table}")
+    result = cli(tmp_path, "owners")
+    assert result.exit_code == 3
+    assert f"pyproject.toml:{line}:1: {message}" in result.stderr
+    assert not (tmp_path / "CODEOWNERS").exists()
+
+
+def test_owners_check_and_diff_together_are_a_usage_error(shop):
+    result = cli(shop, "owners", "--check", "--diff")
+    assert result.exit_code == 2
+    assert "give --check or --diff, not both" in result.stderr
+    assert not (shop / "CODEOWNERS").exists()
+
+
+def test_owners_diff_shows_the_change_and_writes_nothing(shop):
+    result = cli(shop, "owners", "--diff")
+    assert result.exit_code == 0, result.stderr
+    assert "+/migrations/core/2025_01_add_users.py @acme/core" in result.stdout
+    assert "would be written" in result.stderr
+    assert not (shop / "CODEOWNERS").exists()
+
+
 def test_build_without_a_block_writes_no_codeowners_and_owners_needs_the_map(
     tmp_path, copy_tracked
 ):

@@ -391,6 +391,16 @@ def test_status_dry_run_and_lint_show_the_risk(tmp_path, copy_tracked):
     }
 
 
+def test_show_says_the_level_and_every_reason(tmp_path):
+    risk_of(tmp_path, up=f'{CREATE}, SchemaStep("DROP TABLE legacy")', down="None")
+    shown = cli(tmp_path, "show", "shop.db.m1")
+    assert shown.exit_code == 0, shown.stderr
+    assert (
+        "  risk:        high (destructive: up step 2: DROP TABLE legacy;"
+        " irreversible: no down plan)"
+    ) in shown.stdout.splitlines()
+
+
 def test_lint_github_writes_the_review_table_and_the_risk_output(
     tmp_path, copy_tracked, monkeypatch
 ):
