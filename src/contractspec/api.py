@@ -134,12 +134,14 @@ def migrate_up(
     *,
     rehearse: bool = False,
     dry_run: bool = False,
+    single_transaction: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
 ) -> RunResult:
     """Apply every pending migration, or target and what it depends on
     (`contractspec migrate up`). Raises StaleError before running anything
-    when a harness it would run is missing or stale."""
+    when a harness it would run is missing or stale. single_transaction: all
+    in one transaction, committed at the end or not at all."""
     from .commands import migrate
 
     return migrate.up(
@@ -148,6 +150,7 @@ def migrate_up(
         target,
         rehearse=rehearse,
         dry_run=dry_run,
+        single_transaction=single_transaction,
         audit_log=audit_log,
         lock_timeout=lock_timeout,
     )

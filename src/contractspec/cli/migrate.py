@@ -151,6 +151,8 @@ def _summary(run: RunResult) -> None:
         parts.append(f"{len(run.skipped)} {done}")
     if run.failed:
         parts.append(f"1 failed ({run.failed})")
+    if run.rolled_back:
+        parts.append(f"{len(run.rolled_back)} rolled back with it")
     if run.not_attempted:
         parts.append(f"{len(run.not_attempted)} not attempted")
     click.echo(", ".join(parts), err=True)
@@ -264,6 +266,14 @@ def _run(
 
 @migrate.command("up")
 @_run_options
+@click.option(
+    "--single-transaction",
+    is_flag=True,
+    help="Run every pending migration in one transaction (a savepoint each):"
+    " all committed at the end, or none. For fresh databases (CI, tests), where"
+    " a commit per migration costs the most. Refused when a pending migration"
+    " has a step that commits on its own (outside a transaction, in batches).",
+)
 def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
@@ -271,7 +281,8 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     migration, under one lock for the whole run. Refuses to start if a
     harness it would run is missing or stale. Stops at the first failure:
     that migration is rolled back, the ones before it stay applied, the
-    rest are not attempted.
+    rest are not attempted. With --single-transaction the ones before it
+    are rolled back too: nothing is applied.
     """
     from ..commands import migrate as command
 

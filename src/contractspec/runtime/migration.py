@@ -223,6 +223,9 @@ def record_failure(run: Run) -> str | None:
     session = run.session
     if run.rehearse:
         return None
+    if session.outer:  # --single-transaction: recorded once all of it is rolled back
+        session.after_rollback.append(lambda: _record_after_rollback(run))
+        return None
     run.forget_uncommitted()
     try:
         session.db.defer(session.begin())
@@ -233,6 +236,14 @@ def record_failure(run: Run) -> str | None:
         session.rollback()
         return first_line(exc)
     return None
+
+
+def _record_after_rollback(run: Run) -> None:
+    problem = record_failure(run)
+    if problem:  # the run's error is said already; the audit log has the events
+        run.emit(
+            "failure", status="error", error=f"could not record the failure: {problem}"
+        )
 
 
 def _outside_ok(step: Step) -> bool:

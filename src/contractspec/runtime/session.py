@@ -66,7 +66,10 @@ class Session:
         # {key: history row}, once read under the lock: only this session can
         # change the history then, and it keeps this current as it commits.
         self.applied: dict[str, HistoryRow] | None = None
-        self.outer = False  # inside rehearsal(): a migration is a savepoint
+        self.outer = False  # inside outer_transaction(): a migration is a savepoint
+        # What to do once the outer transaction is rolled back: record the
+        # failure events of a migration that failed inside it.
+        self.after_rollback: list[Callable[[], None]] = []
         self.notes: Callable[[str], None] | None = None  # a long step's progress
         self.audit, self._own_audit = _open_audit(audit_log)
         try:
@@ -252,17 +255,44 @@ def read_events(
 
 
 @contextlib.contextmanager
-def rehearsal(session: Session) -> Iterator[Session]:
-    """Rehearse a chain of migrations: one outer transaction, a savepoint per
-    migration (each sees what the earlier ones did), all rolled back at the end."""
+def outer_transaction(session: Session, commit: bool) -> Iterator[Session]:
+    """Run a chain of migrations in one outer transaction, a savepoint per
+    migration (each sees what the earlier ones did).
+
+    commit=False (a rehearsal): all rolled back at the end. commit=True
+    (`migrate up --single-transaction`): committed at the end when every
+    migration applied, else all rolled back; either way a migration that
+    failed inside has its failure events written afterwards, in a
+    transaction of their own (session.after_rollback)."""
     session.db.send_deferred()
     session.db.conn.execute(session.db.begin)
     session.outer = True
+    problem = None
     try:
         yield session
+        if commit and not session.after_rollback:
+            try:
+                session.db.execute("COMMIT")
+            except Exception as exc:  # a deferred constraint, the disk, the server
+                problem = f"could not commit the single transaction: {first_line(exc)}"
     finally:
         session.outer = False
-        problem = session.rollback()
-        session.tables_ready = False  # created in the rehearsal: gone again
+        if session.db.in_transaction():  # not committed: none of it stays
+            undone = session.rollback()
+            if undone:
+                what = "single transaction" if commit else "rehearsal"
+                problem = f"could not roll the {what} back: {undone}"
+            session.tables_ready = False
+            if commit:  # what it recorded as applied is gone: read it again
+                session.applied = None
+        todo, session.after_rollback = session.after_rollback, []
+        for record in todo:
+            record()
     if problem:
-        raise MigrationError(f"could not roll the rehearsal back: {problem}")
+        raise MigrationError(problem + ("; nothing was applied" if commit else ""))
+
+
+def rehearsal(session: Session) -> contextlib.AbstractContextManager[Session]:
+    """Rehearse a chain of migrations: one outer transaction, a savepoint per
+    migration (each sees what the earlier ones did), all rolled back at the end."""
+    return outer_transaction(session, commit=False)

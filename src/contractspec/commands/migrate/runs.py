@@ -4,7 +4,7 @@ RunResult. A dry run stops before running and says what would run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -91,15 +91,25 @@ def up(
     to: str | None = None,
     rehearse: bool = False,
     dry_run: bool = False,
+    single_transaction: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
     notice: Notice | None = None,
 ) -> RunResult:
     """Apply every pending migration (or target and what it depends on), in
-    dependency order; with to, only those up to and including it in that order."""
+    dependency order; with to, only those up to and including it in that order.
+
+    single_transaction: all of them in one transaction (a savepoint each),
+    committed at the end or not at all; refused when any of them has a step
+    that commits on its own."""
     if target and to:
         raise UsageError("give a migration NAME or --to NAME, not both")
+    if single_transaction and rehearse:
+        raise UsageError(
+            "--single-transaction and --rehearse: a rehearsal is one transaction"
+            " already (and rolled back); give one of them"
+        )
     project = open_project(project_dir, database)
     registry = project.registry
     targets = [registry.lookup(target).key] if target else None
@@ -118,17 +128,45 @@ def up(
             skipped=tuple(key for key in order if key in applied),
             not_atomic=not_atomic(pending, "up"),
         )
+        if single_transaction:
+            _refuse_apart(run.not_atomic)
         if dry_run:
             return replace(run, not_attempted=tuple(h.key for h in pending))
-        if not rehearse:
+        if not (rehearse or single_transaction):
             return run_harnesses(session, run, pending, runtime.apply_up, progress)
         # The whole chain in one outer transaction, a savepoint per migration:
-        # each sees what the ones before it did; then all of it is rolled back.
+        # each sees what the ones before it did; then all of it is rolled back
+        # (a rehearsal), or committed (--single-transaction: unless one failed).
         try:
-            with runtime.rehearsal(session):
-                return run_harnesses(session, run, pending, runtime.apply_up, progress)
+            with runtime.outer_transaction(session, commit=single_transaction):
+                run = run_harnesses(session, run, pending, runtime.apply_up, progress)
         except runtime.MigrationError as exc:
             raise MigrationFailed(str(exc)) from None
+        if single_transaction and run.failed:
+            return _all_rolled_back(run)
+        return run
+
+
+def _refuse_apart(not_atomic: Mapping[str, str]) -> None:
+    """--single-transaction: refuse, before anything runs, every migration
+    with a step that commits on its own (outside a transaction, in batches)."""
+    if not_atomic:
+        named = "\n  ".join(f"{key}: {apart}" for key, apart in not_atomic.items())
+        raise UsageError(
+            "--single-transaction runs every pending migration in one transaction,"
+            f" but these have steps that commit on their own:\n  {named}\n"
+            "run them without --single-transaction (each then commits as it goes)"
+        )
+
+
+def _all_rolled_back(run: RunResult) -> RunResult:
+    """A failure in one transaction: the migrations before it are undone too."""
+    undone = tuple(result.key for result in run.applied)
+    error = f"{run.error}; --single-transaction: nothing was applied"
+    if undone:
+        count = f"{len(undone)} migration{'s' if len(undone) != 1 else ''}"
+        error += f" ({count} before it rolled back with it)"
+    return replace(run, applied=(), rolled_back=undone, error=error)
 
 
 def down(
