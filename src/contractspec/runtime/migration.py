@@ -194,6 +194,8 @@ def _transaction(
     hold()  # the commit is the outcome: a signal now waits for the next migration
     session.write_and_commit([write], run.to_store())
     session.tables_ready = True
+    if session.outer and not run.rehearse:  # --single-transaction
+        session.applied_inside.append(run)
     if session.applied is not None and not run.rehearse:
         if status == "applied":
             applied = dict(zip(HISTORY_COLUMNS, values, strict=True))
@@ -224,26 +226,10 @@ def record_failure(run: Run) -> str | None:
     if run.rehearse:
         return None
     if session.outer:  # --single-transaction: recorded once all of it is rolled back
-        session.after_rollback.append(lambda: _record_after_rollback(run))
+        session.failed_inside = run
         return None
     run.forget_uncommitted()
-    try:
-        session.db.defer(session.begin())
-        session.ensure_tables()
-        session.write_and_commit([], run.events)
-        session.tables_ready = True
-    except Exception as exc:
-        session.rollback()
-        return first_line(exc)
-    return None
-
-
-def _record_after_rollback(run: Run) -> None:
-    problem = record_failure(run)
-    if problem:  # the run's error is said already; the audit log has the events
-        run.emit(
-            "failure", status="error", error=f"could not record the failure: {problem}"
-        )
+    return session.record_events(run.events)
 
 
 def _outside_ok(step: Step) -> bool:
