@@ -166,6 +166,27 @@ def test_migrated(contractspec_database):
         assert _pg_templates(request.getfixturevalue("pg_url")) == now
 
 
+def test_a_kept_template_is_not_reused_past_a_stale_harness(
+    pytester: pytest.Pytester,
+):
+    """Reuse skips migrating, not the checks `migrate up` makes: a spec
+    edited since its harness was built is refused, as migrate refuses it."""
+    root = write_project(pytester.path)
+    pytester.makepyfile(test_reuse="""
+def test_migrated(contractspec_database):
+    pass
+""")
+    run = ("--contractspec-reuse-db", "-p", "cacheprovider")
+    pytester.runpytest(*run).assert_outcomes(passed=1)
+    email = root / "migrations" / "email.py"
+    email.write_text(email.read_text().replace("(email)", "(email, name)"))
+    result = pytester.runpytest(*run)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*contractspec: cannot migrate a template:*", "*stale: its spec*"]
+    )
+
+
 def test_xdist_workers_share_a_kept_template_without_clashing(
     pytester: pytest.Pytester, backend
 ):

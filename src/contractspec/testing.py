@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from . import runtime
 from .commands.migrate.harnesses import CommittedHarness, committed_harnesses
+from .commands.migrate.runs import not_atomic, up, up_order
 from .errors import ConfigError, MigrationFailed, StaleError
 from .files import read_project_file, relative_posix
 from .project import Project
@@ -116,8 +117,9 @@ class Templates:
     TEMPLATE` on PostgreSQL).
 
     Migrated as `contractspec migrate up [--to NAME]` migrates (the committed
-    harnesses, checked; in one transaction unless a step commits on its own).
-    A template belongs to this process and is dropped with its databases,
+    harnesses, checked; in one transaction unless a step commits on its own),
+    and checked as it checks them before a kept one is reused: a stale or
+    edited harness is refused, not copied from before. A template belongs to this process and is dropped with its databases,
     unless `keep` names where templates outlive the session (SQLite: that
     folder; PostgreSQL: the server): then they are found again by name in a
     later session, and those of the same project made from other harness
@@ -154,32 +156,35 @@ class Templates:
         return f"{self.PREFIX}{self.project_tag}_{self.fingerprint[:16]}_{target}"
 
     def _template(self, key: str | None) -> str:
+        # What `migrate up --to key` runs, checked as it checks it.
+        harnesses = committed_harnesses(
+            self.project, up_order(self.project.registry, to=key)
+        )
+        migrate = functools.partial(
+            self._migrate, key=key, single=not not_atomic(harnesses, "up")
+        )
         if self.keep is None:
             url = self.databases.create()
-            self._migrate(url, key)
+            migrate(url)
             return url
         self._drop_stale()
         name = self.name(key)
         if self.databases.server is None:
-            return self._kept_file(name, key)
-        return self._kept_database(name, key)
+            return self._kept_file(name, migrate)
+        return self._kept_database(name, migrate)
 
-    def _migrate(self, url: str, key: str | None) -> None:
-        from .commands.migrate import up
-
+    def _migrate(self, url: str, key: str | None, single: bool) -> None:
         root = self.project.config.root
-        pending = up(root, url, to=key, dry_run=True)
-        run = up(root, url, to=key, single_transaction=not pending.not_atomic)
-        run.raise_for_failure()
+        up(root, url, to=key, single_transaction=single).raise_for_failure()
 
-    def _kept_file(self, name: str, key: str | None) -> str:
+    def _kept_file(self, name: str, migrate: Callable[[str], None]) -> str:
         assert self.keep is not None
         path = self.keep / f"{name}.db"
         if not path.exists():
             making = self.keep / f"{name}.{self.own_tag}.making"
             self.keep.mkdir(parents=True, exist_ok=True)
             try:
-                self._migrate(f"sqlite:///{making.as_posix()}", key)
+                migrate(f"sqlite:///{making.as_posix()}")
                 os.link(making, path)  # atomic: whole, or not there
             except FileExistsError:
                 pass  # another session made it first: theirs is the same
@@ -188,17 +193,17 @@ class Templates:
                 Path(f"{making}.lock").unlink(missing_ok=True)
         return f"sqlite:///{path.as_posix()}"
 
-    def _kept_database(self, name: str, key: str | None) -> str:
-        databases = self.databases
+    def _kept_database(self, name: str, migrate: Callable[[str], None]) -> str:
+        databases, errors = self.databases, _psycopg().errors
         exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
         if not databases.admin(exists):
             making = f"{name}_{self.own_tag}"
             databases.admin(f'CREATE DATABASE "{making}"')
             try:
-                self._migrate(databases.url_of(making), key)
+                migrate(databases.url_of(making))
                 databases.admin(f'ALTER DATABASE "{making}" RENAME TO "{name}"')
-            except _psycopg().errors.DuplicateDatabase:
-                pass  # another session made it first: theirs is the same
+            except (errors.DuplicateDatabase, errors.UniqueViolation):
+                pass  # another session made it first (or at once): theirs is the same
             finally:
                 databases.admin(f'DROP DATABASE IF EXISTS "{making}" WITH (FORCE)')
         return databases.url_of(name)

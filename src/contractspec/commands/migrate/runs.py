@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ... import runtime
 from ...errors import MigrationFailed, UsageError
@@ -15,6 +16,9 @@ from ..results import MigrationResult, RunResult
 from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
 from .reverting import to_revert
 from .session import Notice, history, open_session, refuse_drift
+
+if TYPE_CHECKING:
+    from ...registry import MigrationRegistry
 
 # (key, index, total, a line for people): each migration's outcome, and
 # while a batched step runs, its rows and rows/s
@@ -83,6 +87,18 @@ def not_atomic(harnesses: list[CommittedHarness], command: str) -> dict[str, str
     return found
 
 
+def up_order(
+    registry: MigrationRegistry, target: str | None = None, to: str | None = None
+) -> list[str]:
+    """The keys `up` takes, in the order it applies them: every migration, or
+    target and what it depends on, or with to those up to and including it."""
+    targets = [registry.lookup(target).key] if target else None
+    order = [spec.key for spec in registry.order(targets)]
+    if to:
+        order = order[: order.index(registry.lookup(to).key) + 1]
+    return order
+
+
 def up(
     project_dir: Path | None = None,
     database: str | None = None,
@@ -111,11 +127,7 @@ def up(
             " already (and rolled back); give one of them"
         )
     project = open_project(project_dir, database)
-    registry = project.registry
-    targets = [registry.lookup(target).key] if target else None
-    order = [spec.key for spec in registry.order(targets)]
-    if to:
-        order = order[: order.index(registry.lookup(to).key) + 1]
+    order = up_order(project.registry, target, to)
     run = new_run("up", project.config.database, rehearse)
     locked = not dry_run
     with open_session(project, lock_timeout, audit_log, locked, notice) as session:
