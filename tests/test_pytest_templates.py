@@ -17,6 +17,8 @@ from test_pytest_plugin import BACKFILL, EMAIL, PEOPLE, write_project
 
 from contractspec.commands.build import build
 
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "testing.md"
+
 # A test module for the inner session: what each test's database holds.
 HISTORY = """
 import json, sqlite3
@@ -118,6 +120,8 @@ def test_migrated(contractspec_database):
             "*app__db__2025_02_email_index__v1.py: edited*",
         ]
     )
+    assert "Traceback" not in result.stdout.str()
+    assert "During handling" not in result.stdout.str()
 
 
 def _pg_templates(pg_url: str) -> set[str]:
@@ -207,3 +211,19 @@ def test_migrated(contractspec_database, n):
     assert len({url for _, url, _ in found}) == 6
     # One template, whichever worker renamed it into place first.
     assert len({json.dumps(h, sort_keys=True) for _, _, h in found}) == 1
+
+
+def test_the_documented_data_migration_test_runs(pytester: pytest.Pytester):
+    """docs/testing.md's example, as written there, on the project it names."""
+    write_project(pytester.path)
+    text = DOCS.read_text()
+    start = text.index("# tests/test_backfill.py")
+    pytester.makepyfile(test_backfill=text[start : text.index("```", start)])
+    pytester.runpytest().assert_outcomes(passed=1)
+    # It tests something: without the backfill, the email stays as inserted.
+    pytester.makepyfile(
+        test_backfill=text[start : text.index("```", start)].replace(
+            'runner.up("app.db.2025_03_backfill")', "pass"
+        )
+    )
+    pytester.runpytest().assert_outcomes(failed=1)

@@ -35,7 +35,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -149,7 +149,7 @@ def contractspec_empty_database(
     try:
         databases = Databases(tmp_path / "contractspec", contractspec_server)
     except ContractspecError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        _fail(str(exc))
     try:
         yield databases.create()
     finally:
@@ -184,11 +184,17 @@ def contractspec_templates(
         databases = Databases(folder, contractspec_server)
         templates = Templates(contractspec_project, databases, keep)
     except ContractspecError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        _fail(str(exc))
     try:
         yield templates
     finally:
         databases.close()
+
+
+def _fail(message: str) -> NoReturn:
+    """Fail the test with message alone (no traceback, no chained exception)."""
+    __tracebackhide__ = True
+    raise pytest.fail.Exception(message, pytrace=False) from None
 
 
 def _copy(templates: Any, reference: str | None) -> str:
@@ -197,7 +203,7 @@ def _copy(templates: Any, reference: str | None) -> str:
     try:
         return str(templates.copy(reference))
     except ContractspecError as exc:
-        pytest.fail(f"contractspec: cannot migrate a template: {exc}", pytrace=False)
+        _fail(f"contractspec: cannot migrate a template: {exc}")
 
 
 @pytest.fixture
