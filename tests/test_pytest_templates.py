@@ -191,6 +191,17 @@ def test_migrated(contractspec_database):
     )
 
 
+def test_reuse_without_pytests_cache_says_so(pytester: pytest.Pytester):
+    write_project(pytester.path)
+    pytester.makepyfile(test_reuse="""
+def test_migrated(contractspec_database):
+    pass
+""")
+    result = pytester.runpytest("--contractspec-reuse-db", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*the cacheprovider plugin is off*"])
+
+
 def test_xdist_workers_share_a_kept_template_without_clashing(
     pytester: pytest.Pytester, backend
 ):

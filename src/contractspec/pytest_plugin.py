@@ -174,11 +174,13 @@ def contractspec_templates(
     keep = None
     if _setting(pytestconfig, "contractspec_reuse_db"):
         cache = getattr(pytestconfig, "cache", None)
-        keep = (
-            cache.mkdir("contractspec-templates")
-            if cache is not None
-            else tmp_path_factory.getbasetemp().parent / "contractspec-templates"
-        )
+        if cache is None:
+            _fail(
+                "contractspec: --contractspec-reuse-db keeps the templates in"
+                " pytest's cache folder, but the cacheprovider plugin is off"
+                " (-p no:cacheprovider): turn it on, or leave the option out"
+            )
+        keep = cache.mkdir("contractspec-templates")
     folder = tmp_path_factory.mktemp("contractspec")
     try:
         databases = Databases(folder, contractspec_server)

@@ -36,7 +36,8 @@ class Databases:
     """Fresh, empty databases: SQLite files in a folder, or new databases on a
     PostgreSQL server (`server`: a URL whose user may CREATE DATABASE).
 
-    Every database made here is removed by `drop_all`."""
+    Every database made here is removed by `drop_all` (and `close`, which
+    also closes the one server connection)."""
 
     def __init__(self, folder: Path, server: str | None = None) -> None:
         self.folder, self.server = folder, server
@@ -117,9 +118,11 @@ class Templates:
     TEMPLATE` on PostgreSQL).
 
     Migrated as `contractspec migrate up [--to NAME]` migrates (the committed
-    harnesses, checked; in one transaction unless a step commits on its own),
-    and checked as it checks them before a kept one is reused: a stale or
-    edited harness is refused, not copied from before. A template belongs to this process and is dropped with its databases,
+    harnesses, checked; in one transaction unless a step commits on its
+    own), and checked as it checks them before a kept one is reused: a stale
+    or edited harness is refused, not copied from before.
+
+    A template belongs to this process and is dropped with its databases,
     unless `keep` names where templates outlive the session (SQLite: that
     folder; PostgreSQL: the server): then they are found again by name in a
     later session, and those of the same project made from other harness
