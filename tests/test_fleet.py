@@ -755,6 +755,10 @@ def test_down_and_baseline_over_a_fleet(tmp_path):
         (["migrate", "up", "--fleet", "nope"], "unknown fleet 'nope' (known: t)"),
         (["migrate", "up", "--fleet", "t", "--shard", "2/2"], "i from 0 to N-1"),
         (
+            ["migrate", "up", "--fleet", "t", "--single-transaction"],
+            "each target commits each migration",
+        ),
+        (
             ["migrate", "status", "--fleet", "t", "--on-error", "continue"],
             "No such option '--on-error'",
         ),

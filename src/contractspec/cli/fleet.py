@@ -116,6 +116,12 @@ def _run(command: str, fleet: dict[str, Any], options: dict[str, Any]) -> None:
     for flag, name in (("--database", "database"), ("--env", "environment")):
         if options.pop(name, None) is not None:
             raise UsageError(f"{flag} and --fleet: the fleet names its databases")
+    if options.pop("accept_risk", None):  # gates are an environment's
+        raise UsageError("--accept-risk goes with --env NAME, not with --fleet")
+    if options.pop("single_transaction", None):
+        raise UsageError(
+            "--single-transaction and --fleet: each target commits each migration"
+        )
     if fleet["pause"] and fleet["pause_seconds"] is not None:
         raise UsageError("give --pause or --pause-seconds, not both")
     as_json = options.pop("as_json")

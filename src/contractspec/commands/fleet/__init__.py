@@ -246,7 +246,9 @@ def _context(
     everything = [spec.key for spec in project.registry.order()]
     named = None
     if command == "up":
-        order = up_order(project, name, to)
+        if name and to:
+            raise UsageError("give a migration NAME or --to NAME, not both")
+        order = up_order(project.registry, name, to)
     elif command == "baseline":
         order, keys = baseline_order(project, name, all_)
         named = keys[0] if keys else None
