@@ -34,8 +34,10 @@ from .files import (
     DEFAULT_MAX_FILE_BYTES,
     FileLimits,
     read_project_file,
+    real_path,
     relative_posix,
 )
+from .fleets import FLEETS, FleetSpec, fleet_problems, parse_fleets
 from .runtime.loader import MAX_FILE_BYTES
 from .spec import STABILITIES
 from .sql import DIALECTS, Dialect
@@ -100,6 +102,7 @@ class Config:
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lock_timeout_ms: int = runtime.DEFAULT_LOCK_TIMEOUT_MS  # LOCKS
     lock_retries: int = runtime.DEFAULT_LOCK_RETRIES
+    fleets: dict[str, FleetSpec] = field(default_factory=dict)  # by name
 
     @property
     def declared_dialect(self) -> Dialect | None:
@@ -163,15 +166,17 @@ class Config:
                 f" set ${ENV_DATABASE} (or ${ENV_DATABASE_FALLBACK}), pass --database,"
                 f" or set database in [tool.contractspec] of {PYPROJECT}"
             )
-        parsed: tuple[str, str] = runtime.parse_database_url(self.database)
+        return self.anchored(self.database)
+
+    def anchored(self, url: str) -> str:
+        """url, with a relative SQLite path anchored at the project root (not
+        the cwd); raises the runtime's MigrationError for a bad URL."""
+        parsed: tuple[str, str] = runtime.parse_database_url(url)
         dialect, target = parsed
-        if (
-            dialect == "sqlite"
-            and target != ":memory:"
-            and not Path(target).is_absolute()
-        ):
-            return "sqlite:///" + (self.root / target).resolve().as_posix()
-        return self.database
+        if dialect == "sqlite" and target != ":memory:" and not os.path.isabs(target):
+            path = real_path(os.path.join(self.root, target))
+            return "sqlite:///" + path.replace(os.sep, "/")
+        return url
 
 
 def url_dialect(url: str) -> Dialect:
@@ -327,6 +332,7 @@ def load_config(
         owners={
             name: tuple(handles) for name, handles in settings.get(OWNERS, {}).items()
         },
+        fleets=parse_fleets(settings.get(FLEETS, {})),
     )
 
 
@@ -387,9 +393,14 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
             problems += _environment_problems(text, display, value)
         elif key == OWNERS:
             problems += _owners_problems(text, display, value)
+        elif key == FLEETS:
+            problems += [
+                Diagnostic(display, *_locate(text, where, header), message)
+                for header, where, message in fleet_problems(value)
+            ]
         elif key not in (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS):
             known = ", ".join(
-                (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS, ENVIRONMENTS, OWNERS)
+                (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS, ENVIRONMENTS, OWNERS, FLEETS)
             )
             problems.append(
                 Diagnostic(

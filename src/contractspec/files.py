@@ -51,8 +51,9 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def _realpath(path: Path) -> str:
-    """os.path.realpath(path), resolving each folder once per process."""
+def real_path(path: str | os.PathLike[str]) -> str:
+    """os.path.realpath(path), resolving each folder once per process (a
+    project's specs, a fleet's database files: thousands in a few folders)."""
     text = os.path.abspath(path)
     try:
         if not stat.S_ISLNK(os.lstat(text).st_mode):
@@ -75,7 +76,7 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
     one reader for the tool and the harnesses it writes. Strings and a bare
     file descriptor, not pathlib and file objects: this reads every spec on
     every command, hundreds of times."""
-    real = _realpath(path)
+    real = real_path(path)
     if not any(_inside(real, str(root)) for root in limits.roots):
         if limits.scope is not None:
             raise FileRefused(f"resolves to {real}, outside {limits.scope}")

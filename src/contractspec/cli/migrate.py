@@ -14,6 +14,7 @@ from ..commands.results import MigrationStatus, RunResult, json_value
 from ..errors import EXIT_PARTIAL, ContractspecError, Shown
 from ..spec import STABILITIES
 from . import root
+from .fleet import fleet_options
 from .options import (
     Decorator,
     F,
@@ -65,11 +66,14 @@ def migrate() -> None:
       contractspec migrate up billing.db.2025_02_add_orders   # that and what it needs
       contractspec migrate down --steps 2    # revert the two most recent
       contractspec migrate create core.db.2025_06_add_invoices --title "Add invoices"
+      contractspec migrate up --fleet tenants --parallel 4   # every database of a fleet
 
     The database comes from --database, --env NAME (a named environment),
     $CONTRACTSPEC_DATABASE_URL, $DATABASE_URL, or `database` in
     [tool.contractspec] (default sqlite:///contractspec.db, relative to the
-    project folder).
+    project folder). With --fleet NAME, up, down, baseline and status run over
+    every database (or tenant schema) of [tool.contractspec.fleets.NAME]:
+    waves, shards and a report (docs/fleets.md).
     """
 
 
@@ -290,6 +294,7 @@ def _run(
     " a commit per migration costs the most. Refused when a pending migration"
     " has a step that commits on its own (outside a transaction, in batches).",
 )
+@fleet_options("up")
 def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
@@ -324,6 +329,7 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     is_flag=True,
     help="Do not ask before reverting in a protected environment.",
 )
+@fleet_options("down")
 def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Revert NAME, or the most recent applied migrations (--steps N).
 
@@ -354,6 +360,7 @@ def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
 @json_option
 @audit_log_option
 @lock_timeout_option
+@fleet_options("baseline")
 def baseline_command(
     as_json: bool,
     project: Path | None,
@@ -387,6 +394,7 @@ def baseline_command(
     is_flag=True,
     help="Exit 1 when anything needs attention (for CI and deploy gates).",
 )
+@fleet_options("status")
 def status_command(
     project: Path | None,
     database: str | None,

@@ -52,6 +52,7 @@ from .harness import (
     harness_migration,
     spec_fingerprint_of,
 )
+from .lock import LockBusy
 from .migration import apply_down, apply_up, run_migration
 from .outside import partly_applied
 from .preview import atomicity, plan_text
@@ -63,6 +64,7 @@ from .session import (
     read_events,
     read_history,
     rehearsal,
+    target_name,
 )
 from .shapes import Check, Event, HistoryRow, Migration, Result, Row, Step
 from .signals import interruptible
@@ -70,6 +72,7 @@ from .urls import (
     DATABASE_ENV,
     DEFAULT_DATABASE_URL,
     database_secrets,
+    first_line,
     parse_database_url,
     redact_url,
 )
@@ -91,6 +94,7 @@ __all__ = [
     "Event",
     "HistoryRow",
     "Interrupted",
+    "LockBusy",
     "Migration",
     "MigrationError",
     "Result",
@@ -103,6 +107,7 @@ __all__ = [
     "atomicity",
     "database_secrets",
     "fingerprint_value",
+    "first_line",
     "harness_fingerprint",
     "harness_header",
     "harness_migration",
@@ -121,4 +126,5 @@ __all__ = [
     "run_migration",
     "runtime_main",
     "spec_fingerprint_of",
+    "target_name",
 ]

@@ -71,11 +71,28 @@ class Database:
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
+        schema: str | None = None,
     ) -> Self:
         """Connect (target: what parse_database_url found), and take the
         migration lock when asked, waiting up to lock_timeout seconds;
         MigrationError when either fails. lock_timeout_ms: how long any
-        statement may wait for a lock (where bounds_lock_waits)."""
+        statement may wait for a lock (where bounds_lock_waits). schema
+        (PostgreSQL): every statement runs in it, and the lock is its own."""
+        raise NotImplementedError
+
+    def take_lock(
+        self,
+        timeout: float,
+        display: str,
+        notice: Notice | None,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        """Take the migration lock now (opened without it), waiting up to
+        timeout; LockBusy when another runner still holds it then."""
+        raise NotImplementedError
+
+    def lock_holder(self) -> str | None:
+        """Who holds the migration lock now, for people (None: no one)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -156,6 +173,11 @@ class Database:
 
     def table_exists(self, name: str) -> bool:
         raise NotImplementedError
+
+    def select_existing(self, query: str, table: str) -> list[Row]:
+        """The rows of our query on table; [] when the table does not exist
+        yet. One statement in the common case, where it does."""
+        return self.select(query) if self.table_exists(table) else []
 
     def begin_read_only(self) -> None:
         """Open a read-only transaction (to verify a baseline)."""

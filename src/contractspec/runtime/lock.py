@@ -2,10 +2,13 @@
 
 SQLite: an OS lock on `<db>.lock`, which the OS releases when its holder
 dies (no stale lock row, ever). PostgreSQL: a session advisory lock on the
-connection that does the work, so that losing one loses both."""
+connection that does the work, so that losing one loses both; a schema of
+its own (one tenant of many) has its own key, so that tenants migrate in
+parallel."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import socket
@@ -27,6 +30,22 @@ PG_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"contractspec").digest()[:8], "big", signed=True
 )
 LOCK_POLL_S = 0.05
+
+
+class LockBusy(MigrationError):
+    """Another runner holds the migration lock, and the wait for it is over."""
+
+
+@functools.lru_cache(maxsize=1024)
+def pg_lock_key(schema: str | None) -> int:
+    """The advisory lock key of a database's migrations (schema None: its
+    default search_path; "public" is that too), or of one schema's."""
+    if schema is None or schema == "public":
+        return PG_LOCK_KEY
+    digest = hashlib.sha256(b"contractspec schema " + schema.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 _PG_HOLDER_SQL = (
     "SELECT a.pid, a.application_name, a.usename, a.client_addr::text,"
     " a.backend_start, a.state, extract(epoch FROM now() - a.state_change)"
@@ -35,30 +54,38 @@ _PG_HOLDER_SQL = (
     " AND l.classid::bigint = %s AND l.objid::bigint = %s AND l.database ="
     " (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
+
+
 # Part of each commit's text (no extra round trip): the session holds the
 # lock twice, so giving one hold back succeeds only if it held the lock, and
 # never lets it go; then it takes that hold again. Two IFs, in order: SQL does
 # not promise the order in which an AND evaluates its sides. (Cheaper than
 # reading pg_locks, which copies every lock on the server, each commit.)
-PG_LOCK_CHECK = (
-    f"DO $contractspec$ BEGIN IF NOT pg_advisory_unlock({PG_LOCK_KEY}) THEN"
-    " RAISE EXCEPTION 'this session no longer holds the migration lock'; END IF;"
-    f" IF NOT pg_try_advisory_lock({PG_LOCK_KEY}) THEN RAISE EXCEPTION"
-    " 'this session no longer holds the migration lock'; END IF; END $contractspec$"
-)
+def pg_lock_check(key: int) -> str:
+    """The lock check that goes in front of each commit, for the lock `key`."""
+    return (
+        f"DO $contractspec$ BEGIN IF NOT pg_advisory_unlock({key}) THEN"
+        " RAISE EXCEPTION 'this session no longer holds the migration lock'; END IF;"
+        f" IF NOT pg_try_advisory_lock({key}) THEN RAISE EXCEPTION"
+        " 'this session no longer holds the migration lock'; END IF; END $contractspec$"
+    )
+
 
 if sys.platform == "win32":  # pragma: no cover - lock one byte far past the holder text
     import msvcrt
 
-    def _lock_file(fd: int) -> None:
+    def _lock_file(fd: int, shared: bool = False) -> None:
         os.lseek(fd, 1 << 20, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # no shared locks: a test is a hold
+        if shared:
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        os.lseek(fd, 0, os.SEEK_SET)
 
 else:
     import fcntl
 
-    def _lock_file(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    def _lock_file(fd: int, shared: bool = False) -> None:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
 
 
 def _waiting(display: str, timeout: float, holder: str) -> str:
@@ -97,7 +124,7 @@ def acquire_sqlite_lock(
             waiting = True
             if time.monotonic() >= deadline:
                 os.close(fd)
-                raise MigrationError(
+                raise LockBusy(
                     f"could not acquire the migration lock on {display} within "
                     f"{timeout:g} s: held by {holder}; the OS releases it when "
                     "the holder exits"
@@ -110,19 +137,48 @@ def acquire_sqlite_lock(
     return fd
 
 
-def _pg_holder(conn: psycopg.Connection[TupleRow]) -> str:
-    """Who holds the advisory lock, and what it is doing, for people."""
-    key = PG_LOCK_KEY & 0xFFFFFFFFFFFFFFFF
-    row = conn.execute(_PG_HOLDER_SQL, (key >> 32, key & 0xFFFFFFFF)).fetchone()
+def sqlite_lock_holder(path: str) -> str | None:
+    """Who holds the lock of the SQLite database at path (None: no one), for
+    readers: the lock file is only read, never created, and tested with a
+    shared lock given back at once."""
+    try:  # without blocking, as acquire_sqlite_lock: a FIFO there is not waited on
+        fd = os.open(os.path.abspath(path) + ".lock", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None  # no lock file: no runner has locked it yet
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not a regular file: no runner can lock it"
+        try:
+            _lock_file(fd, shared=True)
+        except OSError:
+            os.lseek(fd, 0, os.SEEK_SET)
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+            return holder or "another process"
+        return None
+    finally:
+        os.close(fd)  # and the shared lock with it
+
+
+def pg_lock_holder(conn: psycopg.Connection[TupleRow], key: int) -> str | None:
+    """Who holds the advisory lock `key`, and what it is doing, for people
+    (None: no one)."""
+    unsigned = key & 0xFFFFFFFFFFFFFFFF
+    row = conn.execute(
+        _PG_HOLDER_SQL, (unsigned >> 32, unsigned & 0xFFFFFFFF)
+    ).fetchone()
     if not row:
-        return "another session"
+        return None
     pid, application, user, client, started, state, seconds = row
     return (
         f"backend pid {pid} (application_name {application!r}, user {user}, client "
         f"{client or 'local socket'}, backend started {iso(started)}, {state} for "
-        f"{seconds or 0:.1f} s; advisory lock {PG_LOCK_KEY}, released when that "
+        f"{seconds or 0:.1f} s; advisory lock {key}, released when that "
         "session ends)"
     )
+
+
+def _pg_holder(conn: psycopg.Connection[TupleRow], key: int) -> str:
+    return pg_lock_holder(conn, key) or "another session"
 
 
 def acquire_pg_lock(
@@ -130,26 +186,27 @@ def acquire_pg_lock(
     timeout: float,
     display: str,
     notice: Callable[[str], None] | None,
+    key: int = PG_LOCK_KEY,
 ) -> int:
     """A session advisory lock on the connection that does the work (so losing
     one loses both), polled to a deadline; says at once whom it waits for.
-    Held twice (for PG_LOCK_CHECK); returns its key."""
+    Held twice (for pg_lock_check); returns its key."""
     deadline, waiting = time.monotonic() + timeout, False
     query = "SELECT pg_try_advisory_lock(%s)"
-    while not _fetch_flag(conn, query):
+    while not _fetch_flag(conn, query, key):
         if not waiting and notice is not None:
-            notice(_waiting(display, timeout, _pg_holder(conn)))
+            notice(_waiting(display, timeout, _pg_holder(conn, key)))
         waiting = True
         if time.monotonic() >= deadline:
-            raise MigrationError(
+            raise LockBusy(
                 f"could not acquire the migration lock on {display} within "
-                f"{timeout:g} s: held by {_pg_holder(conn)}"
+                f"{timeout:g} s: held by {_pg_holder(conn, key)}"
             )
         time.sleep(LOCK_POLL_S)
-    conn.execute(query, (PG_LOCK_KEY,))  # the second hold, for PG_LOCK_CHECK
-    return PG_LOCK_KEY
+    conn.execute(query, (key,))  # the second hold, for pg_lock_check
+    return key
 
 
-def _fetch_flag(conn: psycopg.Connection[TupleRow], query: str) -> bool:
-    row = conn.execute(query, (PG_LOCK_KEY,)).fetchone()
+def _fetch_flag(conn: psycopg.Connection[TupleRow], query: str, key: int) -> bool:
+    row = conn.execute(query, (key,)).fetchone()
     return bool(row and row[0])

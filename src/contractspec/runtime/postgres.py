@@ -5,6 +5,7 @@ so the statements of ours that return nothing wait for the next one."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from .clock import iso
 from .dialect import LOCK_TIMEOUT, TIMEOUT, TRANSIENT, Database, reading
 from .exits import EXIT_FAILED, EXIT_SPEC, MigrationError
-from .lock import PG_LOCK_CHECK, acquire_pg_lock
+from .lock import acquire_pg_lock, pg_lock_check, pg_lock_holder, pg_lock_key
 from .tables import EVENT_COLUMNS, insert_sql
 from .urls import first_line, redact_url
 
@@ -45,43 +46,80 @@ _INVALID_LEFTOVERS_SQL = (
 )
 
 
-def _connect(url: str, secrets: Sequence[str]) -> psycopg.Connection[TupleRow]:
+# Settings for the working (and locking) connection, whatever the URL or the
+# role set: no idle timeout may end the session that holds the lock, and the
+# server notices within a second when a killed runner's client is gone (instead
+# of running its statement, lock held, to the end). (name, value, whether only
+# PostgreSQL 14 and later know it.)
+_SETTINGS = (
+    ("idle_session_timeout", "0", True),
+    ("idle_in_transaction_session_timeout", "0", False),
+    ("client_connection_check_interval", "1000", True),
+)
+_UNKNOWN_SETTING = "unrecognized configuration parameter"
+
+
+def quote_name(name: str) -> str:
+    """An identifier, double-quoted (any name, as written: no case folding)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _options(url: str, schema: str | None, lock_timeout_ms: int, recent: bool) -> str:
+    """libpq's `options` for the connection: what the URL (or $PGOPTIONS) gives,
+    then our settings, which so win: every statement waits for a lock at most
+    lock_timeout_ms, and with a schema, search_path is that schema alone. Sent
+    with the connection request: no round trip of their own."""
+    given = _url_options(url) or os.environ.get("PGOPTIONS", "")
+    settings = [(name, value) for name, value, new in _SETTINGS if recent or not new]
+    settings.append(("lock_timeout", str(int(lock_timeout_ms))))
+    if schema is not None:
+        settings.append(("search_path", quote_name(schema)))
+    ours = " ".join(f"-c {name}={_escaped(value)}" for name, value in settings)
+    return f"{given} {ours}".strip()
+
+
+@functools.lru_cache(maxsize=64)
+def _url_options(url: str) -> str:
+    """The options a URL gives libpq (a fleet connects to one URL many times)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    return str(conninfo_to_dict(url).get("options") or "")
+
+
+def _escaped(value: str) -> str:
+    """A value in libpq's options: spaces and backslashes escaped."""
+    return value.replace("\\", "\\\\").replace(" ", "\\ ")
+
+
+def _connect(
+    url: str, secrets: Sequence[str], schema: str | None, lock_timeout_ms: int
+) -> psycopg.Connection[TupleRow]:
     try:
         import psycopg
     except ImportError:
         message = f"postgresql:// URLs need psycopg 3: pip install {_INSTALL}"
         raise MigrationError(message, EXIT_SPEC) from None
     timeout = None if "connect_timeout" in url else 10  # None: not passed on
-    try:
-        return psycopg.connect(
-            url,
-            autocommit=True,
-            prepare_threshold=None,
-            application_name=f"contractspec migrate pid {os.getpid()}",
-            connect_timeout=timeout,
-        )
-    except psycopg.ProgrammingError as exc:  # libpq rejected the URL itself
-        message = f"malformed PostgreSQL URL {url!r}: {first_line(exc)}"
-        raise MigrationError(redact_url(message, secrets), EXIT_SPEC) from None
-    except psycopg.Error as exc:
-        message = f"cannot connect to {url}: {first_line(exc)}"
-        raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
-
-
-def _session_settings(conn: psycopg.Connection[TupleRow], lock_timeout_ms: int) -> None:
-    """Settings for the working (and locking) connection, whatever the URL or
-    the role set: every statement waits for a lock at most lock_timeout_ms;
-    no idle timeout may end the session that holds the lock, and the server
-    notices within a second when a killed runner's client is gone (instead of
-    running its statement, lock held, to the end). Only settings this server
-    version has."""
-    conn.execute(
-        "SELECT set_config(name, value, false) FROM (VALUES"
-        " ('idle_session_timeout', '0'), ('idle_in_transaction_session_timeout', '0'),"
-        " ('client_connection_check_interval', '1000'), ('lock_timeout', %s))"
-        " AS s (name, value) WHERE name IN (SELECT name FROM pg_settings)",
-        (str(int(lock_timeout_ms)),),
-    )
+    recent = True
+    while True:
+        try:
+            return psycopg.connect(
+                url,
+                autocommit=True,
+                prepare_threshold=None,
+                application_name=f"contractspec migrate pid {os.getpid()}",
+                connect_timeout=timeout,
+                options=_options(url, schema, lock_timeout_ms, recent),
+            )
+        except psycopg.ProgrammingError as exc:  # libpq rejected the URL itself
+            message = f"malformed PostgreSQL URL {url!r}: {first_line(exc)}"
+            raise MigrationError(redact_url(message, secrets), EXIT_SPEC) from None
+        except psycopg.Error as exc:
+            if recent and _UNKNOWN_SETTING in str(exc):  # a server before 14
+                recent = False
+                continue
+            message = f"cannot connect to {url}: {first_line(exc)}"
+            raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
 
 
 class PostgreSQL(Database):
@@ -96,8 +134,13 @@ class PostgreSQL(Database):
     bounds_lock_waits = True
     conn: psycopg.Connection[TupleRow]
 
-    def __init__(self, conn: psycopg.Connection[TupleRow], lock: int | None) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[TupleRow], lock: int | None, lock_key: int
+    ) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
+        self.lock_key = lock_key  # of the database, or of the session's schema
+        self.schema: str | None = None  # the session's schema (search_path), if any
+        self.display = ""  # the database (and schema) as messages name it
         # The session's statement_timeout, once read: what a step's goes back to.
         self.statement_timeout: str | None = None
 
@@ -112,20 +155,44 @@ class PostgreSQL(Database):
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
+        schema: str | None = None,
     ) -> Self:
-        conn = _connect(target, secrets)
+        conn = _connect(target, secrets, schema, lock_timeout_ms)
+        database = cls(conn, None, pg_lock_key(schema))
+        database.schema, database.display = schema, display
         try:
-            with reading("session settings", display, secrets):
-                _session_settings(conn, lock_timeout_ms)
-                key = (
-                    acquire_pg_lock(conn, lock_timeout, display, notice)
-                    if lock
-                    else None
-                )
-            return cls(conn, key)
+            if lock:
+                database.take_lock(lock_timeout, display, notice, secrets)
+            return database
         except BaseException:
             conn.close()
             raise
+
+    def take_lock(
+        self,
+        timeout: float,
+        display: str,
+        notice: Notice | None,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        with reading("the migration lock", display, secrets):
+            self.check_schema()
+            self.lock = acquire_pg_lock(
+                self.conn, timeout, display, notice, self.lock_key
+            )
+
+    def lock_holder(self) -> str | None:
+        return pg_lock_holder(self.conn, self.lock_key)
+
+    def check_schema(self) -> None:
+        """Refuse a session's schema that does not exist (then search_path
+        names nothing, and nothing could be created)."""
+        if self.schema is None:
+            return
+        query = "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = ?) AS e"
+        if not self.select(query, (self.schema,))[0]["e"]:
+            message = f"{self.display}: schema {self.schema!r} does not exist"
+            raise MigrationError(message)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the lock goes with the session
@@ -207,7 +274,7 @@ class PostgreSQL(Database):
             query = insert_sql("contractspec_events", EVENT_COLUMNS, len(events))
             writes = [*writes, (query, [value for row in events for value in row])]
         if self.lock is not None:  # nothing commits unless we hold the lock
-            writes = [(PG_LOCK_CHECK, []), *writes]
+            writes = [(pg_lock_check(self.lock), []), *writes]
         text = "".join(f"{query};\n" for query, _ in writes) + commit
         self._cursor(text, [value for _, params in writes for value in params])
 
@@ -268,6 +335,17 @@ class PostgreSQL(Database):
         return bool(
             self.select("SELECT to_regclass(?) IS NOT NULL AS n", (name,))[0]["n"]
         )
+
+    def select_existing(self, query: str, table: str) -> list[Row]:
+        if self.deferred or self.in_transaction():  # an error would end them
+            return super().select_existing(query, table)
+        import psycopg
+
+        try:
+            return self.select(query)
+        except psycopg.errors.UndefinedTable:
+            self.check_schema()  # a new tenant, or no tenant at all?
+            return []
 
     def begin_read_only(self) -> None:
         self.defer("BEGIN READ ONLY")

@@ -4,6 +4,7 @@ migrations; and reading our tables through it."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import os
 import socket
@@ -33,6 +34,10 @@ DATABASES: dict[str, type[Database]] = {
     PostgreSQL.name: PostgreSQL,
 }
 _MIGRATION_SAVEPOINT = "contractspec_migration"
+_HISTORY_QUERY = (
+    f"SELECT {', '.join(HISTORY_COLUMNS)} FROM contractspec_history"
+    " ORDER BY applied_at, key"
+)
 
 
 class Session:
@@ -52,17 +57,15 @@ class Session:
         notice: Notice | None = None,
         lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
         lock_retries: int = DEFAULT_LOCK_RETRIES,
+        schema: str | None = None,
     ) -> None:
         check_lock_settings(lock_timeout_ms, lock_retries)
         self.dialect, target = parse_database_url(database)
-        self.secrets = database_secrets(database)
-        self.database, self.out = redact_url(database, self.secrets), out
-        try:
-            user = getpass.getuser()
-        except Exception:
-            user = "unknown"
-        self.applied_by = f"{user}@{socket.gethostname()}"
-        self.run_id = uuid.uuid4().hex
+        self.secrets = list(_secrets(database))
+        self.database = target_name(redact_url(database, self.secrets), schema)
+        self.out, self.schema = out, schema
+        self.applied_by = _applied_by()
+        self._run_id: str | None = None
         self.tables_ready = False
         # {key: history row}, once read under the lock: only this session can
         # change the history then, and it keeps this current as it commits.
@@ -84,6 +87,7 @@ class Session:
                 display=self.database,
                 notice=notice,
                 secrets=self.secrets,
+                schema=schema,
             )
         except BaseException:
             self._close_audit()
@@ -92,11 +96,25 @@ class Session:
         # service file, not the URL: masked too, wherever a message repeats it.
         used = self.db.password()
         if used:
-            self.secrets = database_secrets(database, used)
+            self.secrets = list(_secrets(database, used))
         watch(self.db)  # a signal interrupts its statement
         # A step's attempts after a lock timeout: none where lock waits are not bounded.
         self.lock_timeout_ms = lock_timeout_ms
         self.lock_retries = lock_retries if self.db.bounds_lock_waits else 0
+
+    def take_lock(self, timeout: float, notice: Notice | None = None) -> None:
+        """Take the migration lock in a session opened without it (lock=False),
+        waiting up to timeout: LockBusy when another runner still holds it.
+        Read the history again afterwards: what was read before may be old."""
+        self.db.take_lock(timeout, self.database, notice, self.secrets)
+
+    @property
+    def run_id(self) -> str:
+        """The session's id in its events, made when first asked: a session
+        that only reads (a synced target of a fleet) never needs one."""
+        if self._run_id is None:
+            self._run_id = uuid.uuid4().hex
+        return self._run_id
 
     @property
     def conn(self) -> Connection:
@@ -166,6 +184,29 @@ class Session:
         return None
 
 
+def target_name(database: str, schema: str | None) -> str:
+    """How a target is named everywhere: its (redacted) URL, and for one
+    schema of a PostgreSQL database, `URL#schema`."""
+    return database if schema is None else f"{database}#{schema}"
+
+
+@functools.lru_cache(maxsize=64)
+def _secrets(database: str, used: str | None = None) -> tuple[str, ...]:
+    """database_secrets, once per URL (and password used): a fleet opens
+    thousands of sessions on one database URL (a schema each)."""
+    return tuple(database_secrets(database, used))
+
+
+@functools.cache
+def _applied_by() -> str:
+    """user@host, for the history: the same for the whole process."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
 LOCK_SETTINGS = {  # name: (lowest, highest)
     "lock_timeout_ms": (1, 2**31 - 1),  # PostgreSQL's range of lock_timeout
     "lock_retries": (0, 1000),
@@ -213,15 +254,20 @@ def open_session(
     notice: Notice | None = None,
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     lock_retries: int = DEFAULT_LOCK_RETRIES,
+    schema: str | None = None,
 ) -> Iterator[Session]:
     """Connect, take the migration lock and yield a Session; release on exit.
 
     lock_timeout: seconds to wait for the migration lock (another runner's).
-    lock=False is for readers (status, dry runs): they never wait on a runner.
+    lock=False is for readers (status, dry runs): they never wait on a runner
+    (and for a runner that takes the lock only when it has work: take_lock).
     notice: called with a line for people when the lock is held by another.
     lock_timeout_ms: on PostgreSQL, how long any statement may wait for a
     table or row lock; a step's attempt that times out so is retried up to
-    lock_retries times more than its own retries."""
+    lock_retries times more than its own retries.
+    schema: a PostgreSQL schema that is a database of its own (one tenant of
+    many): search_path is that schema alone, for every statement of the
+    session, so our tables are in it too, and the lock is the schema's."""
     session = Session(
         database,
         lock_timeout,
@@ -231,6 +277,7 @@ def open_session(
         notice,
         lock_timeout_ms,
         lock_retries,
+        schema,
     )
     try:
         yield session
@@ -240,11 +287,8 @@ def open_session(
 
 def read_history(session: Session) -> list[HistoryRow]:
     """Every row of contractspec_history, oldest first ([] before the first)."""
-    rows: list[Row] = []
     with reading("contractspec_history", session.database, session.secrets):
-        if session.db.table_exists("contractspec_history"):
-            query = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM contractspec_history"
-            rows = session.db.select(query + " ORDER BY applied_at, key")
+        rows = session.db.select_existing(_HISTORY_QUERY, "contractspec_history")
     history = cast("list[HistoryRow]", rows)
     if session.lock is not None and not session.outer:
         session.applied = {row["key"]: row for row in history}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .dialect import PERMANENT, TRANSIENT, Database
 from .exits import EXIT_SPEC, MigrationError
-from .lock import acquire_sqlite_lock
+from .lock import acquire_sqlite_lock, sqlite_lock_holder
 from .tables import EVENT_COLUMNS, insert_sql
 from .urls import first_line
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _INSERT_EVENT = insert_sql("contractspec_events", EVENT_COLUMNS)
 _BUSY, _LOCKED = 5, 6  # SQLITE_BUSY, SQLITE_LOCKED: another connection is writing
+_NOT_A_DATABASE = 26  # SQLITE_NOTADB
 
 
 def split_statements(text: str) -> list[str]:
@@ -46,8 +47,9 @@ class SQLite(Database):
     ddl_types = {"time": "TEXT", "id": "INTEGER", "real": "REAL"}
     conn: sqlite3.Connection
 
-    def __init__(self, conn: sqlite3.Connection, lock: int | None) -> None:
+    def __init__(self, conn: sqlite3.Connection, lock: int | None, path: str) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
+        self.path = path  # the file (its lock file is beside it), or ":memory:"
 
     @classmethod
     def open(
@@ -60,17 +62,17 @@ class SQLite(Database):
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
+        schema: str | None = None,
     ) -> Self:
+        if schema is not None:
+            message = f"{display}: schemas are PostgreSQL's; a SQLite target is a file"
+            raise MigrationError(message, EXIT_SPEC)
         fd = conn = None
         try:
-            if target != ":memory:":
-                folder = os.path.dirname(os.path.abspath(target))
-                if not os.path.isdir(folder):
-                    message = f"cannot open {target}: folder {folder} does not exist"
-                    raise MigrationError(message, EXIT_SPEC)
-                if lock:
-                    fd = acquire_sqlite_lock(target, lock_timeout, display, notice)
-                    _check_writable(target, folder)
+            if target != ":memory:" and lock:
+                folder = _check_folder(target)  # first: the lock file goes beside it
+                fd = acquire_sqlite_lock(target, lock_timeout, display, notice)
+                _check_writable(target, folder)
             # Autocommit mode: the runtime itself issues BEGIN, SAVEPOINT and
             # COMMIT, so DDL stays inside the migration's transaction.
             busy = max(float(lock_timeout), 1.0)
@@ -78,12 +80,15 @@ class SQLite(Database):
                 conn = sqlite3.connect(
                     target, isolation_level=None, check_same_thread=False, timeout=busy
                 )
-                # A file that is not a database only says so when first read.
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                # A file that is not a database only says so when first read
+                # (the header: cheaper than the schema, which a query reads);
+                # a reader's first read is the history (select_existing).
+                if lock:
+                    conn.execute("PRAGMA schema_version").fetchone()
             except sqlite3.Error as exc:
-                message = f"cannot open {target}: {first_line(exc)}"
-                raise MigrationError(message, EXIT_SPEC) from None
-            return cls(conn, fd)
+                _check_folder(target)
+                raise MigrationError(_cannot_open(target, exc), EXIT_SPEC) from None
+            return cls(conn, fd, target)
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -156,9 +161,38 @@ class SQLite(Database):
             return TRANSIENT if busy else PERMANENT
         return super().classify(exc, timed)
 
+    def take_lock(
+        self,
+        timeout: float,
+        display: str,
+        notice: Notice | None,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        if self.path != ":memory:" and self.lock is None:
+            fd = acquire_sqlite_lock(self.path, timeout, display, notice)
+            try:
+                _check_writable(self.path, os.path.dirname(os.path.abspath(self.path)))
+            except BaseException:
+                _release(fd)
+                raise
+            self.lock = fd
+
+    def lock_holder(self) -> str | None:
+        return None if self.path == ":memory:" else sqlite_lock_holder(self.path)
+
     def table_exists(self, name: str) -> bool:
         query = "SELECT count(*) AS n FROM sqlite_master WHERE name = ?"
         return bool(self.select(query, (name,))[0]["n"])
+
+    def select_existing(self, query: str, table: str) -> list[Row]:
+        try:
+            return self.select(query)
+        except sqlite3.DatabaseError as exc:
+            if str(exc) == f"no such table: {table}":
+                return []
+            if getattr(exc, "sqlite_errorcode", None) == _NOT_A_DATABASE:
+                raise MigrationError(_cannot_open(self.path, exc), EXIT_SPEC) from None
+            raise
 
     def begin_read_only(self) -> None:
         self.conn.execute("PRAGMA query_only = ON")
@@ -166,6 +200,19 @@ class SQLite(Database):
 
     def end_read_only(self) -> None:
         self.conn.execute("PRAGMA query_only = OFF")
+
+
+def _check_folder(target: str) -> str:
+    """The database file's folder, which must exist."""
+    folder = os.path.dirname(os.path.abspath(target))
+    if target != ":memory:" and not os.path.isdir(folder):
+        message = f"cannot open {target}: folder {folder} does not exist"
+        raise MigrationError(message, EXIT_SPEC)
+    return folder
+
+
+def _cannot_open(target: str, exc: sqlite3.Error) -> str:
+    return f"cannot open {target}: {first_line(exc)}"
 
 
 def _check_writable(target: str, folder: str) -> None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ... import runtime
 from ...config import load_config
 from ...errors import MigrationFailed, UsageError
-from ...lint.risk import assess
-from ...project import open_project
+from ...lint.risk import Risk, assess
+from ...project import Project, open_project
 from ..results import MigrationResult, RunResult
 from .gates import gate, has_gates, refuse_accepting_without_gates
 from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 # while a batched step runs, its rows and rows/s
 Progress = Callable[[str, int, int, str], None]
 Apply = Callable[..., runtime.Result]  # runtime.apply_up, apply_down, ...
+Stop = Callable[[], bool]  # asked before each migration: True stops the run there
+# The committed harnesses of keys, checked (committed_harnesses; a fleet checks
+# every one once, before its first target).
+Checked = Callable[[Project, list[str]], list[CommittedHarness]]
+# up's gates: the pending keys' risks, and the notes of those let through
+Screened = tuple[Mapping[str, Risk], dict[str, str]]
+Screen = Callable[[list[str], runtime.Session], Screened]
 
 
 def new_run(command: str, database: str, rehearse: bool = False) -> RunResult:
@@ -41,11 +48,20 @@ def run_harnesses(
     harnesses: list[CommittedHarness],
     apply: Apply,
     progress: Progress | None,
+    stop: Stop | None = None,
 ) -> RunResult:
-    """Run each harness in order; stop at the first that fails (rolled back)."""
+    """Run each harness in order; stop at the first that fails (rolled back),
+    or before the next one when stop() says so (the rest not attempted)."""
     applied: list[MigrationResult] = []
     skipped, total = list(run.skipped), len(harnesses)
     for index, harness in enumerate(harnesses):
+        if stop is not None and stop():  # a clean boundary
+            return replace(
+                run,
+                applied=tuple(applied),
+                skipped=tuple(skipped),
+                not_attempted=tuple(h.key for h in harnesses[index:]),
+            )
         if progress:
             session.notes = lambda line, key=harness.key, at=index: progress(
                 key, at, total, line.strip()
@@ -141,46 +157,77 @@ def up(
     accepted = {registry.lookup(name).key for name in accept_risk}
     order = up_order(registry, target, to)
     run = new_run("up", project.config.database, rehearse)
-    locked = not dry_run
-    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
-        # Read under the lock: what others applied is skipped.
-        applied = history(session)
-        refuse_drift(project, order, applied)
-        pending = committed_harnesses(project, [k for k in order if k not in applied])
-        keys = [h.key for h in pending]
-        risks = {}
+
+    def screen(keys: list[str], session: runtime.Session) -> Screened:
+        risks: Mapping[str, Risk] = {}
         if dry_run or has_gates(config):
             risks = assess([project.specs[key] for key in keys], config)
-        notes = gate(project, keys, risks, accepted, session.applied_by)
-        run = replace(
+        return risks, gate(project, keys, risks, accepted, session.applied_by)
+
+    locked = not dry_run
+    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
+        return up_session(
+            project,
+            session,
+            order,
             run,
-            skipped=tuple(key for key in order if key in applied),
-            not_atomic=not_atomic(pending, "up"),
+            dry_run,
+            progress,
+            single_transaction=single_transaction,
+            screen=screen,
         )
-        if single_transaction:
-            _refuse_apart(run.not_atomic)
-        if dry_run:
-            return replace(run, not_attempted=tuple(keys), risk=risks)
 
-        def apply_noted(
-            session: runtime.Session, migration: runtime.Migration, **options: Any
-        ) -> runtime.Result:
-            note = notes.get(migration["key"])  # passed a gate by --accept-risk
-            return runtime.apply_up(session, migration, note=note, **options)
 
-        if not (rehearse or single_transaction):
-            return run_harnesses(session, run, pending, apply_noted, progress)
-        # The whole chain in one outer transaction, a savepoint per migration:
-        # each sees what the ones before it did; then all of it is rolled back
-        # (a rehearsal), or committed (--single-transaction: unless one failed).
-        try:
-            with runtime.outer_transaction(session, commit=single_transaction):
-                run = run_harnesses(session, run, pending, apply_noted, progress)
-        except runtime.MigrationError as exc:
-            raise MigrationFailed(str(exc)) from None
-        if single_transaction and run.failed:
-            return _all_rolled_back(run)
-        return run
+def up_session(
+    project: Project,
+    session: runtime.Session,
+    order: list[str],
+    run: RunResult,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    checked: Checked = committed_harnesses,
+    stop: Stop | None = None,
+    single_transaction: bool = False,
+    screen: Screen | None = None,
+) -> RunResult:
+    """`up` of order's pending migrations on one database (or schema), through
+    a session that holds the lock (none for a dry run); screen: the pending
+    keys' risks, and the notes of those let through the gates."""
+    # Read under the lock: what others applied is skipped.
+    applied = history(session)
+    refuse_drift(project, order, applied)
+    pending = checked(project, [k for k in order if k not in applied])
+    keys = [h.key for h in pending]
+    risks, notes = screen(keys, session) if screen else ({}, {})
+    run = replace(
+        run,
+        skipped=tuple(key for key in order if key in applied),
+        not_atomic=not_atomic(pending, "up"),
+    )
+    if single_transaction:
+        _refuse_apart(run.not_atomic)
+    if dry_run:
+        return replace(run, not_attempted=tuple(keys), risk=risks)
+
+    def apply_noted(
+        session: runtime.Session, migration: runtime.Migration, **options: Any
+    ) -> runtime.Result:
+        note = notes.get(migration["key"])  # passed a gate by --accept-risk
+        return runtime.apply_up(session, migration, note=note, **options)
+
+    if not (run.rehearse or single_transaction):
+        return run_harnesses(session, run, pending, apply_noted, progress, stop)
+    # The whole chain in one outer transaction, a savepoint per migration:
+    # each sees what the ones before it did; then all of it is rolled back
+    # (a rehearsal), or committed (--single-transaction: unless one failed).
+    try:
+        with runtime.outer_transaction(session, commit=single_transaction):
+            run = run_harnesses(session, run, pending, apply_noted, progress, stop)
+    except runtime.MigrationError as exc:
+        raise MigrationFailed(str(exc)) from None
+    if single_transaction and run.failed:
+        return _all_rolled_back(run)
+    return run
 
 
 def _refuse_apart(not_atomic: Mapping[str, str]) -> None:
@@ -222,30 +269,56 @@ def down(
 ) -> RunResult:
     """Revert target, the last `steps` applied migrations, every one after `to`
     in dependency order, or all of them (all_); in reverse dependency order."""
-    if sum(bool(x) for x in (target, steps is not None, to, all_)) > 1:
-        raise UsageError("give one of a migration NAME, --steps N, --to NAME or --all")
-    if steps is not None and steps < 1:
-        raise UsageError("--steps must be at least 1")
+    check_down_options(target, steps, to, all_)
     project = open_project(project_dir, database)
     run = new_run("down", project.config.database, rehearse)
     locked = not dry_run
     with open_session(project, lock_timeout, audit_log, locked, notice) as session:
-        applied = history(session)
-        if target in applied and target not in project.specs:
-            # Its spec is gone: its committed harness is the way back.
-            fingerprint = applied[target].spec_fingerprint
-            harnesses = [harness_of_applied(project, target, fingerprint)]
-        else:
-            chosen = to_revert(project, applied, target, steps, to, all_)
-            if target and not chosen:  # not applied: nothing to revert
-                return replace(run, skipped=(project.registry.lookup(target).key,))
-            refuse_drift(project, chosen, applied)  # all, before reverting one
-            harnesses = committed_harnesses(project, chosen)
-            _refuse_irreversible(harnesses)
-            run = replace(run, not_atomic=not_atomic(harnesses, "down"))
-        if dry_run:
-            return replace(run, not_attempted=tuple(h.key for h in harnesses))
-        return run_harnesses(session, run, harnesses, runtime.apply_down, progress)
+        return down_session(
+            project, session, run, target, steps, to, all_, dry_run, progress
+        )
+
+
+def check_down_options(
+    target: str | None, steps: int | None, to: str | None, all_: bool
+) -> None:
+    if sum(bool(x) for x in (target, steps is not None, to, all_)) > 1:
+        raise UsageError("give one of a migration NAME, --steps N, --to NAME or --all")
+    if steps is not None and steps < 1:
+        raise UsageError("--steps must be at least 1")
+
+
+def down_session(
+    project: Project,
+    session: runtime.Session,
+    run: RunResult,
+    target: str | None = None,
+    steps: int | None = None,
+    to: str | None = None,
+    all_: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    checked: Checked = committed_harnesses,
+    stop: Stop | None = None,
+) -> RunResult:
+    """`down` on one database (or schema), through a session that holds the
+    lock (none for a dry run)."""
+    applied = history(session)
+    if target in applied and target not in project.specs:
+        # Its spec is gone: its committed harness is the way back.
+        fingerprint = applied[target].spec_fingerprint
+        harnesses = [harness_of_applied(project, target, fingerprint)]
+    else:
+        chosen = to_revert(project, applied, target, steps, to, all_)
+        if target and not chosen:  # not applied: nothing to revert
+            return replace(run, skipped=(project.registry.lookup(target).key,))
+        refuse_drift(project, chosen, applied)  # all, before reverting one
+        harnesses = checked(project, chosen)
+        _refuse_irreversible(harnesses)
+        run = replace(run, not_atomic=not_atomic(harnesses, "down"))
+    if dry_run:
+        return replace(run, not_attempted=tuple(h.key for h in harnesses))
+    return run_harnesses(session, run, harnesses, runtime.apply_down, progress, stop)
 
 
 def _refuse_irreversible(harnesses: list[CommittedHarness]) -> None:
@@ -274,29 +347,52 @@ def baseline(
 
     Dependencies the history has are left alone; the target itself, or with
     all_ any migration at all, already in the history is refused."""
-    if bool(target) == all_:
-        raise UsageError("give a migration NAME or --all")
     project = open_project(project_dir, database)
-    registry = project.registry
-    named = [registry.lookup(target).key] if target else None
-    order = [spec.key for spec in registry.order(named)]
+    order, named = baseline_order(project, target, all_)
     run = new_run("baseline", project.config.database)
     with open_session(project, lock_timeout, audit_log) as session:
-        applied = history(session)
-        refused = [key for key in (named or order) if key in applied]
-        if refused:
-            raise MigrationFailed(
-                f"already in the history: {', '.join(refused)}; baseline records only"
-                " migrations the database has not recorded (see migrate status)"
-            )
-        run = replace(run, skipped=tuple(key for key in order if key in applied))
-        harnesses = committed_harnesses(
-            project, [key for key in order if key not in applied]
+        return baseline_session(
+            project, session, order, named, run, verify=verify, progress=progress
         )
 
-        def record(
-            session: runtime.Session, migration: runtime.Migration, **_: object
-        ) -> runtime.Result:
-            return runtime.apply_baseline(session, migration, verify=verify)
 
-        return run_harnesses(session, run, harnesses, record, progress)
+def baseline_order(
+    project: Project, target: str | None, all_: bool
+) -> tuple[list[str], list[str] | None]:
+    """What `baseline` records, in dependency order, and the key named (if any)."""
+    if bool(target) == all_:
+        raise UsageError("give a migration NAME or --all")
+    registry = project.registry
+    named = [registry.lookup(target).key] if target else None
+    return [spec.key for spec in registry.order(named)], named
+
+
+def baseline_session(
+    project: Project,
+    session: runtime.Session,
+    order: list[str],
+    named: list[str] | None,
+    run: RunResult,
+    verify: bool = False,
+    progress: Progress | None = None,
+    checked: Checked = committed_harnesses,
+    stop: Stop | None = None,
+) -> RunResult:
+    """`baseline` on one database (or schema), through a session that holds
+    the lock: order's migrations (named: the one asked for by name)."""
+    applied = history(session)
+    refused = [key for key in (named or order) if key in applied]
+    if refused:
+        raise MigrationFailed(
+            f"already in the history: {', '.join(refused)}; baseline records only"
+            " migrations the database has not recorded (see migrate status)"
+        )
+    run = replace(run, skipped=tuple(key for key in order if key in applied))
+    harnesses = checked(project, [key for key in order if key not in applied])
+
+    def record(
+        session: runtime.Session, migration: runtime.Migration, **_: object
+    ) -> runtime.Result:
+        return runtime.apply_baseline(session, migration, verify=verify)
+
+    return run_harnesses(session, run, harnesses, record, progress, stop)
