@@ -28,7 +28,9 @@ def _changed_specs(project: Project, ref: str) -> list[LoadedSpec]:
             project.config.relative(folder / step.payload)
             for direction in ("up", "down")
             for step in getattr(spec.plan, direction) or []
-            if step.kind == "data" and classify_script(step.payload) == SQL_FILE
+            if step.kind == "data"
+            and step.payload_field == "script"
+            and classify_script(step.payload) == SQL_FILE
         }
         if loaded.path in changed or scripts & changed:
             chosen.append(loaded)

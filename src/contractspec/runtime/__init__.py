@@ -22,10 +22,12 @@ package loads (a harness's loader checks each file as it is imported).
     events     the events of one run
     watchdog   timeouts the database cannot keep by itself
     steps      one step in the transaction: checks, timeouts, attempts
-    outside    steps outside the transaction, batches, resuming
+    outside    steps outside the transaction, batches, a person's work, resuming
+    pointers   a data step's SQL named by a URL: fetched, verified, cached
     preview    `python harness.py plan`
     migration  one migration's run: its transaction, its history row
     baseline   recording a migration as applied without running it
+    manual     confirming a person's work (a data step with instructions)
     cli        a harness's command line
 """
 
@@ -39,6 +41,7 @@ from .exits import (
     EXIT_PARTIAL,
     EXIT_SPEC,
     EXIT_USAGE,
+    EXIT_WAITING,
     Interrupted,
     MigrationError,
     interrupt_code,
@@ -52,11 +55,23 @@ from .harness import (
     harness_migration,
     spec_fingerprint_of,
 )
+from .manual import confirm_step, may_confirm
 from .migration import apply_down, apply_up, run_migration
-from .outside import partly_applied
+from .outside import partly_applied, waiting_for
+from .pointers import Pointers
 from .preview import atomicity, plan_text
 from .session import Session, open_session, read_events, read_history, rehearsal
-from .shapes import Check, Event, HistoryRow, Migration, Result, Row, Step
+from .shapes import (
+    Check,
+    Event,
+    HistoryRow,
+    Migration,
+    Result,
+    Row,
+    Step,
+    Waiting,
+    manual,
+)
 from .urls import (
     DATABASE_ENV,
     DEFAULT_DATABASE_URL,
@@ -74,6 +89,7 @@ __all__ = [
     "EXIT_PARTIAL",
     "EXIT_SPEC",
     "EXIT_USAGE",
+    "EXIT_WAITING",
     "HARNESS_FORMAT",
     "Check",
     "Database",
@@ -82,14 +98,17 @@ __all__ = [
     "Interrupted",
     "Migration",
     "MigrationError",
+    "Pointers",
     "Result",
     "Row",
     "Session",
     "Step",
+    "Waiting",
     "apply_baseline",
     "apply_down",
     "apply_up",
     "atomicity",
+    "confirm_step",
     "database_secrets",
     "fingerprint_value",
     "harness_fingerprint",
@@ -97,6 +116,8 @@ __all__ = [
     "harness_migration",
     "interrupt_code",
     "interruptible",
+    "manual",
+    "may_confirm",
     "open_session",
     "parse_database_url",
     "partly_applied",
@@ -108,4 +129,5 @@ __all__ = [
     "run_migration",
     "runtime_main",
     "spec_fingerprint_of",
+    "waiting_for",
 ]

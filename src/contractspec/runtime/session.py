@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 from .dialect import reading
 from .exits import EXIT_SPEC, MigrationError
+from .pointers import Pointers
 from .postgres import PostgreSQL
 from .sqlite import SQLite
 from .tables import EVENT_COLUMNS, HISTORY_COLUMNS, TABLES_DDL
@@ -64,6 +65,7 @@ class Session:
         self.applied: dict[str, HistoryRow] | None = None
         self.outer = False  # inside rehearsal(): a migration is a savepoint
         self.notes: Callable[[str], None] | None = None  # a long step's progress
+        self.pointers = Pointers()  # where pointers' SQL comes from
         self.audit, self._own_audit = _open_audit(audit_log)
         try:
             self.db: Database = DATABASES[self.dialect].open(

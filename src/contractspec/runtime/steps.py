@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 from .clock import ms, utcnow
 from .dialect import TIMEOUT, TRANSIENT
 from .exits import CheckFailed, MigrationError, Restart
-from .shapes import step_label
+from .shapes import manual, step_label
 from .urls import first_line
 from .watchdog import Guard, Watchdog
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from .dialect import Connection, Database
     from .events import Run
@@ -36,7 +36,8 @@ _BACKOFF_BASE_S, _BACKOFF_CAP_S = 0.05, 2.0
 
 class Action:
     """A step's payload, ready to run: SQL (kind "sql", or "assert" for an
-    assertion), or a Python function of the connection (kind "call")."""
+    assertion), a Python function of the connection (kind "call"), or
+    nothing: a person's work (kind "manual")."""
 
     __slots__ = ("kind", "sql", "call")
 
@@ -175,9 +176,13 @@ def _verified_bytes(step: Step, base_dir: Path) -> tuple[Path, bytes]:
     return path, data
 
 
-def prepare(step: Step, base_dir: Path) -> Action:
+def prepare(
+    step: Step, base_dir: Path, fetched: Mapping[str, bytes] | None = None
+) -> Action:
     """A step's payload, ready to run; referenced files are verified against
-    their pinned sha256 first."""
+    their pinned sha256 first. fetched: pointers' SQL by URL, verified already."""
+    if manual(step):
+        return Action("manual", "")
     if step["kind"] == "schema":
         if step.get("script_type") == "sql_file":  # the SQL lives in a pinned file
             return Action("sql", _verified_bytes(step, base_dir)[1].decode("utf-8"))
@@ -189,6 +194,10 @@ def prepare(step: Step, base_dir: Path) -> Action:
         return Action("sql", script)
     if script_type == "sql_file":
         return Action("sql", _verified_bytes(step, base_dir)[1].decode("utf-8"))
+    if script_type == "url":
+        if fetched is None or script not in fetched:
+            raise RuntimeError("its pointer was not fetched")
+        return Action("sql", fetched[script].decode("utf-8"))
     name, _, func = script.rpartition(":")
     if script_type == "python_module":
         target = importlib.import_module(name)
