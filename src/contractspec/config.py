@@ -36,6 +36,8 @@ from .files import (
     read_project_file,
     relative_posix,
 )
+from .runtime.pointers import DEFAULT_MAX_BYTES as FETCH_MAX_BYTES
+from .runtime.pointers import DEFAULT_TIMEOUT_S as FETCH_TIMEOUT_S
 from .sql import DIALECTS, Dialect
 
 PYPROJECT = "pyproject.toml"
@@ -51,6 +53,9 @@ ENV_DATABASE = runtime.DATABASE_ENV
 LIMITS: dict[str, object] = {
     "max_file_bytes": DEFAULT_MAX_FILE_BYTES,  # a spec or pinned file, at most
     "extra_roots": [],  # folders besides the project whose files may be read
+    # Fetching a pointer (a data step's SQL named by an https:// URL)
+    "fetch_timeout": FETCH_TIMEOUT_S,  # seconds, the whole transfer
+    "fetch_max_bytes": FETCH_MAX_BYTES,
 }
 # Keys without a default: the dialect (else the URL's), rules `lint` never reports.
 OPTIONAL = ("dialect", "lint_ignore")
@@ -77,6 +82,8 @@ class Config:
     # Every environment marked protected (what `lint` without --env guards)
     protected_environments: tuple[str, ...] = ()
     black_line_length: int | None = None  # [tool.black] line-length: edits follow it
+    fetch_timeout: float = FETCH_TIMEOUT_S  # a pointer's transfer
+    fetch_max_bytes: int = FETCH_MAX_BYTES  # a pointer's size
 
     @property
     def declared_dialect(self) -> Dialect | None:
@@ -287,6 +294,8 @@ def load_config(
         lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
         black_line_length=pyproject.black_line_length if pyproject else None,
+        fetch_timeout=float(settings["fetch_timeout"]),
+        fetch_max_bytes=settings["fetch_max_bytes"],
     )
 
 
@@ -356,7 +365,11 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
                     f"unknown key {key!r} in [tool.contractspec]; known keys: {known}",
                 )
             )
-        elif key == "max_file_bytes":
+        elif key == "fetch_timeout":
+            if type(value) not in (int, float) or value <= 0:
+                message = f"{key} must be a number of seconds > 0"
+                problems.append(Diagnostic(display, line, col, message))
+        elif key in ("max_file_bytes", "fetch_max_bytes"):
             if type(value) is not int or value < 1:
                 problems.append(
                     Diagnostic(display, line, col, f"{key} must be an integer >= 1")

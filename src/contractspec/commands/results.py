@@ -19,7 +19,7 @@ from ..errors import MigrationFailed
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-    from ..runtime import Result
+    from ..runtime import Result, Waiting
 
 JSON = dict[str, object]
 
@@ -62,6 +62,7 @@ def _run_json(run: RunResult) -> JSON:
         "not_attempted": _plain(run.not_attempted),
         "not_atomic": _plain(run.not_atomic),
         "not_rehearsed": _plain(run.not_rehearsed),
+        "waiting": _plain(run.waiting),
     }
 
 
@@ -108,6 +109,55 @@ class BuildResult:
 
 
 # --- migrate -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """A person's work (a data step with instructions) that a run stopped at,
+    or, in a rehearsal, would stop at: until it is confirmed, the migration
+    goes no further."""
+
+    key: str
+    command: str  # the plan that waits: up or down
+    step: int  # 1-based
+    label: str  # the step as messages name it: "up step 2/3 (data 'Re-export')"
+    instructions: str  # the whole text, as the spec has it
+    confirm_by: tuple[str, ...]  # who may confirm it (empty: anyone)
+    confirm: str  # the command that confirms it, with WHO for the name
+
+    @classmethod
+    def of(cls, key: str, waiting: Waiting) -> WaitingStep:
+        """The runtime's record of where a run stopped, read once."""
+        step = waiting["step"]
+        return cls(
+            key=key,
+            command=waiting["command"],
+            step=step,
+            label=waiting["label"],
+            instructions=waiting["instructions"],
+            confirm_by=tuple(waiting["confirm_by"]),
+            confirm=f"contractspec migrate confirm {key} --step {step} --by WHO",
+        )
+
+    @property
+    def first_line(self) -> str:
+        """The instructions' first line (what status shows)."""
+        return (self.instructions.strip().splitlines() or [""])[0]
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    """`migrate confirm`: a person's work, its post-checks passed, recorded."""
+
+    key: str
+    command: str  # the plan the step is in: up or down
+    step: int
+    by: str
+    note: str | None
+    run_id: str
+    database: str  # the URL, password redacted
+    message: str
+    next: str  # the command that continues the migration
 
 
 @dataclass(frozen=True)
@@ -158,9 +208,13 @@ class RunResult:
     not_attempted: tuple[str, ...] = ()  # after a failure; or what a dry run would run
     # key -> what commits on its own ("step 2 runs outside a transaction")
     not_atomic: Mapping[str, str] = field(default_factory=dict)
+    # where the run stopped (a rehearsal: would stop) for a person's work;
+    # the migrations after it are in not_attempted
+    waiting: WaitingStep | None = None
 
     @property
     def ok(self) -> bool:
+        """Nothing failed (a run waiting for a person has not failed)."""
         return self.failed is None
 
     @property
@@ -184,7 +238,7 @@ class MigrationStatus:
     history row of one the registry does not know (state unknown)."""
 
     key: str
-    state: str  # applied | pending | partly applied | drifted | unknown
+    state: str  # applied | pending | partly applied | waiting | drifted | unknown
     harness: str  # ok | missing | stale | edited | - (unknown)
     path: str | None  # the spec file; None for unknown
     harness_problem: str | None = None  # why the harness cannot run
@@ -197,6 +251,8 @@ class MigrationStatus:
     expected_fingerprint: str | None = None  # drifted: the spec's today
     baseline: bool = False  # recorded by migrate baseline, never run
     last_failure: str | None = None  # when its latest run failed
+    # state waiting: the person's work its up (or down) stopped at
+    waiting: WaitingStep | None = None
 
     @property
     def needs_attention(self) -> bool:

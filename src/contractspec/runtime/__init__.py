@@ -32,7 +32,7 @@ package loads (a harness's loader checks each file as it is imported).
 """
 
 from .baseline import apply_baseline
-from .cli import runtime_main
+from .cli import instructions_text, runtime_main
 from .dialect import Database
 from .exits import (
     EXIT_FAILED,
@@ -57,7 +57,7 @@ from .harness import (
 )
 from .manual import confirm_step, may_confirm
 from .migration import apply_down, apply_up, run_migration
-from .outside import partly_applied, waiting_for
+from .outside import partly_applied, waiting_at, waiting_for
 from .pointers import Pointers
 from .preview import atomicity, plan_text
 from .session import Session, open_session, read_events, read_history, rehearsal
@@ -114,6 +114,7 @@ __all__ = [
     "harness_fingerprint",
     "harness_header",
     "harness_migration",
+    "instructions_text",
     "interrupt_code",
     "interruptible",
     "manual",
@@ -129,5 +130,6 @@ __all__ = [
     "run_migration",
     "runtime_main",
     "spec_fingerprint_of",
+    "waiting_at",
     "waiting_for",
 ]

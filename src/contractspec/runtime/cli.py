@@ -26,10 +26,10 @@ if TYPE_CHECKING:
     from .shapes import Migration, Result, Waiting
 
 
-def instructions_text(key: str, waiting: Waiting, confirm: str) -> str:
+def instructions_text(key: str, waiting: Waiting, confirm: str, then: str) -> str:
     """What a person reads when a run stops at their work: the step, its
-    instructions, who may confirm it, and the command that does (confirm:
-    the command, with WHO where the name goes)."""
+    instructions, who may confirm it, the command that does (confirm, with
+    WHO where the name goes) and the one that continues (then)."""
     lines = [f"{key} waits for a person at {waiting['label']}:", ""]
     lines += [f"    {line}".rstrip() for line in waiting["instructions"].splitlines()]
     lines.append("")
@@ -38,9 +38,8 @@ def instructions_text(key: str, waiting: Waiting, confirm: str) -> str:
     lines += [
         "When it is done, confirm it (its post-checks run first):",
         f"    {confirm}",
+        f"then continue: {then}",
     ]
-    then = "up" if waiting["command"] == "up" else "down"
-    lines.append(f"then run `{then}` again: it continues after the step.")
     return "\n".join(lines) + "\n"
 
 
@@ -158,9 +157,10 @@ def runtime_main(
     waiting = result.get("waiting")
     if waiting is not None:
         if not args.json and not args.rehearse:
-            name = os.path.basename(harness or "harness.py")
-            confirm = f"python {name} confirm --step {waiting['step']} --by WHO"
+            name = f"python {os.path.basename(harness or 'harness.py')}"
+            confirm = f"{name} confirm --step {waiting['step']} --by WHO"
             confirm += " [--note TEXT] --database URL"
-            sys.stdout.write(instructions_text(str(key), waiting, confirm))
+            then = f"{name} {waiting['command']} --database URL"
+            sys.stdout.write(instructions_text(str(key), waiting, confirm, then))
         return EXIT_WAITING
     return EXIT_PARTIAL if result.get("not_rehearsed") else EXIT_OK

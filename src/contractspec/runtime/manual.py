@@ -16,8 +16,8 @@ from .events import Run
 from .exits import EXIT_USAGE, CheckFailed, MigrationError
 from .harness import harness_fingerprint
 from .migration import check_migration, result
-from .outside import journal
-from .shapes import manual, step_label
+from .outside import journal, waiting_at
+from .shapes import step_label
 from .steps import run_check
 from .urls import first_line
 
@@ -71,7 +71,7 @@ def confirm_step(
         confirm_by = list(target.get("confirm_by") or ())
         if not may_confirm(by, confirm_by, members or {}):
             raise MigrationError(
-                f"{by} may not confirm {key} {command} step {index}: it is for"
+                f"{by} may not confirm {command} step {index}: it is for"
                 f" {', '.join(confirm_by)} (confirm_by), or a member of one"
             )
         spec_fp = migration.get("spec_fingerprint")
@@ -111,6 +111,7 @@ def confirm_step(
     line = f"confirmed {key} {label} by {by}; the next `{then}` continues after it"
     outcome = result(run, "confirmed", 1, message=line)
     outcome["step"] = index
+    outcome["direction"] = command
     outcome["by"] = by
     return outcome
 
@@ -119,24 +120,23 @@ def _waiting_step(
     migration: Migration, command: str, waiting: int | None, step: int | None
 ) -> tuple[int, Step]:
     """The step a run of `command` stopped at (and `step`, when given, must be it)."""
-    key = migration["key"]
     if waiting is None:
         raise MigrationError(
-            f"{key} is not waiting for a person: no run of its {command} plan has"
+            f"it is not waiting for a person: no run of its {command} plan has"
             " stopped at a step with instructions since it was last applied or"
             " reverted (see migrate status)"
         )
     if step is not None and step != waiting:
         raise MigrationError(
-            f"{key} waits at {command} step {waiting}, not step {step}: confirm"
-            " the step the run stopped at"
+            f"it waits at {command} step {waiting}, not step {step}: confirm the"
+            " step the run stopped at"
+        )
+    if waiting_at(migration, command, waiting) is None:
+        raise MigrationError(
+            f"its {command} step {waiting} is not a person's work in this harness:"
+            " its spec changed since the run stopped there"
         )
     steps = migration["up"] if command == "up" else migration.get("down") or []
-    if not 1 <= waiting <= len(steps) or not manual(steps[waiting - 1]):
-        raise MigrationError(
-            f"{key} {command} step {waiting} is not a person's work in this"
-            " harness: its spec changed since the run stopped there"
-        )
     return waiting, steps[waiting - 1]
 
 

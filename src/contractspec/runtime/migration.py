@@ -108,7 +108,7 @@ def _run_steps(
             skip_done(run, index, step, found)
             continue
         if manual(step):  # only a rehearsal gets here
-            stop_for_person(run, index, len(steps), step, attempts)
+            stop_for_person(run, index, step, attempts)
             break
         if step.get("transactional") is False:  # only a rehearsal gets here
             detail = f"{step_label(step)}: runs outside a transaction"

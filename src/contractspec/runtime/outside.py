@@ -23,7 +23,7 @@ from .watchdog import Guard
 if TYPE_CHECKING:
     from .events import Run
     from .session import Session
-    from .shapes import Step, Timing, Waiting
+    from .shapes import Migration, Step, Timing, Waiting
     from .steps import Action
 
 # Statements that are safe to run again whatever a first, cut-short run did.
@@ -170,7 +170,7 @@ def run_in_parts(
         run.committed += [i for i in range(1, index) if i not in run.committed]
         if manual(step):  # its pre-checks, and the waiting event the caller commits
             session.db.defer(session.db.begin)
-            stop_for_person(run, index, count, step, attempts)
+            stop_for_person(run, index, step, attempts)
             return attempts
         if step.get("batch_size"):
             attempts += _run_batches(run, index, count, step, action)
@@ -210,25 +210,32 @@ def skip_done(run: Run, index: int, step: Step, found: Journal) -> None:
     run.committed.append(index)
 
 
-def stop_for_person(
-    run: Run, index: int, count: int, step: Step, attempts: int
-) -> None:
+def stop_for_person(run: Run, index: int, step: Step, attempts: int) -> None:
     """A person's work: its pre-checks, then the run stops (run.waiting). In
     a rehearsal nothing is written; otherwise the caller commits the
     waiting event."""
     for check in step.get("pre_checks") or ():
         run_check(run, index, attempts + 1, "pre-check", check)
-    instructions = str(step.get("instructions") or "")
-    first = (instructions.strip().splitlines() or [""])[0]
+    waiting = waiting_at(run.migration, run.command, index)
+    assert waiting is not None
+    first = (waiting["instructions"].strip().splitlines() or [""])[0]
     run.emit("waiting", index, status="waiting", detail=first)
-    waiting: Waiting = {
-        "command": run.command,
+    run.waiting = waiting
+
+
+def waiting_at(migration: Migration, command: str, index: int) -> Waiting | None:
+    """The person's work that step `index` of a plan is (None: it is not one)."""
+    steps = migration["up"] if command == "up" else migration.get("down") or []
+    if not 1 <= index <= len(steps) or not manual(steps[index - 1]):
+        return None
+    step = steps[index - 1]
+    return {
+        "command": command,
         "step": index,
-        "label": f"{run.command} step {index}/{count} ({step_label(step)})",
-        "instructions": instructions,
+        "label": f"{command} step {index}/{len(steps)} ({step_label(step)})",
+        "instructions": str(step.get("instructions") or ""),
         "confirm_by": list(step.get("confirm_by") or ()),
     }
-    run.waiting = waiting
 
 
 def _run_outside(

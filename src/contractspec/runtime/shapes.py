@@ -100,6 +100,7 @@ if TYPE_CHECKING:
         plan: str
         waiting: Waiting  # status "waiting" (or a rehearsal that would stop there)
         step: int  # confirm: the step confirmed
+        direction: str  # confirm: the plan it is in, up or down
         by: str  # confirm: who did the work
 
     class HistoryRow(TypedDict):

@@ -4,14 +4,14 @@ RunResult. A dry run stops before running and says what would run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from ... import runtime
 from ...errors import MigrationFailed, UsageError
 from ...project import open_project
-from ..results import MigrationResult, RunResult
+from ..results import MigrationResult, RunResult, WaitingStep
 from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
 from .reverting import to_revert
 from .session import Notice, history, open_session, refuse_drift
@@ -35,7 +35,8 @@ def run_harnesses(
     apply: Apply,
     progress: Progress | None,
 ) -> RunResult:
-    """Run each harness in order; stop at the first that fails (rolled back)."""
+    """Run each harness in order; stop at the first that fails (rolled back)
+    or stops (would stop, in a rehearsal) at a person's work."""
     applied: list[MigrationResult] = []
     skipped, total = list(run.skipped), len(harnesses)
     for index, harness in enumerate(harnesses):
@@ -62,12 +63,21 @@ def run_harnesses(
                 not_attempted=tuple(h.key for h in harnesses[index + 1 :]),
             )
         done = MigrationResult.of(result)
+        if progress:
+            progress(harness.key, index, total, done.message)
+        waiting = result.get("waiting")
+        if waiting is not None:
+            return replace(
+                run,
+                applied=tuple(applied),
+                skipped=tuple(skipped),
+                waiting=WaitingStep.of(harness.key, waiting),
+                not_attempted=tuple(h.key for h in harnesses[index + 1 :]),
+            )
         if done.status in ("skipped", "not_applied"):  # another runner did it
             skipped.append(harness.key)
         else:
             applied.append(done)
-        if progress:
-            progress(harness.key, index, total, done.message)
     return replace(run, applied=tuple(applied), skipped=tuple(skipped))
 
 
@@ -95,6 +105,7 @@ def up(
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
     notice: Notice | None = None,
+    scripts_dirs: Sequence[Path] = (),
 ) -> RunResult:
     """Apply every pending migration (or target and what it depends on), in
     dependency order; with to, only those up to and including it in that order."""
@@ -108,7 +119,9 @@ def up(
         order = order[: order.index(registry.lookup(to).key) + 1]
     run = new_run("up", project.config.database, rehearse)
     locked = not dry_run
-    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
+    with open_session(
+        project, lock_timeout, audit_log, locked, notice, scripts_dirs
+    ) as session:
         # Read under the lock: what others applied is skipped.
         applied = history(session)
         refuse_drift(project, order, applied)
@@ -145,6 +158,7 @@ def down(
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
     notice: Notice | None = None,
+    scripts_dirs: Sequence[Path] = (),
 ) -> RunResult:
     """Revert target, the last `steps` applied migrations, every one after `to`
     in dependency order, or all of them (all_); in reverse dependency order."""
@@ -155,7 +169,9 @@ def down(
     project = open_project(project_dir, database)
     run = new_run("down", project.config.database, rehearse)
     locked = not dry_run
-    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
+    with open_session(
+        project, lock_timeout, audit_log, locked, notice, scripts_dirs
+    ) as session:
         applied = history(session)
         if target in applied and target not in project.specs:
             # Its spec is gone: its committed harness is the way back.

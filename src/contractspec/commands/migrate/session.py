@@ -6,11 +6,13 @@ One session (one connection, one lock) serves a whole run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from ... import runtime
+from ...cachedir import scripts_dir
 from ...errors import (
     EXIT_SPEC,
     EXIT_USAGE,
@@ -52,10 +54,13 @@ def open_session(
     audit_log: str | None,
     lock: bool = True,
     notice: Notice | None = None,
+    scripts_dirs: Sequence[Path] = (),
 ) -> Iterator[runtime.Session]:
     """The runtime's session; its failures (connecting, locking, reading the
     history) and signals leave as errors of ours. SIGTERM, like Ctrl-C, rolls
-    back the current migration (the runtime re-raises it once recorded)."""
+    back the current migration (the runtime re-raises it once recorded).
+    Pointers' SQL is looked for in scripts_dirs, then the project's cache
+    (.contractspec_cache/scripts/), then fetched."""
     try:
         with (
             runtime.interruptible(),
@@ -67,6 +72,13 @@ def open_session(
                 notice=notice,
             ) as session,
         ):
+            config = project.config
+            session.pointers = runtime.Pointers(
+                cache=scripts_dir(config.root),
+                dirs=scripts_dirs,
+                timeout=config.fetch_timeout,
+                max_bytes=config.fetch_max_bytes,
+            )
             yield session
     except runtime.MigrationError as exc:
         raise database_error(exc) from None

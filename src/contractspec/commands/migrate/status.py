@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ... import runtime
 from ...project import Project, open_project
-from ..results import MigrationStatus
+from ..results import MigrationStatus, WaitingStep
 from .harnesses import CommittedHarness, check_runtime_module, read_harnesses
 from .session import Applied, history, open_session
 
@@ -30,10 +30,12 @@ def status(
     """One row per known migration and per unknown history row.
 
     state: applied, pending, partly applied (a migration that is not atomic
-    stopped part way; `steps_done` lists its committed steps), drifted
-    (applied from another spec fingerprint), unknown (in the database, not
-    in the registry); plus `harness` (ok, missing, stale...) and
-    `last_failure` when the latest run of it failed.
+    stopped part way; `steps_done` lists its committed steps), waiting (its
+    up, or its down, stopped at a person's work nobody has confirmed yet:
+    `waiting` says which and how to go on), drifted (applied from another
+    spec fingerprint), unknown (in the database, not in the registry); plus
+    `harness` (ok, missing, stale...) and `last_failure` when the latest run
+    of it failed.
     """
     project = open_project(project_dir, database)
     order = [spec.key for spec in project.registry.order()]
@@ -41,10 +43,15 @@ def status(
         applied = history(session)
         latest = last_runs(session)
         partly = runtime.partly_applied(session)
+        waits = runtime.waiting_for(session)
     harnesses = read_harnesses(project, order)
     runtime_problem = check_runtime_module(project) if order else None
     rows = [
-        _known(project, harness, runtime_problem, applied, latest, partly)
+        _waiting(
+            _known(project, harness, runtime_problem, applied, latest, partly),
+            harness,
+            waits.get(harness.key),
+        )
         for harness in harnesses
     ]
     return rows + [_unknown(applied[key]) for key in sorted(set(applied) - set(order))]
@@ -84,6 +91,28 @@ def _known(
         expected_fingerprint=expected if drifted else None,
         baseline=last is not None and last.status == "baselined",
     )
+
+
+def _waiting(
+    row: MigrationStatus, harness: CommittedHarness, wait: tuple[str, int] | None
+) -> MigrationStatus:
+    """The row of a migration whose run stopped at a person's work, with what
+    that work is (from its harness, when the harness can run)."""
+    if wait is None:
+        return row
+    plan, step = wait
+    found = (
+        runtime.waiting_at(harness.migration, plan, step) if harness.migration else None
+    )
+    if found is None:  # a harness that can't run: only where it waits
+        found = {
+            "command": plan,
+            "step": step,
+            "label": f"{plan} step {step}",
+            "instructions": "",
+            "confirm_by": [],
+        }
+    return replace(row, state="waiting", waiting=WaitingStep.of(row.key, found))
 
 
 def _unknown(history: Applied) -> MigrationStatus:
