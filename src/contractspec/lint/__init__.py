@@ -27,7 +27,7 @@ from .context import Candidate, Migration, live_findings
 from .findings import ERROR, RULES, SQUAWK_DROPPED, WARNING, Finding, squawk_rule
 from .positions import SourceMap
 from .rules import BUILD_RULES, spec_findings, sql_findings
-from .sources import STATEMENTS, SqlText, sql_texts
+from .sources import STATEMENTS, Fetch, SqlText, sql_texts
 
 __all__ = ["ERROR", "WARNING", "Finding", "LintReport", "RULES", "lint_specs"]
 
@@ -75,11 +75,13 @@ def lint_specs(
     use_squawk: bool = True,
     reported: Collection[str] | None = None,
     squawk_timeout: float | None = None,
+    fetch: Fetch | None = None,
 ) -> LintReport:
     """Lint specs, given in the order they run (dependencies first).
 
     reported: the keys whose findings are reported (None: all); the other
-    specs are read only for what they leave behind (context.py)."""
+    specs are read only for what they leave behind (context.py). fetch:
+    how a pointer's SQL is had (lint --fetch); without it, none is linted."""
     report = LintReport()
     found: list[_Found] = []
     places: dict[int, tuple[LoadedSpec, FieldPath]] = {}  # id(step) → its place
@@ -89,7 +91,9 @@ def lint_specs(
     for loaded in specs:
         mine = reported is None or loaded.key in reported
         source = _source(loaded, config)
-        texts = list(sql_texts(loaded, config, source, refused))
+        texts = list(
+            sql_texts(loaded, config, source, refused, fetch if mine else None)
+        )
         migrations.append(Migration(loaded.key, texts, mine))
         if not mine:
             continue

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..codegen.scripts import INLINE_SQL, SQL_FILE, URL, classify_script
 from ..config import Config
-from ..errors import Diagnostic, FileRefused
+from ..errors import ContractspecError, Diagnostic, FileRefused
 from ..files import read_project_file
 from ..loader import LoadedSpec
 from ..spec import EXPECT_NO_ERROR, FieldPath
@@ -66,7 +66,8 @@ def _in_file(text: str) -> Callable[[int], Position]:
     return locate
 
 
-# A pointer's SQL, fetched and verified (lint --fetch): (url, sha256) → (shown, text)
+# A pointer's SQL, fetched and verified (lint --fetch): (url, sha256) → (the
+# URL as shown, secrets masked; the SQL); ContractspecError when it can't be had
 Fetch = Callable[[str, str], tuple[str, str]]
 
 
@@ -145,11 +146,16 @@ def sql_texts(
                     sql, shown, STATEMENTS, label, locate=_in_file(sql), **of_step
                 )
             elif step.kind == "data" and classify_script(step.payload) == URL:
-                if fetch is not None:
+                if fetch is None:
+                    continue
+                try:
                     shown, sql = fetch(step.payload, getattr(step, "sha256", ""))
-                    yield SqlText(
-                        sql, shown, STATEMENTS, label, locate=_in_file(sql), **of_step
-                    )
+                except ContractspecError as exc:
+                    refused.append(loaded.diagnostic(field, str(exc)))
+                    continue
+                yield SqlText(
+                    sql, shown, STATEMENTS, label, locate=_in_file(sql), **of_step
+                )
             elif step.kind == "schema" or classify_script(step.payload) == INLINE_SQL:
                 yield SqlText(
                     step.payload,
