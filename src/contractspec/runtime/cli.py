@@ -31,7 +31,8 @@ def instructions_text(key: str, waiting: Waiting, confirm: str, then: str) -> st
     instructions, who may confirm it, the command that does (confirm, with
     WHO where the name goes) and the one that continues (then)."""
     lines = [f"{key} waits for a person at {waiting['label']}:", ""]
-    lines += [f"    {line}".rstrip() for line in waiting["instructions"].splitlines()]
+    text = waiting["instructions"].strip("\n")
+    lines += [f"    {line}".rstrip() for line in text.splitlines()]
     lines.append("")
     if waiting["confirm_by"]:
         lines.append(f"To be confirmed by: {', '.join(waiting['confirm_by'])}.")
