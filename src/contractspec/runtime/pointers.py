@@ -150,15 +150,17 @@ class Pointers:
             )
         deadline = time.monotonic() + self.timeout
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            # An opener of its own: it reads the proxy variables as they are now.
+            opener = urllib.request.build_opener()
+            with opener.open(request, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > self.max_bytes:
-                    raise MigrationError(self._too_large(f"{length} bytes"))
+                    raise MigrationError(f"{length} bytes: {self._too_large()}")
                 chunks, size = [], 0
-                while chunk := response.read(_CHUNK):
+                while chunk := response.read1(_CHUNK):  # what has come, at once
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise MigrationError(self._too_large("more"))
+                        raise MigrationError(self._too_large())
                     if time.monotonic() > deadline:
                         raise TimeoutError
                     chunks.append(chunk)
@@ -174,8 +176,10 @@ class Pointers:
                 raise MigrationError(f"timed out after {self.timeout:g} s") from None
             raise MigrationError(_reason(exc)) from None
 
-    def _too_large(self, size: str) -> str:
-        return f"{size} is more than the {self.max_bytes} bytes a pointer may hold"
+    def _too_large(self) -> str:
+        return (
+            f"more than the {self.max_bytes} bytes a pointer may hold (fetch_max_bytes)"
+        )
 
 
 def _reason(reason: object) -> str:
@@ -208,14 +212,10 @@ def _read_regular(path: Path, max_bytes: int) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise MigrationError(f"{path} is not a regular file")
-        if info.st_size > max_bytes:
-            raise MigrationError(
-                f"{path}: {info.st_size} bytes is more than the {max_bytes} a pointer may hold"
-            )
         data = file.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise MigrationError(
-            f"{path} is more than the {max_bytes} bytes a pointer may hold"
+            f"{path}: more than the {max_bytes} bytes a pointer may hold (fetch_max_bytes)"
         )
     return data
 
