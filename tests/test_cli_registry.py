@@ -377,8 +377,8 @@ def _broken_project(folder: Path) -> Path:
 
 
 EXPECTED_PROBLEMS = [
-    "migrations/core/a.py:4:50: version must be an integer >= 1, got 0",
-    "migrations/core/a.py:5:59: retries must be an integer >= 0, got -1",
+    "migrations/core/a.py:4:50: version must be an integer from 1 to 2147483647, got 0",
+    "migrations/core/a.py:5:59: retries must be an integer from 0 to 2147483647, got -1",
     "migrations/core/b.py:3:8: MigrationSpec() is missing required field 'plan'",
     "migrations/core/b.py:3:27: MigrationMeta() is missing required field 'title'",
     "migrations/core/b.py:3:27: MigrationMeta() is missing required field 'version'",

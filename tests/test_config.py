@@ -78,8 +78,8 @@ def test_unknown_key_is_an_error_with_its_position(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, environments",
-        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, environments",
+        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, environments",
+        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, environments",
     ]
     assert caught.value.exit_code == EXIT_SPEC
 
@@ -92,7 +92,7 @@ def test_unknown_subtable_points_at_its_header(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, environments"
+        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, environments"
     ]
 
 
@@ -103,6 +103,30 @@ def test_values_must_be_non_empty_strings(tmp_path, value):
         load_config(tmp_path)
     assert diagnostics(caught) == [
         "pyproject.toml:2:1: harnesses must be a non-empty string"
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("1", True),
+        ("268435456", True),  # 256 MiB: the most a harness reads of a pinned file
+        ("268435457", False),
+        ("0", False),
+        ("9" * 400, False),  # TOML reads it; it must not reach a read at all
+        ('"10MB"', False),
+    ],
+)
+def test_max_file_bytes_is_bounded(tmp_path, value, ok):
+    write_pyproject(tmp_path, f"[tool.contractspec]\nmax_file_bytes = {value}\n")
+    if ok:
+        assert load_config(tmp_path).files.max_bytes == int(value)
+        return
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == [
+        "pyproject.toml:2:1: max_file_bytes must be an integer from 1 to 268435456"
+        " (256 MiB, the most a harness reads of a file it pins)"
     ]
 
 

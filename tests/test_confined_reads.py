@@ -163,6 +163,16 @@ def _names(count: int) -> str:
         (HEADER + _spec(name="conf.db." + "x" * 300), "name is too long"),
         (HEADER + _spec(title="'bad \\ud800 text'"), "lone surrogate"),
         (HEADER + _spec(step="SchemaStep('SELECT \\udfff')"), "lone surrogate"),
+        (
+            HEADER + _spec(step=f"SchemaStep('SELECT 1', timeout_ms={'9' * 400})"),
+            "timeout_ms must be an integer from 1 to 2147483647, got a 400-digit"
+            " integer",
+        ),
+        (
+            HEADER + _spec(step=f"SchemaStep('SELECT 1', retries=0x{'f' * 4000})"),
+            "retries must be an integer from 0 to 2147483647, got an integer of more"
+            " than 4300 digits",
+        ),
     ],
     ids=[
         "100k terms",
@@ -171,6 +181,8 @@ def _names(count: int) -> str:
         "long name",
         "surrogate title",
         "surrogate sql",
+        "400-digit timeout",
+        "4800-digit retries",
     ],
 )
 def test_spec_errors_not_tracebacks(project, source, message):

@@ -95,7 +95,7 @@ def test_problems_in_several_files_are_reported_together(tmp_path):
         load_specs(tmp_path, root=tmp_path)
     assert [str(d) for d in caught.value.diagnostics] == [
         "a.py:3:99: unknown stability 'gold': expected one of idea, in_creation, experimental, beta, stable, deprecated",
-        "b.py:3:61: version must be an integer >= 1, got 0",
+        "b.py:3:61: version must be an integer from 1 to 2147483647, got 0",
     ]
 
 
@@ -393,7 +393,7 @@ def test_line_endings_crlf(tmp_path):
         load_file(path, "crlf.py")
     line = text.splitlines()[2]
     assert [str(d) for d in caught.value.diagnostics] == [
-        f"crlf.py:3:{line.index('0)]') + 1}: timeout_ms must be a positive integer, got 0"
+        f"crlf.py:3:{line.index('0)]') + 1}: timeout_ms must be an integer from 1 to 2147483647, got 0"
     ]
     assert line.index("0)]") + 1 == 163  # characters; the UTF-8 byte offset is 166
 
@@ -406,7 +406,7 @@ def test_utf8_bom_is_accepted(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_file(path, "bom.py")
     assert [str(d) for d in caught.value.diagnostics] == [
-        "bom.py:3:63: version must be an integer >= 1, got 0"
+        "bom.py:3:63: version must be an integer from 1 to 2147483647, got 0"
     ]
 
 

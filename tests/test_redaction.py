@@ -19,10 +19,11 @@ from click.testing import CliRunner
 from contractspec.cli import root
 
 WRONG = "Wr0ngPass@Word9"  # the password of the forms that must not connect
+SPACED = "Wr0ng Pa55 w0rd:x/y%z"  # a password libpq can't read unquoted or unencoded
 
 
 def _forms(url: str, dbname: str, password: str) -> dict[str, tuple[str, bool]]:
-    """name -> (database URL, whether it connects)."""
+    """name -> (database URL, whether it connects): the password in the URL."""
     parts = urlsplit(url)
     u, h, p, d = parts.username, parts.hostname, parts.port, dbname
     e, ew = quote(password, safe=""), quote(WRONG, safe="")
@@ -77,18 +78,72 @@ def _forms(url: str, dbname: str, password: str) -> dict[str, tuple[str, bool]]:
             False,
         ),
         "unreachable": (f"postgresql://{u}:{ew}@127.0.0.1:1/{d}", False),
+        # Refused before libpq reads them: its messages quote what follows a
+        # space, an '@' or a '/' (the tail of the password) as a host, a
+        # database or a word without "=".
+        "space in the password": (f"postgresql://{u}:{SPACED}@{h}:{p}/{d}", False),
+        "space in the query password": (
+            f"postgresql://{u}@{h}:{p}/{d}?password={SPACED}&sslmode=disable",
+            False,
+        ),
+        "unencoded @ and /": (f"postgresql://{u}:Wr0ng@Pa55/w0rd@{h}:{p}/{d}", False),
+        "unencoded /": (f"postgresql://{u}:Wr0ng/Pa55w0rd@{h}:{p}/{d}", False),
+        "keyword/value, unquoted space": (
+            f"host={h} port={p} dbname={d} user={u} password={SPACED}",
+            False,
+        ),
+        "SQLite URL with a password": (f"sqlite://{u}:{WRONG}@{h}/x.db", False),
     }
 
 
+def _from_libpq(
+    url: str, dbname: str, password: str, folder: Path
+) -> dict[str, tuple[str, dict[str, str], bool]]:
+    """name -> (database URL, environment, whether it connects): the password
+    where libpq finds it besides the URL (the files of _password_files)."""
+    parts = urlsplit(url)
+    u, h, p, d = parts.username, parts.hostname, parts.port, dbname
+    plain = f"postgresql://{u}@{h}:{p}/{d}"
+    services = {"PGSERVICEFILE": str(folder / "pg_service.conf")}
+    return {
+        "PGPASSWORD": (plain, {"PGPASSWORD": password}, True),
+        "PGPASSWORD, keyword/value": (
+            f"host={h} port={p} dbname={d} user={u}",
+            {"PGPASSWORD": password},
+            True,
+        ),
+        "password file": (plain, {"PGPASSFILE": str(folder / "pgpass")}, True),
+        "service file": (f"postgresql:///{d}?service=app", services, True),
+        "service file, keyword/value": (f"service=app dbname={d}", services, True),
+        "wrong PGPASSWORD": (plain, {"PGPASSWORD": WRONG}, False),
+    }
+
+
+def _password_files(url: str, password: str, folder: Path) -> None:
+    """A password file and a service file (service `app`) for the role of url."""
+    parts = urlsplit(url)
+    u, h, p = parts.username, parts.hostname, parts.port
+    pgpass = folder / "pgpass"  # `:` and `\` escaped, as libpq reads it
+    escaped = password.replace("\\", "\\\\").replace(":", "\\:")
+    pgpass.write_text(f"{h}:{p}:*:{u}:{escaped}\n")
+    pgpass.chmod(0o600)  # libpq ignores a password file others may read
+    (folder / "pg_service.conf").write_text(
+        f"[app]\nhost={h}\nport={p}\nuser={u}\npassword={password}\n"
+    )
+
+
 FORMS = list(_forms("postgresql://u@h:1/d", "d", "x"))
+LIBPQ_FORMS = list(_from_libpq("postgresql://u@h:1/d", "d", "x", Path(".")))
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, write_project) -> Path:
     """m1 applies; m2's Python step fails quoting the database URL it was given."""
-    leak = (
+    leak = (  # a real SQL error that quotes the URL and the password libpq used
         "import os\n\ndef run(conn):\n"
-        "    raise RuntimeError('cannot reach ' + os.environ['CONTRACTSPEC_DATABASE_URL'])\n"
+        "    url = os.environ['CONTRACTSPEC_DATABASE_URL']\n"
+        "    said = 'cannot reach ' + url + ' as ' + (conn.info.password or '')\n"
+        "    conn.execute('SELECT %s::int', [said])\n"
     )
     project = write_project(
         tmp_path_factory.mktemp("redaction") / "leak",
@@ -103,15 +158,21 @@ def project(tmp_path_factory, write_project) -> Path:
     return project
 
 
-@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("form", FORMS + LIBPQ_FORMS)
 def test_no_password_in_any_output(
     tmp_path, project, pg_db, pg_password_url, pg_password, DB, form, caplog
 ):
     caplog.set_level(logging.DEBUG, logger="contractspec")  # the logging channel
     dbname = urlsplit(pg_db).path.lstrip("/")
-    url, connects = _forms(pg_password_url, dbname, pg_password)[form]
+    if form in FORMS:
+        url, connects = _forms(pg_password_url, dbname, pg_password)[form]
+        env = {}
+    else:
+        _password_files(pg_password_url, pg_password, tmp_path)
+        forms = _from_libpq(pg_password_url, dbname, pg_password, tmp_path)
+        url, env, connects = forms[form]
     audit = tmp_path / "audit.jsonl"
-    env = {"CONTRACTSPEC_DATABASE_URL": url}  # what the failing step quotes
+    env["CONTRACTSPEC_DATABASE_URL"] = url  # what the failing step quotes
     runner = CliRunner()
     seen: list[str] = []
     for argv in (
@@ -149,7 +210,9 @@ def test_no_password_in_any_output(
         history = db.rows("SELECT * FROM contractspec_history")
         assert any("cannot reach" in str(row) for row in events)
         seen += [repr(events), repr(history)]
-        assert "cannot reach" in "".join(seen)  # the message got out, masked
+        said = "".join(seen)  # the server's own message got out, masked:
+        assert "invalid input syntax for type integer" in said
+        assert " as ***" in said  # the password libpq used, wherever it was found
         assert "cannot reach" in caplog.text  # logged too
     else:
         assert not db.table_exists("contractspec_history")
@@ -158,6 +221,7 @@ def test_no_password_in_any_output(
         print(text)
     for secret in (pg_password, quote(pg_password, safe=""), quote(pg_password)):
         assert secret not in text
-    for fragment in ("s3cret", "Wr0ngPass", "Word9", "Pw%40x", "Pw@x"):
+    for fragment in ("s3cret", "Wr0ng", "Word9", "Pw%40x", "Pw@x", "Pa55", "w0rd"):
         assert fragment not in text, fragment
-    assert "***" in text
+    if connects or form in FORMS:  # a wrong PGPASSWORD is in no text to mask
+        assert "***" in text or "(not shown: it may hold a password)" in text

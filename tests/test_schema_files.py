@@ -107,7 +107,7 @@ def test_create_reads_sql_from_a_file_and_refuses_a_placeholder(
     assert db.table_exists("books")
 
     missing = cli(project, "migrate", "create", "app.db.0002_x", "--sql", "@nope.sql")
-    assert missing.exit_code == 2 and "cannot read @nope.sql" in missing.stderr
+    assert missing.exit_code == 2 and "@nope.sql cannot be read" in missing.stderr
 
     scaffold = cli(project, "migrate", "create", "app.db.0002_add_notes")
     assert scaffold.exit_code == 0

@@ -216,7 +216,10 @@ def test_good_names(name):
 @pytest.mark.parametrize("version", [0, -1, "1", True, False, 1.5, 1.0, None, [1]])
 def test_bad_versions(version):
     assert problems(make_spec(meta={"version": version})) == [
-        (("meta", "version"), f"version must be an integer >= 1, got {version!r}")
+        (
+            ("meta", "version"),
+            f"version must be an integer from 1 to 2147483647, got {version!r}",
+        )
     ]
 
 
@@ -335,7 +338,7 @@ def test_bad_timeouts(timeout):
     assert problems(make_spec(up=[SchemaStep("SELECT 1", timeout_ms=timeout)])) == [
         (
             ("plan", "up", 0, "timeout_ms"),
-            f"timeout_ms must be a positive integer, got {timeout!r}",
+            f"timeout_ms must be an integer from 1 to 2147483647, got {timeout!r}",
         )
     ]
 
@@ -350,7 +353,7 @@ def test_bad_retries(retries):
     assert problems(make_spec(up=[DataStep(script="x.sql", retries=retries)])) == [
         (
             ("plan", "up", 0, "retries"),
-            f"retries must be an integer >= 0, got {retries!r}",
+            f"retries must be an integer from 0 to 2147483647, got {retries!r}",
         )
     ]
 
@@ -637,17 +640,17 @@ def test_default_fields_stay_out_of_the_plain_data():
         (
             DataStep("UPDATE t SET x = 1", batch_size=0),
             "batch_size",
-            "batch_size must be an integer >= 1, got 0",
+            "batch_size must be an integer from 1 to 2147483647, got 0",
         ),
         (
             DataStep("UPDATE t SET x = 1", batch_size=10, max_batches=True),
             "max_batches",
-            "max_batches must be an integer >= 1, got True",
+            "max_batches must be an integer from 1 to 2147483647, got True",
         ),
         (
             DataStep("UPDATE t SET x = 1", batch_size=10, pause_ms=-1),
             "pause_ms",
-            "pause_ms must be an integer >= 0, got -1",
+            "pause_ms must be an integer from 0 to 2147483647, got -1",
         ),
         (
             DataStep("UPDATE t SET x = 1", pause_ms=10),
@@ -669,3 +672,46 @@ def test_bad_outside_and_batch_fields(step, field, message):
 def test_validation_steps_have_no_transactional_field():
     with pytest.raises(TypeError):
         ValidationStep("SELECT 1", transactional=False)  # type: ignore[call-arg]
+
+
+# --- numbers are bounded at load: nothing a spec holds fails at run time ---------
+
+MAX = 2_147_483_647  # PostgreSQL's integer: statement_timeout's most, the history's version
+
+
+def _with(field: str, value):
+    if field == "version":
+        return make_spec(meta={"version": value})
+    options = {field: value}
+    if field in ("pause_ms", "max_batches"):
+        options["batch_size"] = 10
+    return make_spec(up=[DataStep("UPDATE t SET x = 1", **options)])
+
+
+@pytest.mark.parametrize(
+    "field, least",
+    [
+        ("version", 1),
+        ("timeout_ms", 1),
+        ("retries", 0),
+        ("batch_size", 1),
+        ("max_batches", 1),
+        ("pause_ms", 0),
+    ],
+)
+def test_every_number_is_bounded(field, least):
+    where = ("meta", "version") if field == "version" else ("plan", "up", 0, field)
+    bound = f"{field} must be an integer from {least} to {MAX}"
+    assert problems(_with(field, MAX)) == []  # the bound itself is fine
+    assert problems(_with(field, least)) == []
+    assert problems(_with(field, MAX + 1)) == [(where, f"{bound}, got {MAX + 1}")]
+    assert problems(_with(field, 10**399)) == [
+        (where, f"{bound}, got a 400-digit integer")
+    ]
+    assert problems(_with(field, -(10**399))) == [
+        (where, f"{bound}, got a negative 400-digit integer")
+    ]
+    # Past Python's 4300-digit limit a number can't even be printed: still a problem.
+    assert problems(_with(field, 16**4000)) == [
+        (where, f"{bound}, got an integer of more than 4300 digits")
+    ]

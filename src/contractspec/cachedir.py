@@ -12,6 +12,9 @@ layer, with one rule for every cache in it.
   restored from another machine (a CI cache), does not verify and is
   rebuilt: a cache may only ever save time, never change what is built or
   run.
+- **Read as every file is** (files.read_project_file: a regular file,
+  without blocking, bounded): an entry that is a FIFO, a device or larger
+  than the bound is a miss, never a hang.
 - **As large as the project.** A run that saw the whole project keeps only
   the entries it used (`JsonCache.save`, `FileCache.prune`), so the folder
   never grows past one project's worth.
@@ -37,7 +40,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .errors import FileRefused
+from .files import FileLimits, read_project_file
+from .runtime.loader import MAX_FILE_BYTES
+
 CACHE_DIR_NAME = ".contractspec_cache"
+# How much of one cache file is read: past it, the entry is a miss.
+_ENTRY = FileLimits.unconfined(MAX_FILE_BYTES)
+_KEY = FileLimits.unconfined(64)
 
 
 def cache_dir(root: Path) -> Path:
@@ -63,10 +73,10 @@ def _key() -> bytes:
     )
     path = Path(base) / "contractspec" / "cache.key"
     try:
-        key = path.read_bytes()
+        key = read_project_file(path, _KEY)
         if len(key) == 32:
             return key
-    except OSError:
+    except FileRefused:
         pass
     key = os.urandom(32)
     try:
@@ -76,8 +86,8 @@ def _key() -> bytes:
             file.write(key)
     except FileExistsError:  # another process made it first: use theirs
         try:
-            theirs = path.read_bytes()
-        except OSError:
+            theirs = read_project_file(path, _KEY)
+        except FileRefused:
             theirs = b""
         return theirs if len(theirs) == 32 else key
     except OSError:
@@ -128,9 +138,9 @@ class JsonCache:
     def __init__(self, path: Path, schema: str):
         self.path, self.schema = path, schema
         try:
-            body = unseal(path.name, path.read_bytes())
+            body = unseal(path.name, read_project_file(path, _ENTRY))
             data = json.loads(body) if body is not None else {}
-        except (OSError, ValueError):
+        except (FileRefused, ValueError):
             data = {}
         self.entries: dict[str, Any] = (
             data.get("entries", {}) if data.get("schema") == schema else {}
@@ -186,8 +196,8 @@ class FileCache:
     def get(self, key: str) -> bytes | None:
         self.used.add(key)
         try:
-            return unseal(key, self._entry(key).read_bytes())
-        except OSError:
+            return unseal(key, read_project_file(self._entry(key), _ENTRY))
+        except FileRefused:
             return None
 
     def put(self, key: str, value: bytes) -> None:

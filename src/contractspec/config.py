@@ -36,8 +36,10 @@ from .files import (
     read_project_file,
     relative_posix,
 )
+from .runtime.loader import MAX_FILE_BYTES
 from .runtime.pointers import DEFAULT_MAX_BYTES as FETCH_MAX_BYTES
 from .runtime.pointers import DEFAULT_TIMEOUT_S as FETCH_TIMEOUT_S
+from .runtime.pointers import MAX_TIMEOUT_S as FETCH_TIMEOUT_MAX_S
 from .sql import DIALECTS, Dialect
 
 PYPROJECT = "pyproject.toml"
@@ -366,14 +368,16 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
                 )
             )
         elif key == "fetch_timeout":
-            if type(value) not in (int, float) or value <= 0:
-                message = f"{key} must be a number of seconds > 0"
+            if type(value) not in (int, float) or not 0 < value <= FETCH_TIMEOUT_MAX_S:
+                message = f"{key} must be a number of seconds, more than 0 and at most {FETCH_TIMEOUT_MAX_S}"
                 problems.append(Diagnostic(display, line, col, message))
         elif key in ("max_file_bytes", "fetch_max_bytes"):
-            if type(value) is not int or value < 1:
-                problems.append(
-                    Diagnostic(display, line, col, f"{key} must be an integer >= 1")
+            if type(value) is not int or not 1 <= value <= MAX_FILE_BYTES:
+                message = (
+                    f"{key} must be an integer from 1 to {MAX_FILE_BYTES} (256 MiB,"
+                    " the most a harness reads of a file it pins)"
                 )
+                problems.append(Diagnostic(display, line, col, message))
         elif key == "extra_roots":
             if not isinstance(value, list) or not all(
                 isinstance(v, str) and v.strip() for v in value

@@ -10,6 +10,7 @@ written into a generated file relative to another."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import stat
@@ -17,8 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FileRefused
+from .runtime.loader import NotReadable, read_regular_file
 
-DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024  # [tool.contractspec] max_file_bytes
+# [tool.contractspec] max_file_bytes: by default 10 MiB, at most what a
+# harness reads of a file it pins (MAX_FILE_BYTES, 256 MiB).
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+# What a refusal for size names, so that the fix is one search away.
+LIMIT_SETTING = "(max_file_bytes in [tool.contractspec])"
 
 
 @dataclass(frozen=True)
@@ -31,9 +37,10 @@ class FileLimits:
     scope: str | None = None
 
     @classmethod
-    def unconfined(cls) -> FileLimits:
-        """For a file read outside any project (e.g. `contractspec spec` by path)."""
-        return cls((Path(os.path.abspath(os.sep)),))
+    def unconfined(cls, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileLimits:
+        """For a file read outside any project (e.g. `contractspec spec` by path,
+        a cache entry), at most max_bytes."""
+        return cls((Path(os.path.abspath(os.sep)),), max_bytes)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -64,8 +71,10 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
     """The bytes of path; FileRefused (its message says why) when it resolves
     outside the roots, is not a regular file, or is larger than the limit.
 
-    Strings and a bare file descriptor, not pathlib and file objects: this
-    reads every spec on every command, hundreds of times."""
+    Read by the runtime's reader (a regular file, without blocking, bounded):
+    one reader for the tool and the harnesses it writes. Strings and a bare
+    file descriptor, not pathlib and file objects: this reads every spec on
+    every command, hundreds of times."""
     real = _realpath(path)
     if not any(_inside(real, str(root)) for root in limits.roots):
         if limits.scope is not None:
@@ -74,38 +83,13 @@ def read_project_file(path: Path, limits: FileLimits) -> bytes:
             f"resolves to {real}, outside the project ({limits.roots[0]});"
             " add its folder to extra_roots in [tool.contractspec] to allow it"
         )
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(real, flags)  # non-blocking: a FIFO opens, and is refused below
-    except OSError as exc:
-        raise FileRefused(f"cannot be read: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise FileRefused("is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise FileRefused("is not a regular file (a FIFO, socket or device)")
-        if info.st_size > limits.max_bytes:
-            raise FileRefused(_too_large(info.st_size, limits))
-        chunks, size, limit = [], 0, limits.max_bytes + 1
-        while size < limit:  # it may have grown since fstat
-            chunk = os.read(fd, min(limit - size, max(info.st_size + 1 - size, 65536)))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limits.max_bytes:
-        raise FileRefused(_too_large(size, limits))
-    return b"".join(chunks)
-
-
-def _too_large(size: int, limits: FileLimits) -> str:
-    return (
-        f"is {size} bytes, more than the limit of {limits.max_bytes}"
-        " (max_file_bytes in [tool.contractspec])"
-    )
+        return read_regular_file(real, limits.max_bytes)
+    except NotReadable as exc:
+        why = str(exc.strerror)
+        if exc.errno == errno.EFBIG:  # the one refusal a setting changes
+            why += f" {LIMIT_SETTING}"
+        raise FileRefused(why) from None
 
 
 def relative_posix(path: Path, base: Path, *, climb: bool = False) -> str:

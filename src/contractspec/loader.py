@@ -461,10 +461,12 @@ def load_file(
     path: Path, display: str | None = None, files: FileLimits | None = None
 ) -> LoadedSpec:
     display = display or path.as_posix()
-    return load_bytes(_read(path, display, files), display)
+    return load_bytes(read_spec_bytes(path, display, files), display)
 
 
-def _read(path: Path, display: str, files: FileLimits | None = None) -> bytes:
+def read_spec_bytes(path: Path, display: str, files: FileLimits | None = None) -> bytes:
+    """A spec file's bytes (files.read_project_file); SpecError at 1:1 when
+    it may not be read."""
     try:
         return read_project_file(path, files or FileLimits.unconfined())
     except FileRefused as exc:
@@ -525,7 +527,7 @@ def load_specs(
         path = folder.joinpath(*parts)
         display = "/".join(parts if prefix == "." else (prefix, *parts))
         try:
-            data = _read(path, display, files)
+            data = read_spec_bytes(path, display, files)
             hit = cache.spec(data, display) if cache else None
             loaded.append(hit or load_bytes(data, display))
             if cache and not hit:

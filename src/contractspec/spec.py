@@ -24,6 +24,11 @@ KEY_RE = re.compile(r"^(?P<name>.+)\.v(?P<version>[0-9]+)$")
 # bytes a name, and Python's `__pycache__/<module>.cpython-3NN.pyc` needs
 # 14 more than the `.py` name.
 MAX_FILE_NAME = 255 - 14
+# The largest number a spec may give: PostgreSQL's `integer`, which the history
+# table's version and the events' attempt are, and the most statement_timeout
+# and lock_timeout take (in ms). Checked at load, so that no number a spec
+# holds fails at run time (a sleep, a timer or a column that can't take it).
+MAX_NUMBER = 2_147_483_647
 
 # What `migrate create` writes as the first step's SQL; `lint` finds it left in.
 PLACEHOLDER_MARKER = "-- Write the forward SQL here"
@@ -232,6 +237,28 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: repr, but a huge integer literal by its
+    length (past 4300 digits, Python refuses to print one at all)."""
+    try:
+        text = repr(value)
+    except ValueError:  # Python prints no integer of more than 4300 digits
+        return "an integer of more than 4300 digits"
+    if not _is_int(value) or len(text) <= 20:
+        return text
+    sign = "negative " if value < 0 else ""
+    return f"a {sign}{len(text.lstrip('-'))}-digit integer"
+
+
+def _number_problem(value: Any, name: str, least: int) -> str | None:
+    """Why value is not an integer from least to MAX_NUMBER (None: it is)."""
+    if _is_int(value) and least <= value <= MAX_NUMBER:
+        return None
+    return (
+        f"{name} must be an integer from {least} to {MAX_NUMBER}, got {_shown(value)}"
+    )
+
+
 def _blank(value: Any) -> bool:
     return not isinstance(value, str) or not value.strip()
 
@@ -243,9 +270,9 @@ def _problems(spec: MigrationSpec) -> Iterator[Problem]:
 
 
 def _meta_problems(meta: MigrationMeta) -> Iterator[Problem]:
-    name = meta.name
+    name, version = meta.name, _number_problem(meta.version, "version", 1)
     if not isinstance(name, str):
-        yield Problem(("meta", "name"), f"name must be a string, got {name!r}")
+        yield Problem(("meta", "name"), f"name must be a string, got {_shown(name)}")
     elif _blank(name):
         yield Problem(("meta", "name"), "name must not be empty")
     elif not NAME_RE.match(name):
@@ -259,37 +286,38 @@ def _meta_problems(meta: MigrationMeta) -> Iterator[Problem]:
             ("meta", "name"),
             f"name {name!r} must not end in '.vN': the version goes in 'version'",
         )
-    elif len(file_name := f"{name.replace('.', '__')}__v{meta.version}.py") > (
-        MAX_FILE_NAME
-    ):
+    elif version is None and len(
+        file_name := f"{name.replace('.', '__')}__v{meta.version}.py"
+    ) > (MAX_FILE_NAME):
         yield Problem(
             ("meta", "name"),
             f"name is too long: its harness file name would be {len(file_name)}"
             f" characters, more than the {MAX_FILE_NAME} a file system allows",
         )
-    if not _is_int(meta.version) or meta.version < 1:
-        yield Problem(
-            ("meta", "version"),
-            f"version must be an integer >= 1, got {meta.version!r}",
-        )
+    if version:
+        yield Problem(("meta", "version"), version)
     if not isinstance(meta.title, str):
-        yield Problem(("meta", "title"), f"title must be a string, got {meta.title!r}")
+        yield Problem(
+            ("meta", "title"), f"title must be a string, got {_shown(meta.title)}"
+        )
     elif _blank(meta.title):
         yield Problem(("meta", "title"), "title must not be empty")
     for text_field in ("description", "domain"):
         value = getattr(meta, text_field)
         if not isinstance(value, str):
             yield Problem(
-                ("meta", text_field), f"{text_field} must be a string, got {value!r}"
+                ("meta", text_field),
+                f"{text_field} must be a string, got {_shown(value)}",
             )
     if meta.stability not in STABILITIES:
         yield Problem(
             ("meta", "stability"),
-            f"unknown stability {meta.stability!r}: expected one of {', '.join(STABILITIES)}",
+            f"unknown stability {_shown(meta.stability)}: expected one of {', '.join(STABILITIES)}",
         )
     if not isinstance(meta.owners, list):
         yield Problem(
-            ("meta", "owners"), f"owners must be a list of strings, got {meta.owners!r}"
+            ("meta", "owners"),
+            f"owners must be a list of strings, got {_shown(meta.owners)}",
         )
     elif not meta.owners:
         yield Problem(("meta", "owners"), "owners must name at least one owner")
@@ -301,7 +329,7 @@ def _meta_problems(meta: MigrationMeta) -> Iterator[Problem]:
                 )
     if not isinstance(meta.tags, list):
         yield Problem(
-            ("meta", "tags"), f"tags must be a list of strings, got {meta.tags!r}"
+            ("meta", "tags"), f"tags must be a list of strings, got {_shown(meta.tags)}"
         )
     else:
         for index, tag in enumerate(meta.tags):
@@ -319,7 +347,7 @@ def _plan_problems(plan: MigrationPlan) -> Iterator[Problem]:
             if not isinstance(step, _Step):
                 yield Problem(
                     ("plan", direction, index),
-                    f"{direction} must hold SchemaStep / DataStep / ValidationStep, got {step!r}",
+                    f"{direction} must hold SchemaStep / DataStep / ValidationStep, got {_shown(step)}",
                 )
                 continue
             yield from _step_problems(step, ("plan", direction, index))
@@ -329,7 +357,7 @@ def _dependency_problems(spec: MigrationSpec) -> Iterator[Problem]:
     if not isinstance(spec.dependencies, list):
         yield Problem(
             ("dependencies",),
-            f"dependencies must be a list of strings, got {spec.dependencies!r}",
+            f"dependencies must be a list of strings, got {_shown(spec.dependencies)}",
         )
         return
     seen: set[str] = set()
@@ -358,22 +386,16 @@ def _step_problems(step: _Step, where: FieldPath) -> Iterator[Problem]:
             where + (step.payload_field,),
             f"{step.kind} step needs a non-empty {wanted}",
         )
-    if step.timeout_ms is not None and (
-        not _is_int(step.timeout_ms) or step.timeout_ms <= 0
-    ):
-        yield Problem(
-            where + ("timeout_ms",),
-            f"timeout_ms must be a positive integer, got {step.timeout_ms!r}",
-        )
-    if not _is_int(step.retries) or step.retries < 0:
-        yield Problem(
-            where + ("retries",),
-            f"retries must be an integer >= 0, got {step.retries!r}",
-        )
+    numbers = {"retries": _number_problem(step.retries, "retries", 0)}
+    if step.timeout_ms is not None:
+        numbers["timeout_ms"] = _number_problem(step.timeout_ms, "timeout_ms", 1)
+    for name, problem in numbers.items():
+        if problem:
+            yield Problem(where + (name,), problem)
     if step.description is not None and not isinstance(step.description, str):
         yield Problem(
             where + ("description",),
-            f"description must be a string, got {step.description!r}",
+            f"description must be a string, got {_shown(step.description)}",
         )
     if isinstance(step, _WriteStep):
         yield from _write_step_problems(step, where)
@@ -389,14 +411,14 @@ def _step_problems(step: _Step, where: FieldPath) -> Iterator[Problem]:
             if _blank(rule) or _blank(reason):
                 yield Problem(
                     where + ("lint_ignore", rule),
-                    f"lint_ignore needs a rule name and a reason, got {rule!r}: {reason!r}",
+                    f"lint_ignore needs a rule name and a reason, got {_shown(rule)}: {reason!r}",
                 )
     for checks in ("pre_checks", "post_checks"):
         for index, check in enumerate(getattr(step, checks)):
             if not isinstance(check, MigrationCheck):
                 yield Problem(
                     where + (checks, index),
-                    f"{checks} must hold MigrationCheck, got {check!r}",
+                    f"{checks} must hold MigrationCheck, got {_shown(check)}",
                 )
                 continue
             if _blank(check.expression):
@@ -415,7 +437,7 @@ def _expect_problems(expect: Any, where: FieldPath) -> Iterator[Problem]:
     if expect not in EXPECTATIONS:
         yield Problem(
             where + ("expect",),
-            f"expect must be {' or '.join(map(repr, EXPECTATIONS))}, got {expect!r}",
+            f"expect must be {' or '.join(map(repr, EXPECTATIONS))}, got {_shown(expect)}",
         )
 
 
@@ -423,7 +445,7 @@ def _write_step_problems(step: _WriteStep, where: FieldPath) -> Iterator[Problem
     if not isinstance(step.transactional, bool):
         yield Problem(
             where + ("transactional",),
-            f"transactional must be True or False, got {step.transactional!r}",
+            f"transactional must be True or False, got {_shown(step.transactional)}",
         )
     if step.reconcile is not None:
         if _blank(step.reconcile):
@@ -447,17 +469,11 @@ def _write_step_problems(step: _WriteStep, where: FieldPath) -> Iterator[Problem
             where + ("confirm_by",),
             "confirm_by names who may confirm a person's work: it needs instructions=",
         )
-    for name in ("batch_size", "max_batches"):
+    for name, least in (("batch_size", 1), ("max_batches", 1), ("pause_ms", 0)):
         value = getattr(step, name)
-        if value is not None and (not _is_int(value) or value < 1):
-            yield Problem(
-                where + (name,), f"{name} must be an integer >= 1, got {value!r}"
-            )
-    if step.pause_ms is not None and (not _is_int(step.pause_ms) or step.pause_ms < 0):
-        yield Problem(
-            where + ("pause_ms",),
-            f"pause_ms must be an integer >= 0, got {step.pause_ms!r}",
-        )
+        problem = None if value is None else _number_problem(value, name, least)
+        if problem:
+            yield Problem(where + (name,), problem)
     if step.batch_size is None:
         for name in ("pause_ms", "max_batches"):
             if getattr(step, name) is not None:
@@ -532,6 +548,13 @@ def _pointer_problems(step: DataStep, where: FieldPath) -> Iterator[Problem]:
             where + ("script",),
             "a file:// pointer names an absolute path (file:///srv/scripts/fill.sql);"
             " a file beside the spec is named by its relative path instead",
+        )
+    if step.transactional is False:
+        yield Problem(
+            where + ("transactional",),
+            "a pointer's SQL is fetched when it runs, so build can't split it into the"
+            " statements a step outside the transaction runs: keep the file beside"
+            " the spec (it is pinned by build) for transactional=False",
         )
     if step.sha256 is None:
         yield Problem(

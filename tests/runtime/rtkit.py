@@ -7,7 +7,15 @@ import hashlib
 from pathlib import Path
 
 
-def make_step(kind: str = "schema", payload: str = "SELECT 1", **extra) -> dict:
+def make_step(
+    kind: str = "schema",
+    payload: str = "SELECT 1",
+    dialect: str = "postgresql",
+    **extra,
+) -> dict:
+    """A step of MIGRATION data. One outside the transaction
+    (transactional=False) is split into its statements as `build` splits it,
+    by the dialect's parser (codegen.statements), its reconcile too."""
     step = {
         "kind": kind,
         "description": extra.pop("description", None),
@@ -26,7 +34,25 @@ def make_step(kind: str = "schema", payload: str = "SELECT 1", **extra) -> dict:
     if kind == "data":
         step.update(script_type="inline_sql", script_path=None, script_sha256=None)
     step.update(extra)
+    if step.get("transactional") is False:
+        _split_outside(step, dialect)
     return step
+
+
+def _split_outside(step: dict, dialect: str) -> None:
+    from contractspec.codegen.statements import split_statements, statement_entries
+
+    base_dir = step.pop("base_dir", None)
+    if step.get("reconcile"):
+        step["reconcile"] = split_statements(step["reconcile"], dialect)
+    if step.get("script_type") in ("python_file", "python_module"):
+        return
+    payload = "sql" if step["kind"] == "schema" else "script"
+    if step.get("script_type") == "sql_file":
+        sql = (Path(base_dir) / step["script_path"]).read_text()
+    else:
+        sql = step.pop(payload)
+    step["statements"] = statement_entries(sql, dialect)
 
 
 def check(description: str, expression: str) -> dict:
@@ -66,6 +92,8 @@ def file_step(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
     script = f"{relative}:{func}" if func else relative
+    if extra.get("transactional") is False:
+        extra["base_dir"] = folder  # its statements are read from the file
     return make_step(
         "data",
         script,

@@ -61,13 +61,13 @@ def index_states(db) -> list[tuple]:
     )
 
 
-def hold_writer(pg_url: str):
-    """A transaction that has written to items and stays open: CREATE INDEX
-    CONCURRENTLY waits for it (after its invalid index is in the catalog)."""
+def hold_writer(pg_url: str, table: str = "items"):
+    """A transaction that has written to table and stays open: CREATE INDEX
+    CONCURRENTLY on it waits for it (after its invalid index is in the catalog)."""
     import psycopg
 
     conn = psycopg.connect(pg_url)
-    conn.execute("UPDATE items SET touched = touched WHERE id = 1")
+    conn.execute(f"UPDATE {table} SET id = id WHERE id = 1")
     return conn
 
 
@@ -78,11 +78,13 @@ def backend_of(db, pid: int, purpose: str = "migrate"):
     )
 
 
-def kill_while_building(db, harness, pg_url: str, building, terminate=True) -> None:
-    """Run the harness, SIGKILL it once building() sees the index build
-    waiting for a writer, and (terminate) end its server session, as the
+def kill_while_building(
+    db, harness, pg_url: str, building, terminate=True, table: str = "items"
+) -> None:
+    """Run the harness, SIGKILL it once building() sees the index build on
+    table waiting for a writer, and (terminate) end its server session, as the
     server does when it notices the dead client; else the build goes on."""
-    writer = hold_writer(pg_url)
+    writer = hold_writer(pg_url, table)
     victim = start(harness, pg_url)
     try:
         assert wait_for(building, 30)
@@ -343,7 +345,7 @@ def test_an_unfinished_step_without_reconcile_stops_the_rerun(
     assert "up step 1/2" in stopped.stderr and "reconcile=" in stopped.stderr
     assert "did not finish" in stopped.stderr and not db.table_exists("after_it")
     # with a reconcile statement the rerun undoes the half-done work, then runs it
-    step["reconcile"] = "DROP TABLE IF EXISTS half_done"
+    step["reconcile"] = ["DROP TABLE IF EXISTS half_done"]
     harness = write_harness(tmp_path / "harness.py", m)
     rerun = run_harness(harness, "up", "--database", database_url)
     assert rerun.returncode == 0, rerun.stderr
@@ -506,3 +508,40 @@ def test_a_build_that_finished_after_its_runner_died_is_kept(
     assert index_states(db) == [("items_id_v", True)]
     details = [e["detail"] or "" for e in db.events(m["key"])]
     assert any("built by the interrupted run: kept" in d for d in details)
+
+
+def test_sigkill_during_concurrent_index_on_a_quoted_qualified_name_then_rerun(
+    pg_db, DB, tmp_path, write_harness, run_harness
+):
+    """The index to reconcile is named by the build, from the parse tree:
+    in its table's schema, quoted as SQL must (a space, capitals)."""
+    db = DB(pg_db)
+    db.execute(
+        'CREATE SCHEMA "Shop Data"; CREATE TABLE "Shop Data"."Items" (id INTEGER'
+        ' PRIMARY KEY, v INTEGER); INSERT INTO "Shop Data"."Items" (id) SELECT'
+        " generate_series(1, 20000)"
+    )
+    sql = 'CREATE INDEX CONCURRENTLY "Items By V" ON "Shop Data"."Items" (id, v)'
+    step = make_step("schema", sql, transactional=False)
+    assert step["statements"] == [
+        {"sql": sql, "builds_index": '"Shop Data"."Items By V"'}
+    ]
+    m = make_migration(up=[step])
+    harness = write_harness(tmp_path / "harness.py", m)
+    states = (
+        "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON"
+        ' c.oid = i.indexrelid WHERE i.indrelid = \'"Shop Data"."Items"\'::regclass'
+        " AND NOT i.indisprimary ORDER BY 1"
+    )
+    building = lambda: db.rows(states) == [("Items By V", False)]  # noqa: E731
+    kill_while_building(db, harness, pg_db, building, table='"Shop Data"."Items"')
+    assert db.rows(states) == [("Items By V", False)]
+
+    rerun = run_harness(harness, "up", "--database", pg_db)
+    assert rerun.returncode == 0, rerun.stderr
+    assert db.rows(states) == [("Items By V", True)]  # exactly one, valid
+    details = [e["detail"] or "" for e in db.events(m["key"])]
+    assert (
+        'dropped the invalid index "Shop Data"."Items By V" an interrupted build left'
+        in details
+    )

@@ -473,8 +473,9 @@ def status_command(
     unknown   in the database, but no spec in this project
     (baseline) recorded by `migrate baseline`, never run by contractspec
     The HARNESS column says whether the committed harness can run: ok,
-    missing, stale (its spec, its format or the shared runtime module changed:
-    rebuild) or edited (by hand: its MIGRATION is not what the spec generates).
+    missing, unreadable (not a regular file, or over max_file_bytes), stale
+    (its spec, its format or the shared runtime module changed: rebuild) or
+    edited (by hand: its MIGRATION is not what the spec generates).
     LAST FAILURE shows the error of a migration whose latest run failed.
     """
     from ..commands import migrate as command

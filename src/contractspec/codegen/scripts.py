@@ -38,10 +38,12 @@ from ..errors import Diagnostic, FileRefused, SpecError
 from ..files import read_project_file, relative_posix
 from ..fingerprint import sha256_bytes
 from ..spec import is_pointer
+from .statements import Outside, split_statements, statement_entries
 
 if TYPE_CHECKING:
     from ..config import Config
     from ..loader import LoadedSpec
+    from ..spec import MigrationStep
 
 INLINE_SQL = "inline_sql"
 SQL_FILE = "sql_file"
@@ -89,10 +91,12 @@ class ResolvedScript:
 
 @dataclass
 class Resolution:
-    """Every data step of one spec, resolved: by (direction, index)."""
+    """Every data step of one spec, resolved, and every step outside the
+    transaction, split into its statements: by (direction, index)."""
 
     steps: dict[tuple[str, int], ResolvedScript] = field(default_factory=dict)
     pins: dict[str, str] = field(default_factory=dict)  # "up.0" → sha256 hex
+    outside: dict[tuple[str, int], Outside] = field(default_factory=dict)
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:
@@ -114,22 +118,30 @@ def resolve_scripts(
     """Classify, locate and pin every data step (and schema step that names a .sql
     file) of a loaded spec; all problems in one SpecError."""
     resolution = Resolution()
-    data_steps = [
+    steps = [
         (direction, index, step)
         for direction in ("up", "down")
         for index, step in enumerate(getattr(loaded.spec.plan, direction) or [])
+    ]
+    data_steps = [
+        (direction, index, step)
+        for direction, index, step in steps
         if (step.kind == "data" and getattr(step, "instructions", None) is None)
         or (step.kind == "schema" and classify_script(step.payload) == SQL_FILE)
     ]
-    if (
-        not data_steps
-    ):  # most specs: no paths to build (migrate fingerprints every spec)
-        return resolution
+    outside = [
+        (direction, index, step)
+        for direction, index, step in steps
+        if getattr(step, "transactional", True) is False
+    ]
+    if not data_steps and not outside:
+        return resolution  # most specs: nothing to read (migrate fingerprints each)
     root = Path(config.root)
     harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
     files = config.files
     spec_dir = Path(os.path.normpath(root / loaded.path)).parent
     problems: list[Diagnostic] = []
+    sql_files: dict[tuple[str, int], tuple[str, str]] = {}  # (display, text)
     for direction, index, step in data_steps:
         where = ("plan", direction, index, step.payload_field)
         script_type = classify_script(step.payload)
@@ -173,6 +185,11 @@ def resolve_scripts(
             if problem:
                 problems.append(loaded.diagnostic(where, problem))
                 continue
+        if script_type == SQL_FILE:
+            sql_files[(direction, index)] = (
+                shown,
+                data.decode("utf-8", "surrogateescape"),
+            )
         digest = sha256_bytes(data)
         resolution.pins[f"{direction}.{index}"] = digest
         resolution.steps[(direction, index)] = ResolvedScript(
@@ -182,7 +199,51 @@ def resolve_scripts(
         )
     if problems:
         raise SpecError(problems)
+    if outside:
+        resolution.outside = _split_outside(loaded, config, outside, sql_files)
     return resolution
+
+
+def _split_outside(
+    loaded: LoadedSpec,
+    config: Config,
+    steps: list[tuple[str, int, MigrationStep]],
+    sql_files: dict[tuple[str, int], tuple[str, str]],
+) -> dict[tuple[str, int], Outside]:
+    """Each step outside the transaction split into its statements, in the
+    project's dialect (codegen.statements); a reconcile that does not parse
+    is a spec error at it."""
+    texts: dict[tuple[str, int], tuple[str, str]] = {}  # (where, SQL) by place
+    reconciles: dict[tuple[str, int], tuple[str, str]] = {}
+    for direction, index, step in steps:
+        place = (direction, index)
+        if place in sql_files:
+            texts[place] = sql_files[place]
+        elif step.kind == "schema" or classify_script(step.payload) == INLINE_SQL:
+            texts[place] = (loaded.path, step.payload)
+        given: str | None = getattr(step, "reconcile", None)  # write steps have it
+        if given:
+            reconciles[place] = (loaded.path, given)
+    dialect = config.dialect_for([*texts.values(), *reconciles.values()])
+    found: dict[tuple[str, int], Outside] = {}
+    problems = []
+    for place in (step[:2] for step in steps):
+        try:
+            reconcile = (
+                split_statements(reconciles[place][1], dialect)
+                if place in reconciles
+                else None
+            )
+        except ValueError as exc:
+            message = f"reconcile does not parse as {dialect}: {exc}"
+            problems.append(loaded.diagnostic(("plan", *place, "reconcile"), message))
+            continue
+        sql = texts.get(place)
+        statements = None if sql is None else statement_entries(sql[1], dialect)
+        found[place] = Outside(statements, reconcile)
+    if problems:
+        raise SpecError(problems)
+    return found
 
 
 def _python_problem(data: bytes, function: str, shown: str) -> str | None:

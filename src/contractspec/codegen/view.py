@@ -22,7 +22,8 @@ from ..spec import (
     split_key,
 )
 from .naming import module_name
-from .scripts import Resolution, ResolvedScript
+from .scripts import INLINE_SQL, Resolution, ResolvedScript
+from .statements import Outside
 
 if TYPE_CHECKING:
     from ..loader import LoadedSpec
@@ -44,14 +45,20 @@ def spec_path_of(loaded: LoadedSpec, root: Path) -> str:
     return relative_posix(Path(spec_file), root, climb=True)
 
 
-def step_data(step: MigrationStep, data: ResolvedScript | None) -> Step:
+def step_data(
+    step: MigrationStep, data: ResolvedScript | None, outside: Outside | None = None
+) -> Step:
     """A step as its harness's MIGRATION holds it: what its spec sets, in a fixed
     order; an entry left at the runtime's default (no description, timeout or
-    checks, no retries, an option's default) is not written."""
+    checks, no retries, an option's default) is not written. A step outside
+    the transaction carries its statements last (codegen.statements), in place
+    of its SQL when the SQL is inline, and its reconcile as statements too."""
     entry: dict[str, Any] = {"kind": step.kind}
     if step.description is not None:
         entry["description"] = step.description
-    entry[step.payload_field] = step.payload
+    statements = outside.statements if outside is not None else None
+    if statements is None or (data is not None and data.script_type != INLINE_SQL):
+        entry[step.payload_field] = step.payload  # the SQL, or the file it is in
     if step.timeout_ms is not None:
         entry["timeout_ms"] = step.timeout_ms
     if step.retries:
@@ -64,10 +71,14 @@ def step_data(step: MigrationStep, data: ResolvedScript | None) -> Step:
         value = getattr(step, name, default)
         if value != default:  # so existing harnesses keep their bytes
             entry[name] = value
+    if outside is not None and outside.reconcile is not None:
+        entry["reconcile"] = outside.reconcile
     if data is not None:
         entry["script_type"] = data.script_type
         entry["script_path"] = data.script_path
         entry["script_sha256"] = data.script_sha256
+    if statements is not None:
+        entry["statements"] = statements
     return cast("Step", entry)  # the runtime's shape, field by field above
 
 
@@ -83,7 +94,8 @@ def _steps(
         manual = getattr(step, "instructions", None) is not None
         if step.kind == "data" and data is None and not manual:
             raise ValueError(f"{spec.key}: a data step was not resolved")
-        entries.append(step_data(step, data))
+        outside = resolution.outside.get((direction, index))
+        entries.append(step_data(step, data, outside))
     return entries
 
 

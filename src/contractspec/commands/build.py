@@ -191,6 +191,7 @@ def _changes(
     folders = [config.harness_dir, config.harness_dir / RUNTIME_NAME]
     changes = writer.changes(
         ((f.path, f.display, f.source) for f in outputs),
+        config.files,
         orphans_in=folders if full else (),
         relative=config.relative,
     )

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import writer
 from ..config import Config, load_config
-from ..errors import Diagnostic, RegistryError, SpecError, UsageError
+from ..errors import Diagnostic, FileRefused, RegistryError, SpecError, UsageError
+from ..files import FileLimits, read_project_file
 from ..loader import LoadedSpec, discover, load_source
 from ..project import Project, open_for_editing, open_project
 from ..registry import MigrationRegistry
@@ -49,19 +50,27 @@ def split_values(values: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def read_value(value: str, stdin: TextIO | None = None) -> str:
-    """A payload argument: `-` reads stdin, `@path` reads a file, `@@text` is the literal `@text`."""
+    """A payload argument: `-` reads stdin, `@path` reads a file, `@@text` is the
+    literal `@text`. Both are read up to the default max_file_bytes (10 MiB),
+    a file as every file is (a regular file, without blocking)."""
+    limits = FileLimits.unconfined()
     if value == "-":
         import sys
 
-        return (stdin or sys.stdin).read()
+        text = (stdin or sys.stdin).read(limits.max_bytes + 1)
+        if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
+            raise UsageError(
+                f"the value read from stdin is more than {limits.max_bytes} bytes;"
+                " give the SQL in a .sql file the spec names instead"
+            )
+        return text
     if value.startswith("@@"):
         return value[1:]
     if value.startswith("@"):
-        path = Path(value[1:])
         try:
-            return path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read {value}: {exc.strerror}") from None
+            return read_project_file(Path(value[1:]), limits).decode("utf-8")
+        except FileRefused as exc:
+            raise UsageError(f"{value} {exc}") from None
         except UnicodeDecodeError as exc:
             raise UsageError(f"cannot read {value}: not UTF-8 ({exc.reason})") from None
     return value
@@ -97,8 +106,8 @@ def _line_length(config: Config) -> int:
     texts = []
     for path in discover(config.specs_dir):
         try:
-            texts.append(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+            texts.append(read_project_file(path, config.files).decode("utf-8"))
+        except (FileRefused, UnicodeDecodeError):
             continue
     return infer_line_length(*texts)
 
@@ -180,7 +189,7 @@ def edit_spec(
         file = config.root / loaded.path
     display = config.relative(file)
     inside = _is_inside(file, config.specs_dir)
-    snapshot = read_snapshot(file, display)
+    snapshot = read_snapshot(file, display, config.files)
     result = edit_source(
         snapshot.text, display, operation, line_length=_line_length(config)
     )
@@ -228,7 +237,7 @@ def new_version(name: str, project_dir: Path | None = None) -> NewVersion:
     takes a database from version N to N+1. The old file, its harness and
     its history stay as they are: that is what lets the applied version be
     reverted later."""
-    from ..edit import BumpVersion, edit_source
+    from ..edit import BumpVersion, edit_source, read_snapshot
 
     project = open_project(project_dir)
     latest = project.registry.lookup(name)
@@ -246,7 +255,7 @@ def new_version(name: str, project_dir: Path | None = None) -> NewVersion:
     if target.exists():
         raise UsageError(f"{display} already exists")
     result = edit_source(
-        source_file.read_text(encoding="utf-8"),
+        read_snapshot(source_file, config.relative(source_file), config.files).text,
         display,
         BumpVersion(version),
         line_length=_line_length(config),

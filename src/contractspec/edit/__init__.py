@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Diagnostic, FileChanged, SpecError
+from ..files import FileLimits
+from ..loader import read_spec_bytes
 from .operations import (
     LIST_FIELDS,
     PAYLOAD_FIELDS,
@@ -110,10 +112,14 @@ class Snapshot:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def read_snapshot(path: Path, display: str | None = None) -> Snapshot:
+def read_snapshot(
+    path: Path, display: str | None = None, files: FileLimits | None = None
+) -> Snapshot:
+    """The spec file as it is now, read as the loader reads it (bounded, a
+    regular file, without blocking; files: the project's limits)."""
     display = display or path.as_posix()
+    data = read_spec_bytes(path, display, files)
     try:
-        data = path.read_bytes()
         mode = path.stat().st_mode & 0o7777
     except OSError as exc:
         raise SpecError(

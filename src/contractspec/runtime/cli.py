@@ -16,8 +16,9 @@ from .exits import (
     MigrationError,
     interrupt_code,
 )
+from .loader import MAX_FILE_BYTES
 from .migration import run_migration
-from .pointers import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, Pointers
+from .pointers import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, Pointers
 from .urls import DATABASE_ENV, DEFAULT_DATABASE_URL, first_line
 
 if TYPE_CHECKING:
@@ -106,8 +107,10 @@ def runtime_main(
     problem = None
     if args.lock_timeout < 0:
         problem = "--lock-timeout must be >= 0"
-    elif args.fetch_timeout <= 0 or args.fetch_max_bytes < 1:
-        problem = "--fetch-timeout and --fetch-max-bytes must be > 0"
+    elif not 0 < args.fetch_timeout <= MAX_TIMEOUT_S:
+        problem = f"--fetch-timeout must be more than 0 and at most {MAX_TIMEOUT_S:g}"
+    elif not 1 <= args.fetch_max_bytes <= MAX_FILE_BYTES:
+        problem = f"--fetch-max-bytes must be from 1 to {MAX_FILE_BYTES}"
     elif (args.command == "confirm") != (args.by is not None):
         problem = "confirm needs --by WHO (and only confirm takes it)"
     if problem:

@@ -68,6 +68,11 @@ class Database:
         """Close the connection and release the lock."""
         raise NotImplementedError
 
+    def password(self) -> str | None:
+        """The password the connection was made with, wherever the driver
+        found it (the URL, the environment, a password or service file)."""
+        return None
+
     def defer(self, statement: str) -> None:
         """Run one of our statements that returns no rows, now or in front of
         the next statement sent."""
@@ -103,10 +108,6 @@ class Database:
         """Run user SQL to its end, every row of every statement (a check
         that expects no error): an error on any of them raises."""
         self.run_sql(text)
-
-    def statements(self, text: str) -> list[str]:
-        """User SQL split into its statements, to run one by one."""
-        raise NotImplementedError
 
     def execute_counted(self, statement: str) -> int:
         """Run one user statement (a batch); the rows it touched (-1: unknown)."""
@@ -148,11 +149,16 @@ class Database:
     def end_read_only(self) -> None:
         """Back to writing, once the read-only transaction is rolled back."""
 
-    def reconcile_index(self, statement: str) -> tuple[bool, list[str]] | None:
-        """Clean up what an interrupted run of statement may have left (an
-        invalid index): (whether to run it again, what was done, for the
-        events); None when it is nothing this database knows how to reconcile."""
+    def drop_invalid_index(self, name: str) -> bool | None:
+        """After an interrupted CREATE INDEX CONCURRENTLY of index `name` (an
+        SQL name): None when there is no such index, False when it is valid
+        (the build finished), True when it was invalid and is dropped now."""
         return None
+
+    def drop_reindex_leftovers(self, kind: str, name: str) -> list[str]:
+        """After an interrupted REINDEX INDEX|TABLE CONCURRENTLY (kind "index"
+        or "table") of `name`: drop the invalid indexes it left; their names."""
+        return []
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .exits import EXIT_SPEC, MigrationError
+from .loader import NotReadable, read_regular_file
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,8 +61,10 @@ def harness_migration(path: str, migration: Migration) -> Migration:
 
     The fingerprint is written once per harness, in its header; the history and
     the drift check need it beside the steps."""
-    with open(path, "rb") as handle:
-        header = harness_header(handle.read(4096))
+    try:
+        header = harness_header(read_regular_file(path))
+    except NotReadable as exc:
+        raise MigrationError(f"{path} {exc.strerror}", EXIT_SPEC) from None
     found = header.get("format", "1 (runtime embedded)")
     if found != str(HARNESS_FORMAT) or "fingerprint" not in header:
         raise MigrationError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import stat
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -70,11 +71,18 @@ def acquire_sqlite_lock(
     """An OS lock on `<db>.lock`: released by the OS when its holder dies.
     Returns the lock file's descriptor (closing it releases the lock)."""
     lock_path = os.path.abspath(path) + ".lock"
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:  # without blocking: a FIFO put in its place is refused, not waited on
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
     except OSError as exc:
         message = f"cannot create lock file {lock_path}: {exc.strerror}"
         raise MigrationError(message, EXIT_SPEC) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        message = (
+            f"lock file {lock_path} is not a regular file (a FIFO, socket or"
+            " device); remove it: the runner creates it"
+        )
+        raise MigrationError(message, EXIT_SPEC)
     deadline, waiting = time.monotonic() + timeout, False
     while True:
         try:

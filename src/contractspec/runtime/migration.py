@@ -32,7 +32,7 @@ from .pointers import Pointers, pointer_steps
 from .preview import plan_text
 from .session import Session, open_session
 from .shapes import in_parts, manual, step_label
-from .steps import prepare, run_step
+from .steps import PAYLOADS, prepare, run_step
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line, redact_url
 
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from .steps import Action
 
 PathArg = str | os.PathLike[str]
-_PAYLOADS = {"schema": "sql", "data": "script", "validation": "assertion"}
 _EXPECT = ("truthy", "no_error")
 
 
@@ -315,6 +314,23 @@ def record_failure(run: Run) -> str | None:
     return None
 
 
+def _outside_ok(step: Step) -> bool:
+    """A step outside the transaction carries the SQL it sends as statements,
+    and its reconcile as a list, both split at build time (the runtime splits
+    nothing); no other step has them."""
+    statements, reconcile = step.get("statements"), step.get("reconcile")
+    if reconcile is not None and not (
+        isinstance(reconcile, list) and all(isinstance(s, str) for s in reconcile)
+    ):
+        return False
+    calls = step.get("script_type") in ("python_file", "python_module")
+    if step.get("transactional") is not False or calls:
+        return statements is None
+    return isinstance(statements, list) and all(
+        isinstance(s, dict) and isinstance(s.get("sql"), str) for s in statements
+    )
+
+
 def check_migration(migration: object) -> None:
     """Refuse MIGRATION data that is not of the shape a harness holds (exit 3)."""
     problem = None
@@ -326,9 +342,16 @@ def check_migration(migration: object) -> None:
         for step in migration["up"] + list(migration.get("down") or ()):
             kind = step.get("kind") if isinstance(step, dict) else None
             payload = "instructions" if kind == "data" and manual(step) else None
-            payload = payload or _PAYLOADS.get(str(kind))
-            if payload is None or not isinstance(step.get(payload), str):
+            payload = payload or PAYLOADS.get(str(kind))
+            if payload is None or not (
+                isinstance(step.get(payload), str) or "statements" in step
+            ):
                 problem = f"bad step {step!r}"
+            elif not _outside_ok(step):
+                problem = (
+                    f"bad step {step!r}: a step outside the transaction carries its"
+                    " statements (and its reconcile) as lists; rebuild the harness"
+                )
             elif "pre_checks" in step or "post_checks" in step or "expect" in step:
                 checks = [
                     step,

@@ -9,7 +9,6 @@ history row. The events table is the journal a rerun continues from."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import TYPE_CHECKING
 
@@ -23,13 +22,9 @@ from .watchdog import Guard
 if TYPE_CHECKING:
     from .events import Run
     from .session import Session
-    from .shapes import Migration, Step, Timing, Waiting
+    from .shapes import Migration, Statement, Step, Timing, Waiting
     from .steps import Action
 
-# Statements that are safe to run again whatever a first, cut-short run did.
-_RERUNNABLE = (
-    r"(?i)^\s*(?:VACUUM|ANALYZE|REINDEX|CHECKPOINT)\b|\bIF\s+(?:NOT\s+)?EXISTS\b"
-)
 _JOURNAL_SQL = (
     "SELECT run_id, step, event, status, detail FROM contractspec_events WHERE"
     " migration = ? AND event IN ('run_start', 'run_end', 'step_start',"
@@ -244,7 +239,7 @@ def _run_outside(
     """Run one step in autocommit, journaled as it starts and finishes;
     a step an earlier run left unfinished is reconciled first."""
     db, label = run.session.db, step_label(step)
-    statements = db.statements(action.sql) if action.call is None else None
+    statements = action.statements if action.call is None else None
     run.emit("step_start", index, status="outside", detail=label)
     _flush(run)
     if resumed:
@@ -255,7 +250,7 @@ def _run_outside(
         if action.call is not None:
             action.call(db.conn)
         for statement in statements or ():
-            db.conn.execute(statement)
+            db.conn.execute(statement["sql"])
 
     while True:
         attempt += 1
@@ -285,26 +280,44 @@ def _run_outside(
 
 
 def _reconcile(
-    run: Run, index: int, count: int, step: Step, statements: list[str] | None
-) -> list[str]:
+    run: Run, index: int, count: int, step: Step, statements: list[Statement] | None
+) -> list[Statement]:
     """Make a step that may have run part way safe to run again; return the
-    statements still to run. The spec's reconcile statement wins; otherwise
+    statements still to run. The spec's reconcile statements win; otherwise
     an interrupted CREATE/REINDEX INDEX CONCURRENTLY leaves an invalid index,
-    dropped here; anything else must be safe to rerun as written."""
+    dropped here; anything else must be safe to rerun as written. What each
+    statement is was read from its parse tree at build time (the harness's
+    data): nothing here reads SQL."""
     db, label = run.session.db, step_label(step)
     reconcile = step.get("reconcile")
     if reconcile:
-        for statement in db.statements(reconcile):
-            db.conn.execute(statement)
+        for sql in reconcile:
+            db.conn.execute(sql)
         run.emit("reconcile", index, status="ok", detail="ran the reconcile statement")
         return list(statements or ())
     unsafe = "a Python step" if statements is None else None
     todo = []
     for statement in statements or ():
-        reconciled = db.reconcile_index(statement)
-        if reconciled is None and not re.search(_RERUNNABLE, statement):
-            unsafe = f"`{statement.splitlines()[0][:80]}`"
-        rerun, details = reconciled or (True, [])
+        rerun, details = True, []
+        if "builds_index" in statement:
+            name = statement["builds_index"]
+            dropped = db.drop_invalid_index(name)
+            rerun = dropped is not False
+            if dropped is False:
+                details = [f"index {name} was built by the interrupted run: kept"]
+            elif dropped:
+                details = [
+                    f"dropped the invalid index {name} an interrupted build left"
+                ]
+        elif "reindexes_index" in statement or "reindexes_table" in statement:
+            kind = "index" if "reindexes_index" in statement else "table"
+            target = statement.get("reindexes_index") or statement["reindexes_table"]
+            details = [
+                f"dropped the invalid index {name} a REINDEX left"
+                for name in db.drop_reindex_leftovers(kind, target)
+            ]
+        elif not statement.get("safe_to_rerun"):
+            unsafe = f"`{statement['sql'].splitlines()[0][:80]}`"
         for detail in details:
             run.emit("reconcile", index, status="ok", detail=detail)
         if rerun:

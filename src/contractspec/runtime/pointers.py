@@ -18,10 +18,10 @@ masked in every message and event (urls.redact_url).
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import os
 import re
-import stat
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from .exits import EXIT_SPEC, MigrationError
+from .loader import NotReadable, read_regular_file
 from .urls import redact_url, url_secrets
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
     from .shapes import Step
 
 DEFAULT_TIMEOUT_S = 30.0
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+MAX_TIMEOUT_S = 3600.0  # the most fetch_timeout may be
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # at most loader.MAX_FILE_BYTES
 _CHUNK = 64 * 1024
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -94,11 +96,10 @@ class Pointers:
         """The file named pin in folder, if it is there and holds the pinned bytes."""
         path = folder / pin
         try:
-            data = _read_regular(path, self.max_bytes)
-        except FileNotFoundError:
-            return None
-        except (OSError, MigrationError) as exc:
-            refused.append(f"{path}: {getattr(exc, 'strerror', None) or exc}")
+            data = read_regular_file(str(path), self.max_bytes)
+        except NotReadable as exc:
+            if exc.errno != errno.ENOENT:
+                refused.append(f"{path} {exc.strerror}")
             return None
         if hashlib.sha256(data).hexdigest() != pin:
             refused.append(f"{path} does not hold the pinned bytes (ignored)")
@@ -125,10 +126,11 @@ class Pointers:
         if scheme == "file":
             if parts.netloc not in ("", "localhost"):
                 raise MigrationError(f"a file:// URL names no host, not {parts.netloc}")
+            path = unquote(parts.path)
             try:
-                return _read_regular(Path(unquote(parts.path)), self.max_bytes)
-            except OSError as exc:
-                raise MigrationError(exc.strerror or str(exc)) from None
+                return read_regular_file(path, self.max_bytes)
+            except NotReadable as exc:
+                raise MigrationError(f"{path} {exc.strerror}") from None
         if scheme != "https":
             raise MigrationError(f"{scheme}:// is not fetched: use https:// or file://")
         return self._https(parts)
@@ -203,21 +205,6 @@ def expand(url: str) -> tuple[str, list[str]]:
         return found
 
     return _VARIABLE.sub(value, url), values
-
-
-def _read_regular(path: Path, max_bytes: int) -> bytes:
-    """A regular file's bytes, at most max_bytes (without blocking on a FIFO)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise MigrationError(f"{path} is not a regular file")
-        data = file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise MigrationError(
-            f"{path}: more than the {max_bytes} bytes a pointer may hold (fetch_max_bytes)"
-        )
-    return data
 
 
 def pointer_steps(steps: Sequence[Step]) -> list[tuple[str, str]]:

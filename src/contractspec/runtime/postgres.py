@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import time
 from typing import TYPE_CHECKING
 
@@ -38,22 +37,6 @@ TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 _QUERY_CANCELED = "57014"  # by statement_timeout, or by our watchdog's cancel
 _NO_SUCH_SAVEPOINT = "3B001"
 _CANCEL_IN_FLIGHT_S = 0.05
-# Patterns compiled on first use (re caches them): most runs have no step
-# outside a transaction and need none of them.
-_STATEMENT_PIECE = (
-    r"(?s)'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/"
-    r"|\$([A-Za-z_][A-Za-z0-9_]*)?\$.*?\$\1\$|;"
-)
-_NAME = r"(?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)"
-_QUALIFIED = rf"(?P<name>{_NAME}(?:\s*\.\s*{_NAME})?)"
-_CONCURRENT_INDEX = (
-    r"(?i)\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-    + _QUALIFIED
-)
-_CONCURRENT_REINDEX = (
-    r"(?i)\s*REINDEX\s+(?:\([^)]*\)\s*)?(?P<what>INDEX|TABLE)\s+CONCURRENTLY\s+"
-    + _QUALIFIED
-)
 _INVALID_LEFTOVERS_SQL = (
     "SELECT i.indexrelid::regclass::text AS name FROM pg_index i JOIN pg_class c"
     " ON c.oid = i.indexrelid WHERE NOT i.indisvalid AND c.relname ~"
@@ -145,6 +128,9 @@ class PostgreSQL(Database):
             self.conn.close()
         self.lock = None
 
+    def password(self) -> str | None:
+        return self.conn.info.password  # libpq's PQpass: the one it used
+
     def defer(self, statement: str) -> None:
         self.deferred.append(statement)
 
@@ -234,18 +220,6 @@ class PostgreSQL(Database):
         cursor.close()
         return got, row
 
-    def statements(self, text: str) -> list[str]:
-        # Outside a transaction they go one by one: PostgreSQL runs a text of
-        # several statements as one implicit transaction, which CREATE INDEX
-        # CONCURRENTLY and VACUUM refuse.
-        statements, start = [], 0
-        for match in re.finditer(_STATEMENT_PIECE, text):
-            if match.group() == ";":
-                statements.append(text[start : match.start()])
-                start = match.end()
-        statements.append(text[start:])
-        return [statement.strip() for statement in statements if statement.strip()]
-
     def execute_counted(self, statement: str) -> int:
         cursor = self.conn.execute(self._take_deferred() + statement)
         while cursor.nextset():  # on to the result of the batch statement
@@ -299,29 +273,26 @@ class PostgreSQL(Database):
     def begin_read_only(self) -> None:
         self.defer("BEGIN READ ONLY")
 
-    def reconcile_index(self, statement: str) -> tuple[bool, list[str]] | None:
-        created = re.match(_CONCURRENT_INDEX, statement)
-        if created:
-            name = created["name"]
-            found = self.select(
-                "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid ="
-                " to_regclass(?)",
-                (name,),
-            )
-            if found and found[0]["valid"]:
-                return False, [f"index {name} was built by the interrupted run: kept"]
-            if not found:
-                return True, []
-            self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-            return True, [f"dropped the invalid index {name} an interrupted build left"]
-        reindexed = re.match(_CONCURRENT_REINDEX, statement)
-        if not reindexed:
+    def drop_invalid_index(self, name: str) -> bool | None:
+        found = self.select(
+            "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid ="
+            " to_regclass(?)",
+            (name,),
+        )
+        if not found:
             return None
-        table = f"to_regclass({self.literals([reindexed['name']])[0]})"
-        if reindexed["what"].upper() == "INDEX":
+        if found[0]["valid"]:
+            return False
+        # name is an SQL name the build read from the parse tree (quoted).
+        self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        return True
+
+    def drop_reindex_leftovers(self, kind: str, name: str) -> list[str]:
+        table = f"to_regclass({self.literals([name])[0]})"
+        if kind == "index":
             table = f"(SELECT indrelid FROM pg_index WHERE indexrelid = {table})"
-        done = []
+        dropped = []
         for row in self.select(_INVALID_LEFTOVERS_SQL.format(table=table)):
             self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {row['name']}")
-            done.append(f"dropped the invalid index {row['name']} a REINDEX left")
-        return True, done
+            dropped.append(str(row["name"]))
+        return dropped

@@ -11,7 +11,7 @@ from .urls import redact_url
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .shapes import Check, Migration, Step
+    from .shapes import Check, Migration, Statement, Step
 
 
 def _block(title: str, text: object) -> list[str]:
@@ -56,6 +56,15 @@ def _apart(step: Step) -> str:
     return "in batches" if step.get("batch_size") else "runs outside a transaction"
 
 
+def _on_rerun(statement: Statement) -> str:
+    """What a rerun does with a statement an interrupted run may have cut short."""
+    if "builds_index" in statement:
+        return f" (a rerun drops {statement['builds_index']} if invalid, keeps it if valid)"
+    if "reindexes_index" in statement or "reindexes_table" in statement:
+        return " (a rerun first drops the invalid indexes an interrupted one left)"
+    return " (safe to rerun)" if statement.get("safe_to_rerun") else ""
+
+
 def _step_lines(index: int, step: Step) -> list[str]:
     timeout = f"{step.get('timeout_ms')} ms" if step.get("timeout_ms") else "none"
     limits = f"timeout {timeout}, retries {int(step.get('retries') or 0)}"
@@ -71,16 +80,18 @@ def _step_lines(index: int, step: Step) -> list[str]:
             lines.append(
                 f"     confirmed by: {', '.join(step.get('confirm_by') or ())}"
             )
-    elif step["kind"] == "schema":
+    elif step["kind"] == "schema" and "sql" in step:
         lines += _block("sql", step.get("sql"))
     elif step["kind"] == "validation":
         lines += _block("assertion" + _expecting(step), step.get("assertion"))
-    else:
+    elif "script" in step:
         kind = step.get("script_type") or "inline_sql"
         pin = f", {step.get('script_sha256')}" if step.get("script_sha256") else ""
         lines += _block(f"script ({kind}{pin})", redact_url(step.get("script")))
-    if step.get("reconcile"):
-        lines += _block("reconcile (before a rerun)", step.get("reconcile"))
+    for number, statement in enumerate(step.get("statements") or (), 1):
+        lines += _block(f"statement {number}{_on_rerun(statement)}", statement["sql"])
+    for number, sql in enumerate(step.get("reconcile") or (), 1):
+        lines += _block(f"reconcile {number} (before a rerun)", sql)
     for check in step.get("post_checks") or ():
         name = f"post-check {check.get('description')!r}{_expecting(check)}"
         lines += _block(name, check["expression"])

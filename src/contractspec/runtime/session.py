@@ -79,6 +79,11 @@ class Session:
         except BaseException:
             self._close_audit()
             raise
+        # The password libpq used may come from PGPASSWORD, ~/.pgpass or a
+        # service file, not the URL: masked too, wherever a message repeats it.
+        used = self.db.password()
+        if used:
+            self.secrets = database_secrets(database, used)
 
     @property
     def conn(self) -> Connection:

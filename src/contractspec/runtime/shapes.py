@@ -28,6 +28,17 @@ if TYPE_CHECKING:
         expression: Required[str]
         expect: Literal["truthy", "no_error"]
 
+    class Statement(TypedDict, total=False):
+        """One statement of a step outside the transaction, as it is sent, and
+        what a rerun needs to know of it (split and read at build time by the
+        dialect's own parser): at most one of the other keys."""
+
+        sql: Required[str]
+        safe_to_rerun: bool  # it may run again as written
+        builds_index: str  # CREATE INDEX CONCURRENTLY: the index's SQL name
+        reindexes_index: str  # REINDEX INDEX CONCURRENTLY: the index's SQL name
+        reindexes_table: str  # REINDEX TABLE CONCURRENTLY: the table's SQL name
+
     class Step(TypedDict, total=False):
         """One step of a plan: its payload under the key its kind names (sql,
         script or assertion); an option left at its default is absent."""
@@ -43,7 +54,8 @@ if TYPE_CHECKING:
         pre_checks: list[Check]
         post_checks: list[Check]
         transactional: bool
-        reconcile: str | None
+        statements: list[Statement]  # a step outside the transaction's, one by one
+        reconcile: list[str]  # run before such a step runs again, one by one
         batch_size: int | None
         pause_ms: int | None
         max_batches: int | None
@@ -137,7 +149,8 @@ if TYPE_CHECKING:
         duration_ms: float
 
 else:
-    Check = Step = Migration = Result = HistoryRow = Event = Timing = Waiting = dict
+    Check = Statement = Step = Migration = Result = HistoryRow = Event = Timing = dict
+    Waiting = dict
 
 
 def step_label(step: Step) -> str:

@@ -136,9 +136,6 @@ class SQLite(Database):
                 pass
             cursor.close()
 
-    def statements(self, text: str) -> list[str]:
-        return split_statements(text)
-
     def execute_counted(self, statement: str) -> int:
         return self.conn.execute(statement).rowcount
 

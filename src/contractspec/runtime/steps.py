@@ -8,8 +8,6 @@ import contextlib
 import functools
 import hashlib
 import importlib
-import os
-import stat
 import sys
 import time
 import types
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 from .clock import ms, utcnow
 from .dialect import TIMEOUT, TRANSIENT
 from .exits import CheckFailed, MigrationError, Restart
+from .loader import NotReadable, read_regular_file
 from .shapes import manual, step_label
 from .urls import first_line
 from .watchdog import Guard, Watchdog
@@ -28,23 +27,33 @@ if TYPE_CHECKING:
 
     from .dialect import Connection, Database
     from .events import Run
-    from .shapes import Check, Step, Timing
+    from .shapes import Check, Statement, Step, Timing
 
 CHECK_FAILED = "check_failed"
+# Where a step's payload is, by kind (a data step's is a script: SQL, or a
+# file or function it names).
+PAYLOADS = {"schema": "sql", "data": "script", "validation": "assertion"}
 _BACKOFF_BASE_S, _BACKOFF_CAP_S = 0.05, 2.0
 
 
 class Action:
     """A step's payload, ready to run: SQL (kind "sql", or "assert" for an
-    assertion), a Python function of the connection (kind "call"), or
-    nothing: a person's work (kind "manual")."""
+    assertion), a Python function of the connection (kind "call"), the
+    statements of a step outside the transaction, one by one (kind
+    "statements": split at build time, the harness's data), or nothing: a
+    person's work (kind "manual")."""
 
-    __slots__ = ("kind", "sql", "call")
+    __slots__ = ("kind", "sql", "call", "statements")
 
     def __init__(
-        self, kind: str, sql: str, call: Callable[[Connection], object] | None = None
+        self,
+        kind: str,
+        sql: str,
+        call: Callable[[Connection], object] | None = None,
+        statements: list[Statement] | None = None,
     ) -> None:
         self.kind, self.sql, self.call = kind, sql, call
+        self.statements = statements or []
 
 
 def classify(db: Database, exc: BaseException, timed: bool) -> str:
@@ -156,14 +165,10 @@ def run_check(run: Run, index: int, attempt: int, phase: str, check: Check) -> N
 def _verified_bytes(step: Step, base_dir: Path) -> tuple[Path, bytes]:
     relative = step.get("script_path") or step["script"].rpartition(":")[0]
     path = (base_dir / relative).resolve()
-    try:  # non-blocking: a FIFO put in its place must not hang the run
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise RuntimeError(f"{path} is not a regular file")
-            data = file.read()
-    except OSError as exc:
-        raise RuntimeError(f"cannot read {path}: {exc.strerror}") from None
+    try:  # a FIFO or /dev/zero put in its place must not hang or exhaust the run
+        data = read_regular_file(str(path))
+    except NotReadable as exc:
+        raise RuntimeError(f"{relative} {exc.strerror}") from None
     pinned = str(step.get("script_sha256") or "").lower().removeprefix("sha256:")
     actual = hashlib.sha256(data).hexdigest()
     if not pinned:
@@ -183,21 +188,22 @@ def prepare(
     their pinned sha256 first. fetched: pointers' SQL by URL, verified already."""
     if manual(step):
         return Action("manual", "")
-    if step["kind"] == "schema":
-        if step.get("script_type") == "sql_file":  # the SQL lives in a pinned file
-            return Action("sql", _verified_bytes(step, base_dir)[1].decode("utf-8"))
-        return Action("sql", step["sql"])
-    if step["kind"] == "validation":
-        return Action("assert", step["assertion"])
-    script, script_type = step["script"], step.get("script_type")
-    if script_type in (None, "inline_sql"):
-        return Action("sql", script)
-    if script_type == "sql_file":
-        return Action("sql", _verified_bytes(step, base_dir)[1].decode("utf-8"))
-    if script_type == "url":
-        if fetched is None or script not in fetched:
+    script_type = step.get("script_type")
+    if script_type == "sql_file":  # the SQL lives in a pinned file
+        sql = _verified_bytes(step, base_dir)[1].decode("utf-8")
+    elif script_type == "url":  # a pointer: fetched and verified before the run
+        if fetched is None or step["script"] not in fetched:
             raise RuntimeError("its pointer was not fetched")
-        return Action("sql", fetched[script].decode("utf-8"))
+        sql = fetched[step["script"]].decode("utf-8")
+    else:
+        sql = str(step.get(PAYLOADS[step["kind"]], ""))
+    if "statements" in step:  # outside the transaction: split at build time
+        return Action("statements", sql, statements=step["statements"])
+    if step["kind"] == "validation":
+        return Action("assert", sql)
+    if script_type in (None, "inline_sql", "sql_file", "url"):
+        return Action("sql", sql)
+    script = step["script"]
     name, _, func = script.rpartition(":")
     if script_type == "python_module":
         target = importlib.import_module(name)

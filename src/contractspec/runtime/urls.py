@@ -1,5 +1,6 @@
-"""Database URLs: reading one, and keeping its password out of every text the
-runtime writes (messages, events, the audit log)."""
+"""Database URLs: reading one, and keeping its password (and a pointer's
+token) out of every text the runtime writes (messages, events, the audit
+log)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ _SECRET_PATTERNS = (
     (re.compile(_QUERY_SECRET, re.IGNORECASE), r"\1***"),
 )
 _KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:\\.|[^'\\])*'|[^\s']*)")
+# A whole keyword/value string, as libpq reads one: nothing but `key=value`
+# pairs (a value with a space in quotes). libpq's message for anything else
+# quotes the word it stopped at, which may be the tail of a password.
+_KEYWORD_STRING = re.compile(
+    r"(?:\s*[A-Za-z_]+\s*=\s*(?:'(?:\\.|[^'\\])*'|[^\s']*))+\s*"
+)
+_ENCODE = "write a space as %20, an '@' as %40, a '/' as %2F"
 
 
 def first_line(exc: BaseException) -> str:
@@ -67,13 +75,15 @@ def redact_url(text: object, secrets: Sequence[str] = ()) -> str:
     return text
 
 
-def database_secrets(url: str) -> list[str]:
-    """The password(s) a database URL or conninfo string holds, as given and
-    decoded, longest first (for redact_url). Parsed by libpq's own conninfo
-    parser when psycopg is there, by the standard library otherwise."""
+def database_secrets(url: str, used: str | None = None) -> list[str]:
+    """The password(s) a database URL or conninfo string holds, and `used`
+    (the one libpq connected with, wherever it found it: PGPASSWORD,
+    ~/.pgpass, a service file), each as given, decoded and encoded, longest
+    first (for redact_url). The URL is read by libpq's own conninfo parser
+    when psycopg is there, and by the standard library too."""
     if url[:7].lower() == "sqlite:":
         return []  # a file: no password (and no reason to import psycopg)
-    found: set[str] = set()
+    found: set[str] = {used or ""}
     try:
         from psycopg.conninfo import conninfo_to_dict
 
@@ -113,31 +123,71 @@ def libpq_form(url: str) -> str:
     return scheme.lower() + sep + rest if sep else url
 
 
+def _shown_url(url: str) -> str:
+    """A URL as a refusal shows it: from the first ':' after the user name to
+    the last '@' before the query, and a `password=` parameter up to the next
+    '&', masked whole. A URL that is refused may hold a password no pattern
+    can find the end of (an unencoded '@', '/' or space)."""
+    base, mark, query = url.partition("?")
+    scheme, sep, rest = base.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if sep and at:
+        user, colon, _ = userinfo.partition(":")
+        base = f"{scheme}{sep}{user}{':***' if colon else ''}@{host}"
+    pairs = [
+        "password=***" if pair.lower().startswith("password=") else pair
+        for pair in query.split("&")
+    ]
+    return redact_url(base + mark + "&".join(pairs))
+
+
+def _url_problem(url: str) -> str | None:
+    """Why libpq would read this URL otherwise than it is written (None: it
+    reads it as written). libpq takes the user name and password up to the
+    first '@' or '/' and quotes in its errors what comes after: a password
+    holding either would leak in part, into a host name or a database name."""
+    rest = url.partition("://")[2]
+    if any(char.isspace() for char in rest):
+        return f"it holds a space; {_ENCODE}"
+    head = rest.partition("?")[0]
+    userinfo = head.rpartition("@")[0]
+    if "@" in userinfo or "/" in userinfo:
+        return f"the user name or password holds an '@' or a '/'; {_ENCODE}"
+    try:
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:  # its message quotes what it took for the port
+        return (
+            "the port is not a number (a password holding a '?' or '#' must be"
+            " percent-encoded too: %3F, %23)"
+        )
+    return None
+
+
 def parse_database_url(url: object) -> tuple[str, str]:
-    """("sqlite", path) or ("postgresql", url); MigrationError (exit 3) if bad."""
+    """("sqlite", path) or ("postgresql", url); MigrationError (exit 3) if bad.
+    A refusal never shows a password, nor any part of one."""
     if not isinstance(url, str) or not url.strip():
         raise MigrationError(f"no database URL given: {_URL_HINT}", EXIT_SPEC)
     url = url.strip()
     if url.startswith("sqlite:"):
         if not url.startswith("sqlite:///") or url == "sqlite:///":
-            message = f"malformed SQLite URL {url!r}: {_URL_HINT}"
+            message = f"malformed SQLite URL {_shown_url(url)!r}: {_URL_HINT}"
             raise MigrationError(message, EXIT_SPEC)
         return "sqlite", unquote(url[len("sqlite:///") :])
     if url.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in url:
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError on a bad port
-        except ValueError as exc:
-            message = f"malformed PostgreSQL URL {redact_url(url)!r}: {exc}"
-            raise MigrationError(message, EXIT_SPEC) from None
-        if parts.netloc.count("@") > 1:  # libpq would take the rest for the host
-            message = (
-                f"malformed PostgreSQL URL {redact_url(url)!r}: the user name or"
-                " password holds an '@'; write it as %40"
-            )
+        problem = _url_problem(url)
+        if problem:
+            message = f"malformed PostgreSQL URL {_shown_url(url)!r}: {problem}"
             raise MigrationError(message, EXIT_SPEC)
         return "postgresql", libpq_form(url)
     if _KEYWORD.match(url) and "://" not in url:  # libpq's `host=... dbname=...`
+        if not _KEYWORD_STRING.fullmatch(url):  # shown not at all: where would it end?
+            message = (
+                "malformed keyword/value connection string (not shown: it may hold"
+                " a password): every value with a space must be in single quotes,"
+                " as password='two words'"
+            )
+            raise MigrationError(message, EXIT_SPEC)
         return "postgresql", url
-    message = f"unsupported database URL {redact_url(url)!r}: {_URL_HINT}"
+    message = f"unsupported database URL {_shown_url(url)!r}: {_URL_HINT}"
     raise MigrationError(message, EXIT_SPEC)

@@ -70,6 +70,20 @@ class Statement:
     rewrite: tuple[str, int] | None = None
     # Its parse tree nests deeper than Python reads: nothing above is known
     too_deep: bool = False
+    # What a rerun needs when it ran outside a transaction and was cut short
+    # (a harness carries these: docs/runtime.md, "Resume"). Safe to run again
+    # as written: IF [NOT] EXISTS, OR REPLACE, VACUUM, ANALYZE, REINDEX, ...
+    safe_to_rerun: bool = False
+    # CREATE INDEX CONCURRENTLY: the index it builds, as an SQL name (quoted
+    # where it must be, in its table's schema when that is written)
+    builds_index: str | None = None
+    # REINDEX INDEX|TABLE CONCURRENTLY: ("index" or "table", its SQL name)
+    reindexes: tuple[str, str] | None = None
+
+    @property
+    def sent(self) -> str:
+        """The statement as it is sent alone: no surrounding blanks, no `;`."""
+        return self.text.strip().removesuffix(";").rstrip()
 
 
 @dataclass(frozen=True)

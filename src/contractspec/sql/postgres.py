@@ -84,6 +84,7 @@ def _statement(
 ) -> Statement:
     ((kind, node),) = stmt.items()
     rewrite = _rewrite(kind, node)
+    builds_index, reindexes = _concurrent_index(kind, node)
     return Statement(
         start,
         end,
@@ -93,6 +94,9 @@ def _statement(
         read_only=kind == "SelectStmt" and _read_only(node),
         objects=_objects(kind, node),
         rewrite=rewrite and (rewrite[0], chars.at(rewrite[1]) if rewrite[1] else start),
+        safe_to_rerun=_safe_to_rerun(kind, node),
+        builds_index=builds_index,
+        reindexes=reindexes,
     )
 
 
@@ -172,6 +176,57 @@ def _outside_transaction(kind: str, node: dict[str, Any]) -> str | None:
     if kind == "ClusterStmt" and "relation" not in node:
         return "CLUSTER without a table"
     return None
+
+
+# Statements that leave nothing half done that running them again would trip
+# over: maintenance, and what takes no name of its own.
+_RERUNNABLE = {"VacuumStmt", "CheckPointStmt", "ReindexStmt"}
+
+
+def _safe_to_rerun(kind: str, node: dict[str, Any]) -> bool:
+    """Whether the statement may run again as written after a first run was
+    cut short: VACUUM, ANALYZE, REINDEX, CHECKPOINT; CREATE ... IF NOT EXISTS,
+    DROP ... IF EXISTS, CREATE OR REPLACE, ADD VALUE IF NOT EXISTS; an ALTER
+    TABLE whose every command says IF [NOT] EXISTS (`ALTER TABLE IF EXISTS t
+    ADD COLUMN c` says it of the table: the column's ADD fails the second time)."""
+    if kind in _RERUNNABLE or node.get("if_not_exists") or node.get("replace"):
+        return True
+    if kind == "AlterTableStmt":
+        commands = [command["AlterTableCmd"] for command in node.get("cmds", ())]
+        return bool(commands) and all(c.get("missing_ok") for c in commands)
+    if kind == "AlterEnumStmt":
+        return bool(node.get("skipIfNewValExists"))
+    return bool(node.get("missing_ok"))
+
+
+def _concurrent_index(
+    kind: str, node: dict[str, Any]
+) -> tuple[str | None, tuple[str, str] | None]:
+    """(the index CREATE INDEX CONCURRENTLY builds, the target REINDEX INDEX|TABLE
+    CONCURRENTLY rebuilds), as SQL names: what reconciling an interrupted one
+    looks up. An index without a name has none to look up."""
+    if kind == "IndexStmt" and node.get("concurrent") and node.get("idxname"):
+        schema = node["relation"].get("schemaname")  # an index lives with its table
+        return _sql_name(schema, node["idxname"]), None
+    concurrently = _option(node.get("params", ()), "concurrently")
+    if kind == "ReindexStmt" and concurrently and _switched_on(concurrently):
+        what = {"REINDEX_OBJECT_INDEX": "index", "REINDEX_OBJECT_TABLE": "table"}
+        target = what.get(node.get("kind", ""))
+        if target and "relation" in node:
+            relation = node["relation"]
+            name = _sql_name(relation.get("schemaname"), relation["relname"])
+            return None, (target, name)
+    return None, None
+
+
+def _sql_name(schema: str | None, name: str) -> str:
+    """A (schema-qualified) name as SQL writes it, quoted only where it must
+    be (pglast's rule: not all lower case letters, digits and `_`, or a
+    reserved word)."""
+    from pglast.stream import maybe_double_quote_name  # only for these names
+
+    parts = [schema, name] if schema else [name]
+    return ".".join(maybe_double_quote_name(part) for part in parts)
 
 
 def _option(options: Any, name: str) -> dict[str, Any] | None:

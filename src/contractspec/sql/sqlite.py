@@ -90,6 +90,7 @@ def parse(text: str) -> Parsed:
                 transaction_control=first in TRANSACTION_CONTROL,
                 outside_transaction=_outside_transaction(keys, body),
                 read_only=_read_only(keys),
+                safe_to_rerun=_safe_to_rerun(keys),
             )
         )
     return Parsed(statements)
@@ -160,6 +161,15 @@ def _outside_transaction(keys: list[str], body: str) -> str | None:
             if name in PRAGMAS_OUTSIDE:
                 return f"PRAGMA {name.lower()}"
     return None
+
+
+def _safe_to_rerun(keys: list[str]) -> bool:
+    """VACUUM, ANALYZE, REINDEX, or a statement that says IF [NOT] EXISTS:
+    it may run again as written after a first run was cut short."""
+    if keys[:1] in (["VACUUM"], ["ANALYZE"], ["REINDEX"]):
+        return True
+    text = " ".join(keys)
+    return " IF NOT EXISTS " in f" {text} " or " IF EXISTS " in f" {text} "
 
 
 def _read_only(keys: list[str]) -> bool:

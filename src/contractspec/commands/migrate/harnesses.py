@@ -1,7 +1,8 @@
 """What may run: each committed harness checked against what its spec
 generates today, and the shared runtime package beside them.
 
-A harness that is missing, in an older format, built from another version
+A harness that is missing, unreadable (not a regular file, or over
+max_file_bytes: read bounded, never blocked on), in an older format, built from another version
 of its spec (its fingerprint header) or edited by hand (its `MIGRATION`
 differs from what the spec generates) is refused, with the fix; so is a
 runtime package with a file missing or not byte-identical to this
@@ -12,6 +13,7 @@ gate in CI.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +21,8 @@ from pathlib import Path
 from typing import cast
 
 from ... import runtime, writer
-from ...errors import MigrationFailed, StaleError
+from ...errors import FileRefused, MigrationFailed, StaleError
+from ...files import read_project_file
 from ...project import Project, gc_paused
 
 SHOWN_REFUSALS = 10  # harnesses named in a refusal; the rest are counted
@@ -34,7 +37,7 @@ class CommittedHarness:
     key: str
     path: Path
     display: str
-    state: str = "ok"  # ok, missing, stale, edited
+    state: str = "ok"  # ok, missing, unreadable, stale, edited
     problem: str | None = None  # why it cannot run, for people
     # What runs: the checked MIGRATION data with its spec fingerprint.
     migration: runtime.Migration | None = None
@@ -49,6 +52,17 @@ class CommittedHarness:
     def refuse(self, state: str, problem: str) -> CommittedHarness:
         self.state, self.problem = state, problem
         return self
+
+
+def _read_generated(project: Project, path: Path) -> bytes | None:
+    """A harness's or runtime file's bytes, read as every project file is
+    (bounded, a regular file, without blocking); None when it is missing."""
+    try:
+        return read_project_file(path, project.config.files)
+    except FileRefused:
+        if os.path.lexists(path):
+            raise
+        return None  # missing (or its folder is): the callers say how to restore it
 
 
 def _runnable(migration: Mapping[str, object], fingerprint: str) -> runtime.Migration:
@@ -80,8 +94,10 @@ def read_harness(project: Project, key: str, check: HarnessCheck) -> CommittedHa
     path = harness_path(project.config, key)
     harness = CommittedHarness(key, path, check.prefix + path.name)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = _read_generated(project, path)
+    except FileRefused as exc:
+        return harness.refuse("unreadable", str(exc))
+    if data is None:
         return harness.refuse("missing", "missing")
     found, line = _header(data)
     other_format = _other_format(found)
@@ -209,7 +225,11 @@ def _edit_diff(project: Project, harness: CommittedHarness) -> str:
         [harness.key],
         cache=default_cache(config.root),
     )
-    old, new = harness.path.read_bytes(), wanted[0].source.encode("utf-8")
+    try:
+        old = _read_generated(project, harness.path)
+    except FileRefused:
+        old = None  # replaced since it was read: no diff to show
+    new = wanted[0].source.encode("utf-8")
     change = writer.Change(harness.path, harness.display, writer.UPDATED, old, new)
     lines = writer.unified_diff(change).splitlines()
     shown = lines[2 : 2 + SHOWN_DIFF_LINES]  # the a/ b/ file names are said already
@@ -225,8 +245,10 @@ def check_runtime_module(project: Project) -> str | None:
 
     for wanted in runtime_files(project.config):
         try:
-            data = wanted.path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+            data = _read_generated(project, wanted.path)
+        except FileRefused as exc:
+            return f"{wanted.display} {exc}"
+        if data is None:
             return f"{wanted.display}: missing (the runtime every harness loads)"
         if data != wanted.source.encode("utf-8"):
             return f"{wanted.display}: not this contractspec's runtime (another release, or edited)"
@@ -291,8 +313,10 @@ def harness_of_applied(
     path = harness_path(project.config, key)
     harness = CommittedHarness(key, path, project.config.relative(path))
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = _read_generated(project, path)
+    except FileRefused as exc:
+        raise StaleError(f"{harness.display} {exc}") from None
+    if data is None:
         raise MigrationFailed(
             f"{key} is applied, but neither its spec nor its harness {harness.display}"
             " is in this project; restore the harness from version control (git"

@@ -1,5 +1,5 @@
 # Line numbers follow Python's line breaks, not str.splitlines().
-# expect: invalid/line_separators.py:13:55: timeout_ms must be a positive integer, got 0
+# expect: invalid/line_separators.py:13:55: timeout_ms must be an integer from 1 to 2147483647, got 0
 from contractspec import MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
 
 SQL = """

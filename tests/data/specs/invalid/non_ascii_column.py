@@ -1,5 +1,5 @@
 # Columns count characters, not bytes: the line has non-ASCII text before the bad value.
-# expect: invalid/non_ascii_column.py:8:40: version must be an integer >= 1, got 0
+# expect: invalid/non_ascii_column.py:8:40: version must be an integer from 1 to 2147483647, got 0
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 
 spec = MigrationSpec(

@@ -1,5 +1,5 @@
 # Negative retries.
-# expect: invalid/retries_negative.py:12:59: retries must be an integer >= 0, got -1
+# expect: invalid/retries_negative.py:12:59: retries must be an integer from 0 to 2147483647, got -1
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 
 spec = MigrationSpec(

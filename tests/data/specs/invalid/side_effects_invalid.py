@@ -1,5 +1,5 @@
 # Would write a marker and exit if executed; the loader only reports the static problem.
-# expect: invalid/side_effects_invalid.py:14:17: version must be an integer >= 1, got 0
+# expect: invalid/side_effects_invalid.py:14:17: version must be an integer from 1 to 2147483647, got 0
 import os
 import sys
 

@@ -1,5 +1,5 @@
 # A negative timeout.
-# expect: invalid/timeout_negative.py:12:62: timeout_ms must be a positive integer, got -500
+# expect: invalid/timeout_negative.py:12:62: timeout_ms must be an integer from 1 to 2147483647, got -500
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 
 spec = MigrationSpec(

@@ -1,5 +1,5 @@
 # version=True is not an integer here.
-# expect: invalid/version_bool.py:8:17: version must be an integer >= 1, got True
+# expect: invalid/version_bool.py:8:17: version must be an integer from 1 to 2147483647, got True
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 
 spec = MigrationSpec(

@@ -1,5 +1,5 @@
 # version=-1: the error points at the minus sign.
-# expect: invalid/version_negative.py:8:17: version must be an integer >= 1, got -1
+# expect: invalid/version_negative.py:8:17: version must be an integer from 1 to 2147483647, got -1
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 
 spec = MigrationSpec(

@@ -1,5 +1,5 @@
 # version=0: the error points at the 0.
-# expect: invalid/version_zero.py:8:17: version must be an integer >= 1, got 0
+# expect: invalid/version_zero.py:8:17: version must be an integer from 1 to 2147483647, got 0
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 
 spec = MigrationSpec(
