@@ -274,6 +274,13 @@ def test_down_waits_at_its_own_instructions_and_continues_once_confirmed(
     assert done.exit_code == 0, done.stderr  # no confirm_by: anyone may
     assert json.loads(done.stdout)["command"] == "down"
     assert json.loads(done.stdout)["next"] == f"contractspec migrate down {LEDGER}"
+    row = status(root, database_url)[LEDGER]
+    assert (row["state"], row["steps_done"]) == ("partly reverted", [1])
+    shown = cli(root, "migrate", "status", database=database_url)
+    assert (
+        f"{LEDGER}: down steps 1 committed; `contractspec migrate down {LEDGER}`"
+        " continues after them"
+    ) in shown.stderr
     back = cli(root, "migrate", "down", "app.db.m1_ledger", database=database_url)
     assert back.exit_code == 0, back.stderr
     assert db.history() == [] and tables(db) == set()

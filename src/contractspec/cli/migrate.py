@@ -467,6 +467,7 @@ def status_command(
     applied   in the database with the spec's current fingerprint
     pending   not applied yet
     partly applied  not atomic, stopped part way; `up` continues after its done steps
+    partly reverted  the same of its down plan; `down NAME` continues
     waiting   its up (or down) stopped at a person's work: `migrate confirm`
     A migration still to run that commits in parts says "not atomic" too.
     drifted   applied, but its spec changed since (rework: spec new-version NAME)
@@ -526,9 +527,10 @@ def _status_table(rows: list[MigrationStatus]) -> None:
             click.echo(f"{row.key}: {row.harness_problem}", err=True)
         if row.steps_done and row.waiting is None:
             done = ", ".join(map(str, row.steps_done))
+            plan = "down" if row.state == "partly reverted" else "up"
             click.echo(
-                f"{row.key}: steps {done} committed; `contractspec migrate up`"
-                " continues after them",
+                f"{row.key}: {plan} steps {done} committed; `contractspec migrate"
+                f" {plan} {row.key}` continues after them",
                 err=True,
             )
         if row.waiting is not None:

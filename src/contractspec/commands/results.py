@@ -238,12 +238,14 @@ class MigrationStatus:
     history row of one the registry does not know (state unknown)."""
 
     key: str
-    state: str  # applied | pending | partly applied | waiting | drifted | unknown
+    # applied | pending | partly applied | partly reverted | waiting | drifted | unknown
+    state: str
     harness: str  # ok | missing | stale | edited | - (unknown)
     path: str | None  # the spec file; None for unknown
     harness_problem: str | None = None  # why the harness cannot run
     not_atomic: str | None = None  # what commits on its own, when anything does
-    steps_done: tuple[int, ...] | None = None  # partly applied: the committed steps
+    # partly applied (reverted), waiting: the steps of its up (down) committed
+    steps_done: tuple[int, ...] | None = None
     applied_at: str | None = None
     applied_by: str | None = None
     duration_ms: int | None = None

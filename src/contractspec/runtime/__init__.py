@@ -57,7 +57,7 @@ from .harness import (
 )
 from .manual import confirm_step, may_confirm
 from .migration import apply_down, apply_up, run_migration
-from .outside import partly_applied, waiting_at, waiting_for
+from .outside import Journal, in_progress, partly_applied, waiting_at
 from .pointers import Pointers
 from .preview import atomicity, plan_text
 from .session import Session, open_session, read_events, read_history, rehearsal
@@ -95,6 +95,7 @@ __all__ = [
     "Database",
     "Event",
     "HistoryRow",
+    "Journal",
     "Interrupted",
     "Migration",
     "MigrationError",
@@ -114,6 +115,7 @@ __all__ = [
     "harness_fingerprint",
     "harness_header",
     "harness_migration",
+    "in_progress",
     "instructions_text",
     "interrupt_code",
     "interruptible",
@@ -131,5 +133,4 @@ __all__ = [
     "runtime_main",
     "spec_fingerprint_of",
     "waiting_at",
-    "waiting_for",
 ]

@@ -110,38 +110,32 @@ def journal(session: Session, key: str, command: str) -> Journal:
     return Journal().read(session.db.select(_JOURNAL_SQL, (key,)), command)
 
 
-def partly_applied(session: Session) -> dict[str, list[int]]:
-    """{key: steps committed} for each migration that an `up` left part way
-    (not atomic, no history row yet): what `migrate status` shows."""
+def in_progress(session: Session) -> dict[str, tuple[str, Journal]]:
+    """{key: (plan, journal)} of each migration that a run left part way: an
+    `up` of one that is not applied, a `down` of one that is (steps
+    committed, a step outside a transaction started, or a person's work it
+    stopped at); what `migrate status` shows."""
     if not session.db.table_exists("contractspec_events"):
         return {}
     applied = {row["key"] for row in read_history(session)}
     found = {}
     for row in session.db.select(_PARTLY_SQL):
         key = str(row["migration"])
-        if key not in applied:
-            up = journal(session, key, "up")
-            if up.done or up.started or up.waiting:
-                found[key] = sorted(up.done)
-    return found
-
-
-def waiting_for(session: Session) -> dict[str, tuple[str, int]]:
-    """{key: (plan, step)} of each migration whose last run of a plan stopped
-    at a person's work that nobody has confirmed yet: an `up` of one that is
-    not applied, a `down` of one that is."""
-    if not session.db.table_exists("contractspec_events"):
-        return {}
-    applied = {row["key"] for row in read_history(session)}
-    query = "SELECT DISTINCT migration FROM contractspec_events WHERE event = 'waiting'"
-    found = {}
-    for row in session.db.select(query):
-        key = str(row["migration"])
         command = "down" if key in applied else "up"
-        step = journal(session, key, command).waiting
-        if step is not None:
-            found[key] = (command, step)
+        found_journal = journal(session, key, command)
+        if found_journal.done or found_journal.started or found_journal.waiting:
+            found[key] = (command, found_journal)
     return found
+
+
+def partly_applied(session: Session) -> dict[str, list[int]]:
+    """{key: steps committed} for each migration that an `up` left part way
+    (not atomic, no history row yet)."""
+    return {
+        key: sorted(found.done)
+        for key, (command, found) in in_progress(session).items()
+        if command == "up"
+    }
 
 
 def run_in_parts(

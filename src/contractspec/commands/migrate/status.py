@@ -30,27 +30,26 @@ def status(
     """One row per known migration and per unknown history row.
 
     state: applied, pending, partly applied (a migration that is not atomic
-    stopped part way; `steps_done` lists its committed steps), waiting (its
-    up, or its down, stopped at a person's work nobody has confirmed yet:
-    `waiting` says which and how to go on), drifted (applied from another
-    spec fingerprint), unknown (in the database, not in the registry); plus
-    `harness` (ok, missing, stale...) and `last_failure` when the latest run
-    of it failed.
+    stopped part way; `steps_done` lists its committed steps), partly
+    reverted (the same, of its down plan), waiting (its up, or its down,
+    stopped at a person's work nobody has confirmed yet: `waiting` says which
+    and how to go on), drifted (applied from another spec fingerprint),
+    unknown (in the database, not in the registry); plus `harness` (ok,
+    missing, stale...) and `last_failure` when the latest run of it failed.
     """
     project = open_project(project_dir, database)
     order = [spec.key for spec in project.registry.order()]
     with open_session(project, lock_timeout, None, lock=False) as session:
         applied = history(session)
         latest = last_runs(session)
-        partly = runtime.partly_applied(session)
-        waits = runtime.waiting_for(session)
+        progress = runtime.in_progress(session)
     harnesses = read_harnesses(project, order)
     runtime_problem = check_runtime_module(project) if order else None
     rows = [
-        _waiting(
-            _known(project, harness, runtime_problem, applied, latest, partly),
+        _in_progress(
+            _known(project, harness, runtime_problem, applied, latest),
             harness,
-            waits.get(harness.key),
+            progress.get(harness.key),
         )
         for harness in harnesses
     ]
@@ -63,22 +62,20 @@ def _known(
     runtime_problem: str | None,
     applied: Mapping[str, Applied],
     latest: Mapping[str, LastRun],
-    partly: Mapping[str, list[int]],
 ) -> MigrationStatus:
     key, migration = harness.key, harness.migration
-    history, last, done = applied.get(key), latest.get(key), partly.get(key)
+    history, last = applied.get(key), latest.get(key)
     # Its latest run failed, after the run that applied it if one did.
     failed = last is not None and last.status == "failed"
     if last and history and last.at <= history.applied_at:
         failed = False
     row = MigrationStatus(
         key=key,
-        state="pending" if done is None else "partly applied",
+        state="pending",
         harness="stale" if runtime_problem else harness.state,
         path=project.specs[key].path,
         harness_problem=harness.problem or runtime_problem,
         not_atomic=runtime.atomicity(migration["up"]) if migration else None,
-        steps_done=None if done is None else tuple(done),
         last_failure=last.error if last and failed else None,
     )
     if history is None:
@@ -93,17 +90,26 @@ def _known(
     )
 
 
-def _waiting(
-    row: MigrationStatus, harness: CommittedHarness, wait: tuple[str, int] | None
+def _in_progress(
+    row: MigrationStatus,
+    harness: CommittedHarness,
+    progress: tuple[str, runtime.Journal] | None,
 ) -> MigrationStatus:
-    """The row of a migration whose run stopped at a person's work, with what
-    that work is (from its harness, when the harness can run)."""
-    if wait is None:
+    """The row of a migration that a run of its up (or down) left part way:
+    its steps done, and the person's work it waits at, from its harness
+    (when the harness can run)."""
+    if progress is None or row.state == "drifted":
         return row
-    plan, step = wait
-    found = (
-        runtime.waiting_at(harness.migration, plan, step) if harness.migration else None
+    plan, journal = progress
+    row = replace(
+        row,
+        state="partly applied" if plan == "up" else "partly reverted",
+        steps_done=tuple(sorted(journal.done)),
     )
+    if journal.waiting is None:
+        return row
+    step, migration = journal.waiting, harness.migration
+    found = runtime.waiting_at(migration, plan, step) if migration else None
     if found is None:  # a harness that can't run: only where it waits
         found = {
             "command": plan,
