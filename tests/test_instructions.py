@@ -470,3 +470,18 @@ def test_an_instructions_step_is_refused_with_what_makes_no_sense(
     assert refused.exit_code == 3
     assert refused.stderr.startswith("migrations/m.py:2:")
     assert message in refused.stderr
+
+
+def test_who_may_confirm():
+    from contractspec import runtime
+
+    finance = ["team-finance"]
+    assert runtime.may_confirm("team-finance", finance, {})
+    assert runtime.may_confirm(" Team-Finance ", finance, {})  # case, spaces
+    assert not runtime.may_confirm("alice", finance, {})
+    assert runtime.may_confirm("anyone", [], {})  # no confirm_by: anyone
+    # The members of an owner act for it (the runtime's part of an owners map).
+    members = {"team-finance": ["@acme/finance", "alice@acme.example"]}
+    assert runtime.may_confirm("ALICE@acme.example", finance, members)
+    assert not runtime.may_confirm("bob@acme.example", finance, members)
+    assert not runtime.may_confirm("@acme/finance", ["team-core"], members)

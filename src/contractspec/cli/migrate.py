@@ -399,8 +399,8 @@ def baseline_command(
     "--by",
     required=True,
     metavar="WHO",
-    help="Who did the work: one of the step's confirm_by owners (or, with"
-    " [tool.contractspec.owners], a member of one); anyone when it has none.",
+    help="Who did the work: one of the step's confirm_by owners, by name (anyone"
+    " when it names none).",
 )
 @click.option(
     "--step",

@@ -72,7 +72,8 @@ def confirm_step(
         if not may_confirm(by, confirm_by, members or {}):
             raise MigrationError(
                 f"{by} may not confirm {command} step {index}: it is for"
-                f" {', '.join(confirm_by)} (confirm_by), or a member of one"
+                f" {', '.join(confirm_by)} (confirm_by)"
+                + (", or a member of one" if members else "")
             )
         spec_fp = migration.get("spec_fingerprint")
         other = sorted({str(fp) for fp in found.done.values() if fp != spec_fp})

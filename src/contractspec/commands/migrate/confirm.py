@@ -3,11 +3,14 @@ instructions) that a run stopped at is done. Its post-checks run against the
 database, read-only; only when they pass is the confirmation recorded (in
 the events and the audit log), and the next `up` (or `down`) continues after
 the step. The runtime does the work (runtime/manual.py); this checks the
-committed harness first, as `up` does, and names who may confirm."""
+committed harness first, as `up` does.
+
+Who may confirm: one of the step's `confirm_by` owners, by name. The
+runtime also takes the members of each owner (`members`); the project's
+owners map ([tool.contractspec.owners]) is not read here yet."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ... import runtime
@@ -48,7 +51,6 @@ def confirm(
                 by,
                 step=step,
                 note=note,
-                members=owner_members(project.config),
             )
         except runtime.MigrationError as exc:
             if exc.exit_code == runtime.EXIT_FAILED:
@@ -66,11 +68,3 @@ def confirm(
         message=result["message"],
         next=f"contractspec migrate {command} {key}",
     )
-
-
-def owner_members(config: object) -> Mapping[str, Sequence[str]]:
-    """Owner name → the names, handles or emails that act for it
-    ([tool.contractspec.owners], when the project has that table); without
-    it, only an owner's own name confirms a step of theirs."""
-    owners = getattr(config, "owners", None)
-    return owners if isinstance(owners, Mapping) else {}
