@@ -134,6 +134,9 @@ def test_up_stops_at_the_persons_work_and_a_rerun_stops_there_again(
 
 def test_status_explains_the_wait_and_what_to_run(tmp_path, database_url, db):
     root = project(tmp_path)
+    dry = cli(root, "migrate", "up", "--dry-run", database=database_url)
+    assert dry.exit_code == 0
+    assert f"would apply {LEDGER} (NOT atomic: step 2 waits for a person)" in dry.stdout
     assert cli(root, "migrate", "up", database=database_url).exit_code == 5
     rows = status(root, database_url)
     assert rows[LEDGER]["state"] == "waiting"

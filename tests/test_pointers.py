@@ -467,3 +467,37 @@ def test_add_step_pins_a_pointer(tmp_path, server):
         root, "spec", "add-step", "app.db.m1_ledger", "--sql", "X", "--sha256", PIN
     )
     assert refused.exit_code == 2 and "--sha256 pins a --script" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("fetch_timeout = 0", "fetch_timeout must be a number of seconds, more than 0"),
+        ("fetch_timeout = 7200", "and at most 3600"),
+        ("fetch_timeout = 'soon'", "fetch_timeout must be a number of seconds"),
+        ("fetch_max_bytes = 0", "fetch_max_bytes must be an integer from 1 to"),
+        ("fetch_max_bytes = 268435457", "fetch_max_bytes must be an integer from 1 to"),
+    ],
+)
+def test_fetch_settings_are_bounded(tmp_path, setting, message):
+    root = tmp_path / "app"
+    (root / "migrations").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f"[tool.contractspec]\n{setting}\n")
+    refused = cli(root, "list")
+    assert refused.exit_code == 3
+    assert (
+        refused.stderr.startswith("pyproject.toml:2:1: ") and message in refused.stderr
+    )
+
+
+def test_the_harness_refuses_unbounded_fetch_options(tmp_path, server):
+    root = project(tmp_path, server.url("/ledger.sql"))
+    harness = root / "harnesses" / "app__db__m1_ledger__v1.py"
+    for option in (["--fetch-timeout", "0"], ["--fetch-max-bytes", "0"]):
+        run = subprocess.run(
+            [sys.executable, str(harness), "up", *option],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 2 and "error: --fetch-" in run.stderr
+    assert server.requests == []
