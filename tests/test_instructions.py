@@ -488,3 +488,25 @@ def test_who_may_confirm():
     assert runtime.may_confirm("ALICE@acme.example", finance, members)
     assert not runtime.may_confirm("bob@acme.example", finance, members)
     assert not runtime.may_confirm("@acme/finance", ["team-core"], members)
+
+
+def test_a_failing_pre_check_stops_the_run_before_it_waits(tmp_path, database_url, db):
+    pre = FIRST.replace(
+        '                confirm_by=["team-finance"],\n',
+        '                confirm_by=["team-finance"],\n'
+        '                pre_checks=[MigrationCheck("the export arrived",'
+        ' "SELECT COUNT(*) > 0 FROM ledger")],\n',
+    )
+    root = project(tmp_path, pre)
+    run = cli(root, "migrate", "up", LEDGER, database=database_url)
+    assert run.exit_code == 1
+    assert (
+        "up step 2/3 (data 'Re-export the ledger'): pre-check 'the export arrived'"
+        " failed: returned"
+    ) in run.stderr
+    assert "partly applied (not atomic; steps committed: 1)" in run.stderr
+    assert tables(db) == {"ledger"}
+    assert not [e for e in db.events(LEDGER) if e["event"] == "waiting"]
+    assert status(root, database_url)[LEDGER]["state"] == "partly applied"
+    db.execute("INSERT INTO ledger (id, cents) VALUES (1, 500)")
+    assert cli(root, "migrate", "up", LEDGER, database=database_url).exit_code == 5

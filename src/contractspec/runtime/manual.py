@@ -16,7 +16,7 @@ from .events import Run
 from .exits import EXIT_USAGE, CheckFailed, MigrationError
 from .harness import harness_fingerprint
 from .migration import check_migration, result
-from .outside import journal, waiting_at
+from .outside import journal, refuse_drift, waiting_at
 from .shapes import step_label
 from .steps import run_check
 from .urls import first_line
@@ -75,20 +75,13 @@ def confirm_step(
                 f" {', '.join(confirm_by)} (confirm_by)"
                 + (", or a member of one" if members else "")
             )
-        spec_fp = migration.get("spec_fingerprint")
-        other = sorted({str(fp) for fp in found.done.values() if fp != spec_fp})
-        if other:
-            raise MigrationError(
-                f"drift: the steps before it ran with spec fingerprint {other[0]},"
-                f" and {migration.get('spec_path')} now has {spec_fp}; confirm with"
-                " the spec the run started with (restore it)"
-            )
+        refuse_drift(run, found)
         run.emit("run_start", status="confirm", detail=f"{command} step {index}")
         _verify(run, index, target)
         detail = {
             "by": by,
             "note": note,
-            "spec_fingerprint": spec_fp,
+            "spec_fingerprint": migration.get("spec_fingerprint"),
             "harness_fingerprint": harness_fingerprint(migration),
             "recorded_by": session.applied_by,
         }
@@ -108,8 +101,7 @@ def confirm_step(
         code = exc.exit_code if isinstance(exc, MigrationError) else 1
         raise MigrationError(message, code) from exc
     label = f"{command} step {index} ({step_label(target)})"
-    then = "up" if command == "up" else "down"
-    line = f"confirmed {key} {label} by {by}; the next `{then}` continues after it"
+    line = f"confirmed {key} {label} by {by}; the next `{command}` continues after it"
     outcome = result(run, "confirmed", 1, message=line)
     outcome["step"] = index
     outcome["direction"] = command

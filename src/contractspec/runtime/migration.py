@@ -139,9 +139,10 @@ def _will_run(run: Run) -> bool:
     """Whether the migration is not yet where its command takes it (asked
     before its transaction begins, of the history table)."""
     session, key = run.session, run.key
-    exists = session.applied is not None and not session.outer
-    exists = exists or session.db.table_exists("contractspec_history")
-    applied = exists and key in _history_of(session, [key])
+    kept = session.applied is not None and not session.outer  # no query needed
+    if not kept and not session.db.table_exists("contractspec_history"):
+        return run.command == "up"  # nothing applied yet
+    applied = key in _history_of(session, [key])
     return applied == (run.command == "down")
 
 

@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .clock import ms, utcnow
-from .exits import MigrationError
+from .exits import CheckFailed, MigrationError
 from .session import read_history
 from .shapes import in_parts, manual, step_label
 from .steps import batch_rows, failed_attempt, run_check, run_step, timed
@@ -203,10 +203,15 @@ def stop_for_person(run: Run, index: int, step: Step, attempts: int) -> None:
     """A person's work: its pre-checks, then the run stops (run.waiting). In
     a rehearsal nothing is written; otherwise the caller commits the
     waiting event."""
-    for check in step.get("pre_checks") or ():
-        run_check(run, index, attempts + 1, "pre-check", check)
     waiting = waiting_at(run.migration, run.command, index)
     assert waiting is not None
+    try:
+        for check in step.get("pre_checks") or ():
+            run_check(run, index, attempts + 1, "pre-check", check)
+    except CheckFailed as exc:
+        message = f"{waiting['label']}: {exc}"
+        run.emit("failure", index, status="check_failed", error=message)
+        raise MigrationError(message) from exc
     first = (waiting["instructions"].strip().splitlines() or [""])[0]
     run.emit("waiting", index, status="waiting", detail=first)
     run.waiting = waiting
