@@ -18,6 +18,7 @@ masked in every message and event (urls.redact_url).
 from __future__ import annotations
 
 import base64
+import contextlib
 import errno
 import hashlib
 import os
@@ -111,6 +112,7 @@ class Pointers:
         be written only costs a fetch next time."""
         if self.cache is None:
             return
+        temporary = None
         try:
             self.cache.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.cache, prefix=".fetch-")
@@ -118,7 +120,9 @@ class Pointers:
                 file.write(data)
             os.replace(temporary, self.cache / pin)
         except OSError:
-            pass
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
 
     def _download(self, url: str) -> bytes:
         parts = urlsplit(url)
