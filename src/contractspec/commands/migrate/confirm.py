@@ -18,7 +18,6 @@ from ...errors import MigrationFailed, UsageError
 from ...project import open_project
 from ..results import ConfirmResult
 from .harnesses import committed_harnesses
-from .runs import new_run
 from .session import database_error, open_session
 
 
@@ -42,7 +41,6 @@ def confirm(
     project = open_project(project_dir, database)
     key = project.registry.lookup(target).key
     [harness] = committed_harnesses(project, [key])
-    shown = new_run("confirm", project.config.database).database
     with open_session(project, lock_timeout, audit_log) as session:
         try:
             result = runtime.confirm_step(
@@ -64,7 +62,7 @@ def confirm(
         by=by,
         note=note,
         run_id=result["run_id"],
-        database=shown,
+        database=result["database"],
         message=result["message"],
         next=f"contractspec migrate {command} {key}",
     )

@@ -59,8 +59,8 @@ def open_session(
     """The runtime's session; its failures (connecting, locking, reading the
     history) and signals leave as errors of ours. SIGTERM, like Ctrl-C, rolls
     back the current migration (the runtime re-raises it once recorded).
-    Pointers' SQL is looked for in scripts_dirs, then the project's cache
-    (.contractspec_cache/scripts/), then fetched."""
+    Pointers' SQL is looked for in the project's cache
+    (.contractspec_cache/scripts/), then scripts_dirs, then fetched."""
     try:
         with (
             runtime.interruptible(),
