@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -149,3 +151,16 @@ EXPECT = re.compile(r"^# expect: (?P<where>\S+:\d+:\d+: \S+ \S+) @ (?P<text>.*)$
 def expected(path: Path) -> list[tuple[str, str]]:
     """(`path:line:col: severity rule`, text) of each `# expect:` line of a spec file."""
     return [(m["where"], m["text"]) for m in EXPECT.finditer(path.read_text())]
+
+
+def start_signallable(command: list[str]) -> subprocess.Popen[str]:
+    """Start command with its output piped, as a process that SIGINT reaches:
+    a suite started in the background by a shell inherits SIGINT ignored, and
+    a process keeps a signal its parent ignores (contractspec does too)."""
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )

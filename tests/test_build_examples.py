@@ -28,7 +28,9 @@ HARNESSES = SHOP / "harnesses"
 REGENERATE = "cd generated_examples/shop && contractspec build --all"
 
 
-MAX_HARNESS_LINES = 120  # a reviewer reads a harness in full
+MAX_HARNESS_LINES = (
+    130  # a reviewer reads a harness in full (~40 lines: the entry points)
+)
 
 
 def _generated():
@@ -106,7 +108,7 @@ def test_harness_layout_follows_the_contract():
         # The fingerprint once; no contractspec version, no runtime: only its own data.
         assert source.count(lines[1].split(": ")[1]) == 1
         assert "0.1.0" not in source and "def runtime_main" not in source
-        assert source.endswith('if __name__ == "__main__":\n    sys.exit(main())\n')
+        assert source.endswith("    sys.exit(_code)\n")
         tree = ast.parse(source)
         assert isinstance(tree.body[0], ast.Expr)  # the docstring
         assert migration["key"] == harness.key

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,61 @@ def test_down_checks_drift_for_everything_it_will_revert_before_starting(
         for path, data in originals.items():
             path.write_bytes(data)
         assert cli(project, "build", "--all").exit_code == 0
+
+
+def _without_write_access(command: list[str]) -> list[str]:
+    """command, unable to write what its permissions forbid (root included)."""
+    if os.geteuid() != 0:
+        return command
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--", *command]
+
+
+def test_a_read_only_sqlite_file_is_a_configuration_error(project, tmp_path):
+    """A runner must write the file: exit 3 (as docs/runtime.md says), before
+    anything runs; `migrate status` only reads it and works."""
+    path = tmp_path / "ro.db"
+    sqlite3.connect(path).execute("CREATE TABLE kept (x INTEGER)").connection.close()
+    path.chmod(0o444)
+    before = path.read_bytes()
+    url = f"sqlite:///{path}"
+    harness = sorted((project / "harnesses").glob("core__db__2025_01_add_accounts*"))[0]
+    runs = {
+        "migrate up": [sys.executable, "-m", "contractspec", "migrate", "up"],
+        "migrate down": [sys.executable, "-m", "contractspec", "migrate", "down"],
+        "harness up": [sys.executable, str(harness), "up"],
+    }
+    for what, command in runs.items():
+        if what.startswith("migrate"):
+            command += ["-C", str(project)]
+        done = subprocess.run(
+            _without_write_access([*command, "--database", url]),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 3, (what, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert re.search(
+            r"cannot write .*ro\.db: the file is read-only; make it writable",
+            done.stderr,
+        ), (what, done.stderr)
+    assert path.read_bytes() == before
+    status = subprocess.run(
+        _without_write_access(
+            [
+                sys.executable,
+                "-m",
+                "contractspec",
+                "migrate",
+                "status",
+                "-C",
+                str(project),
+            ]
+            + ["--database", url]
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert status.returncode == 0, status.stderr

@@ -478,7 +478,7 @@ def test_config_error_exits_3(tmp_path):
     result = run("list", "-C", str(tmp_path))
     assert result.exit_code == 3
     assert result.stderr == (
-        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, environments\n"
+        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, lock_timeout_ms, lock_retries, environments\n"
         "1 problem found\n"
     )
 

@@ -78,8 +78,8 @@ def test_unknown_key_is_an_error_with_its_position(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, environments",
-        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, environments",
+        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, lock_timeout_ms, lock_retries, environments",
+        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, lock_timeout_ms, lock_retries, environments",
     ]
     assert caught.value.exit_code == EXIT_SPEC
 
@@ -92,7 +92,7 @@ def test_unknown_subtable_points_at_its_header(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, environments"
+        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, lock_timeout_ms, lock_retries, environments"
     ]
 
 
@@ -104,6 +104,51 @@ def test_values_must_be_non_empty_strings(tmp_path, value):
     assert diagnostics(caught) == [
         "pyproject.toml:2:1: harnesses must be a non-empty string"
     ]
+
+
+def test_lock_settings(tmp_path):
+    """lock_timeout_ms and lock_retries reach Config (the session's, on
+    PostgreSQL); defaults 3000 and 5, the harnesses' option defaults too."""
+    write_pyproject(tmp_path, "[tool.contractspec]\n")
+    config = load_config(tmp_path)
+    assert (config.lock_timeout_ms, config.lock_retries) == (3000, 5)
+    write_pyproject(
+        tmp_path, "[tool.contractspec]\nlock_timeout_ms = 1500\nlock_retries = 0\n"
+    )
+    config = load_config(tmp_path)
+    assert (config.lock_timeout_ms, config.lock_retries) == (1500, 0)
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (
+            "lock_timeout_ms = 0",
+            "lock_timeout_ms must be a whole number from 1 to 2147483647, got 0",
+        ),
+        (
+            'lock_timeout_ms = "3s"',
+            "lock_timeout_ms must be a whole number from 1 to 2147483647, got '3s'",
+        ),
+        (
+            "lock_timeout_ms = 2.5",
+            "lock_timeout_ms must be a whole number from 1 to 2147483647, got 2.5",
+        ),
+        (
+            "lock_retries = -1",
+            "lock_retries must be a whole number from 0 to 1000, got -1",
+        ),
+        (
+            "lock_retries = true",
+            "lock_retries must be a whole number from 0 to 1000, got True",
+        ),
+    ],
+)
+def test_lock_settings_out_of_range_are_reported_at_their_line(tmp_path, line, message):
+    write_pyproject(tmp_path, f'[tool.contractspec]\nspecs = "m"\n{line}\n')
+    with pytest.raises(SpecError) as caught:
+        load_config(tmp_path)
+    assert diagnostics(caught) == [f"pyproject.toml:3:1: {message}"]
 
 
 @pytest.mark.parametrize(

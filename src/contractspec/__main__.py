@@ -1,5 +1,5 @@
 """`python -m contractspec`: the same as the `contractspec` command."""
 
-from .cli import main
+from .entry import main
 
 main()

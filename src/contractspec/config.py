@@ -59,6 +59,13 @@ LIMITS: dict[str, object] = {
     "fetch_timeout": FETCH_TIMEOUT_S,  # seconds, the whole transfer
     "fetch_max_bytes": FETCH_MAX_BYTES,
 }
+# How the runtime treats locks others hold, on PostgreSQL: how long any
+# statement may wait for one, and the retries after such a timeout. (Not
+# `migrate --lock-timeout`: the seconds to wait for another runner's lock.)
+LOCKS: dict[str, int] = {
+    "lock_timeout_ms": runtime.DEFAULT_LOCK_TIMEOUT_MS,
+    "lock_retries": runtime.DEFAULT_LOCK_RETRIES,
+}
 # Keys without a default: the dialect (else the URL's), rules `lint` never reports.
 OPTIONAL = ("dialect", "lint_ignore")
 ENV_DATABASE_FALLBACK = "DATABASE_URL"
@@ -86,6 +93,8 @@ class Config:
     black_line_length: int | None = None  # [tool.black] line-length: edits follow it
     fetch_timeout: float = FETCH_TIMEOUT_S  # a pointer's transfer
     fetch_max_bytes: int = FETCH_MAX_BYTES  # a pointer's size
+    lock_timeout_ms: int = runtime.DEFAULT_LOCK_TIMEOUT_MS  # LOCKS
+    lock_retries: int = runtime.DEFAULT_LOCK_RETRIES
 
     @property
     def declared_dialect(self) -> Dialect | None:
@@ -254,7 +263,7 @@ def load_config(
             raise ConfigError(f"project folder {project} does not exist")
         if (root / PYPROJECT).is_file():
             pyproject = _read_pyproject(root / PYPROJECT)
-    settings: dict[str, Any] = {**DEFAULTS, **LIMITS}
+    settings: dict[str, Any] = {**DEFAULTS, **LIMITS, **LOCKS}
     if pyproject is not None:
         settings.update(_checked_table(pyproject, root))
     if database is not None and not database.strip():
@@ -298,6 +307,8 @@ def load_config(
         black_line_length=pyproject.black_line_length if pyproject else None,
         fetch_timeout=float(settings["fetch_timeout"]),
         fetch_max_bytes=settings["fetch_max_bytes"],
+        lock_timeout_ms=settings["lock_timeout_ms"],
+        lock_retries=settings["lock_retries"],
     )
 
 
@@ -357,8 +368,8 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
         line, col = _locate(text, key)
         if key == ENVIRONMENTS:
             problems += _environment_problems(text, display, value)
-        elif key not in DEFAULTS and key not in OPTIONAL and key not in LIMITS:
-            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, ENVIRONMENTS))
+        elif key not in (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS):
+            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS, ENVIRONMENTS))
             problems.append(
                 Diagnostic(
                     display,
@@ -371,6 +382,10 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
             if type(value) not in (int, float) or not 0 < value <= FETCH_TIMEOUT_MAX_S:
                 message = f"{key} must be a number of seconds, more than 0 and at most {FETCH_TIMEOUT_MAX_S}"
                 problems.append(Diagnostic(display, line, col, message))
+        elif key in LOCKS:
+            problem = runtime.lock_setting_problem(key, value)
+            if problem:
+                problems.append(Diagnostic(display, line, col, problem))
         elif key in ("max_file_bytes", "fetch_max_bytes"):
             if type(value) is not int or not 1 <= value <= MAX_FILE_BYTES:
                 message = (

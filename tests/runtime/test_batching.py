@@ -116,7 +116,8 @@ def test_transient_sql_error_in_a_later_step_is_retried(rt, pg_db, DB):
 def test_postgresql_round_trips_per_migration(rt, pg_db, monkeypatch):
     """BEGIN + history read, the step's SQL, history + events + COMMIT: three
     round trips for a one-step migration (two once the session keeps the
-    history); a savepoint only for a step that may retry."""
+    history); a savepoint only for a step that may retry: one with retries,
+    or any step while lock timeouts are retried (lock_retries, default 5)."""
     import psycopg
 
     sent = []
@@ -135,7 +136,7 @@ def test_postgresql_round_trips_per_migration(rt, pg_db, monkeypatch):
             )
         ],
     )
-    with rt.open_session(pg_db) as session:
+    with rt.open_session(pg_db, lock_retries=0) as session:
         rt.apply_up(session, first)  # also creates the tables
         monkeypatch.setattr(psycopg.Cursor, "execute", counting)
         assert rt.apply_up(session, second)["status"] == "applied"
@@ -166,12 +167,13 @@ def test_postgresql_round_trips_per_migration(rt, pg_db, monkeypatch):
     assert sent[0].startswith("BEGIN;") and "SELECT" not in sent[0]
     assert "INSERT INTO contractspec_history" in sent[1]
 
-    third = make_migration(name="app.db.third", up=[make_step(retries=1)])
-    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
-    sent.clear()
-    with rt.open_session(pg_db) as session:
-        assert rt.apply_up(session, third)["status"] == "applied"
-    assert any(t.startswith("SAVEPOINT contractspec_step_1_1") for t in sent), sent
+    for lock_retries, step in ((0, make_step(retries=1)), (5, make_step())):
+        third = make_migration(name=f"app.db.third{lock_retries}", up=[step])
+        monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+        sent.clear()
+        with rt.open_session(pg_db, lock_retries=lock_retries) as session:
+            assert rt.apply_up(session, third)["status"] == "applied"
+        assert any(t.startswith("SAVEPOINT contractspec_step_1_1") for t in sent)
 
 
 def test_nul_in_an_error_does_not_lose_the_failure_events(

@@ -113,4 +113,13 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import signal  # first: SIGINT and SIGTERM exit 130/143, never a traceback
+
+    _ours = (signal.SIGINT, signal.SIGTERM)  # not those the parent ignores
+    _ours = [s for s in _ours if signal.getsignal(s) is not signal.SIG_IGN]
+    for _s in _ours:  # at once while nothing runs (the runtime rolls back first)
+        signal.signal(_s, lambda signum, frame: os._exit(128 + signum))
+    _code = main()
+    for _s in _ours:  # the outcome is decided: no signal changes it now
+        signal.signal(_s, signal.SIG_IGN)
+    sys.exit(_code)

@@ -31,7 +31,9 @@ lock_timeout_option = click.option(
     default=30.0,
     show_default=True,
     metavar="SECONDS",
-    help="How long to wait for another runner's lock before giving up (naming the holder).",
+    help="How long to wait for the migration lock while another runner holds it"
+    " (naming the holder). Not how long a statement waits for a table or row"
+    " lock on PostgreSQL: that is lock_timeout_ms in [tool.contractspec].",
 )
 audit_log_option = click.option(
     "--audit-log",

@@ -9,7 +9,8 @@ orchestrator (`contractspec migrate`) imports the same code as
 anything of contractspec's, and every module is imported here, when the
 package loads (a harness's loader checks each file as it is imported).
 
-    exits      exit codes (contractspec's one table), exceptions, SIGTERM
+    exits      exit codes (contractspec's one table), exceptions
+    signals    SIGINT and SIGTERM: the running statement interrupted, 130/143
     shapes     TypedDicts: MIGRATION, its steps and checks, results, rows
     clock      times as the runtime writes them
     urls       database URLs, and passwords kept out of every text
@@ -33,7 +34,7 @@ package loads (a harness's loader checks each file as it is imported).
 
 from .baseline import apply_baseline
 from .cli import instructions_text, runtime_main
-from .dialect import Database
+from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS, Database
 from .exits import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -45,7 +46,6 @@ from .exits import (
     Interrupted,
     MigrationError,
     interrupt_code,
-    interruptible,
 )
 from .harness import (
     HARNESS_FORMAT,
@@ -60,7 +60,14 @@ from .migration import apply_down, apply_up, run_migration
 from .outside import Journal, in_progress, partly_applied, waiting_at
 from .pointers import Pointers
 from .preview import atomicity, plan_text
-from .session import Session, open_session, read_events, read_history, rehearsal
+from .session import (
+    Session,
+    lock_setting_problem,
+    open_session,
+    read_events,
+    read_history,
+    rehearsal,
+)
 from .shapes import (
     Check,
     Event,
@@ -72,6 +79,7 @@ from .shapes import (
     Waiting,
     manual,
 )
+from .signals import interruptible
 from .urls import (
     DATABASE_ENV,
     DEFAULT_DATABASE_URL,
@@ -83,6 +91,8 @@ from .urls import (
 __all__ = [
     "DATABASE_ENV",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_LOCK_RETRIES",
+    "DEFAULT_LOCK_TIMEOUT_MS",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -119,6 +129,7 @@ __all__ = [
     "instructions_text",
     "interrupt_code",
     "interruptible",
+    "lock_setting_problem",
     "manual",
     "may_confirm",
     "open_session",

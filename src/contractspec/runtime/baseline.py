@@ -10,6 +10,7 @@ from .events import Run
 from .exits import EXIT_FAILED, CheckFailed, MigrationError
 from .harness import harness_fingerprint
 from .migration import check_migration, record_failure, result
+from .signals import hold, start
 from .steps import assertion_check, run_check
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line
@@ -47,6 +48,7 @@ def apply_baseline(
     run.emit("run_start", status="baseline", detail="verify" if verify else None)
     key, db = run.key, session.db
     try:
+        start()  # a signal held since the last commit stops the run here
         db.defer(db.begin)
         session.ensure_tables()
         query = "SELECT applied_at FROM contractspec_history WHERE key = ?"
@@ -74,6 +76,7 @@ def apply_baseline(
         write = (insert_sql("contractspec_history", HISTORY_COLUMNS), values)
         timing: Timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
         end = run.emit("run_end", status="baselined", audit=False, **timing)
+        hold()  # the commit is the outcome: a signal now waits for the next one
         session.write_and_commit([write], run.events)
         if session.applied is not None:
             applied = dict(zip(HISTORY_COLUMNS, values, strict=True))

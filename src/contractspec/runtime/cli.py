@@ -7,6 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS
 from .exits import (
     EXIT_FAILED,
     EXIT_OK,
@@ -19,6 +20,7 @@ from .exits import (
 from .loader import MAX_FILE_BYTES
 from .migration import run_migration
 from .pointers import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S, Pointers
+from .session import check_lock_settings
 from .urls import DATABASE_ENV, DEFAULT_DATABASE_URL, first_line
 
 if TYPE_CHECKING:
@@ -78,7 +80,31 @@ def runtime_main(
     )
     parser.add_argument("--rehearse", action="store_true", help="run, then roll back")
     parser.add_argument("--audit-log", metavar="FILE", help="append JSON-line events")
-    parser.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS")
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for the migration lock while another runner"
+        " holds it (default: 30)",
+    )
+    parser.add_argument(
+        "--lock-timeout-ms",
+        type=int,
+        default=DEFAULT_LOCK_TIMEOUT_MS,
+        metavar="MS",
+        help="PostgreSQL: how long any statement may wait for a table or row"
+        " lock before the attempt fails and is retried (SET lock_timeout;"
+        f" default: {DEFAULT_LOCK_TIMEOUT_MS}, the project's lock_timeout_ms)",
+    )
+    parser.add_argument(
+        "--lock-retries",
+        type=int,
+        default=DEFAULT_LOCK_RETRIES,
+        metavar="N",
+        help="PostgreSQL: attempts a step gets after lock timeouts, on top of its"
+        f" own retries (default: {DEFAULT_LOCK_RETRIES}, the project's lock_retries)",
+    )
     parser.add_argument("--json", action="store_true", help="result as JSON on stdout")
     confirming = parser.add_argument_group("confirm (a person's work)")
     confirming.add_argument("--by", metavar="WHO", help="who did it (confirm_by)")
@@ -113,6 +139,10 @@ def runtime_main(
         problem = f"--fetch-max-bytes must be from 1 to {MAX_FILE_BYTES}"
     elif (args.command == "confirm") != (args.by is not None):
         problem = "confirm needs --by WHO (and only confirm takes it)"
+    try:
+        check_lock_settings(args.lock_timeout_ms, args.lock_retries)
+    except MigrationError as exc:
+        problem = problem or "--" + str(exc).replace("_", "-")
     if problem:
         parser.print_usage(sys.stderr)
         print(f"error: {problem}", file=sys.stderr)
@@ -133,6 +163,8 @@ def runtime_main(
             lock_timeout=args.lock_timeout,
             out=sys.stderr,
             harness=harness,
+            lock_timeout_ms=args.lock_timeout_ms,
+            lock_retries=args.lock_retries,
             pointers=pointers,
             by=args.by,
             step=args.step,
@@ -145,9 +177,8 @@ def runtime_main(
             print(json.dumps(exc.result or failed, sort_keys=True))
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: rolled back, recorded
-        _failure(
-            migration, "interrupted", f"{key}: interrupted; rolled back", args.json
-        )
+        error = getattr(exc, "outcome", None) or f"{key}: interrupted; rolled back"
+        _failure(migration, "interrupted", error, args.json)
         return interrupt_code(exc)
     except Exception as exc:  # unexpected: still one line, never a traceback
         _failure(migration, "failed", f"{key}: {first_line(exc)}", args.json)

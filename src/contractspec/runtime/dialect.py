@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     Params = Sequence[object]
 
 TRANSIENT, TIMEOUT, PERMANENT = "transient", "timeout", "permanent"
+LOCK_TIMEOUT = (
+    "lock_timeout"  # a statement waited for a lock longer than lock_timeout_ms
+)
+RETRIED = (TRANSIENT, TIMEOUT, LOCK_TIMEOUT)  # the kinds of failure worth a retry
+# How long a statement may wait for a lock (PostgreSQL's lock_timeout), and
+# how many more attempts a step gets after a lock timeout: the defaults of
+# `[tool.contractspec] lock_timeout_ms / lock_retries` and of a harness's options.
+DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_LOCK_RETRIES = 3000, 5
 
 
 class Database:
@@ -45,6 +53,9 @@ class Database:
     ddl_types: ClassVar[dict[str, str]]  # {time}, {id}, {real} in our tables' DDL
     # A watchdog fires this long after a step's timeout: the server's own first.
     timeout_slack: ClassVar[float] = 0.0
+    # Whether every statement waits for a lock at most lock_timeout_ms (and a
+    # lock timeout is retried lock_retries times); SQLite has its busy timeout.
+    bounds_lock_waits: ClassVar[bool] = False
     conn: Connection  # the driver's connection (what a Python step receives)
     lock: int | None = None  # the lock held (a file descriptor or a lock key)
     deferred: list[str]  # our statements waiting for the next round trip
@@ -56,12 +67,15 @@ class Database:
         *,
         lock: bool,
         lock_timeout: float,
+        lock_timeout_ms: int,
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
     ) -> Self:
         """Connect (target: what parse_database_url found), and take the
-        migration lock when asked; MigrationError when either fails."""
+        migration lock when asked, waiting up to lock_timeout seconds;
+        MigrationError when either fails. lock_timeout_ms: how long any
+        statement may wait for a lock (where bounds_lock_waits)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -132,12 +146,13 @@ class Database:
         """Wait for an interrupt that may still be on its way to land."""
 
     def classify(self, exc: BaseException, timed: bool) -> str:
-        """TRANSIENT (worth a retry), TIMEOUT or PERMANENT."""
+        """TRANSIENT (worth a retry), LOCK_TIMEOUT, TIMEOUT or PERMANENT."""
         return TIMEOUT if isinstance(exc, TimeoutError) else PERMANENT
 
     def set_timeouts(self, timeout_ms: int | None, local: bool = True) -> None:
-        """The server's own statement and lock timeouts for a step (None: back
-        to before); local: for the transaction only. Deferred."""
+        """The server's own statement timeout for a step (None: back to the
+        session's); local: for the transaction only. Deferred. (Lock waits
+        stay bounded by the session's lock timeout.)"""
 
     def table_exists(self, name: str) -> bool:
         raise NotImplementedError

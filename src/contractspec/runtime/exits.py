@@ -1,4 +1,4 @@
-"""Exit codes, the runtime's exceptions, and SIGTERM as an interrupt.
+"""Exit codes and the runtime's exceptions.
 
 This is contractspec's one exit-code table: `contractspec.errors` imports it.
 A harness's entry points repeat one code (3) as a literal, because they
@@ -7,15 +7,10 @@ report that this package could not be loaded.
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from types import FrameType
-
     from .shapes import Result
 
 EXIT_OK = 0
@@ -39,12 +34,19 @@ class MigrationError(Exception):
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM (or SIGINT) as an exception: like Ctrl-C, it rolls back the
-    current migration and is re-raised once that is recorded."""
+    """SIGINT or SIGTERM as an exception (signals.interruptible): like Ctrl-C,
+    it rolls back the current migration and is re-raised once that is
+    recorded; `outcome` then says what the run left (rolled back, or partly
+    applied)."""
 
     def __init__(self, signum: int = signal.SIGINT) -> None:
-        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        super().__init__(f"interrupted by {signal_name(signum)}")
         self.signum, self.exit_code = signum, 128 + signum
+        self.outcome: str | None = None
+
+
+def signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
 
 
 def interrupt_code(exc: BaseException) -> int:
@@ -52,25 +54,6 @@ def interrupt_code(exc: BaseException) -> int:
     (read by name: another harness folder's copy has its own Interrupted)."""
     code = getattr(exc, "exit_code", EXIT_INTERRUPTED)
     return code if isinstance(code, int) else EXIT_INTERRUPTED
-
-
-@contextlib.contextmanager
-def interruptible() -> Iterator[None]:
-    """Inside, SIGTERM (what Kubernetes and systemd send) raises Interrupted
-    the way Ctrl-C raises KeyboardInterrupt. Main thread only (where Python
-    runs signal handlers); elsewhere nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class CheckFailed(Exception):

@@ -18,6 +18,7 @@ from .harness import harness_fingerprint
 from .migration import check_migration, result
 from .outside import journal, refuse_drift, waiting_at
 from .shapes import step_label
+from .signals import hold
 from .steps import run_check
 from .urls import first_line
 
@@ -90,6 +91,7 @@ def confirm_step(
         end = run.emit("run_end", status="confirmed", audit=False)
         db.defer(db.begin)
         session.ensure_tables()
+        hold()  # the commit is the outcome: a signal during it waits for the next
         session.write_and_commit([], run.events)
         session.tables_ready = True
         run.audit(end)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 from .clock import utcnow
+from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS
 from .events import Run
 from .exits import (
     EXIT_FAILED,
@@ -17,7 +18,8 @@ from .exits import (
     EXIT_USAGE,
     MigrationError,
     Restart,
-    interruptible,
+    interrupt_code,
+    signal_name,
 )
 from .harness import harness_fingerprint, harness_migration
 from .outside import (
@@ -32,6 +34,7 @@ from .pointers import Pointers, pointer_steps
 from .preview import plan_text
 from .session import Session, open_session
 from .shapes import in_parts, manual, step_label
+from .signals import hold, interruptible, start
 from .steps import PAYLOADS, prepare, run_step
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line, redact_url
@@ -181,6 +184,7 @@ def _stopped(run: Run, count: int, attempts: int) -> Result:
         outcome = result(run, "rehearsed", count, attempts, message=line)
     else:
         end = run.emit("run_end", status="waiting", audit=False, **timing)
+        hold()  # the commit is the outcome: a signal now waits for the next migration
         session.write_and_commit([], run.to_store())
         session.tables_ready = True
         run.audit(end)
@@ -272,6 +276,7 @@ def _transaction(
     if run.rehearse:  # in a rehearsal's outer transaction: kept for what follows
         status = "rehearsed"
     end = run.emit("run_end", status=status, audit=False, **timing)
+    hold()  # the commit is the outcome: a signal now waits for the next migration
     session.write_and_commit([write], run.to_store())
     session.tables_ready = True
     if session.applied is not None and not run.rehearse:
@@ -378,12 +383,16 @@ def irreversible(migration: Migration) -> MigrationError:
 
 def _failed(run: Run, steps: list[Step], exc: BaseException) -> MigrationError:
     """Roll a failed run back and record it; the error to raise (a
-    KeyboardInterrupt or SystemExit goes on as it is, once recorded)."""
+    KeyboardInterrupt or SystemExit goes on as it is, once recorded, with
+    `outcome` saying what the run left)."""
     session = run.session
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    if interrupted:  # a cancel still on its way must not hit the rollback
+        session.db.settle_interrupt()
     problem = session.rollback()
     run.emit("rollback", status="error" if problem else "ok", error=problem)
-    if isinstance(exc, KeyboardInterrupt):
-        reason = "interrupted" if type(exc) is KeyboardInterrupt else str(exc)
+    if interrupted:
+        reason = f"interrupted by {signal_name(interrupt_code(exc) - 128)}"
     else:
         reason = str(exc) if isinstance(exc, MigrationError) else first_line(exc)
     if session.lock is not None and session.db.connection_lost():
@@ -396,14 +405,17 @@ def _failed(run: Run, steps: list[Step], exc: BaseException) -> MigrationError:
             " again to continue"
         )
     spec = run.migration.get("spec_path")
-    message = f"{run.key} failed: {reason}; {what} (spec {spec})"
+    failed = ":" if interrupted else " failed:"
+    message = f"{run.key}{failed} {reason}; {what} (spec {spec})"
     message = redact_url(message, session.secrets)
     timing: Timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
-    run.emit("run_end", status="failed", error=message, **timing)
+    status = "interrupted" if interrupted else "failed"
+    run.emit("run_end", status=status, error=message, **timing)
     lost = record_failure(run)
     if lost:
         message += f" (could not record the failure events: {lost})"
     if not isinstance(exc, Exception):
+        exc.outcome = message  # type: ignore[attr-defined]
         raise exc  # KeyboardInterrupt, SystemExit: rolled back and recorded
     outcome = result(run, "failed", len(steps), error=message, message=message)
     code = getattr(exc, "exit_code", EXIT_FAILED)
@@ -430,6 +442,7 @@ def _apply(
     fetched: dict[str, bytes] | None = None
     while True:
         try:
+            start()  # a signal held since the last commit stops the run here
             if fetched is None:
                 fetched = _fetch_pointers(run, steps)
             session.db.defer(session.begin())  # sent with the history read
@@ -477,13 +490,15 @@ def run_migration(
     out: IO[str] | None = None,
     base_dir: PathArg | None = None,
     harness: str | None = None,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    lock_retries: int = DEFAULT_LOCK_RETRIES,
     pointers: Pointers | None = None,
     by: str | None = None,
     step: int | None = None,
     note: str | None = None,
 ) -> Result:
     """Run "up", "down", "plan" or "confirm" for one migration: a session of
-    its own.
+    its own (open_session says what the lock options mean).
 
     harness: the harness file whose MIGRATION this is: its header gives the
     spec fingerprint and its folder the default base_dir (pinned files).
@@ -508,7 +523,12 @@ def run_migration(
     with (
         interruptible(),
         open_session(
-            database, lock_timeout=lock_timeout, audit_log=audit_log, out=out
+            database,
+            lock_timeout=lock_timeout,
+            audit_log=audit_log,
+            out=out,
+            lock_timeout_ms=lock_timeout_ms,
+            lock_retries=lock_retries,
         ) as session,
     ):
         if pointers is not None:

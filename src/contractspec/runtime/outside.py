@@ -16,10 +16,13 @@ from .clock import ms, utcnow
 from .exits import CheckFailed, MigrationError
 from .session import read_history
 from .shapes import in_parts, manual, step_label
+from .signals import hold, release
 from .steps import batch_rows, failed_attempt, run_check, run_step, timed
 from .watchdog import Guard
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .events import Run
     from .session import Session
     from .shapes import Migration, Statement, Step, Timing, Waiting
@@ -46,15 +49,19 @@ def _note(session: Session, line: str) -> None:
         print(line, file=session.out, flush=True)
 
 
-def _flush(run: Run, begin: bool = True) -> None:
+def _flush(run: Run, begin: bool = True, committing: Iterable[int] = ()) -> None:
     """Write the run's unwritten events and commit: the journal of a migration
-    in parts (begin=False: commits the part's transaction that is open)."""
+    in parts (begin=False: commits the part's transaction that is open, and
+    with it the steps `committing`)."""
     session = run.session
     if begin:
         session.db.defer(session.db.begin)
+    hold()  # a signal waits until the part and what records it are done
     session.write_and_commit([], run.events)
     session.tables_ready = True
     run.events.clear()
+    run.committed += [i for i in committing if i not in run.committed]
+    release()
 
 
 class Journal:
@@ -155,8 +162,7 @@ def run_in_parts(
             attempts += run_step(run, index, count, step, action, used)
             run.journal_done(index)
             continue
-        _flush(run, begin=False)  # the steps before it commit first
-        run.committed += [i for i in range(1, index) if i not in run.committed]
+        _flush(run, begin=False, committing=range(1, index))  # the steps before it
         if manual(step):  # its pre-checks, and the waiting event the caller commits
             session.db.defer(session.db.begin)
             stop_for_person(run, index, step, attempts)
@@ -167,7 +173,6 @@ def run_in_parts(
             attempts += _run_outside(
                 run, index, count, step, action, index in found.started
             )
-        run.committed.append(index)
         session.db.defer(session.db.begin)  # the next part
     return attempts
 
@@ -263,7 +268,7 @@ def _run_outside(
             run.emit("attempt", index, attempt, "ok", **timing)
             run.step_end(index, attempt, label, step_started, step_t0)
             run.journal_done(index)
-            _flush(run)
+            _flush(run, committing=[index])
             return attempt
         kind, reason, delay = failed_attempt(
             run, index, attempt, step, error, fired, timing
@@ -420,5 +425,5 @@ def _run_batches(run: Run, index: int, count: int, step: Step, action: Action) -
         run_check(run, index, attempts, "post-check", check)
     run.step_end(index, attempts, f"{label}: {rows} rows", step_started, t0)
     run.journal_done(index)
-    _flush(run, begin=False)
+    _flush(run, begin=False, committing=[index])
     return attempts

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .clock import iso
-from .dialect import TIMEOUT, TRANSIENT, Database, reading
+from .dialect import LOCK_TIMEOUT, TIMEOUT, TRANSIENT, Database, reading
 from .exits import EXIT_FAILED, EXIT_SPEC, MigrationError
 from .lock import PG_LOCK_CHECK, acquire_pg_lock
 from .tables import EVENT_COLUMNS, insert_sql
@@ -33,7 +33,8 @@ _INSTALL = (
     if __name__.startswith("contractspec.")
     else "'psycopg[binary]'"
 )
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization, deadlock
+_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout, or NOWAIT
 _QUERY_CANCELED = "57014"  # by statement_timeout, or by our watchdog's cancel
 _NO_SUCH_SAVEPOINT = "3B001"
 _CANCEL_IN_FLIGHT_S = 0.05
@@ -67,17 +68,19 @@ def _connect(url: str, secrets: Sequence[str]) -> psycopg.Connection[TupleRow]:
         raise MigrationError(redact_url(message, secrets), EXIT_FAILED) from None
 
 
-def _session_settings(conn: psycopg.Connection[TupleRow]) -> None:
+def _session_settings(conn: psycopg.Connection[TupleRow], lock_timeout_ms: int) -> None:
     """Settings for the working (and locking) connection, whatever the URL or
-    the role set: no idle timeout may end the session that holds the lock, and
-    the server notices within a second when a killed runner's client is gone
-    (instead of running its statement, lock held, to the end). Only settings
-    this server version has."""
+    the role set: every statement waits for a lock at most lock_timeout_ms;
+    no idle timeout may end the session that holds the lock, and the server
+    notices within a second when a killed runner's client is gone (instead of
+    running its statement, lock held, to the end). Only settings this server
+    version has."""
     conn.execute(
         "SELECT set_config(name, value, false) FROM (VALUES"
         " ('idle_session_timeout', '0'), ('idle_in_transaction_session_timeout', '0'),"
-        " ('client_connection_check_interval', '1000')) AS s (name, value)"
-        " WHERE name IN (SELECT name FROM pg_settings)"
+        " ('client_connection_check_interval', '1000'), ('lock_timeout', %s))"
+        " AS s (name, value) WHERE name IN (SELECT name FROM pg_settings)",
+        (str(int(lock_timeout_ms)),),
     )
 
 
@@ -90,13 +93,13 @@ class PostgreSQL(Database):
         "real": "DOUBLE PRECISION",
     }
     timeout_slack = 0.1
+    bounds_lock_waits = True
     conn: psycopg.Connection[TupleRow]
 
     def __init__(self, conn: psycopg.Connection[TupleRow], lock: int | None) -> None:
         self.conn, self.lock, self.deferred = conn, lock, []
-        # The session's statement_timeout and lock_timeout, once read: what a
-        # step's own timeouts go back to.
-        self.timeouts: tuple[str, str] | None = None
+        # The session's statement_timeout, once read: what a step's goes back to.
+        self.statement_timeout: str | None = None
 
     @classmethod
     def open(
@@ -105,6 +108,7 @@ class PostgreSQL(Database):
         *,
         lock: bool,
         lock_timeout: float,
+        lock_timeout_ms: int,
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
@@ -112,7 +116,7 @@ class PostgreSQL(Database):
         conn = _connect(target, secrets)
         try:
             with reading("session settings", display, secrets):
-                _session_settings(conn)
+                _session_settings(conn, lock_timeout_ms)
                 key = (
                     acquire_pg_lock(conn, lock_timeout, display, notice)
                     if lock
@@ -246,24 +250,19 @@ class PostgreSQL(Database):
         state = getattr(exc, "sqlstate", None)
         if state in TRANSIENT_SQLSTATES:
             return TRANSIENT
+        if state == _LOCK_NOT_AVAILABLE:
+            return LOCK_TIMEOUT
         if state == _QUERY_CANCELED and timed:
             return TIMEOUT
         return super().classify(exc, timed)
 
     def set_timeouts(self, timeout_ms: int | None, local: bool = True) -> None:
-        if self.timeouts is None:
-            query = (
-                "SELECT current_setting('statement_timeout') AS s,"
-                " current_setting('lock_timeout') AS l"
-            )
-            row = self.select(query)[0]
-            self.timeouts = str(row["s"]), str(row["l"])
-        values = (str(int(timeout_ms)),) * 2 if timeout_ms else self.timeouts
-        literals = self.literals(values)
-        for name, literal in zip(
-            ("statement_timeout", "lock_timeout"), literals, strict=True
-        ):
-            self.defer(f"SET {'LOCAL ' if local else ''}{name} = {literal}")
+        if self.statement_timeout is None:
+            query = "SELECT current_setting('statement_timeout') AS s"
+            self.statement_timeout = str(self.select(query)[0]["s"])
+        value = str(int(timeout_ms)) if timeout_ms else self.statement_timeout
+        literal = self.literals([value])[0]
+        self.defer(f"SET {'LOCAL ' if local else ''}statement_timeout = {literal}")
 
     def table_exists(self, name: str) -> bool:
         return bool(

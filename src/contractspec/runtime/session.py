@@ -10,10 +10,11 @@ import socket
 import uuid
 from typing import IO, TYPE_CHECKING, cast
 
-from .dialect import reading
-from .exits import EXIT_SPEC, MigrationError
+from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS, reading
+from .exits import EXIT_SPEC, EXIT_USAGE, MigrationError
 from .pointers import Pointers
 from .postgres import PostgreSQL
+from .signals import unwatch, watch
 from .sqlite import SQLite
 from .tables import EVENT_COLUMNS, HISTORY_COLUMNS, TABLES_DDL
 from .urls import database_secrets, first_line, parse_database_url, redact_url
@@ -49,7 +50,10 @@ class Session:
         out: IO[str] | None = None,
         lock: bool = True,
         notice: Notice | None = None,
+        lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+        lock_retries: int = DEFAULT_LOCK_RETRIES,
     ) -> None:
+        check_lock_settings(lock_timeout_ms, lock_retries)
         self.dialect, target = parse_database_url(database)
         self.secrets = database_secrets(database)
         self.database, self.out = redact_url(database, self.secrets), out
@@ -72,6 +76,7 @@ class Session:
                 target,
                 lock=lock,
                 lock_timeout=lock_timeout,
+                lock_timeout_ms=lock_timeout_ms,
                 display=self.database,
                 notice=notice,
                 secrets=self.secrets,
@@ -84,6 +89,10 @@ class Session:
         used = self.db.password()
         if used:
             self.secrets = database_secrets(database, used)
+        watch(self.db)  # a signal interrupts its statement
+        # A step's attempts after a lock timeout: none where lock waits are not bounded.
+        self.lock_timeout_ms = lock_timeout_ms
+        self.lock_retries = lock_retries if self.db.bounds_lock_waits else 0
 
     @property
     def conn(self) -> Connection:
@@ -96,6 +105,7 @@ class Session:
         return self.db.lock
 
     def close(self) -> None:
+        unwatch(self.db)
         self.db.close()
         self._close_audit()
 
@@ -139,6 +149,31 @@ class Session:
         self.db.write_and_commit(writes, [tuple(e.values()) for e in events], commit)
 
 
+LOCK_SETTINGS = {  # name: (lowest, highest)
+    "lock_timeout_ms": (1, 2**31 - 1),  # PostgreSQL's range of lock_timeout
+    "lock_retries": (0, 1000),
+}
+
+
+def lock_setting_problem(name: str, value: object) -> str | None:
+    """What is wrong with a value of lock_timeout_ms or lock_retries, if anything."""
+    low, high = LOCK_SETTINGS[name]
+    if type(value) is not int or not low <= value <= high:
+        return f"{name} must be a whole number from {low} to {high}, got {value!r}"
+    return None
+
+
+def check_lock_settings(lock_timeout_ms: object, lock_retries: object) -> None:
+    """Refuse a lock_timeout_ms or lock_retries out of range (exit 2)."""
+    for name, value in (
+        ("lock_timeout_ms", lock_timeout_ms),
+        ("lock_retries", lock_retries),
+    ):
+        problem = lock_setting_problem(name, value)
+        if problem:
+            raise MigrationError(problem, EXIT_USAGE)
+
+
 def _open_audit(audit_log: AuditLog | None) -> tuple[IO[str] | None, bool]:
     """The audit stream, and whether the session opened it (and closes it)."""
     if not isinstance(audit_log, (str, os.PathLike)):
@@ -159,12 +194,27 @@ def open_session(
     out: IO[str] | None = None,
     lock: bool = True,
     notice: Notice | None = None,
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
+    lock_retries: int = DEFAULT_LOCK_RETRIES,
 ) -> Iterator[Session]:
     """Connect, take the migration lock and yield a Session; release on exit.
 
+    lock_timeout: seconds to wait for the migration lock (another runner's).
     lock=False is for readers (status, dry runs): they never wait on a runner.
-    notice: called with a line for people when the lock is held by another."""
-    session = Session(database, lock_timeout, audit_log, out, lock, notice)
+    notice: called with a line for people when the lock is held by another.
+    lock_timeout_ms: on PostgreSQL, how long any statement may wait for a
+    table or row lock; a step's attempt that times out so is retried up to
+    lock_retries times more than its own retries."""
+    session = Session(
+        database,
+        lock_timeout,
+        audit_log,
+        out,
+        lock,
+        notice,
+        lock_timeout_ms,
+        lock_retries,
+    )
     try:
         yield session
     finally:

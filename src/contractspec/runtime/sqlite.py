@@ -56,6 +56,7 @@ class SQLite(Database):
         *,
         lock: bool,
         lock_timeout: float,
+        lock_timeout_ms: int,
         display: str,
         notice: Notice | None,
         secrets: Sequence[str],
@@ -69,6 +70,7 @@ class SQLite(Database):
                     raise MigrationError(message, EXIT_SPEC)
                 if lock:
                     fd = acquire_sqlite_lock(target, lock_timeout, display, notice)
+                    _check_writable(target, folder)
             # Autocommit mode: the runtime itself issues BEGIN, SAVEPOINT and
             # COMMIT, so DDL stays inside the migration's transaction.
             busy = max(float(lock_timeout), 1.0)
@@ -164,6 +166,23 @@ class SQLite(Database):
 
     def end_read_only(self) -> None:
         self.conn.execute("PRAGMA query_only = OFF")
+
+
+def _check_writable(target: str, folder: str) -> None:
+    """A runner writes the file, and SQLite its journal beside it: a read-only
+    file or folder is a configuration error (exit 3), said before anything runs."""
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        message = (
+            f"cannot write {target}: the file is read-only; make it writable"
+            " (chmod u+w), or give a database you may change"
+        )
+        raise MigrationError(message, EXIT_SPEC)
+    if not os.access(folder, os.W_OK):
+        message = (
+            f"cannot write {target}: its folder {folder} is read-only, and SQLite"
+            " writes its journal there; make it writable"
+        )
+        raise MigrationError(message, EXIT_SPEC)
 
 
 def _release(fd: int | None) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .clock import ms, utcnow
-from .dialect import TIMEOUT, TRANSIENT
+from .dialect import LOCK_TIMEOUT, RETRIED, TIMEOUT
 from .exits import CheckFailed, MigrationError, Restart
 from .loader import NotReadable, read_regular_file
 from .shapes import manual, step_label
@@ -57,12 +57,22 @@ class Action:
 
 
 def classify(db: Database, exc: BaseException, timed: bool) -> str:
-    """TIMEOUT, TRANSIENT, CHECK_FAILED or PERMANENT: a failed check is
-    retried only when what it raised is worth a retry."""
+    """TIMEOUT, TRANSIENT, LOCK_TIMEOUT, CHECK_FAILED or PERMANENT: a failed
+    check is retried only when what it raised is worth a retry."""
     if isinstance(exc, CheckFailed):
         kind = classify(db, exc.cause, timed) if exc.cause is not None else None
-        return kind if kind in (TIMEOUT, TRANSIENT) else CHECK_FAILED
+        return kind if kind in RETRIED else CHECK_FAILED
     return db.classify(exc, timed)
+
+
+def retries_for(run: Run, step: Step, kind: str | None = None) -> int:
+    """The retries a step has after a failure of kind (None: of any kind):
+    its own `retries`, and after a lock timeout `lock_retries` more (the
+    session's; 0 where no statement's lock wait is bounded)."""
+    retries = max(0, int(step.get("retries") or 0))
+    if kind in (LOCK_TIMEOUT, None):
+        retries += run.session.lock_retries
+    return retries
 
 
 def _failure_reason(kind: str, step: Step, error: BaseException | None) -> str:
@@ -100,7 +110,6 @@ def failed_attempt(
     the step has failed (the reason then says if the retries ran out).
     full: the attempt event keeps a permanent error's whole text, not its
     first line; where and note go before and after the retry's detail."""
-    retries = max(0, int(step.get("retries") or 0))
     if fired or error is None:  # the watchdog stopped it
         kind = TIMEOUT
     else:
@@ -108,10 +117,19 @@ def failed_attempt(
     reason = _failure_reason(kind, step, error)
     stored = str(error).strip() if full and kind == "permanent" else reason
     run.emit("attempt", index, attempt, kind, error=stored, **timing)
-    if kind not in (TIMEOUT, TRANSIENT):
+    if kind not in RETRIED:
         return kind, reason, None
+    retries = retries_for(run, step, kind)
     if attempt > retries:
-        reason += f" (attempt {attempt} of {retries + 1}, no retries left)"
+        reason += f" (attempt {attempt} of {retries + 1}, no retries left"
+        if kind == LOCK_TIMEOUT:
+            session = run.session
+            reason += (
+                f": lock_timeout_ms {session.lock_timeout_ms}, lock_retries"
+                f" {session.lock_retries} on top of the step's retries"
+                f" {retries - session.lock_retries}"
+            )
+        reason += ")"
         return kind, reason, None
     delay = _backoff(attempt)
     detail = f"{where}attempt {attempt + 1} of {retries + 1} in {ms(delay):.0f} ms"
@@ -328,7 +346,7 @@ def run_step(
     """Run one step, attempt after attempt; return how many attempts it took.
     used: attempts spent per step before the transaction restarted."""
     db, label = run.session.db, step_label(step)
-    retries, timeout_ms = max(0, int(step.get("retries") or 0)), step.get("timeout_ms")
+    retries, timeout_ms = retries_for(run, step), step.get("timeout_ms")
     run.emit("step_start", index, detail=label)
     step_started, step_t0 = utcnow(), time.monotonic()
     attempt = used.get(index, 0)

@@ -70,6 +70,8 @@ def open_session(
                 audit_log=audit_log,
                 lock=lock,
                 notice=notice,
+                lock_timeout_ms=project.config.lock_timeout_ms,
+                lock_retries=project.config.lock_retries,
             ) as session,
         ):
             config = project.config
@@ -82,8 +84,8 @@ def open_session(
             yield session
     except runtime.MigrationError as exc:
         raise database_error(exc) from None
-    except KeyboardInterrupt as exc:
-        message = "interrupted; rolled back"
+    except KeyboardInterrupt as exc:  # outcome: what the interrupted migration left
+        message = getattr(exc, "outcome", None) or "interrupted; rolled back"
         raise Interrupted(message, runtime.interrupt_code(exc)) from None
 
 

@@ -65,8 +65,8 @@ def _known(
 ) -> MigrationStatus:
     key, migration = harness.key, harness.migration
     history, last = applied.get(key), latest.get(key)
-    # Its latest run failed, after the run that applied it if one did.
-    failed = last is not None and last.status == "failed"
+    # Its latest run failed (or was interrupted), after the run that applied it if one did.
+    failed = last is not None and last.status in ("failed", "interrupted")
     if last and history and last.at <= history.applied_at:
         failed = False
     row = MigrationStatus(
