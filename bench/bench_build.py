@@ -1,6 +1,17 @@
 """Benchmark: `contractspec build --all` on 1,000 generated specs, beside a naive pipeline.
 
     python bench/bench_build.py [--specs 1000] [--naive-sample 100] [--keep DIR]
+    python bench/bench_build.py --instructions [--specs 500]
+
+--instructions (issue 24) counts CPU instructions with callgrind, summed over
+every process (bench/callgrind.py; needs valgrind, files on tmpfs), of what
+every CI job and pre-commit run does: `contractspec build --all --check` on a
+fresh clone (committed harnesses, no .contractspec_cache/), beside a script
+that reads and `ast.parse`s every spec and harness file of the project (the
+runtime module included). Target <= 3x that script; exits 1 when missed. It
+also shows the same check with a warm cache, as information.
+
+Without --instructions, wall clock:
 
 Generates a project of --specs specs (2–4 steps each: multi-line SQL,
 inline data steps, validations, checks, timeouts, retries, dependencies) in
@@ -38,6 +49,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import callgrind  # noqa: E402  (bench/callgrind.py)
+from bench_migrate import contractspec_exe  # noqa: E402
 
 DOMAINS = [
     "core",
@@ -150,6 +165,64 @@ def make_project(folder: Path, count: int, seed: int = 7) -> list[str]:
     return names
 
 
+# -- CPU instructions (--instructions) ----------------------------------------------
+
+TARGET_CHECK_INSTRUCTIONS = (
+    3.0  # build --all --check on a fresh clone / parsing every file
+)
+
+PARSE_EVERY_FILE = """\
+import ast, sys
+from pathlib import Path
+
+root = Path(sys.argv[1])
+for folder in ("migrations", "harnesses"):
+    for path in sorted((root / folder).rglob("*.py")):
+        ast.parse(path.read_bytes(), str(path))
+"""
+
+
+def instructions_main(args) -> int:
+    if not callgrind.available():
+        print(callgrind.MISSING, file=sys.stderr)
+        return 2
+    cs = contractspec_exe()
+    with tempfile.TemporaryDirectory(
+        prefix="contractspec-bench-build-", dir=callgrind.tmpfs_root()
+    ) as tmp:
+        project = Path(tmp) / "project"
+        make_project(project, args.specs)
+        env = callgrind.measured_env()
+        check = cs + ["build", "--all", "--check", "-C", str(project)]
+        # The committed harnesses; then one untraced check, so every .pyc exists.
+        for cmd in (cs + ["build", "--all", "-C", str(project)], check):
+            subprocess.run(cmd, env=env, capture_output=True, check=True)
+        script = Path(tmp) / "parse_every_file.py"
+        script.write_text(PARSE_EVERY_FILE, encoding="utf-8")
+        baseline = callgrind.instructions(
+            [sys.executable, str(script), str(project)], warm_up=True
+        )
+        shutil.rmtree(project / ".contractspec_cache")
+        fresh = callgrind.instructions(check)
+        warm = callgrind.instructions(check)
+    ratio = fresh / baseline
+    print(
+        f"{args.specs} specs; CPU instructions (callgrind, every process summed, on tmpfs)"
+    )
+    print(f"  read and ast.parse every spec and harness  {callgrind.mi(baseline):>10}")
+    print(
+        f"  build --all --check, fresh clone           {callgrind.mi(fresh):>10}"
+        f"  {ratio:5.2f}x  (target <= {TARGET_CHECK_INSTRUCTIONS}x)"
+    )
+    print(
+        f"  build --all --check, warm cache            {callgrind.mi(warm):>10}"
+        f"  {warm / baseline:5.2f}x  (information)"
+    )
+    ok = ratio <= TARGET_CHECK_INSTRUCTIONS
+    print("targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
 # -- measured phases (each runs in a child process) ------------------------------
 
 MEASURE = r"""
@@ -211,11 +284,22 @@ def naive_worker(project: str, count: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--specs", type=int, default=1000)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="CPU instructions of build --all --check on a fresh clone (callgrind)",
+    )
+    parser.add_argument(
+        "--specs", type=int, help="specs (default 1000; 500 with --instructions)"
+    )
     parser.add_argument("--naive-sample", type=int, default=100)
     parser.add_argument("--keep", type=Path, help="build the project here and keep it")
     parser.add_argument("--naive-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.specs is None:
+        args.specs = 500 if args.instructions else 1000
+    if args.instructions:
+        return instructions_main(args)
     if args.naive_worker:
         naive_worker(args.naive_worker[0], int(args.naive_worker[1]))
         return 0

@@ -1,8 +1,31 @@
 """Benchmark: `contractspec migrate up` / `migrate status` as whole commands.
 
+    python bench/bench_migrate.py --instructions [--count 300] [--steps 3]
     python bench/bench_migrate.py [--count 500] [--steps 1] [--repeat 7]
                                   [--skip-postgres] [--skip-alembic] [--keep DIR]
                                   [--tmp-dir DIR]
+
+--instructions (issue 24) decides the targets: the CPU instructions of each
+command, counted by callgrind and summed over every process (bench/callgrind.py),
+with the project, the databases and callgrind's outputs on tmpfs. It needs
+valgrind (one line and exit 2 without it). Four cases beside the sqlite3
+baseline script below (the same SQL, a transaction and a history row per
+migration), each a ratio to it:
+
+    migrate up, fresh database, warm .contractspec_cache/   target <= 2.0x
+    migrate up, fresh clone (no .contractspec_cache/)       target <= 2.5x
+    migrate up with nothing to do                           target <= 0.9x
+    migrate status                                          target <= 1.0x
+
+and the start-up floor: `python -c pass`, `import click`, a click CLI that
+imports sqlite3, json and hashlib, `contractspec --version`. The default
+project is 300 migrations of 3 steps (two SchemaSteps and an inline-SQL
+DataStep); the issue also watches 500 x 1 (`--count 500 --steps 1`).
+
+Without --instructions, wall clock, as information: on a disk every COMMIT
+waits for fsync and the same code measured 1.20x and 1.48x in two rounds of
+one run, so a wall-clock ratio can't decide a target near it. The rest of this
+text describes that mode (issue 5's targets, shown beside the ratios).
 
 Issue 5, Performance. Everything is measured as a subprocess (interpreter
 start, imports, loading and ordering the specs, reading the harnesses, the
@@ -52,7 +75,8 @@ back). On a disk that range is often wider than the distance to a target:
 then a single run of the bench decides nothing, and tmpfs shows the CPU cost.
 
 A report, not a test: prints figures, ratios and MISSED next to a missed
-target, and exits 0.
+instruction target (wall-clock ratios say "over" or "under" issue 5's target),
+and exits 0.
 """
 
 from __future__ import annotations
@@ -70,6 +94,10 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import callgrind  # noqa: E402  (bench/callgrind.py)
+from callgrind import CommandFailed  # noqa: E402
 
 TARGET_SQLITE, TARGET_FRESH, TARGET_PG, TARGET_STATUS = 1.3, 1.4, 1.2, 0.5
 TARGET_SQLITE_STEPS = 1.5  # --steps 3: per-step costs (savepoints, events) show
@@ -346,10 +374,6 @@ def alembic_has_psycopg(exe: Path) -> bool:
 # --- running and timing ----------------------------------------------------------
 
 
-class CommandFailed(Exception):
-    pass
-
-
 def run(
     cmd: list[str], cwd: Path | None = None, env: dict | None = None
 ) -> tuple[float, str, str]:
@@ -605,7 +629,7 @@ def row(
     note: str = "",
 ) -> None:
     if target is not None and ratio is not None:
-        result = "pass" if ratio <= target else "MISSED"
+        result = "under" if ratio <= target else "over"  # information
         target_text = f"<= {target:g}x"
     else:
         result, target_text = note or "-", "-"
@@ -860,17 +884,131 @@ def bench_postgres(args, work: Path, project: Path, cs: list[str], admin: str) -
     row("contractspec migrate up, PostgreSQL", ours, ours / base, TARGET_PG)
 
 
+# --- CPU instructions (--instructions) ------------------------------------------------
+
+# Issue 24's targets, in instructions over the sqlite3 baseline's.
+INSTRUCTION_TARGETS = {
+    "warm": 2.0,  # migrate up, fresh database, warm .contractspec_cache/
+    "clone": 2.5,  # migrate up, fresh clone: no .contractspec_cache/
+    "noop": 0.9,  # migrate up, nothing to do
+    "status": 1.0,  # migrate status
+}
+
+# The floor under any click CLI that does this job: the imports it cannot avoid.
+FLOOR_CLI = """\
+import hashlib, json, sqlite3
+
+import click
+
+
+@click.group()
+@click.version_option("0")
+def cli():
+    pass
+
+
+@cli.command()
+def status():
+    click.echo(json.dumps([sqlite3.sqlite_version, hashlib.sha256(b"").hexdigest()]))
+
+
+cli()
+"""
+
+
+def bench_instructions(args, work: Path, project: Path, cs: list[str]) -> None:
+    """The four cases and the baseline under callgrind, then the start-up floor."""
+    print(
+        f"\n== CPU instructions: callgrind, every process summed "
+        f"({args.count} migrations; project, databases and outputs on {filesystem(work)})"
+    )
+    baseline = work / "baseline_sqlite.py"
+    baseline.write_text(BASELINE_SQLITE, encoding="utf-8")
+    size = [str(args.count), str(args.steps)]
+
+    def up(db: Path) -> list[str]:
+        return cs + ["migrate", "up", "--database", f"sqlite:///{db}"]
+
+    # Untraced first: the .pyc files exist and the cache is written, as in daily use.
+    env = callgrind.measured_env()
+    for cmd in (
+        up(work / "warm-up.db"),
+        [sys.executable, str(baseline), str(work / "warm-up-base.db"), *size],
+    ):
+        subprocess.run(cmd, cwd=project, env=env, capture_output=True, check=True)
+
+    base_db = work / "baseline.db"
+    base = callgrind.instructions(
+        [sys.executable, str(baseline), str(base_db), *size], project
+    )
+    check_sqlite(base_db, args.count)
+
+    counts: dict[str, int] = {}
+    shutil.rmtree(project / ".contractspec_cache")
+    clone_db, db = work / "clone.db", work / "migrated.db"
+    counts["clone"] = callgrind.instructions(up(clone_db), project)
+    check_sqlite(clone_db, args.count)
+    counts["warm"] = callgrind.instructions(up(db), project)
+    check_sqlite(db, args.count)
+    counts["noop"] = callgrind.instructions(up(db), project)
+    status = cs + ["migrate", "status", "--database", f"sqlite:///{db}"]
+    counts["status"] = callgrind.instructions(status, project)
+
+    labels = {
+        "warm": "migrate up, fresh database, warm cache",
+        "clone": "migrate up, fresh clone (no .contractspec_cache/)",
+        "noop": "migrate up with nothing to do",
+        "status": "migrate status",
+    }
+    width = max(map(len, labels.values()))
+    print(f"  {'sqlite3 baseline script':<{width}}  {callgrind.mi(base):>10}")
+    for case, label in labels.items():
+        ratio, target = counts[case] / base, INSTRUCTION_TARGETS[case]
+        verdict = "pass" if ratio <= target else "MISSED"
+        print(
+            f"  {label:<{width}}  {callgrind.mi(counts[case]):>10}  {ratio:5.2f}x"
+            f"  (target <= {target}x: {verdict})"
+        )
+
+    floor_cli = work / "floor_cli.py"
+    floor_cli.write_text(FLOOR_CLI, encoding="utf-8")
+    floor = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "python -c 'import click'": [sys.executable, "-c", "import click"],
+        "a click CLI importing sqlite3, json, hashlib": [
+            sys.executable,
+            str(floor_cli),
+            "status",
+        ],
+        "contractspec --version": cs + ["--version"],
+    }
+    print("  start-up floor:")
+    for label, cmd in floor.items():
+        count = callgrind.instructions(cmd, project, warm_up=True)
+        print(f"    {label:<{width - 2}}  {callgrind.mi(count):>10}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--count", type=int, default=500, help="migrations (default 500)"
+        "--instructions",
+        action="store_true",
+        help="count CPU instructions with callgrind instead of timing (needs valgrind;"
+        " files on tmpfs)",
+    )
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=None,
+        help="migrations (default 500; 300 with --instructions)",
     )
     parser.add_argument(
         "--steps",
         type=int,
         choices=(1, 3),
-        default=1,
-        help="SchemaSteps per migration: 1 of three statements (default) or 3 of one",
+        default=None,
+        help="steps per migration: 1 SchemaStep of three statements (the default), or"
+        " 3 (two SchemaSteps and a DataStep; the default with --instructions)",
     )
     parser.add_argument(
         "--repeat",
@@ -899,6 +1037,15 @@ def main(argv: list[str] | None = None) -> int:
         help="keep PYTHONDONTWRITEBYTECODE if set (every run then compiles every module)",
     )
     args = parser.parse_args(argv)
+    if args.instructions:
+        if not callgrind.available():
+            print(callgrind.MISSING, file=sys.stderr)
+            return 2
+        args.tmp_dir = args.tmp_dir or callgrind.tmpfs_root()
+    if args.count is None:
+        args.count = 300 if args.instructions else 500
+    if args.steps is None:
+        args.steps = 3 if args.instructions else 1
     if args.count < 2:
         parser.error("--count must be at least 2")
     if os.environ.get("PYTHONDONTWRITEBYTECODE") and not args.no_bytecode:
@@ -933,6 +1080,9 @@ def main(argv: list[str] | None = None) -> int:
 
         write_project(project, args.count, args.steps)
         elapsed, out, err = run(cs + ["build", "--all"], cwd=project)
+        if args.instructions:
+            bench_instructions(args, work, project, cs)
+            return 0
         built = len(list((project / "harnesses").glob("*__v1.py")))
         print(
             f"contractspec build --all: {elapsed:.2f} s for {built} harnesses (not part of any ratio)"
@@ -1013,9 +1163,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nload average at the end: {load()} (other work on this machine skews wall times)"
     )
-    missed = [r for r in ROWS if r[4] == "MISSED"]
     print(
-        f"\n{len(missed)} target(s) MISSED" if missed else "\nall measured targets met"
+        "\nwall-clock ratios are information (fsync and load move them);"
+        " the targets are decided in instructions: --instructions"
     )
     return 0
 

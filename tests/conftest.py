@@ -6,6 +6,15 @@ DATABASE) wins; otherwise a throwaway server is started from the PostgreSQL
 binaries (`pg_config --bindir` or /usr/lib/postgresql/*/bin), as the
 `postgres` OS user when we run as root. Missing binaries skip the PostgreSQL
 tests, except under CI=true, where that is a failure.
+
+The suite runs in parallel (pytest-xdist, configured in pyproject.toml): each
+worker is a session of its own, so each starts its own server (its own folder
+and port) and every test gets its own databases and tmp_path; nothing is
+shared between workers but read-only files.
+
+Hypothesis: the "ci" profile under CI=true runs every property test's full
+example count; otherwise "dev" runs a fifth of it (support.examples), for a
+quick edit-test loop. `--hypothesis-profile ci` asks for the full run anyway.
 """
 
 from __future__ import annotations
@@ -23,10 +32,23 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["pytester"]  # for testing the pytest plugin
 
 REPO = Path(__file__).resolve().parents[1]
+CI = os.environ.get("CI", "").lower() == "true"
+
+# support.examples scales each property test's full count by max_examples / 100.
+settings.register_profile("ci", max_examples=100)
+settings.register_profile("dev", max_examples=20)
+settings.load_profile("ci" if CI else "dev")
+
+
+def pytest_collection_modifyitems(items):
+    """Slow tests first (stable otherwise): in parallel, the long ones start early
+    instead of leaving one worker busy with them after the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # --- PostgreSQL server ---------------------------------------------------------
@@ -66,7 +88,7 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
+    if CI:
         pytest.fail(f"PostgreSQL is required under CI=true: {reason}")
     pytest.skip(f"PostgreSQL unavailable: {reason}")
 
@@ -112,31 +134,34 @@ def pg_url():
         check=True,
         capture_output=True,
     )
-    port = _free_port()
-    options = (
-        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    start = subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(log),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ]
-        ),
-        capture_output=True,
-        text=True,
-    )
-    if start.returncode != 0:
+    for _attempt in range(3):  # a port another worker's server took meanwhile: again
+        port = _free_port()
+        options = (
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        start = subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+        )
+        if start.returncode == 0:
+            break
+    else:
         text = log.read_text() if log.exists() else ""
         pytest.fail(f"could not start PostgreSQL: {start.stderr}\n{text}")
     try:
@@ -328,6 +353,18 @@ def run_harness(
 @pytest.fixture(name="run_harness")
 def run_harness_fixture():
     return run_harness
+
+
+# --- black as the fallback ---------------------------------------------------------
+
+
+@pytest.fixture
+def black_formats(monkeypatch):
+    """Builds as under a black series other than the one codegen emits: every
+    harness head goes through black and its cache (format.black_form)."""
+    from contractspec import format as fmt
+
+    monkeypatch.setattr(fmt, "EMITTED_STYLE", "another series")
 
 
 # --- a role that must give its password ------------------------------------------

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from contractspec.cli import root
 
@@ -62,6 +63,12 @@ def status(project: Path, database: str) -> dict[str, dict]:
     result = cli(project, "migrate", "status", "--json", database=database)
     assert result.exit_code == 0, result.stderr
     return {row["key"]: row for row in json.loads(result.stdout)}
+
+
+def examples(full: int) -> int:
+    """A property test's example count: `full` under the "ci" hypothesis profile
+    (CI=true), the loaded profile's share of it otherwise (conftest.py)."""
+    return max(10, full * settings().max_examples // 100)
 
 
 def new_project(folder: Path, dialect: str | None = None) -> Path:

@@ -162,6 +162,7 @@ def test_logging_is_imported_by_the_application_not_by_contractspec(shop, tmp_pa
     assert f"contractspec INFO {SHOP_ORDER[-1]} run_end: reverted" in lines
 
 
+@pytest.mark.slow
 def test_api_module_is_strictly_typed():
     """The public API passes mypy --strict (its own module; the rest is checked
     by the project's mypy configuration)."""

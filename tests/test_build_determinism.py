@@ -18,6 +18,7 @@ from contractspec.project import open_project
 
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "generated_examples" / "shop"
+EMITTED_STYLE = fmt.EMITTED_STYLE
 
 SPEC = '''\
 from contractspec import MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
@@ -91,6 +92,7 @@ def test_same_spec_twice_gives_the_same_bytes():
 
 
 @pytest.mark.parametrize("seeds", [("0", "1")])
+@pytest.mark.slow
 def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, copy_tracked, seeds):
     """Two subprocess builds (PYTHONHASHSEED 0 and 1, no cache, different folders) and a cached one."""
     outputs = []
@@ -123,7 +125,10 @@ def test_hash_seed_folder_and_cache_do_not_matter(tmp_path, copy_tracked, seeds)
         ), name
 
 
-def test_parallel_serial_and_cached_builds_agree(tmp_path):
+@pytest.mark.slow
+def test_the_emitted_heads_are_what_black_makes_of_them(
+    tmp_path, monkeypatch, black_formats
+):
     project_dir = make_project(tmp_path / "gen", 12)
     project = open_project(project_dir)
     keys = [s.key for s in project.registry.list()]
@@ -135,9 +140,42 @@ def test_parallel_serial_and_cached_builds_agree(tmp_path):
     assert serial == parallel == cold == warm
     for source in serial[:3]:
         assert fmt.format_source(source) == source  # black-stable
+    # Under the series codegen writes: the same bytes, without black.
+    monkeypatch.setattr(fmt, "EMITTED_STYLE", EMITTED_STYLE)
+    monkeypatch.setattr(fmt, "format_source", _no_black)
+    assert [h.source for h in harnesses(project, keys, workers=2)] == serial
 
 
-def test_a_warm_cache_never_calls_black(tmp_path, monkeypatch):
+def _no_black(*args, **kwargs):
+    raise AssertionError("black was called")
+
+
+def test_a_build_under_the_emitted_series_never_calls_black(tmp_path, monkeypatch):
+    project_dir = make_project(tmp_path / "gen", 3)
+    monkeypatch.setattr(fmt, "format_source", _no_black)
+    runner = CliRunner()
+    result = runner.invoke(root, ["build", "--all", "-C", str(project_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert not list((project_dir / ".contractspec_cache").glob("black/*/*"))
+    check = runner.invoke(root, ["build", "--check", "-C", str(project_dir)])
+    assert check.exit_code == 0, check.stderr
+
+
+def test_the_emitted_series_is_the_one_pyproject_pins():
+    """A head is its own black output only under the series codegen writes: the
+    dependency pin keeps installs on it (any other series goes through black)."""
+    import tomllib
+
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    [pin] = [d for d in pyproject["project"]["dependencies"] if d.startswith("black")]
+    assert pin == f"black>={fmt.EMITTED_STYLE}.1,<{int(fmt.EMITTED_STYLE) + 1}"
+    assert fmt.emits_installed_style()
+    import black
+
+    assert fmt.black_version() == black.__version__
+
+
+def test_a_warm_cache_never_calls_black(tmp_path, monkeypatch, black_formats):
     project_dir = make_project(tmp_path / "gen", 3)
     runner = CliRunner()
     assert (
@@ -146,10 +184,7 @@ def test_a_warm_cache_never_calls_black(tmp_path, monkeypatch):
     before = harness_bytes(project_dir)
     shutil.rmtree(project_dir / "harnesses")
 
-    def no_black(*args, **kwargs):
-        raise AssertionError("black was called on a warm cache")
-
-    monkeypatch.setattr(fmt, "format_source", no_black)
+    monkeypatch.setattr(fmt, "format_source", _no_black)
     result = runner.invoke(root, ["build", "--all", "-C", str(project_dir)])
     assert result.exit_code == 0, result.stderr
     assert harness_bytes(project_dir) == before
@@ -183,7 +218,7 @@ def test_the_cache_key_covers_black_and_schema(tmp_path, monkeypatch):
     assert cache.key("x = 1\n") != key
 
 
-def test_a_full_build_prunes_the_cache_to_what_it_used(tmp_path):
+def test_a_full_build_prunes_the_cache_to_what_it_used(tmp_path, black_formats):
     project_dir = make_project(tmp_path / "gen", 3)
 
     def entries():

@@ -175,6 +175,7 @@ def _harness_command(path: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_every_example_harness_runs_up_and_down_on_sqlite(tmp_path, copy_tracked):
     """`python <harness> up|down --database sqlite:///…`, in dependency order and back."""
     project = open_project(SHOP)
@@ -307,6 +308,7 @@ def _copy_harness_folder(target: Path) -> Path:
     return target / "harnesses"
 
 
+@pytest.mark.slow
 def test_the_harness_folder_runs_alone_in_isolated_mode(tmp_path):
     python = _bare_python()
     folder = _copy_harness_folder(tmp_path / "deploy")

@@ -17,6 +17,8 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "generated_examples" / "shop"
 
@@ -30,6 +32,7 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.slow
 def test_wheel_ships_templates_and_builds_outside_the_repository(
     tmp_path, copy_tracked
 ):

@@ -102,6 +102,7 @@ def test_gitlab_runs_what_github_runs():
     } == {k: v.replace("@localhost:", "@postgres:") for k, v in job["env"].items()}
 
 
+@pytest.mark.slow
 def test_github_workflow_commands_pass_on_postgresql(
     project, environment, pg_url, pg_db
 ):
@@ -158,10 +159,13 @@ def _hooks_repository(target: Path, copy_tracked) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_pre_commit_hooks_pass_then_catch_a_stale_harness(
     project, environment, tmp_path, copy_tracked
 ):
     hooks = str(_hooks_repository(tmp_path / "hooks", copy_tracked))
+    # Its own store: the hook environments it installs stay in this test's folder.
+    environment["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit")
     every = ["pre-commit", "try-repo", hooks, "--all-files"]
     result = run(every, project, environment)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,8 +2,9 @@
 regular files inside the project (after resolving symlinks), under a size
 limit, opened without blocking; and a spec that nests too deeply, binds long
 chains of names, names itself too long or holds a lone surrogate is a spec
-error, never a traceback. Through the real CLI, in a subprocess with a
-timeout (a FIFO read by mistake would hang forever)."""
+error, never a traceback. Through the real CLI: in-process, or, where a
+mistake could hang or exhaust the stack (a FIFO read by mistake would block
+forever), in a subprocess with a timeout."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import cli
 
 HEADER = "from contractspec import DataStep, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep\n"
 
@@ -39,13 +41,21 @@ def project(tmp_path) -> Path:
     return project
 
 
-def build(project: Path) -> subprocess.CompletedProcess:
+def build(project: Path) -> tuple[int, str]:
+    """`contractspec build --all` in-process: (exit code, stderr); a traceback
+    fails the test."""
+    result = cli(project, "build", "--all")
+    return result.exit_code, result.stderr
+
+
+def build_in_a_process(project: Path) -> tuple[int, str]:
+    """The same in a fresh interpreter, with a timeout."""
     command = [sys.executable, "-m", "contractspec", "build", "--all"]
     done = subprocess.run(
         command + ["-C", str(project)], capture_output=True, text=True, timeout=120
     )
     assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return done.returncode, done.stderr
 
 
 def _data_step(project: Path, script: str) -> None:
@@ -83,9 +93,9 @@ def test_pinned_files_outside_the_project_are_refused(project, script, make):
     if make:
         make(project / "migrations")
     _data_step(project, script)
-    done = build(project)
-    assert done.returncode == 3, done.stderr
-    line = done.stderr.splitlines()[0]
+    code, stderr = build(project)
+    assert code == 3, stderr
+    line = stderr.splitlines()[0]
     assert line.startswith("migrations/m1.py:2:")  # path:line:col of the script
     assert "outside the project" in line
     assert not (project / "harnesses").exists()
@@ -96,8 +106,8 @@ def test_extra_roots_allow_a_folder_outside(project):
     (project / "pyproject.toml").write_text(
         '[tool.contractspec]\nharnesses = "harnesses"\nextra_roots = ["../outside"]\n'
     )
-    done = build(project)
-    assert done.returncode == 0, done.stderr
+    code, stderr = build(project)
+    assert code == 0, stderr
 
 
 @pytest.mark.parametrize("kind", ["dev-zero", "fifo"])
@@ -113,9 +123,9 @@ def test_devices_and_fifos_are_refused_without_blocking(project, kind, what):
         _data_step(project, "data.sql")
     else:
         (migrations / "m1.py").write_text(HEADER + _spec())
-    done = build(project)  # the timeout fails the test if anything blocks
-    assert done.returncode == 3, done.stderr
-    line = done.stderr.splitlines()[0]
+    code, stderr = build_in_a_process(project)  # its timeout: nothing blocks
+    assert code == 3, stderr
+    line = stderr.splitlines()[0]
     if what == "spec":
         assert line.startswith("migrations/m2.py:1:1: spec file ")
     else:
@@ -138,10 +148,10 @@ def test_files_over_the_size_limit_are_refused(project, what):
     else:
         (project / "migrations" / "data.sql").write_text("SELECT 1;\n" * 300)
         _data_step(project, "data.sql")
-    done = build(project)
-    assert done.returncode == 3, done.stderr
+    code, stderr = build(project)
+    assert code == 3, stderr
     assert "more than the limit of 2000 (max_file_bytes in [tool.contractspec])" in (
-        done.stderr
+        stderr
     )
 
 
@@ -187,16 +197,16 @@ def _names(count: int) -> str:
 )
 def test_spec_errors_not_tracebacks(project, source, message):
     (project / "migrations" / "m1.py").write_text(source)
-    done = build(project)
-    assert done.returncode == 3, done.stderr
-    assert done.stderr.startswith("migrations/m1.py:") and message in done.stderr
-    assert done.stderr.splitlines()[-1] == "1 problem found"
+    code, stderr = build_in_a_process(project)  # a fresh stack, as users have
+    assert code == 3, stderr
+    assert stderr.startswith("migrations/m1.py:") and message in stderr
+    assert stderr.splitlines()[-1] == "1 problem found"
 
 
 def test_a_chain_of_5000_names_loads(project):
     source = HEADER + _names(5000) + _spec(title="t4999")
     (project / "migrations" / "m1.py").write_text(source)
-    done = build(project)
-    assert done.returncode == 0, done.stderr
+    code, stderr = build_in_a_process(project)
+    assert code == 0, stderr
     harness = (project / "harnesses" / "conf__db__m1__v1.py").read_text()
     assert "chained title" in harness

@@ -20,6 +20,7 @@ import libcst as cst
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
+from support import examples
 
 from contractspec import spec as model
 from contractspec.codegen.literals import string_literal
@@ -246,7 +247,11 @@ def black_stable(source: str) -> bool:
 REMOVALS = (RemoveStep, RemoveDependency, SetField)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     path=st.sampled_from(EXAMPLES + FIXTURES),
     ops=st.lists(operations, min_size=1, max_size=6),
@@ -278,7 +283,7 @@ def test_random_edit_sequences(path: Path, ops):
         assert black_stable(source), source
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     value=st.text(alphabet=st.characters(codec=None, categories=None)),
     quote=st.sampled_from(['"', "'"]),

@@ -513,6 +513,7 @@ def test_a_nul_or_bytes_that_are_not_utf8_are_syntax_errors_where_they_sit(tmp_p
     assert built.returncode == 3 and "byte 0xff is not UTF-8 text" in built.stderr
 
 
+@pytest.mark.slow
 def test_statements_too_deep_or_too_long_are_reported_not_fatal(tmp_path):
     deep = "SELECT " + "(SELECT " * 3000 + "1" + ")" * 3000  # RecursionError once
     terms = "SELECT " + " + ".join(["1"] * 200_000)  # libpg_query's stack guard

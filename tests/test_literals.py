@@ -10,6 +10,7 @@ import black
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from contractspec.codegen.literals import (
     Code,
@@ -105,7 +106,7 @@ def test_literal_types():
         py_str(b"bytes")  # type: ignore[arg-type]
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(nasty_text)
 @example("\n" + '"' * 7 + "\n")
 @example("x\\\n")
@@ -126,7 +127,7 @@ def test_str_literal_round_trips_and_is_black_normal(text):
     assert [t.type for t in tokens] == [tokenize.STRING]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.one_of(
         nasty_text,
@@ -140,7 +141,7 @@ def test_fast_paths_agree_with_the_general_construction(text):
     assert py_str(text) == (_triple_quoted(text) if "\n" in text else _one_line(text))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(nasty_text, nasty_text)
 def test_doc_text_stays_inside_a_black_stable_docstring(first, second):
     source = f'"""Title {doc_text(first)}.\n\nOwners:  {doc_text([first, second])}\n"""\n\nX = 1\n'
@@ -152,7 +153,7 @@ def test_doc_text_stays_inside_a_black_stable_docstring(first, second):
     assert namespace["__doc__"].count("\n") == 3  # the text never adds a line
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(nasty_text)
 def test_comment_text_never_leaves_its_comment(text):
     source = f"# from {comment_text(text)}. DO NOT EDIT.\nX = 1\n"

@@ -294,6 +294,7 @@ def test_failure_in_the_middle_of_a_run_of_five(tmp_path, database_url, db):
     assert "last_failure" not in rows["chain.db.m4.v1"]
 
 
+@pytest.mark.slow
 def test_a_progress_line_is_not_held_back_by_the_slow_migration_after_it(tmp_path):
     project = tmp_path / "slow"
     (project / "migrations").mkdir(parents=True)

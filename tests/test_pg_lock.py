@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 from support import cli
 
 from contractspec import runtime
@@ -53,6 +54,7 @@ def _wait_for(audit: Path, needle: str, timeout: float = 60) -> None:
     raise AssertionError(f"{needle} never appeared in {audit}")
 
 
+@pytest.mark.slow
 def test_a_terminated_lock_session_stops_its_run_and_another_runner_takes_over(
     tmp_path, pg_db, DB, write_project
 ):
@@ -129,6 +131,7 @@ def _lock_holders(db) -> list[int]:
     ]
 
 
+@pytest.mark.slow
 def test_idle_timeouts_from_the_url_do_not_end_the_locked_session(pg_db, DB):
     url = (
         pg_db + "?options=-c%20idle_session_timeout%3D500"
@@ -144,6 +147,7 @@ def test_idle_timeouts_from_the_url_do_not_end_the_locked_session(pg_db, DB):
     assert db.history() != []
 
 
+@pytest.mark.slow
 def test_idle_timeouts_set_on_the_role_do_not_end_the_locked_session(
     pg_db, DB, tmp_path
 ):
@@ -189,6 +193,7 @@ def test_a_step_that_releases_the_lock_cannot_commit(pg_db, DB):
     assert db.history() == [] and not db.table_exists("t1")
 
 
+@pytest.mark.slow
 def test_a_killed_runners_statement_stops_within_seconds(
     tmp_path, pg_db, DB, write_project
 ):

@@ -278,6 +278,7 @@ PASSED = {
 }
 
 
+@pytest.mark.slow
 def test_a_postgresql_project_is_tested_on_postgresql(
     pytester: pytest.Pytester, pg_url, monkeypatch
 ):

@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from support import cli, start_signallable
 
+pytestmark = pytest.mark.slow  # each test starts, signals and waits for processes
+
 # From the signal to the process's exit: what the runtime promises (issue 21).
 # Typically 0.03-0.2 s here (the measured time is in the assertion message);
 # the rest is the margin for a loaded machine, 5x and more.

@@ -5,10 +5,20 @@ formatted with `black.Mode()` — black's defaults, fixed in code. The user's
 pyproject.toml settings for black are never read: the same spec gives the
 same bytes everywhere.
 
-black costs 100–200 ms per 200-line module, so a build never formats whole
-harnesses. It formats the small per-spec part (header, docstring,
-`MIGRATION`) and, once, the constant part (runtime and entry points) in the
-context it appears in; results are cached on disk by content hash:
+Most of the time a build does not call black at all: codegen emits the
+per-spec part of a harness (header, docstring, `MIGRATION`) in black's stable
+style already, and within one black series that style does not change (black
+changes it only in a year's first release). So under the series the emitter
+writes (`EMITTED_STYLE`, the one pyproject.toml pins) a head is its own
+black output, which the tests prove with black itself over the examples and
+random specs (tests/test_codegen_property.py); under any other series black
+formats it (`black_form`), so a harness is always exactly what the installed
+black makes of it.
+
+When black does run, it costs 100–200 ms per 200-line module, so a build never
+formats whole harnesses. It formats the small per-spec part and, once, the
+constant part (runtime and entry points) in the context it appears in;
+results are cached on disk by content hash:
 
     <project>/.contractspec_cache/black/<2 hex>/<sha256>.py
 
@@ -34,6 +44,8 @@ if TYPE_CHECKING:
 
 # Bump when the way we call black changes (invalidates every cache entry).
 FORMAT_SCHEMA = "contractspec-format-1"
+# The black series whose stable style codegen writes (pyproject.toml pins it).
+EMITTED_STYLE = "26"
 # Below this many cache misses a process pool costs more than it saves.
 PARALLEL_MIN = 8
 
@@ -44,15 +56,22 @@ class FormatError(RuntimeError):
 
 @cache
 def black_version() -> str:
-    """black's version without importing black (a no-op build never needs black itself)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """black's version without importing black (a build seldom needs black itself).
 
-    try:
-        return version("black")
-    except PackageNotFoundError:  # pragma: no cover - black is a dependency
-        import black
+    black's own version module, which `black.__version__` reads too (importing
+    importlib.metadata costs about half as much as contractspec's whole start)."""
+    try:  # its .pyi has no py.typed beside it: mypy can't see that it is typed
+        from _black_version import version  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - a black that stopped shipping it
+        from importlib.metadata import version as metadata_version
 
-        return str(black.__version__)  # type: ignore[attr-defined]
+        return metadata_version("black")
+    return str(version)
+
+
+def emits_installed_style() -> bool:
+    """Whether the installed black is the series whose style codegen writes."""
+    return black_version().partition(".")[0] == EMITTED_STYLE
 
 
 def _mode() -> black.Mode:
@@ -154,6 +173,16 @@ def format_cached(
             by_key[k] if r is None else r for k, r in zip(keys, results, strict=False)
         ]
     return [r for r in results if r is not None]
+
+
+def black_form(
+    sources: Sequence[str], cache: FormatCache | None, workers: int | None = None
+) -> list[str]:
+    """Sources that codegen emitted in black's style, as black leaves them: the
+    sources themselves under the series the emitter writes, else black's output."""
+    if emits_installed_style():
+        return list(sources)
+    return format_cached(sources, cache, workers)
 
 
 def default_cache(root: Path) -> FormatCache:

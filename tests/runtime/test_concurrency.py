@@ -33,6 +33,7 @@ def wait_for(predicate, timeout: float) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_eight_processes_apply_exactly_once(database_url, db, tmp_path, write_harness):
     up = [
         make_step("schema", "CREATE TABLE once (id INTEGER)"),
@@ -67,6 +68,7 @@ def test_eight_processes_apply_exactly_once(database_url, db, tmp_path, write_ha
     assert db.history() == [(m["key"], m["spec_fingerprint"])]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_step_then_rerun_applies_exactly_once(
     database_url, db, tmp_path, write_harness, run_harness
 ):

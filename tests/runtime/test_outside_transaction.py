@@ -99,6 +99,7 @@ def kill_while_building(
     assert wait_for(lambda: backend_of(db, victim.pid) is None, 30)
 
 
+@pytest.mark.slow
 def test_concurrent_index_on_100k_rows(pg_db, DB, tmp_path, write_harness, run_harness):
     db = DB(pg_db)
     fill_items(db)
@@ -132,6 +133,7 @@ def test_concurrent_index_on_100k_rows(pg_db, DB, tmp_path, write_harness, run_h
     assert refused.returncode == 1 and "25001" in refused.stderr
 
 
+@pytest.mark.slow
 def test_sigkill_during_concurrent_index_then_rerun(
     pg_db, DB, tmp_path, write_harness, run_harness
 ):
@@ -156,6 +158,7 @@ def test_sigkill_during_concurrent_index_then_rerun(
     assert any("committed by an earlier run" in d for d in details)  # step 1
 
 
+@pytest.mark.slow
 def test_no_lock_deadlock_while_a_concurrent_index_waits(
     pg_db, DB, tmp_path, write_harness
 ):
@@ -239,6 +242,7 @@ BACKFILL = {
 }
 
 
+@pytest.mark.slow
 def test_batched_backfill_killed_midway_resumes(
     database_url, db, tmp_path, write_harness, run_harness
 ):
@@ -327,6 +331,7 @@ def run(conn):
 """
 
 
+@pytest.mark.slow
 def test_an_unfinished_step_without_reconcile_stops_the_rerun(
     database_url, db, tmp_path, write_harness, run_harness
 ):
@@ -419,6 +424,7 @@ def test_a_batch_that_times_out_is_rolled_back_and_retried(
     assert re.fullmatch(r"batch 1: attempt 2 of 2 in \d+ ms", retry["detail"])
 
 
+@pytest.mark.slow
 def test_sigkill_during_reindex_concurrently_then_rerun(
     pg_db, DB, tmp_path, write_harness, run_harness
 ):
@@ -493,6 +499,7 @@ def test_a_partly_applied_migration_is_finished_with_the_spec_it_started_with(
         assert rt.partly_applied(session) == {}
 
 
+@pytest.mark.slow
 def test_a_build_that_finished_after_its_runner_died_is_kept(
     pg_db, DB, tmp_path, write_harness, run_harness
 ):

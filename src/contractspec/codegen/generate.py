@@ -2,8 +2,8 @@
 
 A harness folder holds one module per spec and one shared runtime package:
 
-    <module>.py               head = header + docstring + MIGRATION (per spec;
-                                     black-formatted, cached by content)
+    <module>.py               head = header + docstring + MIGRATION (per spec,
+                                     emitted in black's style: format.black_form)
                               tail = entry points that load the runtime
                                      (constant: templates/harness_tail.py)
     _contractspec_runtime/    the runtime (the files of src/contractspec/
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Diagnostic, SpecError
 from ..files import relative_posix
 from ..fingerprint import sha256_bytes, spec_fingerprint
-from ..format import FormatCache, format_cached
+from ..format import FormatCache, black_form
 from ..runtime import HARNESS_FORMAT, fingerprint_value
 from ..spec import PLACEHOLDER_MARKER, MigrationSpec
 from ..writer import MARKER_PREFIX
@@ -157,7 +157,7 @@ def generate(
             resolution=resolutions[key],
         )
         heads.append(render_head(view))
-    formatted = format_cached(heads, cache, workers)
+    formatted = black_form(heads, cache, workers)
     tail = tail_source()
     harnesses = []
     for key, head in zip(keys, formatted, strict=True):
