@@ -171,13 +171,24 @@ def test_a_confirm_that_fails_records_nothing(tmp_path, database_url, db):
         in refused.stderr
     )
     # The work is not done: its post-check fails, and is shown.
-    failed = confirm("app.db.m1_ledger", "--by", "team-finance")
+    audit = tmp_path / "audit.jsonl"
+    failed = confirm(
+        "app.db.m1_ledger", "--by", "team-finance", "--audit-log", str(audit)
+    )
     assert failed.exit_code == 1
     assert (
         "not confirmed: post-check 'the ledger is loaded' failed: returned"
         in failed.stderr
     )
     assert "nothing recorded" in failed.stderr
+    # The audit log keeps the attempt as it happened: the failed check, no
+    # confirmation.
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(e["event"], e["status"]) for e in lines] == [
+        ("run_start", "confirm"),
+        ("check", "fail"),
+    ]
+    assert lines[1]["detail"] == "post-check: the ledger is loaded"
     # Another step than the one it waits at.
     db.execute("INSERT INTO ledger (id, cents) VALUES (1, 500)")
     wrong = confirm("app.db.m1_ledger", "--step", "3", "--by", "team-finance")
@@ -207,6 +218,8 @@ def test_confirm_records_who_then_up_continues_after_the_step(
         "Team-Finance",  # owner names are matched without regard to case
         "--note",
         "export of 2025-03-31, ticket FIN-12",
+        "--audit-log",
+        str(tmp_path / "audit.jsonl"),
         "--json",
         database=database_url,
     )
@@ -223,6 +236,18 @@ def test_confirm_records_who_then_up_continues_after_the_step(
     header = harness.read_text().splitlines()[1]
     assert detail["spec_fingerprint"] in header
     assert detail["harness_fingerprint"].startswith("sha256:")
+    # The audit log has the same confirmation, and the checks that passed.
+    audit = (tmp_path / "audit.jsonl").read_text().splitlines()
+    audited = [json.loads(line) for line in audit]
+    assert [e["event"] for e in audited] == [
+        "run_start",
+        "check",
+        "confirmed",
+        "run_end",
+    ]
+    assert json.loads(audited[2]["detail"]) == detail
+    assert audited[2]["at"].startswith("20")  # when
+    assert audited[3]["status"] == "confirmed"
     checks = [e for e in db.events(LEDGER) if e["event"] == "check"]
     assert [(c["status"], c["detail"]) for c in checks][-1] == (
         "pass",

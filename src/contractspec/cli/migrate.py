@@ -44,7 +44,8 @@ rehearse_option = click.option(
     "--rehearse",
     is_flag=True,
     help="Run the whole pending chain in one transaction, then roll it all back;"
-    " steps outside a transaction are listed, not run (exit 4).",
+    " steps outside a transaction are listed, not run (exit 4); a person's work"
+    " stops it there (exit 5).",
 )
 scripts_dir_option = click.option(
     "--scripts-dir",
