@@ -324,8 +324,10 @@ def test_help_on_every_command(path):
 def test_root_help_mentions_exit_codes_and_commands():
     out = run("--help").stdout
     assert (
-        "Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error, 4\n"
-        "  rehearsal partial (steps outside a transaction were not rehearsed)." in out
+        "Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error, 4"
+        " rehearsal partial (steps outside a transaction were not rehearsed), 5"
+        " waiting for a person's work (confirm it: migrate confirm). Interrupted:"
+        " 130 (Ctrl-C), 143 (SIGTERM)." in " ".join(out.split())
     )
     for name in ("list", "show", "graph"):
         assert f"  {name}" in out

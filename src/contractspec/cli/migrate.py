@@ -228,6 +228,15 @@ def _stack(*decorators: Decorator) -> Decorator:
     return apply
 
 
+# What baseline and confirm share: where, and how the session is kept.
+_session_options = _stack(
+    project_option,
+    database_option,
+    env_option,
+    json_option,
+    audit_log_option,
+    lock_timeout_option,
+)
 # What up and down share: the run's options, then running it with progress.
 _run_options = _stack(
     click.argument("target", metavar="[NAME[.vN]]", required=False),
@@ -367,12 +376,7 @@ def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     is_flag=True,
     help="First run each migration's validation steps and post-checks, read-only.",
 )
-@project_option
-@database_option
-@env_option
-@json_option
-@audit_log_option
-@lock_timeout_option
+@_session_options
 def baseline_command(
     as_json: bool,
     project: Path | None,
@@ -412,12 +416,7 @@ def baseline_command(
     help="The step the run stopped at (1-based): refused if it waits elsewhere.",
 )
 @click.option("--note", metavar="TEXT", help="Recorded with the confirmation.")
-@project_option
-@database_option
-@env_option
-@json_option
-@audit_log_option
-@lock_timeout_option
+@_session_options
 def confirm_command(
     target: str,
     project: Path | None,
