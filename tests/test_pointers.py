@@ -64,13 +64,15 @@ def certificate(tmp_path_factory) -> Path:
 class Server:
     """An HTTPS file server: `files` by path; `token`, when set, is required
     (as ?token= or a basic-auth password); `delay` before answering; `drip`
-    seconds between chunks of 1 KiB; `length` whether to send Content-Length."""
+    seconds between chunks of 1 KiB; `length` whether to send Content-Length;
+    `moved` paths answered with a redirect to another URL."""
 
     def __init__(self, tls: Path):
         self.files: dict[str, bytes] = {}
         self.token: str | None = None
         self.delay = self.drip = 0.0
         self.length = True
+        self.moved: dict[str, str] = {}
         self.requests: list[tuple[str, str | None]] = []  # (target, Authorization)
         server = self
 
@@ -78,6 +80,12 @@ class Server:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 server.requests.append((self.path, self.headers.get("Authorization")))
                 parts = urlsplit(self.path)
+                if parts.path in server.moved:
+                    self.send_response(302)
+                    self.send_header("Location", server.moved[parts.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 given = parse_qs(parts.query).get("token", [None])[0]
                 auth = self.headers.get("Authorization") or ""
                 if (
@@ -356,6 +364,20 @@ def test_a_token_in_the_url_is_masked_everywhere(tmp_path, server, monkeypatch):
             seen += [repr(conn.execute("SELECT * FROM contractspec_events").fetchall())]
     assert all(TOKEN not in text for text in seen)
     assert "${SCRIPTS_TOKEN}" in seen[-3]  # the harness holds the reference only
+
+
+def test_a_redirect_is_not_given_the_password(tmp_path, server):
+    # An artifact server that sends the download elsewhere (a signed URL):
+    # the credentials were for it, not for where it points.
+    server.moved["/latest.sql"] = server.url("/ledger.sql")
+    root = project(
+        tmp_path, server.url("/latest.sql").replace("://", f"://reader:{TOKEN}@")
+    )
+    run = cli(root, "migrate", "up", database=f"sqlite:///{tmp_path / 'app.db'}")
+    assert run.exit_code == 0, run.stderr
+    [(first, sent), (second, followed)] = server.requests
+    assert (first, second) == ("/latest.sql", "/ledger.sql")
+    assert _basic_password(sent or "") == TOKEN and followed is None
 
 
 def test_the_proxy_variables_are_honoured(tmp_path, server, monkeypatch):

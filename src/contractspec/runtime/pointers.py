@@ -151,7 +151,9 @@ class Pointers:
         if userinfo:  # urllib sends no credentials of its own from a URL
             user, _, password = userinfo.partition(":")
             token = f"{unquote(user)}:{unquote(password)}".encode()
-            request.add_header(
+            # To this URL only: a redirect (to a signed download elsewhere,
+            # say) is not given the password.
+            request.add_unredirected_header(
                 "Authorization", "Basic " + base64.b64encode(token).decode()
             )
         deadline = time.monotonic() + self.timeout
