@@ -1,5 +1,6 @@
 """SIGKILL at random moments around a run's stop at a person's work, around
-the confirm, and around the run that continues (issue 22): whatever the
+the confirm, and around the run that continues, for an up and for a down
+(issue 22): whatever the
 moment, `status` explains the state, nothing is half done, and rerunning
 what was killed continues. Real harness processes, real SQLite files and
 the real PostgreSQL server; the seed is printed so that a failure can be
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from support import cli, status
+
+pytestmark = pytest.mark.slow  # each test starts and kills harness processes
 
 KEY = "app.db.m1_fill.v1"
 ROWS = 60_000
@@ -44,7 +47,14 @@ spec = MigrationSpec(
             ),
             SchemaStep("CREATE TABLE finished (id INTEGER)"),
         ],
-        down=[],
+        down=[
+            DataStep(
+                instructions="Tell the partner their rows go, then empty partner_rows.",
+                post_checks=[MigrationCheck("emptied", "SELECT COUNT(*) = 0 FROM partner_rows")],
+            ),
+            SchemaStep("DROP TABLE finished"),
+            SchemaStep("DROP TABLE filler"),
+        ],
     ),
 )
 """
@@ -110,6 +120,12 @@ def state(root: Path, url: str) -> str:
     return status(root, url)[KEY]["state"]
 
 
+def confirmed(db, plan: str) -> int:
+    """How many confirmations of `plan`'s person's work the events hold."""
+    events = db.events(KEY)
+    return sum(e["event"] == "confirmed" and e["status"] == plan for e in events)
+
+
 def fill(db) -> int | None:
     """Rows in filler: None when it is not there; never a part of them."""
     return (
@@ -154,9 +170,8 @@ def test_kills_around_the_stop_the_confirm_and_the_continuing_run(
         delay = confirm_s * rng.uniform(0.3, 1.15)
         code = killed(harness, database_url, delay, "confirm", "--by", "ops")
         assert code in (None, 0), (seed, trial)
-        confirmed = [e for e in db.events(KEY) if e["event"] == "confirmed"]
         found = state(root, database_url)
-        assert (found, len(confirmed)) in (
+        assert (found, confirmed(db, "up")) in (
             ("waiting", 0),
             ("partly applied", 1),
         ), (seed, trial)
@@ -175,3 +190,70 @@ def test_kills_around_the_stop_the_confirm_and_the_continuing_run(
         assert again.returncode == 0, (seed, trial, again.stderr)
         assert state(root, database_url) == "applied" and fill(db) == ROWS
         assert [key for key, _ in db.history()] == [KEY]
+
+
+def applied(harness: Path, url: str, db) -> None:
+    """From nothing to applied: up (it waits), the partner's rows, confirm, up."""
+    reset(db)
+    assert finish(harness, url, "up").returncode == 5
+    db.execute(
+        "CREATE TABLE partner_rows (id INTEGER); INSERT INTO partner_rows VALUES (1)"
+    )
+    assert finish(harness, url, "confirm", "--by", "ops").returncode == 0
+    assert finish(harness, url, "up").returncode == 0
+
+
+def test_kills_around_a_down_that_waits_for_a_person(harness, database_url, db):
+    root = harness.parents[1]
+    seed = random.randrange(1 << 30)
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    applied(harness, database_url, db)
+    stop_s = took(harness, database_url, "down")
+    db.execute("DELETE FROM partner_rows")
+    confirm_s = took(harness, database_url, "confirm", "--by", "ops")
+    continue_s = took(harness, database_url, "down")
+    assert state(root, database_url) == "pending" and fill(db) is None
+
+    for trial in range(TRIALS):
+        applied(harness, database_url, db)
+        # Around the stop: still applied, or waiting; nothing dropped.
+        code = killed(harness, database_url, stop_s * rng.uniform(0.3, 1.15), "down")
+        assert code in (None, 5), (seed, trial)
+        assert state(root, database_url) in ("applied", "waiting"), (seed, trial)
+        assert fill(db) == ROWS and [k for k, _ in db.history()] == [KEY]
+        again = finish(harness, database_url, "down")
+        assert again.returncode == 5, (seed, trial, again.stderr)
+        assert state(root, database_url) == "waiting"
+
+        # Around the confirm: recorded whole, or not at all.
+        db.execute("DELETE FROM partner_rows")
+        delay = confirm_s * rng.uniform(0.3, 1.15)
+        code = killed(harness, database_url, delay, "confirm", "--by", "ops")
+        assert code in (None, 0), (seed, trial)
+        found = state(root, database_url)
+        assert (found, confirmed(db, "down")) in (
+            ("waiting", 0),
+            ("partly reverted", 1),
+        ), (seed, trial)
+        if found == "waiting":
+            again = finish(harness, database_url, "confirm", "--by", "ops")
+            assert again.returncode == 0, (seed, trial, again.stderr)
+        assert state(root, database_url) == "partly reverted"
+
+        # Around the down that continues: reverted whole (both tables and the
+        # history row), or not at all.
+        code = killed(
+            harness, database_url, continue_s * rng.uniform(0.3, 1.15), "down"
+        )
+        assert code in (None, 0), (seed, trial)
+        found = state(root, database_url)
+        assert found in ("partly reverted", "pending"), (seed, trial)
+        kept = found == "partly reverted"
+        assert db.table_exists("finished") == kept, (seed, trial)
+        assert fill(db) == (ROWS if kept else None), (seed, trial)
+        assert bool(db.history()) == kept, (seed, trial)
+        again = finish(harness, database_url, "down")
+        assert again.returncode == 0, (seed, trial, again.stderr)
+        assert state(root, database_url) == "pending" and fill(db) is None
+        assert db.history() == []
