@@ -60,11 +60,11 @@ spec = MigrationSpec(
 """
 
 
-def project(tmp_path: Path, first: str = FIRST) -> Path:
+def project(tmp_path: Path, first: str = FIRST, settings: str = "") -> Path:
     root = tmp_path / "app"
     (root / "migrations").mkdir(parents=True)
     (root / "pyproject.toml").write_text(
-        '[tool.contractspec]\nharnesses = "harnesses"\n'
+        '[tool.contractspec]\nharnesses = "harnesses"\n' + settings
     )
     (root / "migrations" / "m1.py").write_text(first)
     (root / "migrations" / "m2.py").write_text(SECOND)
@@ -274,6 +274,35 @@ def test_confirm_records_who_then_up_continues_after_the_step(
         database=database_url,
     )
     assert again.exit_code == 1 and "is not waiting for a person" in again.stderr
+
+
+def test_a_member_of_an_owner_confirms_per_the_owners_map(tmp_path, database_url, db):
+    owners = (
+        '[tool.contractspec.owners]\nteam-finance = ["@acme/finance",'
+        ' "carol@acme.example"]\nteam-core = ["@acme/core"]\n'
+    )
+    root = project(tmp_path, settings=owners)
+    assert cli(root, "migrate", "up", database=database_url).exit_code == 5
+    db.execute("INSERT INTO ledger (id, cents) VALUES (1, 500)")
+
+    def confirm(by: str):
+        return cli(
+            root, "migrate", "confirm", LEDGER, "--by", by, database=database_url
+        )
+
+    # A member of another owner (the migration's own, even) is not one of these.
+    for outsider in ("@acme/core", "mallory@acme.example"):
+        refused = confirm(outsider)
+        assert refused.exit_code == 1
+        assert (
+            f"{outsider} may not confirm up step 2: it is for team-finance"
+            " (confirm_by), or a member of one; nothing recorded" in refused.stderr
+        )
+    assert confirmations(db) == []
+    done = confirm("Carol@acme.example")
+    assert done.exit_code == 0, done.stderr
+    [confirmed] = confirmations(db)
+    assert json.loads(confirmed["detail"])["by"] == "Carol@acme.example"
 
 
 def test_down_waits_at_its_own_instructions_and_continues_once_confirmed(

@@ -36,6 +36,7 @@ from .commands.results import (
     MigrationInfo,
     MigrationResult,
     MigrationStatus,
+    OwnersResult,
     RunResult,
     WaitingStep,
 )
@@ -48,6 +49,7 @@ from .errors import (
     StaleError,
     UsageError,
 )
+from .lint.risk import Risk, RiskReason
 from .project import Project, open_project
 from .registry import MigrationRegistry
 
@@ -62,8 +64,11 @@ __all__ = [
     "MigrationRegistry",
     "MigrationResult",
     "MigrationStatus",
+    "OwnersResult",
     "Project",
     "RegistryError",
+    "Risk",
+    "RiskReason",
     "RunResult",
     "SpecError",
     "StaleError",
@@ -76,6 +81,7 @@ __all__ = [
     "migrate_down",
     "migrate_status",
     "migrate_up",
+    "owners",
 ]
 
 ProjectPath = str | PathLike[str] | None
@@ -131,6 +137,20 @@ def build(
     )
 
 
+def owners(
+    project: ProjectPath = None,
+    *,
+    gitlab: bool | None = None,
+    check: bool = False,
+) -> OwnersResult:
+    """Write the CODEOWNERS block that routes each migration's files to its
+    owners (`contractspec owners`); check=True writes nothing and reports
+    staleness (look at `stale`)."""
+    from .commands.owners import owners as write_owners
+
+    return write_owners(_path(project), gitlab=gitlab, check=check)
+
+
 # --- migrate -----------------------------------------------------------------------
 
 
@@ -139,6 +159,8 @@ def migrate_up(
     database: str | None = None,
     target: str | None = None,
     *,
+    environment: str | None = None,
+    accept_risk: Sequence[str] = (),
     rehearse: bool = False,
     dry_run: bool = False,
     audit_log: str | None = None,
@@ -147,14 +169,18 @@ def migrate_up(
 ) -> RunResult:
     """Apply every pending migration, or target and what it depends on
     (`contractspec migrate up`). Raises StaleError before running anything
-    when a harness it would run is missing or stale. scripts_dirs: where
-    pointers' SQL is, files named by their sha256 (no network)."""
+    when a harness it would run is missing or stale, and MigrationFailed
+    when one falls outside the gates of `environment` (`--env NAME`) and is
+    not in accept_risk (`--accept-risk NAME`). scripts_dirs: where pointers'
+    SQL is, files named by their sha256 (no network)."""
     from .commands import migrate
 
     return migrate.up(
         _path(project),
         database,
         target,
+        environment=environment,
+        accept_risk=accept_risk,
         rehearse=rehearse,
         dry_run=dry_run,
         audit_log=audit_log,

@@ -130,6 +130,7 @@ def root(project: Path | None, database: str | None, environment: str | None) ->
       contractspec build --all               # write harnesses for every spec
       contractspec build --check             # CI: exit 1 when a harness is stale
       contractspec lint                      # review: dangerous or broken SQL
+      contractspec owners                    # route reviews: the CODEOWNERS block
       contractspec migrate up                # apply what is pending
       contractspec migrate status            # what is applied, pending, drifted
 
@@ -151,5 +152,6 @@ from . import importers as _importers  # noqa: E402,F401
 from . import init as _init  # noqa: E402,F401
 from . import lint as _lint  # noqa: E402,F401
 from . import migrate as _migrate  # noqa: E402,F401
+from . import owners as _owners  # noqa: E402,F401
 from . import registry as _registry  # noqa: E402,F401
 from . import spec as _spec  # noqa: E402,F401

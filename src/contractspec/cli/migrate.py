@@ -214,7 +214,12 @@ def _dry_run(run: RunResult, as_json: bool) -> None:
         click.echo(f"nothing to {verb}", err=True)
     for key in run.not_attempted:
         apart = run.not_atomic.get(key)
-        click.echo(f"would {verb} {key}" + (f" (NOT atomic: {apart})" if apart else ""))
+        risk = run.risk.get(key)
+        click.echo(
+            f"would {verb} {key}"
+            + (f" (NOT atomic: {apart})" if apart else "")
+            + (f"; risk {risk}" if risk and risk.reasons else "")
+        )
 
 
 def _stack(*decorators: Decorator) -> Decorator:
@@ -297,8 +302,11 @@ def _run(
     **options: Any,
 ) -> RunResult:
     """Call commands.migrate.up or .down with a progress reporter; return its result."""
-    reverting = run.__name__ == "down" and not dry_run and not options["rehearse"]
-    database = _database(project, database, environment, reverting, yes)
+    if run.__name__ == "up":  # its environment's gates are the command's to apply
+        options["environment"] = environment
+    else:
+        reverting = not dry_run and not options["rehearse"]
+        database = _database(project, database, environment, reverting, yes)
     with _Progress(enabled=not as_json and not dry_run) as progress:
 
         def notice(line: str) -> None:
@@ -317,14 +325,24 @@ def _run(
 
 @migrate.command("up")
 @_run_options
+@click.option(
+    "--accept-risk",
+    "accept_risk",
+    multiple=True,
+    metavar="NAME[.vN]",
+    help="Apply NAME although --env's gates (min_stability, max_risk) refuse it;"
+    " recorded in its run_start event with who ran it (repeatable).",
+)
 def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
     Runs the committed harnesses in dependency order, one transaction per
     migration, under one lock for the whole run. Refuses to start if a
-    harness it would run is missing or stale. Stops at the first failure:
-    that migration is rolled back, the ones before it stay applied, the
-    rest are not attempted.
+    harness it would run is missing or stale, or (with --env NAME) falls
+    outside the environment's gates: a stability below its min_stability
+    or a risk above its max_risk (--accept-risk NAME lets one through).
+    Stops at the first failure: that migration is rolled back, the ones
+    before it stay applied, the rest are not attempted.
 
     A step that is a person's work (instructions) stops the run: what came
     before it is committed, the instructions are printed, and the exit code
@@ -406,8 +424,9 @@ def baseline_command(
     "--by",
     required=True,
     metavar="WHO",
-    help="Who did the work: one of the step's confirm_by owners, by name (anyone"
-    " when it names none).",
+    help="Who did the work: one of the step's confirm_by owners, by name, or a"
+    " handle or email [tool.contractspec.owners] maps one to (anyone when it"
+    " names none).",
 )
 @click.option(
     "--step",
@@ -479,6 +498,8 @@ def status_command(
     missing, unreadable (not a regular file, or over max_file_bytes), stale
     (its spec, its format or the shared runtime module changed: rebuild) or
     edited (by hand: its MIGRATION is not what the spec generates).
+    RISK is computed from the spec: low, medium or high (the reasons are in
+    --json and `contractspec show NAME`; docs/review.md has the rule).
     LAST FAILURE shows the error of a migration whose latest run failed.
     """
     from ..commands import migrate as command
@@ -499,6 +520,7 @@ STATUS_HEADERS = [
     "KEY",
     "STATE",
     "HARNESS",
+    "RISK",
     "APPLIED AT (UTC)",
     "BY",
     "TOOK",
@@ -514,6 +536,7 @@ def _status_cells(row: MigrationStatus) -> list[str]:
         row.key,
         state + (" (baseline)" if row.baseline else ""),
         row.harness,
+        row.risk.level if row.risk else "-",
         (row.applied_at or "-")[:19].replace("T", " "),
         row.applied_by or "-",
         "-" if row.duration_ms is None else f"{row.duration_ms} ms",

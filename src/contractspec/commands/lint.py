@@ -10,7 +10,8 @@ from .. import runtime
 from ..cachedir import scripts_dir
 from ..config import Config, load_config
 from ..errors import ConfigError, UsageError
-from ..lint import ERROR, WARNING, LintReport, lint_specs
+from ..lint import ERROR, WARNING, LintReport, Reviewed, lint_specs
+from ..lint.risk import assess
 from ..lint.sources import Fetch
 from ..loader import LoadedSpec
 from ..project import Project, open_project
@@ -103,6 +104,23 @@ def lint(
             f"{pointers} pointer script(s) not linted: `lint --fetch` fetches them"
             " (into .contractspec_cache/scripts/, verified by their sha256)"
         )
+    linted = [loaded for loaded in ordered if loaded.key in chosen]
+    risks = assess(linted, config)
+    report.reviewed = [
+        Reviewed(
+            loaded.key,
+            loaded.path,
+            loaded.spec.meta.stability,
+            tuple(loaded.spec.meta.owners),
+            tuple(
+                handle
+                for owner in loaded.spec.meta.owners
+                for handle in config.handles(owner) or ()
+            ),
+            risks[loaded.key],
+        )
+        for loaded in linted
+    ]
     if strict:  # every warning counts as an error
         report.findings = [
             dataclasses.replace(f, severity=ERROR) if f.severity == WARNING else f

@@ -430,6 +430,7 @@ def _apply(
     command: str,
     rehearse: bool,
     base_dir: PathArg | None,
+    note: str | None = None,
 ) -> Result:
     check_migration(migration)
     steps = migration["up"] if command == "up" else migration.get("down")
@@ -437,7 +438,7 @@ def _apply(
         raise irreversible(migration)
     base = Path.cwd() if base_dir is None else Path(base_dir)
     run = Run(session, migration, command, rehearse)
-    run.emit("run_start", status=command, detail="rehearse" if rehearse else None)
+    run.emit("run_start", status=command, detail="rehearse" if rehearse else note)
     used: dict[int, int] = {}  # step index -> attempts spent before a restart
     fetched: dict[str, bytes] | None = None
     while True:
@@ -464,9 +465,13 @@ def apply_up(
     migration: Migration,
     rehearse: bool = False,
     base_dir: PathArg | None = None,
+    note: str | None = None,
 ) -> Result:
-    """Apply one migration through an open Session; return its result."""
-    return _apply(session, migration, "up", rehearse, base_dir)
+    """Apply one migration through an open Session; return its result.
+
+    note: why this run may go ahead (say, who accepted its risk): the
+    run_start event's detail, kept with the run's events."""
+    return _apply(session, migration, "up", rehearse, base_dir, note)
 
 
 def apply_down(

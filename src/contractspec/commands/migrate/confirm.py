@@ -5,9 +5,9 @@ the events and the audit log), and the next `up` (or `down`) continues after
 the step. The runtime does the work (runtime/manual.py); this checks the
 committed harness first, as `up` does.
 
-Who may confirm: one of the step's `confirm_by` owners, by name. The
-runtime also takes the members of each owner (`members`); the project's
-owners map ([tool.contractspec.owners]) is not read here yet."""
+Who may confirm: one of the step's `confirm_by` owners, by name, or one of
+the handles or emails [tool.contractspec.owners] maps that owner to
+(Config.handles)."""
 
 from __future__ import annotations
 
@@ -41,14 +41,17 @@ def confirm(
     project = open_project(project_dir, database)
     key = project.registry.lookup(target).key
     [harness] = committed_harnesses(project, [key])
+    migration = harness.checked
+    members = {
+        owner: handles
+        for planned in (*migration["up"], *(migration.get("down") or ()))
+        for owner in planned.get("confirm_by") or ()
+        if (handles := project.config.handles(owner))
+    }
     with open_session(project, lock_timeout, audit_log) as session:
         try:
             result = runtime.confirm_step(
-                session,
-                harness.checked,
-                by,
-                step=step,
-                note=note,
+                session, migration, by, step=step, note=note, members=members
             )
         except runtime.MigrationError as exc:
             if exc.exit_code == runtime.EXIT_FAILED:

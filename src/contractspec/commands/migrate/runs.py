@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ... import runtime
+from ...config import load_config
 from ...errors import MigrationFailed, UsageError
+from ...lint.risk import assess
 from ...project import open_project
 from ..results import MigrationResult, RunResult, WaitingStep
+from .gates import gate, has_gates, refuse_accepting_without_gates
 from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
 from .reverting import to_revert
 from .session import Notice, history, open_session, refuse_drift
@@ -98,6 +102,8 @@ def up(
     database: str | None = None,
     target: str | None = None,
     *,
+    environment: str | None = None,
+    accept_risk: Sequence[str] = (),
     to: str | None = None,
     rehearse: bool = False,
     dry_run: bool = False,
@@ -108,11 +114,18 @@ def up(
     scripts_dirs: Sequence[Path] = (),
 ) -> RunResult:
     """Apply every pending migration (or target and what it depends on), in
-    dependency order; with to, only those up to and including it in that order."""
+    dependency order; with to, only those up to and including it in that order.
+
+    environment: a named environment, its URL and its gates (gates.py), which
+    refuse before anything runs; accept_risk: migrations (NAME or NAME.vN)
+    let through them, each recorded in its run_start event with who ran it."""
     if target and to:
         raise UsageError("give a migration NAME or --to NAME, not both")
-    project = open_project(project_dir, database)
+    config = load_config(project_dir, database, environment)
+    refuse_accepting_without_gates(config, accept_risk)
+    project = open_project(config=config)
     registry = project.registry
+    accepted = {registry.lookup(name).key for name in accept_risk}
     targets = [registry.lookup(target).key] if target else None
     order = [spec.key for spec in registry.order(targets)]
     if to:
@@ -126,15 +139,27 @@ def up(
         applied = history(session)
         refuse_drift(project, order, applied)
         pending = committed_harnesses(project, [k for k in order if k not in applied])
+        keys = [h.key for h in pending]
+        risks = {}
+        if dry_run or has_gates(config):
+            risks = assess([project.specs[key] for key in keys], config)
+        notes = gate(project, keys, risks, accepted, session.applied_by)
         run = replace(
             run,
             skipped=tuple(key for key in order if key in applied),
             not_atomic=not_atomic(pending, "up"),
         )
         if dry_run:
-            return replace(run, not_attempted=tuple(h.key for h in pending))
+            return replace(run, not_attempted=tuple(keys), risk=risks)
         if not rehearse:
-            return run_harnesses(session, run, pending, runtime.apply_up, progress)
+
+            def apply_noted(
+                session: runtime.Session, migration: runtime.Migration, **options: Any
+            ) -> runtime.Result:
+                note = notes.get(migration["key"])  # passed a gate by --accept-risk
+                return runtime.apply_up(session, migration, note=note, **options)
+
+            return run_harnesses(session, run, pending, apply_noted, progress)
         # The whole chain in one outer transaction, a savepoint per migration:
         # each sees what the ones before it did; then all of it is rolled back.
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ... import runtime
+from ...lint.risk import assess
 from ...project import Project, open_project
 from ..results import MigrationStatus, WaitingStep
 from .harnesses import CommittedHarness, check_runtime_module, read_harnesses
@@ -35,7 +36,8 @@ def status(
     stopped at a person's work nobody has confirmed yet: `waiting` says which
     and how to go on), drifted (applied from another spec fingerprint),
     unknown (in the database, not in the registry); plus `harness` (ok,
-    missing, stale...) and `last_failure` when the latest run of it failed.
+    missing, stale...), `risk` (computed from the spec) and `last_failure`
+    when the latest run of it failed.
     """
     project = open_project(project_dir, database)
     order = [spec.key for spec in project.registry.order()]
@@ -45,9 +47,13 @@ def status(
         progress = runtime.in_progress(session)
     harnesses = read_harnesses(project, order)
     runtime_problem = check_runtime_module(project) if order else None
+    risks = assess([project.specs[key] for key in order], project.config)
     rows = [
         _in_progress(
-            _known(project, harness, runtime_problem, applied, latest),
+            replace(
+                _known(project, harness, runtime_problem, applied, latest),
+                risk=risks[harness.key],
+            ),
             harness,
             progress.get(harness.key),
         )
