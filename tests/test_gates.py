@@ -91,7 +91,10 @@ def test_gates_refuse_before_anything_runs_naming_gate_and_override(tmp_path, db
     assert cli(project, "migrate", "up", "--env", "dev", "--dry-run").exit_code == 0
 
 
-def test_accept_risk_lets_each_through_and_its_run_start_says_who(tmp_path, db):
+@pytest.mark.parametrize("together", [(), ("--single-transaction",)])
+def test_accept_risk_lets_each_through_and_its_run_start_says_who(
+    tmp_path, db, together
+):
     project = make_project(tmp_path / "p", db.url, BOTH)
     only_one = cli(project, "migrate", "up", "--env", "prod", "--accept-risk", M2)
     assert only_one.exit_code == 1
@@ -107,6 +110,7 @@ def test_accept_risk_lets_each_through_and_its_run_start_says_who(tmp_path, db):
         "shop.db.m2_drop_note",  # a bare name is its highest version
         "--accept-risk",
         M3,
+        *together,  # one transaction for all: the same acceptances recorded
     )
     assert both.exit_code == 0, both.stderr
     assert [key for key, _ in db.history()] == sorted([M1, M2, M3])

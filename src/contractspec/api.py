@@ -163,6 +163,7 @@ def migrate_up(
     accept_risk: Sequence[str] = (),
     rehearse: bool = False,
     dry_run: bool = False,
+    single_transaction: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     scripts_dirs: Sequence[str | PathLike[str]] = (),
@@ -171,8 +172,9 @@ def migrate_up(
     (`contractspec migrate up`). Raises StaleError before running anything
     when a harness it would run is missing or stale, and MigrationFailed
     when one falls outside the gates of `environment` (`--env NAME`) and is
-    not in accept_risk (`--accept-risk NAME`). scripts_dirs: where pointers'
-    SQL is, files named by their sha256 (no network)."""
+    not in accept_risk (`--accept-risk NAME`). single_transaction: all in one
+    transaction, committed at the end or not at all. scripts_dirs: where
+    pointers' SQL is, files named by their sha256 (no network)."""
     from .commands import migrate
 
     return migrate.up(
@@ -183,6 +185,7 @@ def migrate_up(
         accept_risk=accept_risk,
         rehearse=rehearse,
         dry_run=dry_run,
+        single_transaction=single_transaction,
         audit_log=audit_log,
         lock_timeout=lock_timeout,
         scripts_dirs=[Path(folder) for folder in scripts_dirs],

@@ -185,6 +185,8 @@ def _summary(run: RunResult) -> None:
         parts.append(f"{len(run.skipped)} {done}")
     if run.failed:
         parts.append(f"1 failed ({run.failed})")
+    if run.rolled_back:
+        parts.append(f"{len(run.rolled_back)} rolled back with it")
     if run.waiting:
         would = "would wait" if run.rehearse else "waiting"
         parts.append(f"1 {would} for a person ({run.waiting.key})")
@@ -333,6 +335,14 @@ def _run(
     help="Apply NAME although --env's gates (min_stability, max_risk) refuse it;"
     " recorded in its run_start event with who ran it (repeatable).",
 )
+@click.option(
+    "--single-transaction",
+    is_flag=True,
+    help="Run every pending migration in one transaction (a savepoint each):"
+    " all committed at the end, or none. For fresh databases (CI, tests), where"
+    " a commit per migration costs the most. Refused when a pending migration"
+    " has a step that commits on its own (outside a transaction, in batches).",
+)
 def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
@@ -342,7 +352,9 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     outside the environment's gates: a stability below its min_stability
     or a risk above its max_risk (--accept-risk NAME lets one through).
     Stops at the first failure: that migration is rolled back, the ones
-    before it stay applied, the rest are not attempted.
+    before it stay applied, the rest are not attempted. With
+    --single-transaction the ones before it are rolled back too: nothing is
+    applied.
 
     A step that is a person's work (instructions) stops the run: what came
     before it is committed, the instructions are printed, and the exit code

@@ -61,6 +61,7 @@ def _run_json(run: RunResult) -> JSON:
         "skipped": _plain(run.skipped),
         "failed": failed,
         "not_attempted": _plain(run.not_attempted),
+        "rolled_back": _plain(run.rolled_back),
         "not_atomic": _plain(run.not_atomic),
         "not_rehearsed": _plain(run.not_rehearsed),
         "waiting": _plain(run.waiting),
@@ -224,6 +225,9 @@ class RunResult:
     failed: str | None = None  # the key of the migration that failed
     error: str | None = None  # why it failed; it was rolled back
     not_attempted: tuple[str, ...] = ()  # after a failure; or what a dry run would run
+    # --single-transaction after a failure: the migrations that had run
+    # before it, rolled back with it (nothing was applied)
+    rolled_back: tuple[str, ...] = ()
     # key -> what commits on its own ("step 2 runs outside a transaction")
     not_atomic: Mapping[str, str] = field(default_factory=dict)
     # where the run stopped (a rehearsal: would stop) for a person's work;

@@ -82,10 +82,13 @@ def result(
     return outcome
 
 
-def _history_of(session: Session, keys: list[str]) -> dict[str, HistoryRow]:
+def _history_of(
+    session: Session, keys: list[str], rehearse: bool
+) -> dict[str, HistoryRow]:
     """{key: history row} of those keys that are applied: from the session's
-    own record while it holds the lock (no query), else from the table."""
-    if session.applied is not None and not session.outer:
+    own record while it holds the lock (no query), else from the table (a
+    rehearsal's outer transaction: what it rehearsed is only there)."""
+    if session.applied is not None and not (session.outer and rehearse):
         return {key: session.applied[key] for key in keys if key in session.applied}
     query = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM contractspec_history"
     query += f" WHERE key IN ({', '.join('?' * len(keys))})"
@@ -142,10 +145,11 @@ def _will_run(run: Run) -> bool:
     """Whether the migration is not yet where its command takes it (asked
     before its transaction begins, of the history table)."""
     session, key = run.session, run.key
-    kept = session.applied is not None and not session.outer  # no query needed
+    # The session's own record needs no query (as _history_of reads it)
+    kept = session.applied is not None and not (session.outer and run.rehearse)
     if not kept and not session.db.table_exists("contractspec_history"):
         return run.command == "up"  # nothing applied yet
-    applied = key in _history_of(session, [key])
+    applied = key in _history_of(session, [key], run.rehearse)
     return applied == (run.command == "down")
 
 
@@ -207,7 +211,7 @@ def _transaction(
     spec_fp, spec = migration.get("spec_fingerprint"), migration.get("spec_path")
     dependencies = list(migration.get("dependencies") or ())
     session.ensure_tables()
-    history = _history_of(session, [key, *dependencies])
+    history = _history_of(session, [key, *dependencies], run.rehearse)
     row = history.get(key)
     if row is not None and row["spec_fingerprint"] != spec_fp:
         raise MigrationError(
@@ -279,6 +283,8 @@ def _transaction(
     hold()  # the commit is the outcome: a signal now waits for the next migration
     session.write_and_commit([write], run.to_store())
     session.tables_ready = True
+    if session.outer and not run.rehearse:  # --single-transaction
+        session.applied_inside.append(run)
     if session.applied is not None and not run.rehearse:
         if status == "applied":
             applied = dict(zip(HISTORY_COLUMNS, values, strict=True))
@@ -308,16 +314,11 @@ def record_failure(run: Run) -> str | None:
     session = run.session
     if run.rehearse:
         return None
+    if session.outer:  # --single-transaction: recorded once all of it is rolled back
+        session.failed_inside = run
+        return None
     run.forget_uncommitted()
-    try:
-        session.db.defer(session.begin())
-        session.ensure_tables()
-        session.write_and_commit([], run.events)
-        session.tables_ready = True
-    except Exception as exc:
-        session.rollback()
-        return first_line(exc)
-    return None
+    return session.record_events(run.events)
 
 
 def _outside_ok(step: Step) -> bool:
