@@ -564,3 +564,13 @@ def test_a_failing_pre_check_stops_the_run_before_it_waits(tmp_path, database_ur
     assert status(root, database_url)[LEDGER]["state"] == "partly applied"
     db.execute("INSERT INTO ledger (id, cents) VALUES (1, 500)")
     assert cli(root, "migrate", "up", LEDGER, database=database_url).exit_code == 5
+
+
+def test_single_transaction_refuses_a_persons_work_before_anything_runs(
+    tmp_path, database_url, db
+):
+    root = project(tmp_path)
+    run = cli(root, "migrate", "up", "--single-transaction", database=database_url)
+    assert run.exit_code == 2
+    assert f"{LEDGER}: step 2 waits for a person" in run.stderr
+    assert tables(db) == set() and db.history() == []
