@@ -201,6 +201,11 @@ def test_every_example_harness_runs_up_and_down_on_sqlite(tmp_path, copy_tracked
     for key in reversed(order):  # every example migration has a down plan
         harness = shop / "harnesses" / harness_path(project.config, key).name
         result = _harness_command(harness, "down", "--database", url)
+        if key == "core.db.2025_01_add_accounts.v1":  # a person closes them first
+            assert result.returncode == 5, f"{key}: {result.stderr}"
+            confirm = ("confirm", "--by", "team-billing", "--database", url)
+            assert _harness_command(harness, *confirm).returncode == 0
+            result = _harness_command(harness, "down", "--database", url)
         assert result.returncode == 0, f"{key}: {result.stderr}"
     assert not {"accounts", "users", "orders"} & _tables(database)
     with sqlite3.connect(database) as conn:
@@ -217,6 +222,9 @@ def test_example_harness_imports_and_runs_programmatically(tmp_path):
     database = f"sqlite:///{tmp_path / 'x.db'}"
     assert module.run("up", database)["status"] == "applied"
     assert "accounts" in _tables(tmp_path / "x.db")
+    assert module.run("down", database)["status"] == "waiting"  # a person's work
+    confirmed = module.run("confirm", database, by="team-billing", note="none open")
+    assert (confirmed["status"], confirmed["step"]) == ("confirmed", 1)
     assert module.run("down", database)["status"] == "reverted"
     assert "accounts" not in _tables(tmp_path / "x.db")
     assert module.main(["plan"]) == 0
@@ -330,9 +338,13 @@ def test_the_harness_folder_runs_alone_in_isolated_mode(tmp_path):
     as_package = (
         f"import sys; sys.path.insert(0, {str(folder.parent)!r})\n"
         "from harnesses import core__db__2025_01_add_accounts__v1 as module\n"
-        f"print(module.run('down', {other!r})['status'])\n"
+        f"url = {other!r}\n"
+        "steps = [module.run('down', url), module.run('confirm', url, by='team-billing')]\n"
+        "steps.append(module.run('down', url))\n"
+        "print(' '.join(step['status'] for step in steps))\n"
     )
-    for code, status in ((by_path, "applied"), (as_package, "reverted")):
+    done = "waiting confirmed reverted"  # a person closes the accounts first
+    for code, status in ((by_path, "applied"), (as_package, done)):
         result = subprocess.run([*python, "-c", code], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip().splitlines()[-1] == status

@@ -325,8 +325,10 @@ def test_help_on_every_command(path):
 def test_root_help_mentions_exit_codes_and_commands():
     out = run("--help").stdout
     assert (
-        "Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error, 4\n"
-        "  rehearsal partial (steps outside a transaction were not rehearsed)." in out
+        "Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error, 4"
+        " rehearsal partial (steps outside a transaction were not rehearsed), 5"
+        " waiting for a person's work (confirm it: migrate confirm). Interrupted:"
+        " 130 (Ctrl-C), 143 (SIGTERM)." in " ".join(out.split())
     )
     for name in ("list", "show", "graph"):
         assert f"  {name}" in out
@@ -479,7 +481,7 @@ def test_config_error_exits_3(tmp_path):
     result = run("list", "-C", str(tmp_path))
     assert result.exit_code == 3
     assert result.stderr == (
-        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments, owners, fleets\n"
+        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, fetch_timeout, fetch_max_bytes, lock_timeout_ms, lock_retries, environments, owners, fleets\n"
         "1 problem found\n"
     )
 

@@ -17,7 +17,7 @@ ENV = dict(
 @pytest.mark.parametrize(
     "words, expected",
     [
-        ("contractspec migrate ''", "baseline create down status up"),
+        ("contractspec migrate ''", "baseline confirm create down status up"),
         ("contractspec build --ch", "--check"),
     ],
 )

@@ -61,3 +61,19 @@ def test_a_row_with_a_cell_too_few_is_found():
     )
     assert misshapen(table) == [4]
     assert misshapen("```\n| a | b |\n| c |\n```\n") == []  # code, not a table
+
+
+def test_build_md_gives_the_runtimes_real_size():
+    """The figure a reader weighs the committed runtime folder by."""
+    runtime = (
+        REPO / "generated_examples" / "shop" / "harnesses" / "_contractspec_runtime"
+    )
+    modules = sorted(runtime.glob("*.py"))
+    lines = sum(
+        len(module.read_text(encoding="utf-8").splitlines()) for module in modules
+    )
+    text = (REPO / "docs" / "build.md").read_text(encoding="utf-8")
+    stated = re.search(r"the runtime, once: (\d+) files, ~([\d,]+) lines", text)
+    assert stated, "docs/build.md no longer states the runtime's size"
+    assert int(stated[1]) == len(modules)
+    assert abs(int(stated[2].replace(",", "")) - lines) <= 100, lines

@@ -183,9 +183,8 @@ CREATE INDEX accounts_plan
                 description="Index accounts by plan",
             ),
         ],
-        down=[SchemaStep(sql="DROP TABLE accounts", description="Drop accounts")],''' in text(
-        project, ACCOUNTS
-    )
+        down=[
+            DataStep(''' in text(project, ACCOUNTS)
     sql_file = tmp_path / "undo.sql"
     sql_file.write_text("DROP INDEX accounts_plan\n", encoding="utf-8")
     result = run(
@@ -201,8 +200,9 @@ CREATE INDEX accounts_plan
     assert result.exit_code == 0, result.output
     assert """        down=[
             SchemaStep(sql="DROP INDEX accounts_plan"),
-            SchemaStep(sql="DROP TABLE accounts", description="Drop accounts"),
-        ],""" in text(project, ACCOUNTS)
+            DataStep(
+                instructions=\"\"\"
+Close every account""" in text(project, ACCOUNTS)
 
 
 def test_add_step_kind_must_match_payload(project: Path):
@@ -294,7 +294,7 @@ def test_dependencies_are_checked_against_the_registry(project: Path):
     )
     assert result.exit_code == 3
     assert result.stderr.splitlines() == [
-        f"{ACCOUNTS}:43:19: core.db.2025_01_add_accounts.v1 depends on unknown migration 'core.db.nope':"
+        f"{ACCOUNTS}:61:19: core.db.2025_01_add_accounts.v1 depends on unknown migration 'core.db.nope':"
         " no migration named 'core.db.nope' is registered",
         "1 problem found",
         "the file was not changed: after this edit (added dependency 'core.db.nope') the project's registry would be broken",

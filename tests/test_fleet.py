@@ -291,6 +291,38 @@ def test_up_then_status_over_a_fleet_of_files(tmp_path):
     assert "fleet t: 5 targets: 5 synced" in status.stderr
 
 
+def test_a_person_s_work_leaves_each_target_waiting_and_status_says_so(tmp_path):
+    person = 'DataStep(instructions="Ask finance to re-export the March ledger.")'
+    project = fleet_project(tmp_path / "p", urls_fleet("t", 3), first_step=person)
+    args = ("migrate", "up", "--fleet", "t", "--on-error", "continue", "--json")
+    up = cli(project, *args)
+    assert up.exit_code == 1, up.stderr  # not synced: each waits for a person
+    rows = json.loads(up.stdout)
+    assert rows["states"] == {"waiting": 3}
+    for row in rows["results"]:
+        assert row["done"] == [] and row["pending"] == KEYS
+        assert "Ask finance to re-export the March ledger." in row["error"]
+    status = cli(project, "migrate", "status", "--fleet", "t", "--json")
+    assert status.exit_code == 1
+    waiting = json.loads(status.stdout)
+    assert waiting["states"] == {"waiting": 3}
+    assert all(
+        r["error"] == "app.db.m1.v1: a person's work at step 1"
+        for r in waiting["results"]
+    )
+    one = f"sqlite:///{project / 'dbs' / 't0.db'}"
+    confirmed = cli(
+        project, "migrate", "confirm", "app.db.m1", "--by", "qa", database=one
+    )
+    assert confirmed.exit_code == 0, confirmed.stderr
+    again = cli(
+        project, "migrate", "up", "--fleet", "t", "--on-error", "continue", "--json"
+    )
+    states = {r["target"]: r["state"] for r in json.loads(again.stdout)["results"]}
+    assert states[one] == "ok" and list(states.values()).count("waiting") == 2
+    assert history(project / "dbs" / "t0.db") == KEYS
+
+
 def test_status_counts_every_state_and_names_what_is_not_synced(tmp_path):
     """One target in each state status knows: the histogram counts them by
     the migration they are at, the table names each one that is not synced

@@ -65,8 +65,15 @@ def test_up_status_down_status_up(shop, database_url, db):
         cli(shop, "migrate", "status", "--check", database=database_url).exit_code == 1
     )
 
-    # All the way back to an empty schema, and up again.
+    # All the way back to an empty schema, and up again. Accounts are closed
+    # with the payment provider by a person first (its down plan says so).
     down = cli(shop, "migrate", "down", "--steps", "3", database=database_url)
+    assert down.exit_code == 5, down.stderr
+    assert "2 reverted, 1 waiting for a person" in down.stderr
+    assert [key for key, _ in db.history()] == [SHOP_ORDER[0]]
+    confirm = ("migrate", "confirm", SHOP_ORDER[0], "--by", "team-billing")
+    assert cli(shop, *confirm, database=database_url).exit_code == 0
+    down = cli(shop, "migrate", "down", database=database_url)
     assert down.exit_code == 0, down.stderr
     assert db.history() == []
     assert not db.table_exists("accounts") and not db.table_exists("users")

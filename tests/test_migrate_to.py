@@ -56,6 +56,13 @@ def test_up_to_then_down_to_then_down_all(shop, database_url, db):
     again = cli(shop, "migrate", "down", "--to", SHOP_ORDER[3], database=database_url)
     assert again.exit_code == 1 and "is not applied" in again.stderr
 
+    # --all stops where a person closes the accounts, and goes on once confirmed.
+    down_all = cli(shop, "migrate", "down", "--all", database=database_url)
+    assert down_all.exit_code == 5, down_all.stderr
+    assert [key for key, _ in db.history()] == SHOP_ORDER[:1]
+    assert status(shop, database_url)[SHOP_ORDER[0]]["state"] == "waiting"
+    confirm = ("migrate", "confirm", SHOP_ORDER[0], "--by", "team-billing")
+    assert cli(shop, *confirm, database=database_url).exit_code == 0
     down_all = cli(shop, "migrate", "down", "--all", database=database_url)
     assert down_all.exit_code == 0, down_all.stderr
     assert applied(shop, database_url) == []

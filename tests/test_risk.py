@@ -158,7 +158,7 @@ def test_each_loss_names_its_table_and_column():
 
 # -- each reason, and the levels they add up to ----------------------------------------
 
-SPEC = """from contractspec import DataStep, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
+SPEC = """from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep
 
 spec = MigrationSpec(
     meta=MigrationMeta(name="shop.db.m1", version=1, title="m1", owners=["qa"], stability={stability!r}),
@@ -278,6 +278,20 @@ def test_a_batched_data_step_is_medium(tmp_path):
         "medium",
         [("batched", "up step 2 commits in batches")],
     )
+
+
+def test_a_persons_work_is_medium_in_the_up_plan_only(tmp_path):
+    manual = (
+        'DataStep(instructions="Load the partner file.",'
+        ' post_checks=[MigrationCheck("loaded", "SELECT COUNT(*) > 0 FROM t")])'
+    )
+    risk = risk_of(tmp_path / "up", up=f"{CREATE}, {manual}")
+    assert (risk["level"], reasons(risk)) == (
+        "medium",
+        [("instructions", "up step 2 is a person's work")],
+    )
+    down = f'[{manual}, SchemaStep("DROP TABLE t")]'
+    assert risk_of(tmp_path / "down", down=down)["level"] == "low"
 
 
 def test_accepting_an_error_level_rule_is_medium_and_a_warning_is_not_counted(tmp_path):

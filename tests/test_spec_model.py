@@ -124,13 +124,18 @@ def test_defaults():
 
 def test_step_kinds_and_payloads():
     assert [
-        (cls.kind, cls.payload_field) for cls in (SchemaStep, DataStep, ValidationStep)
+        (cls.kind, cls.payload_name) for cls in (SchemaStep, DataStep, ValidationStep)
     ] == [
         ("schema", "sql"),
         ("data", "script"),
         ("validation", "assertion"),
     ]
     assert DataStep(script="x.sql").payload == "x.sql"
+    manual = DataStep(instructions="Ask finance for the export")
+    assert (manual.payload_field, manual.payload) == (
+        "instructions",
+        "Ask finance for the export",
+    )
     with pytest.raises(TypeError):
         SchemaStep("SELECT 1", "positional description is not allowed")  # type: ignore[misc]
 
@@ -312,18 +317,20 @@ def test_down_none_and_empty_are_both_valid():
         (SchemaStep(""), "schema step needs a non-empty sql"),
         (SchemaStep("  \n\t"), "schema step needs a non-empty sql"),
         (SchemaStep(None), "schema step needs a non-empty sql"),  # type: ignore[arg-type]
-        (DataStep(script=""), "data step needs a non-empty script"),
-        (DataStep(script=3), "data step needs a non-empty script"),  # type: ignore[arg-type]
+        (DataStep(script=""), "data step needs a non-empty script (or instructions"),
+        (DataStep(script=3), "data step needs a non-empty script (or instructions"),  # type: ignore[arg-type]
+        (DataStep(), "data step needs a non-empty script (or instructions"),
+        (DataStep(instructions=" "), "data step needs a non-empty instructions"),
         (ValidationStep(assertion=" "), "validation step needs a non-empty assertion"),
     ],
 )
 def test_missing_or_empty_payload_per_kind(step, message):
     field = step.payload_field
-    assert problems(make_spec(up=[step])) == [(("plan", "up", 0, field), message)]
+    [(where, text)] = problems(make_spec(up=[step]))
+    assert where == ("plan", "up", 0, field) and text.startswith(message)
     # The same rules apply to the down plan.
-    assert problems(make_spec(down=[SchemaStep("SELECT 1"), step])) == [
-        (("plan", "down", 1, field), message)
-    ]
+    [(where, text)] = problems(make_spec(down=[SchemaStep("SELECT 1"), step]))
+    assert where == ("plan", "down", 1, field) and text.startswith(message)
 
 
 @pytest.mark.parametrize("timeout", [0, -1, -5000, 1.5, "100", True])

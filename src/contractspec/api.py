@@ -16,7 +16,9 @@ Every function takes the options of its command, returns a frozen dataclass
 
 A migration that fails does not raise: the run stops there, as the command
 does, and its result says what was applied, what failed and what was not
-attempted (`raise_for_failure` turns it into `MigrationFailed`). Events of
+attempted (`raise_for_failure` turns it into `MigrationFailed`). A run that
+reaches a person's work stops there too: its `waiting` says what to do, and
+`migrate_confirm` records it once done. Events of
 every run also go to the standard `logging` module under the `contractspec`
 logger. This module's names are the stable API; the modules it calls are not.
 """
@@ -29,12 +31,14 @@ from pathlib import Path
 
 from .commands.results import (
     BuildResult,
+    ConfirmResult,
     HarnessChange,
     MigrationInfo,
     MigrationResult,
     MigrationStatus,
     OwnersResult,
     RunResult,
+    WaitingStep,
 )
 from .errors import (
     ConfigError,
@@ -52,6 +56,7 @@ from .registry import MigrationRegistry
 __all__ = [
     "BuildResult",
     "ConfigError",
+    "ConfirmResult",
     "ContractspecError",
     "HarnessChange",
     "MigrationFailed",
@@ -68,9 +73,11 @@ __all__ = [
     "SpecError",
     "StaleError",
     "UsageError",
+    "WaitingStep",
     "build",
     "list_migrations",
     "load_project",
+    "migrate_confirm",
     "migrate_down",
     "migrate_status",
     "migrate_up",
@@ -159,13 +166,15 @@ def migrate_up(
     single_transaction: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
+    scripts_dirs: Sequence[str | PathLike[str]] = (),
 ) -> RunResult:
     """Apply every pending migration, or target and what it depends on
     (`contractspec migrate up`). Raises StaleError before running anything
     when a harness it would run is missing or stale, and MigrationFailed
     when one falls outside the gates of `environment` (`--env NAME`) and is
     not in accept_risk (`--accept-risk NAME`). single_transaction: all in one
-    transaction, committed at the end or not at all."""
+    transaction, committed at the end or not at all. scripts_dirs: where
+    pointers' SQL is, files named by their sha256 (no network)."""
     from .commands import migrate
 
     return migrate.up(
@@ -179,6 +188,7 @@ def migrate_up(
         single_transaction=single_transaction,
         audit_log=audit_log,
         lock_timeout=lock_timeout,
+        scripts_dirs=[Path(folder) for folder in scripts_dirs],
     )
 
 
@@ -192,6 +202,7 @@ def migrate_down(
     dry_run: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
+    scripts_dirs: Sequence[str | PathLike[str]] = (),
 ) -> RunResult:
     """Revert target, or the `steps` most recent migrations (default 1)
     (`contractspec migrate down`)."""
@@ -204,6 +215,35 @@ def migrate_down(
         steps=steps,
         rehearse=rehearse,
         dry_run=dry_run,
+        audit_log=audit_log,
+        lock_timeout=lock_timeout,
+        scripts_dirs=[Path(folder) for folder in scripts_dirs],
+    )
+
+
+def migrate_confirm(
+    target: str,
+    *,
+    by: str,
+    project: ProjectPath = None,
+    database: str | None = None,
+    step: int | None = None,
+    note: str | None = None,
+    audit_log: str | None = None,
+    lock_timeout: float = 30.0,
+) -> ConfirmResult:
+    """Confirm the person's work a run of target stopped at (`contractspec
+    migrate confirm`): its post-checks run first; raises MigrationFailed,
+    recording nothing, when one fails or `by` may not confirm it."""
+    from .commands import migrate
+
+    return migrate.confirm(
+        _path(project),
+        database,
+        target,
+        by=by,
+        step=step,
+        note=note,
         audit_log=audit_log,
         lock_timeout=lock_timeout,
     )

@@ -21,9 +21,13 @@ layer, with one rule for every cache in it.
 
 Two storages: `JsonCache`, all entries in one file (small values, all read
 by every command: loaded specs), and `FileCache`, a file per entry (large
-values, read a few at a time: black's output). Everything in the folder is
-derived and safe to delete; it marks itself ignored for git and for backup
-tools.
+values, read a few at a time: black's output). A third folder, `scripts/`,
+holds what pointers point at (runtime/pointers.py writes it): each file is
+named by the sha256 of its bytes and verified against it when it is read,
+which is what the seal does for the others; it is kept whole, as a folder
+that `--scripts-dir` can be given on a machine without network. Everything
+in the folder is derived and safe to delete; it marks itself ignored for
+git and for backup tools.
 """
 
 from __future__ import annotations
@@ -48,6 +52,16 @@ _KEY = FileLimits.unconfined(64)
 
 def cache_dir(root: Path) -> Path:
     return Path(root) / CACHE_DIR_NAME
+
+
+def scripts_dir(root: Path) -> Path:
+    """Pointers' scripts, by sha256 (made ready, ignored by git, when it can be)."""
+    folder = cache_dir(root)
+    try:
+        prepare(folder)
+    except OSError:  # only a fetch more next time
+        pass
+    return folder / "scripts"
 
 
 @cache

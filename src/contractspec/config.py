@@ -39,6 +39,9 @@ from .files import (
 )
 from .fleets import FLEETS, FleetSpec, fleet_problems, parse_fleets
 from .runtime.loader import MAX_FILE_BYTES
+from .runtime.pointers import DEFAULT_MAX_BYTES as FETCH_MAX_BYTES
+from .runtime.pointers import DEFAULT_TIMEOUT_S as FETCH_TIMEOUT_S
+from .runtime.pointers import MAX_TIMEOUT_S as FETCH_TIMEOUT_MAX_S
 from .spec import STABILITIES
 from .sql import DIALECTS, Dialect
 
@@ -55,6 +58,9 @@ ENV_DATABASE = runtime.DATABASE_ENV
 LIMITS: dict[str, object] = {
     "max_file_bytes": DEFAULT_MAX_FILE_BYTES,  # a spec or pinned file, at most
     "extra_roots": [],  # folders besides the project whose files may be read
+    # Fetching a pointer (a data step's SQL named by an https:// URL)
+    "fetch_timeout": FETCH_TIMEOUT_S,  # seconds, the whole transfer
+    "fetch_max_bytes": FETCH_MAX_BYTES,
 }
 # How the runtime treats locks others hold, on PostgreSQL: how long any
 # statement may wait for one, and the retries after such a timeout. (Not
@@ -98,6 +104,8 @@ class Config:
     # Every environment marked protected (what `lint` without --env guards)
     protected_environments: tuple[str, ...] = ()
     black_line_length: int | None = None  # [tool.black] line-length: edits follow it
+    fetch_timeout: float = FETCH_TIMEOUT_S  # a pointer's transfer
+    fetch_max_bytes: int = FETCH_MAX_BYTES  # a pointer's size
     # [tool.contractspec.owners]: each owner name's code-host handles, as written
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lock_timeout_ms: int = runtime.DEFAULT_LOCK_TIMEOUT_MS  # LOCKS
@@ -327,6 +335,8 @@ def load_config(
         lint_ignore=tuple(settings.get("lint_ignore", ())),
         files=FileLimits((root, *extra), settings["max_file_bytes"]),
         black_line_length=pyproject.black_line_length if pyproject else None,
+        fetch_timeout=float(settings["fetch_timeout"]),
+        fetch_max_bytes=settings["fetch_max_bytes"],
         lock_timeout_ms=settings["lock_timeout_ms"],
         lock_retries=settings["lock_retries"],
         owners={
@@ -410,11 +420,15 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
                     f"unknown key {key!r} in [tool.contractspec]; known keys: {known}",
                 )
             )
+        elif key == "fetch_timeout":
+            if type(value) not in (int, float) or not 0 < value <= FETCH_TIMEOUT_MAX_S:
+                message = f"{key} must be a number of seconds, more than 0 and at most {FETCH_TIMEOUT_MAX_S}"
+                problems.append(Diagnostic(display, line, col, message))
         elif key in LOCKS:
             problem = runtime.lock_setting_problem(key, value)
             if problem:
                 problems.append(Diagnostic(display, line, col, problem))
-        elif key == "max_file_bytes":
+        elif key in ("max_file_bytes", "fetch_max_bytes"):
             if type(value) is not int or not 1 <= value <= MAX_FILE_BYTES:
                 message = (
                     f"{key} must be an integer from 1 to {MAX_FILE_BYTES} (256 MiB,"

@@ -13,6 +13,7 @@ from .runtime.exits import EXIT_OK as EXIT_OK
 from .runtime.exits import EXIT_PARTIAL as EXIT_PARTIAL
 from .runtime.exits import EXIT_SPEC as EXIT_SPEC
 from .runtime.exits import EXIT_USAGE as EXIT_USAGE
+from .runtime.exits import EXIT_WAITING as EXIT_WAITING
 
 
 @dataclass(frozen=True)

@@ -336,6 +336,10 @@ class _Reader:
             if name not in values:
                 self.error(node, f"{class_name}() is missing required field {name!r}")
                 failed = True
+        if class_name == "DataStep" and not {"script", "instructions"} & set(values):
+            message = "DataStep() needs a script (or instructions for a person)"
+            self.error(node, message)
+            failed = True
         if failed or any(_has_invalid(v) for v in values.values()):
             return INVALID
         return cls(**values)

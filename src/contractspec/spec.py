@@ -37,6 +37,17 @@ PLACEHOLDER_UP = (
 )
 
 
+# A data step's script that points at its SQL by URL: one line, `scheme://...`.
+POINTER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+POINTER_SCHEMES = ("https", "file")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_pointer(script: object) -> bool:
+    """Whether a data step's script is a URL (its scheme may still be refused)."""
+    return isinstance(script, str) and bool(POINTER_RE.match(script))
+
+
 # What a check's SQL (or a validation's assertion) must do to pass:
 # "truthy": the first column of its first row is truthy (no row, a falsy
 # value or an error fail); "no_error": its statements, run as written, raise
@@ -56,7 +67,7 @@ class MigrationCheck:
 @dataclass
 class _Step:
     kind: ClassVar[str]
-    payload_field: ClassVar[str]
+    payload_name: ClassVar[str]  # the field that holds a step of this kind's payload
 
     description: str | None = field(default=None, kw_only=True)
     timeout_ms: int | None = field(default=None, kw_only=True)
@@ -65,6 +76,12 @@ class _Step:
     post_checks: list[MigrationCheck] = field(default_factory=list, kw_only=True)
     # Lint rules this step accepts, each with the reason: {"rule-name": "why"}.
     lint_ignore: dict[str, str] = field(default_factory=dict, kw_only=True)
+
+    @property
+    def payload_field(self) -> str:
+        """The field that holds this step's payload (a data step's instructions,
+        when it is a person's work)."""
+        return self.payload_name
 
     @property
     def payload(self) -> str:
@@ -90,23 +107,35 @@ class SchemaStep(_WriteStep):
     """SQL run inside the migration's transaction (or outside: transactional=False)."""
 
     kind: ClassVar[str] = "schema"
-    payload_field: ClassVar[str] = "sql"
+    payload_name: ClassVar[str] = "sql"
     sql: str
 
 
 @dataclass
 class DataStep(_WriteStep):
-    """A `.sql` file, a Python callable (`file.py:func`, `pkg.mod:func`) or inline SQL.
+    """A `.sql` file, a Python callable (`file.py:func`, `pkg.mod:func`), inline
+    SQL, or a pointer: an `https://` or `file://` URL pinned by `sha256`.
 
     batch_size=N: the payload handles at most N rows a call and is repeated,
-    each call in its own short transaction, until a call touches no row."""
+    each call in its own short transaction, until a call touches no row.
+
+    instructions="...": instead of a script, work for a person. A run stops
+    there; `migrate confirm` runs the post-checks and records who did it
+    (one of `confirm_by`, when given); the next run continues after it."""
 
     kind: ClassVar[str] = "data"
-    payload_field: ClassVar[str] = "script"
-    script: str
+    payload_name: ClassVar[str] = "script"
+    script: str | None = None
     batch_size: int | None = field(default=None, kw_only=True)
     pause_ms: int | None = field(default=None, kw_only=True)
     max_batches: int | None = field(default=None, kw_only=True)
+    sha256: str | None = field(default=None, kw_only=True)  # a pointer's pin
+    instructions: str | None = field(default=None, kw_only=True)
+    confirm_by: list[str] = field(default_factory=list, kw_only=True)
+
+    @property
+    def payload_field(self) -> str:
+        return "script" if self.instructions is None else "instructions"
 
 
 @dataclass
@@ -115,7 +144,7 @@ class ValidationStep(_Step):
     or whose statements must run without an error (expect="no_error")."""
 
     kind: ClassVar[str] = "validation"
-    payload_field: ClassVar[str] = "assertion"
+    payload_name: ClassVar[str] = "assertion"
     assertion: str
     expect: str = field(default=EXPECT_TRUTHY, kw_only=True)
 
@@ -129,6 +158,7 @@ OPTIONAL_STEP_FIELDS: dict[str, Any] = {
     "pause_ms": None,
     "max_batches": None,
     "expect": EXPECT_TRUTHY,
+    "confirm_by": [],
 }
 
 MigrationStep = SchemaStep | DataStep | ValidationStep
@@ -349,9 +379,12 @@ def _dependency_problems(spec: MigrationSpec) -> Iterator[Problem]:
 def _step_problems(step: _Step, where: FieldPath) -> Iterator[Problem]:
     payload = step.payload
     if _blank(payload):
+        wanted = step.payload_field
+        if isinstance(step, DataStep) and step.instructions is None:
+            wanted = "script (or instructions for a person)"
         yield Problem(
             where + (step.payload_field,),
-            f"{step.kind} step needs a non-empty {step.payload_field}",
+            f"{step.kind} step needs a non-empty {wanted}",
         )
     numbers = {"retries": _number_problem(step.retries, "retries", 0)}
     if step.timeout_ms is not None:
@@ -427,6 +460,15 @@ def _write_step_problems(step: _WriteStep, where: FieldPath) -> Iterator[Problem
             )
     if not isinstance(step, DataStep):
         return
+    if step.instructions is not None:
+        yield from _instructions_problems(step, where)
+        return
+    yield from _pointer_problems(step, where)
+    if step.confirm_by:
+        yield Problem(
+            where + ("confirm_by",),
+            "confirm_by names who may confirm a person's work: it needs instructions=",
+        )
     for name, least in (("batch_size", 1), ("max_batches", 1), ("pause_ms", 0)):
         value = getattr(step, name)
         problem = None if value is None else _number_problem(value, name, least)
@@ -444,6 +486,89 @@ def _write_step_problems(step: _WriteStep, where: FieldPath) -> Iterator[Problem
         )
 
 
+# What an instructions step cannot have: a person does the work, once.
+_NOT_FOR_INSTRUCTIONS = {
+    "script": None,
+    "sha256": None,
+    "timeout_ms": None,
+    "retries": 0,
+    "transactional": True,
+    "reconcile": None,
+    "batch_size": None,
+    "pause_ms": None,
+    "max_batches": None,
+}
+
+
+def _instructions_problems(step: DataStep, where: FieldPath) -> Iterator[Problem]:
+    for name, default in _NOT_FOR_INSTRUCTIONS.items():
+        if getattr(step, name) != default:
+            why = (
+                "give a script or instructions, not both"
+                if name == "script"
+                else "a person does this step, once"
+            )
+            yield Problem(
+                where + (name,), f"{name} has no meaning in an instructions step: {why}"
+            )
+    if not isinstance(step.confirm_by, list):
+        yield Problem(
+            where + ("confirm_by",),
+            f"confirm_by must be a list of owner names, got {step.confirm_by!r}",
+        )
+        return
+    for index, owner in enumerate(step.confirm_by):
+        if _blank(owner):
+            yield Problem(
+                where + ("confirm_by", index), "confirm_by must name owners, not blanks"
+            )
+
+
+def _pointer_problems(step: DataStep, where: FieldPath) -> Iterator[Problem]:
+    """A script that is a URL: https:// or file:// (absolute), with its sha256 pin."""
+    script = step.script
+    if not is_pointer(script):
+        if step.sha256 is not None:
+            yield Problem(
+                where + ("sha256",),
+                "sha256 pins a pointer (an https:// or file:// script); a file beside"
+                " the spec is pinned by build",
+            )
+        return
+    assert isinstance(script, str)
+    scheme, _, rest = script.partition("://")
+    if scheme.lower() not in POINTER_SCHEMES:
+        yield Problem(
+            where + ("script",),
+            f"a pointer must be an https:// or file:// URL, not {scheme}://"
+            " (the SQL it points at is verified by its sha256, and fetched over TLS)",
+        )
+    elif scheme.lower() == "file" and not rest.startswith("/"):
+        yield Problem(
+            where + ("script",),
+            "a file:// pointer names an absolute path (file:///srv/scripts/fill.sql);"
+            " a file beside the spec is named by its relative path instead",
+        )
+    if step.transactional is False:
+        yield Problem(
+            where + ("transactional",),
+            "a pointer's SQL is fetched when it runs, so build can't split it into the"
+            " statements a step outside the transaction runs: keep the file beside"
+            " the spec (it is pinned by build) for transactional=False",
+        )
+    if step.sha256 is None:
+        yield Problem(
+            where + ("script",),
+            'a pointer needs its pin: sha256="<64 hex digits>" (sha256sum of the'
+            " file it points at); the run refuses anything else",
+        )
+    elif not isinstance(step.sha256, str) or not SHA256_RE.match(step.sha256):
+        yield Problem(
+            where + ("sha256",),
+            f"sha256 must be 64 lower-case hex digits, got {step.sha256!r}",
+        )
+
+
 # --------------------------------------------------------------------------
 # Plain-data form: the canonical form for fingerprints, and JSON interop with
 # the TypeScript original (camelCase names).
@@ -456,6 +581,7 @@ _TS_NAMES = {
     "pause_ms": "pauseMs",
     "max_batches": "maxBatches",
     "lint_ignore": "lintIgnore",
+    "confirm_by": "confirmBy",
 }
 _PY_NAMES = {ts: py for py, ts in _TS_NAMES.items()}
 
@@ -476,6 +602,9 @@ def step_to_dict(step: _Step, typescript: bool = False) -> dict[str, Any]:
             data[name] = value
     if step.lint_ignore:  # only when given: specs without it keep their fingerprints
         data["lint_ignore"] = dict(step.lint_ignore)
+    pin = getattr(step, "sha256", None)
+    if pin is not None:  # a pointer's pin: part of what it means
+        data["sha256"] = pin
     if typescript:
         data = {_TS_NAMES.get(k, k): v for k, v in data.items()}
     return data

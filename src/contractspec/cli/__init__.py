@@ -135,7 +135,8 @@ def root(project: Path | None, database: str | None, environment: str | None) ->
       contractspec migrate status            # what is applied, pending, drifted
 
     Exit codes: 0 ok, 1 stale or failed, 2 usage, 3 spec or config error,
-    4 rehearsal partial (steps outside a transaction were not rehearsed).
+    4 rehearsal partial (steps outside a transaction were not rehearsed),
+    5 waiting for a person's work (confirm it: migrate confirm).
     Interrupted: 130 (Ctrl-C), 143 (SIGTERM).
     """
 

@@ -114,6 +114,12 @@ def _print(report: LintReport, format_: str) -> None:
     is_flag=True,
     help="Run contractspec's own rules only, not squawk's (PostgreSQL).",
 )
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Lint pointers' SQL too (https:// and file:// scripts): fetched, or read"
+    " from .contractspec_cache/scripts/, and verified by their sha256.",
+)
 @project_option
 @database_option
 @env_option
@@ -123,6 +129,7 @@ def lint_command(
     strict: bool,
     changed_since: str | None,
     no_squawk: bool,
+    fetch: bool,
     project: Path | None,
     database: str | None,
     environment: str | None,
@@ -160,6 +167,7 @@ def lint_command(
         changed_since=changed_since,
         strict=strict,
         use_squawk=not no_squawk,
+        fetch=fetch,
     )
     if format_ == "json":
         echo_json(

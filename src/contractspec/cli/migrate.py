@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from ..commands.results import MigrationStatus, RunResult, json_value
-from ..errors import EXIT_PARTIAL, ContractspecError, Shown
+from ..commands.results import MigrationStatus, RunResult, WaitingStep, json_value
+from ..errors import EXIT_PARTIAL, EXIT_WAITING, ContractspecError, Shown
 from ..spec import STABILITIES
 from . import root
 from .fleet import fleet_options
@@ -45,7 +45,17 @@ rehearse_option = click.option(
     "--rehearse",
     is_flag=True,
     help="Run the whole pending chain in one transaction, then roll it all back;"
-    " steps outside a transaction are listed, not run (exit 4).",
+    " steps outside a transaction are listed, not run (exit 4); a person's work"
+    " stops it there (exit 5).",
+)
+scripts_dir_option = click.option(
+    "--scripts-dir",
+    "scripts_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Where pointers' SQL is, on a machine without network: files named by their"
+    " sha256 (a copy of .contractspec_cache/scripts/ is one). Repeatable.",
 )
 dry_run_option = click.option(
     "--dry-run",
@@ -65,6 +75,8 @@ def migrate() -> None:
       contractspec migrate up                # apply everything pending
       contractspec migrate up billing.db.2025_02_add_orders   # that and what it needs
       contractspec migrate down --steps 2    # revert the two most recent
+      contractspec migrate confirm billing.db.2025_03_reexport --by team-finance
+                                             # a person's work is done: go on
       contractspec migrate create core.db.2025_06_add_invoices --title "Add invoices"
       contractspec migrate up --fleet tenants --parallel 4   # every database of a fleet
 
@@ -135,11 +147,33 @@ def _finish(run: RunResult, as_json: bool) -> None:
     if as_json:
         echo_json(json_value(run))
     else:
+        if run.waiting is not None and not run.rehearse:
+            click.echo(_instructions(run.waiting), nl=False)
         _summary(run)
     if run.failed:
         raise Shown(f"{run.failed} failed")
+    if run.waiting is not None:
+        raise Shown(f"{run.waiting.key} waits for a person", EXIT_WAITING)
     if run.not_rehearsed:
         raise Shown("steps outside a transaction were not rehearsed", EXIT_PARTIAL)
+
+
+def _instructions(waiting: WaitingStep) -> str:
+    """The person's work a run stopped at, and the commands that go on (stdout)."""
+    from .. import runtime
+
+    return runtime.instructions_text(
+        waiting.key,
+        {
+            "command": waiting.command,
+            "step": waiting.step,
+            "label": waiting.label,
+            "instructions": waiting.instructions,
+            "confirm_by": list(waiting.confirm_by),
+        },
+        waiting.confirm + " [--note TEXT]",
+        f"contractspec migrate {waiting.command}",
+    )
 
 
 VERBS = {"up": "applied", "down": "reverted", "baseline": "baselined"}
@@ -157,11 +191,20 @@ def _summary(run: RunResult) -> None:
         parts.append(f"1 failed ({run.failed})")
     if run.rolled_back:
         parts.append(f"{len(run.rolled_back)} rolled back with it")
+    if run.waiting:
+        would = "would wait" if run.rehearse else "waiting"
+        parts.append(f"1 {would} for a person ({run.waiting.key})")
     if run.not_attempted:
         parts.append(f"{len(run.not_attempted)} not attempted")
     click.echo(", ".join(parts), err=True)
     for step in run.not_rehearsed:
         click.echo(f"not rehearsed: {step}", err=True)
+    if run.waiting and run.rehearse:
+        click.echo(
+            f"not rehearsed: what comes after {run.waiting.key} {run.waiting.label},"
+            " a person's work",
+            err=True,
+        )
     if run.failed:
         click.echo(f"error: {run.error}", err=True)
         attempted = ", ".join(run.not_attempted) or "none"
@@ -196,6 +239,15 @@ def _stack(*decorators: Decorator) -> Decorator:
     return apply
 
 
+# What baseline and confirm share: where, and how the session is kept.
+_session_options = _stack(
+    project_option,
+    database_option,
+    env_option,
+    json_option,
+    audit_log_option,
+    lock_timeout_option,
+)
 # What up and down share: the run's options, then running it with progress.
 _run_options = _stack(
     click.argument("target", metavar="[NAME[.vN]]", required=False),
@@ -213,6 +265,7 @@ _run_options = _stack(
     json_option,
     audit_log_option,
     lock_timeout_option,
+    scripts_dir_option,
 )
 
 
@@ -307,6 +360,11 @@ def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     before it stay applied, the rest are not attempted. With
     --single-transaction the ones before it are rolled back too: nothing is
     applied.
+
+    A step that is a person's work (instructions) stops the run: what came
+    before it is committed, the instructions are printed, and the exit code
+    is 5. `migrate confirm NAME --by WHO` records the work once its
+    post-checks pass; the next `up` continues after it.
     """
     from ..commands import migrate as command
 
@@ -354,12 +412,7 @@ def down_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     is_flag=True,
     help="First run each migration's validation steps and post-checks, read-only.",
 )
-@project_option
-@database_option
-@env_option
-@json_option
-@audit_log_option
-@lock_timeout_option
+@_session_options
 @fleet_options("baseline")
 def baseline_command(
     as_json: bool,
@@ -382,6 +435,53 @@ def baseline_command(
     with _Progress(enabled=not as_json) as progress:
         run = command.baseline(project, database, progress=progress, **options)
     _finish(run, as_json)
+
+
+@migrate.command("confirm")
+@click.argument("target", metavar="NAME[.vN]")
+@click.option(
+    "--by",
+    required=True,
+    metavar="WHO",
+    help="Who did the work: one of the step's confirm_by owners, by name, or a"
+    " handle or email [tool.contractspec.owners] maps one to (anyone when it"
+    " names none).",
+)
+@click.option(
+    "--step",
+    type=click.IntRange(min=1),
+    default=None,
+    help="The step the run stopped at (1-based): refused if it waits elsewhere.",
+)
+@click.option("--note", metavar="TEXT", help="Recorded with the confirmation.")
+@_session_options
+def confirm_command(
+    target: str,
+    project: Path | None,
+    database: str | None,
+    environment: str | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Confirm a person's work that a run of NAME stopped at (exit 5 of `up`).
+
+    Runs the step's post-checks against the database, read-only. If they
+    pass, records who confirmed it, when, the note and the fingerprints of
+    the harness (events table and audit log); the next `migrate up` (or
+    `down`, for a step of the down plan) continues after the step. If one
+    fails, nothing is recorded and the failed check is shown (exit 1): finish
+    the work, then confirm again.
+    """
+    from ..commands.migrate import confirm
+
+    done = confirm(
+        project, _database(project, database, environment), target, **options
+    )
+    if as_json:
+        echo_json(json_value(done))
+        return
+    click.echo(done.message, err=True)
+    click.echo(f"next: {done.next}", err=True)
 
 
 @migrate.command("status")
@@ -408,6 +508,8 @@ def status_command(
     applied   in the database with the spec's current fingerprint
     pending   not applied yet
     partly applied  not atomic, stopped part way; `up` continues after its done steps
+    partly reverted  the same of its down plan; `down NAME` continues
+    waiting   its up (or down) stopped at a person's work: `migrate confirm`
     A migration still to run that commits in parts says "not atomic" too.
     drifted   applied, but its spec changed since (rework: spec new-version NAME)
     unknown   in the database, but no spec in this project
@@ -448,6 +550,8 @@ STATUS_HEADERS = [
 
 def _status_cells(row: MigrationStatus) -> list[str]:
     state = row.state + (", not atomic" if row.not_atomic else "")
+    if row.waiting is not None:
+        state = f"waiting ({row.waiting.command} step {row.waiting.step})"
     return [
         row.key,
         state + (" (baseline)" if row.baseline else ""),
@@ -466,6 +570,21 @@ def _status_table(rows: list[MigrationStatus]) -> None:
     for row in rows:
         if row.harness_problem:
             click.echo(f"{row.key}: {row.harness_problem}", err=True)
+        if row.steps_done and row.waiting is None:
+            done = ", ".join(map(str, row.steps_done))
+            plan = "down" if row.state == "partly reverted" else "up"
+            click.echo(
+                f"{row.key}: {plan} steps {done} committed; `contractspec migrate"
+                f" {plan} {row.key}` continues after them",
+                err=True,
+            )
+        if row.waiting is not None:
+            click.echo(
+                f"{row.key}: waiting: {row.waiting.first_line}\n  when it is done:"
+                f" {row.waiting.confirm}\n  then: contractspec migrate"
+                f" {row.waiting.command}",
+                err=True,
+            )
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.state] = counts.get(row.state, 0) + 1

@@ -258,6 +258,27 @@ def _expect_option(passes_when: str) -> Callable[[F], F]:
     help="A validation step's SQL assertion.",
 )
 @click.option(
+    "--instructions",
+    default=None,
+    metavar="VALUE",
+    help="A data step that is a person's work: what to do. A run stops there until"
+    " `migrate confirm` (add a post-check that verifies it: spec add-check --post).",
+)
+@click.option(
+    "--confirm-by",
+    "confirm_by",
+    multiple=True,
+    metavar="OWNER",
+    help="With --instructions: who may confirm it (repeatable; default: anyone).",
+)
+@click.option(
+    "--sha256",
+    default=None,
+    metavar="HEX",
+    help="With a --script that is an https:// or file:// URL: the sha256 of the"
+    " file it points at (sha256sum FILE); the run refuses anything else.",
+)
+@click.option(
     "--down",
     is_flag=True,
     help="Add to the down plan (created if absent) instead of the up plan.",
@@ -297,6 +318,9 @@ def add_step_command(
     sql: str | None,
     script: str | None,
     assertion: str | None,
+    instructions: str | None,
+    confirm_by: tuple[str, ...],
+    sha256: str | None,
     down: bool,
     position: int | None,
     description: str | None,
@@ -313,20 +337,36 @@ def add_step_command(
     Multi-line SQL is written as a triple-quoted string that starts and ends
     on its own line. Adding a step identical to one the plan already has is
     a no-op.
+
+    \b
+    A data step that a person does (the run stops there until it is confirmed):
+      contractspec spec add-step NAME --instructions @steps.md \\
+          --confirm-by team-finance --description "Re-export the ledger"
     """
     from ..edit import AddStep
     from ..errors import UsageError
 
     given = {
-        k: v
-        for k, v in (("schema", sql), ("data", script), ("validation", assertion))
-        if v is not None
+        option: value
+        for option, value in (
+            ("--sql", sql),
+            ("--script", script),
+            ("--assertion", assertion),
+            ("--instructions", instructions),
+        )
+        if value is not None
     }
     if len(given) != 1:
         raise UsageError(
-            "give exactly one of --sql (schema), --script (data) or --assertion (validation)"
+            "give exactly one of --sql (schema), --script or --instructions (data),"
+            " or --assertion (validation)"
         )
-    ((implied, value),) = given.items()
+    ((option, value),) = given.items()
+    implied = {"--sql": "schema", "--assertion": "validation"}.get(option, "data")
+    if confirm_by and instructions is None:
+        raise UsageError("--confirm-by goes with --instructions")
+    if sha256 is not None and script is None:
+        raise UsageError("--sha256 pins a --script that is an https:// or file:// URL")
     if kind is not None and kind != implied:
         option = {"schema": "--sql", "data": "--script", "validation": "--assertion"}[
             kind
@@ -344,6 +384,9 @@ def add_step_command(
         retries,
         transactional=not no_transaction,
         expect=expect,
+        instructions=instructions is not None,
+        confirm_by=confirm_by,
+        sha256=sha256,
     )
     run_edit(target, operation, project, diff, check)
 

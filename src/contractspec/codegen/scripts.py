@@ -6,7 +6,11 @@ A data step's `script` is classified once, here, by its text alone:
 - `path/to/file.sql`                → `sql_file`      (one line ending in `.sql`)
 - `path/to/file.py:function`        → `python_file`
 - `package.module:function`         → `python_module` (dotted identifiers, no `/`, not `.py`)
+- `https://…` or `file:///…`        → `url`           (a pointer, pinned by the step's sha256)
 - anything else                     → `inline_sql`
+
+A data step with `instructions` (a person's work) has no script: it is not
+resolved, and its harness step carries the instructions instead.
 
 A schema step's `sql` that is one line ending in `.sql` is a `sql_file` in the
 same way (its SQL lives in that file); any other `sql` is the SQL itself.
@@ -14,7 +18,9 @@ same way (its SQL lives in that file); any other `sql` is the SQL itself.
 File paths in a spec are relative to the spec file's folder. In the harness,
 `script_path` is relative to the harness's folder (posix) and
 `script_sha256` pins the file's bytes (plain hex); the runtime verifies the
-hash before it runs the file. A missing file, a directory, an absolute path
+hash before it runs the file. A pointer is never fetched here (builds stay
+offline): its `script_sha256` is the spec's `sha256`, and the runtime
+fetches and verifies it. A missing file, a directory, an absolute path
 or (for `.py:function`) a file without that top-level name is a spec error
 that points at the `script` argument.
 """
@@ -31,6 +37,7 @@ from typing import TYPE_CHECKING
 from ..errors import Diagnostic, FileRefused, SpecError
 from ..files import read_project_file, relative_posix
 from ..fingerprint import sha256_bytes
+from ..spec import is_pointer
 from .statements import Outside, split_statements, statement_entries
 
 if TYPE_CHECKING:
@@ -42,6 +49,7 @@ INLINE_SQL = "inline_sql"
 SQL_FILE = "sql_file"
 PYTHON_FILE = "python_file"
 PYTHON_MODULE = "python_module"
+URL = "url"
 
 
 def _identifier(text: str) -> bool:
@@ -52,6 +60,8 @@ def classify_script(script: str) -> str:
     """The script type of a data step's `script` text (see the module docstring)."""
     if not script or script != script.strip() or any(c in script for c in "\r\n\0"):
         return INLINE_SQL
+    if is_pointer(script):
+        return URL
     if script.endswith(".sql"):
         return SQL_FILE
     target, colon, function = script.rpartition(":")
@@ -116,7 +126,7 @@ def resolve_scripts(
     data_steps = [
         (direction, index, step)
         for direction, index, step in steps
-        if step.kind == "data"
+        if (step.kind == "data" and getattr(step, "instructions", None) is None)
         or (step.kind == "schema" and classify_script(step.payload) == SQL_FILE)
     ]
     outside = [
@@ -137,8 +147,9 @@ def resolve_scripts(
         script_type = classify_script(step.payload)
         relative = script_file(step.payload, script_type)
         if relative is None:
+            pin = getattr(step, "sha256", None) if script_type == URL else None
             resolution.steps[(direction, index)] = ResolvedScript(
-                script_type, None, None
+                script_type, None, pin
             )
             continue
         if (

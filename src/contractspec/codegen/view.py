@@ -91,7 +91,8 @@ def _steps(
     entries = []
     for index, step in enumerate(steps):
         data = resolution.steps.get((direction, index))
-        if step.kind == "data" and data is None:
+        manual = getattr(step, "instructions", None) is not None
+        if step.kind == "data" and data is None and not manual:
             raise ValueError(f"{spec.key}: a data step was not resolved")
         outside = resolution.outside.get((direction, index))
         entries.append(step_data(step, data, outside))

@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import runtime
-from ..config import load_config
-from ..errors import UsageError
+from ..cachedir import scripts_dir
+from ..config import Config, load_config
+from ..errors import ConfigError, UsageError
 from ..lint import ERROR, WARNING, LintReport, Reviewed, lint_specs
 from ..lint.risk import assess
+from ..lint.sources import Fetch
 from ..loader import LoadedSpec
 from ..project import Project, open_project
+from ..spec import is_pointer
 
 
 def _changed_specs(project: Project, ref: str) -> list[LoadedSpec]:
@@ -29,11 +32,33 @@ def _changed_specs(project: Project, ref: str) -> list[LoadedSpec]:
             project.config.relative(folder / step.payload)
             for direction in ("up", "down")
             for step in getattr(spec.plan, direction) or []
-            if step.kind == "data" and classify_script(step.payload) == SQL_FILE
+            if step.kind == "data"
+            and step.payload_field == "script"
+            and classify_script(step.payload) == SQL_FILE
         }
         if loaded.path in changed or scripts & changed:
             chosen.append(loaded)
     return chosen
+
+
+def _fetcher(config: Config) -> Fetch:
+    """How lint --fetch has a pointer's SQL: as a run has it (the project's
+    cache first, verified by its sha256), its URL's secrets masked."""
+    pointers = runtime.Pointers(
+        cache=scripts_dir(config.root),
+        timeout=config.fetch_timeout,
+        max_bytes=config.fetch_max_bytes,
+    )
+
+    def fetch(url: str, sha256: str) -> tuple[str, str]:
+        secrets: list[str] = []
+        try:
+            data = pointers.fetch(url, sha256, secrets)
+        except runtime.MigrationError as exc:
+            raise ConfigError(str(exc)) from None
+        return runtime.redact_url(url, secrets), data.decode("utf-8", "surrogateescape")
+
+    return fetch
 
 
 def lint(
@@ -45,6 +70,7 @@ def lint(
     changed_since: str | None = None,
     strict: bool = False,
     use_squawk: bool = True,
+    fetch: bool = False,
 ) -> LintReport:
     if references and changed_since:
         raise UsageError("give migration names or --changed-since, not both")
@@ -61,8 +87,23 @@ def lint(
     # In the order they run, with what runs before them (read for context only).
     chosen = {loaded.key for loaded in specs}
     ordered = [proj.specs[spec.key] for spec in proj.registry.order(chosen)]
+    fetcher = _fetcher(config) if fetch else None
     with runtime.interruptible():  # SIGTERM, like Ctrl-C, stops squawk too
-        report = lint_specs(ordered, config, use_squawk=use_squawk, reported=chosen)
+        report = lint_specs(
+            ordered, config, use_squawk=use_squawk, reported=chosen, fetch=fetcher
+        )
+    pointers = sum(
+        1
+        for loaded in specs
+        for direction in ("up", "down")
+        for step in getattr(loaded.spec.plan, direction) or []
+        if step.payload_field == "script" and is_pointer(step.payload)
+    )
+    if pointers and not fetch:
+        report.notes.append(
+            f"{pointers} pointer script(s) not linted: `lint --fetch` fetches them"
+            " (into .contractspec_cache/scripts/, verified by their sha256)"
+        )
     linted = [loaded for loaded in ordered if loaded.key in chosen]
     risks = assess(linted, config)
     report.reviewed = [

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
     from ..lint.risk import Risk
-    from ..runtime import Result
+    from ..runtime import Result, Waiting
 
 JSON = dict[str, object]
 
@@ -64,6 +64,7 @@ def _run_json(run: RunResult) -> JSON:
         "rolled_back": _plain(run.rolled_back),
         "not_atomic": _plain(run.not_atomic),
         "not_rehearsed": _plain(run.not_rehearsed),
+        "waiting": _plain(run.waiting),
         **({"risk": _plain(run.risk)} if run.risk else {}),
     }
 
@@ -130,6 +131,55 @@ class OwnersResult:
 
 
 @dataclass(frozen=True)
+class WaitingStep:
+    """A person's work (a data step with instructions) that a run stopped at,
+    or, in a rehearsal, would stop at: until it is confirmed, the migration
+    goes no further."""
+
+    key: str
+    command: str  # the plan that waits: up or down
+    step: int  # 1-based
+    label: str  # the step as messages name it: "up step 2/3 (data 'Re-export')"
+    instructions: str  # the whole text, as the spec has it
+    confirm_by: tuple[str, ...]  # who may confirm it (empty: anyone)
+    confirm: str  # the command that confirms it, with WHO for the name
+
+    @classmethod
+    def of(cls, key: str, waiting: Waiting) -> WaitingStep:
+        """The runtime's record of where a run stopped, read once."""
+        step = waiting["step"]
+        return cls(
+            key=key,
+            command=waiting["command"],
+            step=step,
+            label=waiting["label"],
+            instructions=waiting["instructions"],
+            confirm_by=tuple(waiting["confirm_by"]),
+            confirm=f"contractspec migrate confirm {key} --step {step} --by WHO",
+        )
+
+    @property
+    def first_line(self) -> str:
+        """The instructions' first line (what status shows)."""
+        return (self.instructions.strip().splitlines() or [""])[0]
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    """`migrate confirm`: a person's work, its post-checks passed, recorded."""
+
+    key: str
+    command: str  # the plan the step is in: up or down
+    step: int
+    by: str
+    note: str | None
+    run_id: str
+    database: str  # the URL, password redacted
+    message: str
+    next: str  # the command that continues the migration
+
+
+@dataclass(frozen=True)
 class MigrationResult:
     """One migration of a run: applied, reverted, rehearsed or baselined."""
 
@@ -180,11 +230,15 @@ class RunResult:
     rolled_back: tuple[str, ...] = ()
     # key -> what commits on its own ("step 2 runs outside a transaction")
     not_atomic: Mapping[str, str] = field(default_factory=dict)
+    # where the run stopped (a rehearsal: would stop) for a person's work;
+    # the migrations after it are in not_attempted
+    waiting: WaitingStep | None = None
     # a dry run: the risk of each migration it would apply
     risk: Mapping[str, Risk] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
+        """Nothing failed (a run waiting for a person has not failed)."""
         return self.failed is None
 
     @property
@@ -208,13 +262,15 @@ class MigrationStatus:
     history row of one the registry does not know (state unknown)."""
 
     key: str
-    state: str  # applied | pending | partly applied | drifted | unknown
+    # applied | pending | partly applied | partly reverted | waiting | drifted | unknown
+    state: str
     harness: str  # ok | missing | stale | edited | - (unknown)
     path: str | None  # the spec file; None for unknown
     harness_problem: str | None = None  # why the harness cannot run
     risk: Risk | None = None  # computed from the spec (lint/risk.py); None: unknown
     not_atomic: str | None = None  # what commits on its own, when anything does
-    steps_done: tuple[int, ...] | None = None  # partly applied: the committed steps
+    # partly applied (reverted), waiting: the steps of its up (down) committed
+    steps_done: tuple[int, ...] | None = None
     applied_at: str | None = None
     applied_by: str | None = None
     duration_ms: int | None = None
@@ -222,6 +278,8 @@ class MigrationStatus:
     expected_fingerprint: str | None = None  # drifted: the spec's today
     baseline: bool = False  # recorded by migrate baseline, never run
     last_failure: str | None = None  # when its latest run failed
+    # state waiting: the person's work its up (or down) stopped at
+    waiting: WaitingStep | None = None
 
     @property
     def needs_attention(self) -> bool:

@@ -31,10 +31,19 @@ POSITIONAL: dict[str, list[str]] = {
     for name, cls in MODEL_CLASSES.items()
 }
 
-# Field order as people write it: the positional fields (a step's payload first), then the rest.
+# Beside a data step's payload: its instructions (the payload of a person's
+# work) and a pointer's pin.
+_BESIDE_PAYLOAD = ("instructions", "sha256")
+# Field order as people write it: the positional fields (a step's payload
+# first), what goes beside the payload, then the rest.
 FIELDS: dict[str, list[str]] = {
     name: [f.name for f in dataclasses.fields(cls) if not f.kw_only]
-    + [f.name for f in dataclasses.fields(cls) if f.kw_only]
+    + [f for f in _BESIDE_PAYLOAD if f in {g.name for g in dataclasses.fields(cls)}]
+    + [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.kw_only and f.name not in _BESIDE_PAYLOAD
+    ]
     for name, cls in MODEL_CLASSES.items()
 }
 

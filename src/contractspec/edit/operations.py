@@ -57,6 +57,11 @@ class AddStep:
     expect: str = (
         "truthy"  # a validation step: "truthy" or "no_error" (spec.EXPECTATIONS)
     )
+    # A data step's: its payload is a person's instructions (not a script),
+    # who may confirm them; a pointer's (https:// or file:// script) pin.
+    instructions: bool = False
+    confirm_by: tuple[str, ...] = ()
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ STEP_DEFAULTS: dict[str, Any] = {
     "retries": 0,
     "transactional": True,
     "expect": model.EXPECT_TRUTHY,
+    # a data step's own (last, in this order)
+    "sha256": None,
+    "confirm_by": [],
+    "instructions": None,
 }
 
 
@@ -62,21 +66,20 @@ class StepEdits(ImportEdits):
     def _step_values(self, node: cst.CSTNode, where: Where) -> dict[str, Any] | None:
         try:
             call, call_where, class_name = self._step(node, where, "step")
-            values: dict[str, Any] = {"kind": KIND_OF[class_name]}
-            for name in (
-                model.STEP_CLASSES[KIND_OF[class_name]].payload_field,
-                "description",
-                "timeout_ms",
-                "retries",
-                "transactional",
-                "expect",
-            ):
+            kind = KIND_OF[class_name]
+            values: dict[str, Any] = {"kind": kind}
+            names = [model.STEP_CLASSES[kind].payload_name, *STEP_DEFAULTS]
+            for name in names if kind == "data" else names[:-3]:
                 found = self.field(call, call_where, class_name, name)
                 values["payload" if name in PAYLOAD_FIELDS.values() else name] = (
                     STEP_DEFAULTS.get(name)
                     if found is None
                     else self.literal(found.value, found.where, name)
                 )
+            manual = values.pop("instructions", None)
+            values["instructions"] = manual is not None
+            if manual is not None:  # a person's work: the instructions are its payload
+                values["payload"] = manual
             return values
         except Refusal:
             return None
@@ -124,6 +127,9 @@ class StepEdits(ImportEdits):
             "retries": op.retries or 0,
             "transactional": op.transactional,
             "expect": op.expect,
+            "instructions": op.instructions,
+            "confirm_by": list(op.confirm_by),
+            "sha256": op.sha256,
         }
         listed: tuple[cst.List | cst.Tuple, Where] | None = None
         count = 0
@@ -150,16 +156,10 @@ class StepEdits(ImportEdits):
             raise UsageError(
                 "a validation step only reads: it always runs in the transaction"
             )
+        if (op.instructions or op.sha256) and op.kind != "data":
+            raise UsageError("instructions and --sha256 are a data step's")
         _check_expect(op.expect, op.kind)
-        text = self._step_text(
-            op.kind,
-            payload,
-            op.description,
-            op.timeout_ms,
-            op.retries,
-            op.transactional,
-            op.expect,
-        )
+        text = self._step_text(op, payload)
         if listed is not None:
             seq = self.sequence(listed[0])
             self.insert_item(seq, position - 1, text)
@@ -173,30 +173,29 @@ class StepEdits(ImportEdits):
         where_to = "" if op.position is None else f" at position {position}"
         return f"added {op.kind} step {position} to the {direction} plan{where_to}"
 
-    def _step_text(
-        self,
-        kind: str,
-        payload: str,
-        description: str | None,
-        timeout_ms: int | None,
-        retries: int | None,
-        transactional: bool = True,
-        expect: str = model.EXPECT_TRUTHY,
-    ) -> str:
-        class_name = STEP_CLASS[kind]
+    def _step_text(self, op: AddStep, payload: str) -> str:
+        class_name = STEP_CLASS[op.kind]
         positional = self._positional_style(STEP_CLASS_NAMES)
         literal = self.string(payload, multiline=True)
-        parts = [literal if positional else f"{PAYLOAD_FIELDS[kind]}={literal}"]
-        if description is not None:
-            parts.append(f"description={self.string(description)}")
-        if timeout_ms is not None:
-            parts.append(f"timeout_ms={int(timeout_ms)}")
-        if retries is not None:
-            parts.append(f"retries={int(retries)}")
-        if not transactional:
+        if op.instructions:  # never positional: the first field is the script
+            parts = [f"instructions={literal}"]
+        else:
+            parts = [literal if positional else f"{PAYLOAD_FIELDS[op.kind]}={literal}"]
+        if op.sha256 is not None:
+            parts.append(f"sha256={self.string(op.sha256)}")
+        if op.description is not None:
+            parts.append(f"description={self.string(op.description)}")
+        if op.timeout_ms is not None:
+            parts.append(f"timeout_ms={int(op.timeout_ms)}")
+        if op.retries is not None:
+            parts.append(f"retries={int(op.retries)}")
+        if not op.transactional:
             parts.append("transactional=False")
-        if expect != model.EXPECT_TRUTHY:
-            parts.append(f"expect={self.string(expect)}")
+        if op.expect != model.EXPECT_TRUTHY:
+            parts.append(f"expect={self.string(op.expect)}")
+        if op.confirm_by:
+            owners = ", ".join(self.string(owner) for owner in op.confirm_by)
+            parts.append(f"confirm_by=[{owners}]")
         return f"{self.class_ref(class_name)}({', '.join(parts)})"
 
     def _nth_step(
@@ -364,4 +363,7 @@ def _same_step(have: dict[str, Any], wanted: dict[str, Any]) -> bool:
         and have["retries"] == wanted["retries"]
         and have["transactional"] == wanted["transactional"]
         and have["expect"] == wanted["expect"]
+        and have.get("instructions", False) == wanted["instructions"]
+        and have.get("confirm_by", []) == wanted["confirm_by"]
+        and have.get("sha256") == wanted["sha256"]
     )

@@ -29,7 +29,7 @@ from .findings import ERROR, RULES, SQUAWK_DROPPED, WARNING, Finding, squawk_rul
 from .positions import SourceMap
 from .risk import Risk
 from .rules import BUILD_RULES, spec_findings, sql_findings
-from .sources import STATEMENTS, SqlText, sql_texts
+from .sources import STATEMENTS, Fetch, SqlText, sql_texts
 
 __all__ = [
     "ERROR",
@@ -98,11 +98,13 @@ def lint_specs(
     use_squawk: bool = True,
     reported: Collection[str] | None = None,
     squawk_timeout: float | None = None,
+    fetch: Fetch | None = None,
 ) -> LintReport:
     """Lint specs, given in the order they run (dependencies first).
 
     reported: the keys whose findings are reported (None: all); the other
-    specs are read only for what they leave behind (context.py)."""
+    specs are read only for what they leave behind (context.py). fetch:
+    how a pointer's SQL is had (lint --fetch); without it, none is linted."""
     report = LintReport()
     found: list[_Found] = []
     places: dict[int, tuple[LoadedSpec, FieldPath]] = {}  # id(step) → its place
@@ -112,7 +114,9 @@ def lint_specs(
     for loaded in specs:
         mine = reported is None or loaded.key in reported
         source = _source(loaded, config)
-        texts = list(sql_texts(loaded, config, source, refused))
+        texts = list(
+            sql_texts(loaded, config, source, refused, fetch if mine else None)
+        )
         migrations.append(Migration(loaded.key, texts, mine))
         if not mine:
             continue

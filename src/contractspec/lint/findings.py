@@ -78,6 +78,21 @@ RULES = {
             "add post_checks=[MigrationCheck(...)] that proves the data is right",
         ),
         Rule(
+            "instructions-without-post-check",
+            ERROR,
+            "a person's work (instructions) that no post-check verifies:"
+            " a confirmation would prove nothing",
+            "add post_checks=[MigrationCheck(...)] that the finished work passes, or"
+            ' say why nothing can: lint_ignore={"instructions-without-post-check": "why"}',
+        ),
+        Rule(
+            "manual-step-not-undone",
+            WARNING,
+            "a person's work in the up plan, and no instructions in the down plan",
+            "add DataStep(instructions=...) to the down plan to undo it by hand, or"
+            " accept it with the reason the down plan's SQL undoes it (lint_ignore)",
+        ),
+        Rule(
             "irreversible-without-reason",
             WARNING,
             "a migration without a down plan and no comment saying why",

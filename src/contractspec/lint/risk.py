@@ -11,6 +11,7 @@ the points add up to the level: 0 is low, 1 or 2 medium, 3 or more high.
 | irreversible         | 1      | no down plan                                           |
 | outside-transaction  | 1      | an up step runs outside the transaction                |
 | batched              | 1      | an up data step commits in batches (batch_size)        |
+| instructions         | 1      | an up step is a person's work: the run stops there     |
 | accepted-lint-error  | 1      | an up step accepts an error-level lint rule            |
 |                      |        | (lint_ignore={"rule": "reason"})                       |
 | unstable             | 1      | stability below beta: idea, in_creation, experimental  |
@@ -41,12 +42,14 @@ from .sources import STATEMENTS, SqlText, sql_texts, transactional
 
 DESTRUCTIVE, IRREVERSIBLE = "destructive", "irreversible"
 OUTSIDE_TRANSACTION, BATCHED = "outside-transaction", "batched"
+INSTRUCTIONS = "instructions"
 ACCEPTED_LINT_ERROR, UNSTABLE = "accepted-lint-error", "unstable"
 POINTS = {
     DESTRUCTIVE: 3,
     IRREVERSIBLE: 1,
     OUTSIDE_TRANSACTION: 1,
     BATCHED: 1,
+    INSTRUCTIONS: 1,
     ACCEPTED_LINT_ERROR: 1,
     UNSTABLE: 1,
 }
@@ -168,6 +171,12 @@ def _reasons(
     if batched:
         yield _reason(
             BATCHED, _steps(batched, "commits in batches", "commit in batches")
+        )
+    manual = [number[id(s)] for s in steps if getattr(s, "instructions", None)]
+    if manual:
+        yield _reason(
+            INSTRUCTIONS,
+            _steps(manual, "is a person's work", "are a person's work"),
         )
     accepted = [
         f"up step {number[id(s)]} accepts {code} ({why})"

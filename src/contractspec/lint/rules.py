@@ -100,12 +100,28 @@ def spec_findings(
     plan = loaded.spec.plan
     for direction in ("up", "down"):
         for index, step in enumerate(getattr(plan, direction) or []):
+            manual = step.payload_field == "instructions"
             if step.kind == "data" and not step.post_checks:
                 yield step, at(
                     ("plan", direction, index),
-                    "data-step-without-post-check",
-                    f"{direction}[{index}]: data step without a post-check",
+                    (
+                        "instructions-without-post-check"
+                        if manual
+                        else "data-step-without-post-check"
+                    ),
+                    f"{direction}[{index}]: "
+                    + ("a person's work" if manual else "data step")
+                    + " without a post-check",
                 )
+    undo = [step for step in plan.down or [] if step.payload_field == "instructions"]
+    for index, step in enumerate(plan.up):
+        if step.payload_field == "instructions" and plan.down is not None and not undo:
+            yield step, at(
+                ("plan", "up", index),
+                "manual-step-not-undone",
+                f"up[{index}] is a person's work, and the down plan has no instructions"
+                " to undo it",
+            )
     if plan.down is None:
         where = ("plan", "down")
         line = loaded.positions.get(where, (0, 0))[0]

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..codegen.scripts import INLINE_SQL, SQL_FILE, classify_script
+from ..codegen.scripts import INLINE_SQL, SQL_FILE, URL, classify_script
 from ..config import Config
-from ..errors import Diagnostic, FileRefused
+from ..errors import ContractspecError, Diagnostic, FileRefused
 from ..files import read_project_file
 from ..loader import LoadedSpec
 from ..spec import EXPECT_NO_ERROR, FieldPath
@@ -66,6 +66,11 @@ def _in_file(text: str) -> Callable[[int], Position]:
     return locate
 
 
+# A pointer's SQL, fetched and verified (lint --fetch): (url, sha256) → (the
+# URL as shown, secrets masked; the SQL); ContractspecError when it can't be had
+Fetch = Callable[[str, str], tuple[str, str]]
+
+
 def _check_role(check: Any) -> str:
     return SCRIPT_CHECK if check.expect == EXPECT_NO_ERROR else QUERY
 
@@ -75,8 +80,10 @@ def sql_texts(
     config: Config,
     source_map: SourceMap,
     refused: list[Diagnostic],
+    fetch: Fetch | None = None,
 ) -> Iterator[SqlText]:
-    """The SQL texts of one spec in plan order; Python data steps have none.
+    """The SQL texts of one spec in plan order; Python data steps and a
+    person's instructions have none, and a pointer's only with `fetch`.
 
     A `.sql` file is read like every project file (files.read_project_file:
     inside the project, a regular file, bounded); one that may not be read is
@@ -112,6 +119,8 @@ def sql_texts(
                         **of_step,
                     )
             field = (*where, step.payload_field)
+            if step.payload_field == "instructions":
+                continue  # a person's work: its checks are its SQL
             if step.kind == "validation":
                 yield SqlText(
                     step.payload,
@@ -133,6 +142,17 @@ def sql_texts(
                     refused.append(loaded.diagnostic(field, f"script {shown} {exc}"))
                     continue
                 sql = data.decode("utf-8", "surrogateescape")
+                yield SqlText(
+                    sql, shown, STATEMENTS, label, locate=_in_file(sql), **of_step
+                )
+            elif step.kind == "data" and classify_script(step.payload) == URL:
+                if fetch is None:
+                    continue
+                try:
+                    shown, sql = fetch(step.payload, getattr(step, "sha256", ""))
+                except ContractspecError as exc:
+                    refused.append(loaded.diagnostic(field, str(exc)))
+                    continue
                 yield SqlText(
                     sql, shown, STATEMENTS, label, locate=_in_file(sql), **of_step
                 )

@@ -23,15 +23,17 @@ package loads (a harness's loader checks each file as it is imported).
     events     the events of one run
     watchdog   timeouts the database cannot keep by itself
     steps      one step in the transaction: checks, timeouts, attempts
-    outside    steps outside the transaction, batches, resuming
+    outside    steps outside the transaction, batches, a person's work, resuming
+    pointers   a data step's SQL named by a URL: fetched, verified, cached
     preview    `python harness.py plan`
     migration  one migration's run: its transaction, its history row
     baseline   recording a migration as applied without running it
+    manual     confirming a person's work (a data step with instructions)
     cli        a harness's command line
 """
 
 from .baseline import apply_baseline
-from .cli import runtime_main
+from .cli import instructions_text, runtime_main
 from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS, Database
 from .exits import (
     EXIT_FAILED,
@@ -40,6 +42,7 @@ from .exits import (
     EXIT_PARTIAL,
     EXIT_SPEC,
     EXIT_USAGE,
+    EXIT_WAITING,
     Interrupted,
     MigrationError,
     interrupt_code,
@@ -53,8 +56,10 @@ from .harness import (
     spec_fingerprint_of,
 )
 from .lock import LockBusy
+from .manual import confirm_step, may_confirm
 from .migration import apply_down, apply_up, run_migration
-from .outside import partly_applied
+from .outside import Journal, in_progress, partly_applied, waiting_at
+from .pointers import Pointers
 from .preview import atomicity, plan_text
 from .session import (
     Session,
@@ -66,7 +71,17 @@ from .session import (
     rehearsal,
     target_name,
 )
-from .shapes import Check, Event, HistoryRow, Migration, Result, Row, Step
+from .shapes import (
+    Check,
+    Event,
+    HistoryRow,
+    Migration,
+    Result,
+    Row,
+    Step,
+    Waiting,
+    manual,
+)
 from .signals import interruptible
 from .urls import (
     DATABASE_ENV,
@@ -88,32 +103,41 @@ __all__ = [
     "EXIT_PARTIAL",
     "EXIT_SPEC",
     "EXIT_USAGE",
+    "EXIT_WAITING",
     "HARNESS_FORMAT",
     "Check",
     "Database",
     "Event",
     "HistoryRow",
+    "Journal",
     "Interrupted",
     "LockBusy",
     "Migration",
     "MigrationError",
+    "Pointers",
     "Result",
     "Row",
     "Session",
     "Step",
+    "Waiting",
     "apply_baseline",
     "apply_down",
     "apply_up",
     "atomicity",
+    "confirm_step",
     "database_secrets",
     "fingerprint_value",
     "first_line",
     "harness_fingerprint",
     "harness_header",
     "harness_migration",
+    "in_progress",
+    "instructions_text",
     "interrupt_code",
     "interruptible",
     "lock_setting_problem",
+    "manual",
+    "may_confirm",
     "open_session",
     "outer_transaction",
     "parse_database_url",
@@ -127,4 +151,5 @@ __all__ = [
     "runtime_main",
     "spec_fingerprint_of",
     "target_name",
+    "waiting_at",
 ]

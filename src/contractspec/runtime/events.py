@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import types
 
     from .session import Session
-    from .shapes import Event, Migration
+    from .shapes import Event, Migration, Waiting
 
 # Every event also goes to the standard logging module, for applications'
 # own logs: failures as warnings or errors, runs as info, the rest as debug
@@ -59,6 +59,7 @@ class Run:
         self.committed: list[int] = []
         self.resumed: list[int] = []
         self.in_parts = False
+        self.waiting: Waiting | None = None  # where the run stopped for a person
         self.started_at, self.t0 = utcnow(), time.monotonic()
 
     def emit(

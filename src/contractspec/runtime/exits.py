@@ -18,6 +18,7 @@ EXIT_FAILED = 1  # a failed migration, a stale harness, a gate that wants attent
 EXIT_USAGE = 2
 EXIT_SPEC = 3  # spec or configuration: a bad URL or spec, malformed MIGRATION data
 EXIT_PARTIAL = 4  # a rehearsal left out steps that run outside a transaction
+EXIT_WAITING = 5  # a run stopped at a step a person must do (instructions)
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C; SIGTERM 143
 
 

@@ -22,10 +22,18 @@ from .exits import (
     signal_name,
 )
 from .harness import harness_fingerprint, harness_migration
-from .outside import run_in_parts
+from .outside import (
+    Journal,
+    journal,
+    refuse_drift,
+    run_in_parts,
+    skip_done,
+    stop_for_person,
+)
+from .pointers import Pointers, pointer_steps
 from .preview import plan_text
 from .session import Session, open_session
-from .shapes import in_parts, step_label
+from .shapes import in_parts, manual, step_label
 from .signals import hold, interruptible, start
 from .steps import PAYLOADS, prepare, run_step
 from .tables import HISTORY_COLUMNS, insert_sql
@@ -92,9 +100,21 @@ def _run_steps(
     run: Run, steps: list[Step], actions: list[Action], used: dict[int, int]
 ) -> tuple[int, list[int]]:
     """Every step in the one transaction; returns (attempts, steps left out).
-    A rehearsal leaves out the steps that run outside a transaction."""
+    A rehearsal leaves out the steps that run outside a transaction, skips
+    what earlier runs committed as the run would, and stops at a person's
+    work (run.waiting)."""
     attempts, skipped = 0, []
+    found = Journal()
+    if run.rehearse and any(in_parts(step) for step in steps):
+        found = journal(run.session, run.key, run.command)
+        refuse_drift(run, found)
     for index, (step, action) in enumerate(zip(steps, actions, strict=True), 1):
+        if index in found.done:
+            skip_done(run, index, step, found)
+            continue
+        if manual(step):  # only a rehearsal gets here
+            stop_for_person(run, index, step, attempts)
+            break
         if step.get("transactional") is False:  # only a rehearsal gets here
             detail = f"{step_label(step)}: runs outside a transaction"
             run.emit("step_skipped", index, status="not_rehearsed", detail=detail)
@@ -104,11 +124,13 @@ def _run_steps(
     return attempts, skipped
 
 
-def _prepared(run: Run, steps: list[Step], base_dir: Path) -> list[Action]:
+def _prepared(
+    run: Run, steps: list[Step], base_dir: Path, fetched: dict[str, bytes]
+) -> list[Action]:
     actions = []
     for index, step in enumerate(steps, 1):
         try:
-            actions.append(prepare(step, base_dir))
+            actions.append(prepare(step, base_dir, fetched))
         except Exception as exc:
             why = exc if isinstance(exc, RuntimeError) else first_line(exc)
             message = (
@@ -119,8 +141,70 @@ def _prepared(run: Run, steps: list[Step], base_dir: Path) -> list[Action]:
     return actions
 
 
+def _will_run(run: Run) -> bool:
+    """Whether the migration is not yet where its command takes it (asked
+    before its transaction begins, of the history table)."""
+    session, key = run.session, run.key
+    # The session's own record needs no query (as _history_of reads it)
+    kept = session.applied is not None and not (session.outer and run.rehearse)
+    if not kept and not session.db.table_exists("contractspec_history"):
+        return run.command == "up"  # nothing applied yet
+    applied = key in _history_of(session, [key], run.rehearse)
+    return applied == (run.command == "down")
+
+
+def _fetch_pointers(run: Run, steps: list[Step]) -> dict[str, bytes]:
+    """Pointers' SQL by URL, fetched and verified before the transaction
+    begins (a fetch never holds it open), when the migration is to run."""
+    pointers = pointer_steps(steps)
+    if not pointers or not _will_run(run):
+        return {}
+    session, fetched = run.session, {}
+    for url, pin in pointers:
+        try:
+            fetched[url] = session.pointers.fetch(url, pin, session.secrets)
+        except MigrationError as exc:
+            index = next(i for i, s in enumerate(steps, 1) if s.get("script") == url)
+            label = step_label(steps[index - 1])
+            message = f"{run.command} step {index}/{len(steps)} ({label}): {exc}"
+            run.emit("failure", index, status="permanent", error=message)
+            raise MigrationError(message, exc.exit_code) from None
+    return fetched
+
+
+def _stopped(run: Run, count: int, attempts: int) -> Result:
+    """A run that reached a person's work: what came before it is committed
+    with the waiting event (a rehearsal: all rolled back)."""
+    session, key, waiting = run.session, run.key, run.waiting
+    assert waiting is not None
+    timing: Timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
+    if run.rehearse:
+        session.rollback()
+        run.emit("run_end", status="rehearsed", **timing)
+        line = (
+            f"rehearsed {key}: stops at {waiting['label']}, a person's work; the"
+            " steps after it were not rehearsed; rolled back"
+        )
+        outcome = result(run, "rehearsed", count, attempts, message=line)
+    else:
+        end = run.emit("run_end", status="waiting", audit=False, **timing)
+        hold()  # the commit is the outcome: a signal now waits for the next migration
+        session.write_and_commit([], run.to_store())
+        session.tables_ready = True
+        run.audit(end)
+        done = ", ".join(map(str, run.committed)) or "none"
+        line = f"waiting {key} at {waiting['label']}: a person's work (steps committed: {done})"
+        outcome = result(run, "waiting", count, attempts, message=line)
+    outcome["waiting"] = waiting
+    return outcome
+
+
 def _transaction(
-    run: Run, steps: list[Step], base_dir: Path, used: dict[int, int]
+    run: Run,
+    steps: list[Step],
+    base_dir: Path,
+    used: dict[int, int],
+    fetched: dict[str, bytes],
 ) -> Result:
     """The body of one migration transaction (begun); commits on success."""
     session, migration, key = run.session, run.migration, run.key
@@ -148,11 +232,13 @@ def _transaction(
     if run.command == "up" and missing:
         names = ", ".join(missing)
         raise MigrationError(f"dependencies not applied yet: {names}; apply them first")
-    actions = _prepared(run, steps, base_dir)
+    actions = _prepared(run, steps, base_dir, fetched)
     if run.rehearse or not any(in_parts(step) for step in steps):
         attempts, skipped = _run_steps(run, steps, actions, used)
     else:
         attempts, skipped = run_in_parts(run, steps, actions, used), []
+    if run.waiting is not None:
+        return _stopped(run, len(steps), attempts)
     duration, count = run.elapsed_ms(), len(steps)
     noun = "step" if count == 1 else "steps"
     timing: Timing = {"started_at": run.started_at, "duration_ms": duration}
@@ -262,8 +348,10 @@ def check_migration(migration: object) -> None:
     else:
         for step in migration["up"] + list(migration.get("down") or ()):
             kind = step.get("kind") if isinstance(step, dict) else None
-            if kind not in PAYLOADS or not (
-                isinstance(step.get(PAYLOADS[kind]), str) or "statements" in step
+            payload = "instructions" if kind == "data" and manual(step) else None
+            payload = payload or PAYLOADS.get(str(kind))
+            if payload is None or not (
+                isinstance(step.get(payload), str) or "statements" in step
             ):
                 problem = f"bad step {step!r}"
             elif not _outside_ok(step):
@@ -353,11 +441,14 @@ def _apply(
     run = Run(session, migration, command, rehearse)
     run.emit("run_start", status=command, detail="rehearse" if rehearse else note)
     used: dict[int, int] = {}  # step index -> attempts spent before a restart
+    fetched: dict[str, bytes] | None = None
     while True:
         try:
             start()  # a signal held since the last commit stops the run here
+            if fetched is None:
+                fetched = _fetch_pointers(run, steps)
             session.db.defer(session.begin())  # sent with the history read
-            outcome = _transaction(run, steps, base, used)
+            outcome = _transaction(run, steps, base, used, fetched)
             if session.out is not None:
                 print(outcome["message"], file=session.out, flush=True)
             return outcome
@@ -407,14 +498,20 @@ def run_migration(
     harness: str | None = None,
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     lock_retries: int = DEFAULT_LOCK_RETRIES,
+    pointers: Pointers | None = None,
+    by: str | None = None,
+    step: int | None = None,
+    note: str | None = None,
 ) -> Result:
-    """Run "up", "down" or "plan" for one migration: a session of its own
-    (open_session says what the lock options mean).
+    """Run "up", "down", "plan" or "confirm" for one migration: a session of
+    its own (open_session says what the lock options mean).
 
     harness: the harness file whose MIGRATION this is: its header gives the
-    spec fingerprint and its folder the default base_dir (pinned files)."""
-    if command not in ("up", "down", "plan"):
-        message = f"unknown command {command!r}: use up, down or plan"
+    spec fingerprint and its folder the default base_dir (pinned files).
+    pointers: where pointers' SQL comes from (default: fetched, not kept).
+    by, step, note: a confirm's (manual.confirm_step)."""
+    if command not in ("up", "down", "plan", "confirm"):
+        message = f"unknown command {command!r}: use up, down, plan or confirm"
         raise MigrationError(message, EXIT_USAGE)
     if harness is not None:
         migration = harness_migration(harness, migration)
@@ -440,4 +537,10 @@ def run_migration(
             lock_retries=lock_retries,
         ) as session,
     ):
+        if pointers is not None:
+            session.pointers = pointers
+        if command == "confirm":
+            from .manual import confirm_step
+
+            return confirm_step(session, migration, by or "", step=step, note=note)
         return _apply(session, migration, command, rehearse, base_dir)

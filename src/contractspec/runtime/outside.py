@@ -1,19 +1,21 @@
-"""Steps outside the transaction, batches, and resuming.
+"""Steps outside the transaction, batches, a person's work, and resuming.
 
 A migration with such a step runs in parts: the transactional steps before
 it commit (with a step_done event each), it runs in autocommit (or in
-batches, each its own transaction), and a new transaction takes the rest and
-the history row. The events table is the journal a rerun continues from."""
+batches, each its own transaction; or the run stops there until a person
+confirms it: manual.py), and a new transaction takes the rest and the
+history row. The events table is the journal a rerun continues from."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING
 
 from .clock import ms, utcnow
-from .exits import MigrationError
+from .exits import CheckFailed, MigrationError
 from .session import read_history
-from .shapes import in_parts, step_label
+from .shapes import in_parts, manual, step_label
 from .signals import hold, release
 from .steps import batch_rows, failed_attempt, run_check, run_step, timed
 from .watchdog import Guard
@@ -23,17 +25,18 @@ if TYPE_CHECKING:
 
     from .events import Run
     from .session import Session
-    from .shapes import Statement, Step, Timing
+    from .shapes import Migration, Statement, Step, Timing, Waiting
     from .steps import Action
 
 _JOURNAL_SQL = (
     "SELECT run_id, step, event, status, detail FROM contractspec_events WHERE"
     " migration = ? AND event IN ('run_start', 'run_end', 'step_start',"
-    " 'step_done') ORDER BY id"
+    " 'step_done', 'waiting', 'confirmed') ORDER BY id"
 )
 _PARTLY_SQL = (
-    "SELECT DISTINCT migration FROM contractspec_events WHERE event ="
-    " 'step_done' OR (event = 'step_start' AND status IN ('outside', 'batches'))"
+    "SELECT DISTINCT migration FROM contractspec_events WHERE event IN"
+    " ('step_done', 'waiting', 'confirmed') OR (event = 'step_start' AND status"
+    " IN ('outside', 'batches'))"
 )
 
 
@@ -61,46 +64,85 @@ def _flush(run: Run, begin: bool = True, committing: Iterable[int] = ()) -> None
     release()
 
 
-def _journal(
-    session: Session, key: str, command: str
-) -> tuple[dict[int, object], set[int]]:
-    """(done, started): the steps of `command` that committed ({step: spec
-    fingerprint}), and the steps outside a transaction that started, in runs
-    since `key` was last applied or reverted."""
-    commands: dict[object, object] = {}
-    done: dict[int, object] = {}
-    started: set[int] = set()
-    for row in session.db.select(_JOURNAL_SQL, (key,)):
-        event, step = row["event"], row["step"]
-        if event == "run_start":
-            commands[row["run_id"]] = row["status"]
-        elif event == "run_end":
-            if row["status"] in ("applied", "reverted"):
-                done.clear()
-                started.clear()
-        elif commands.get(row["run_id"]) != command or not isinstance(step, int):
-            continue
-        elif event == "step_done":
-            done[step] = row["detail"]
-        elif row["status"] == "outside":
-            started.add(step)
-    return done, started - set(done)
+class Journal:
+    """What the runs of one plan (up or down) of a migration did since it was
+    last applied or reverted, as the events say: the steps that committed
+    (done: {step: spec fingerprint}; a person's work once confirmed), the
+    steps outside a transaction that started and did not finish, the step a
+    run stopped at for a person, and each confirmation (its event's detail)."""
+
+    done: dict[int, object]
+    started: set[int]
+    waiting: int | None
+    confirmed: dict[int, dict[str, object]]
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.done, self.started, self.waiting, self.confirmed = {}, set(), None, {}
+
+    def read(self, rows: list[dict[str, object]], command: str) -> Journal:
+        commands: dict[object, object] = {}
+        for row in rows:
+            event, step = row["event"], row["step"]
+            if event == "run_start":
+                commands[row["run_id"]] = row["status"]
+            elif event == "run_end":
+                if row["status"] in ("applied", "reverted"):
+                    self.clear()
+            elif not isinstance(step, int):
+                continue
+            elif event == "confirmed":  # a confirm of its own, for this plan
+                if row["status"] == command:
+                    confirmation = json.loads(str(row["detail"]))
+                    self.confirmed[step] = confirmation
+                    self.done[step] = confirmation.get("spec_fingerprint")
+            elif commands.get(row["run_id"]) != command:
+                continue
+            elif event == "step_done":
+                self.done[step] = row["detail"]
+            elif event == "waiting":
+                self.waiting = step
+            elif row["status"] == "outside":
+                self.started.add(step)
+        self.started -= set(self.done)
+        if self.waiting in self.done:
+            self.waiting = None
+        return self
 
 
-def partly_applied(session: Session) -> dict[str, list[int]]:
-    """{key: steps committed} for each migration that an `up` left part way
-    (not atomic, no history row yet): what `migrate status` shows."""
+def journal(session: Session, key: str, command: str) -> Journal:
+    """The journal of `key`'s `command` plan (its events table must exist)."""
+    return Journal().read(session.db.select(_JOURNAL_SQL, (key,)), command)
+
+
+def in_progress(session: Session) -> dict[str, tuple[str, Journal]]:
+    """{key: (plan, journal)} of each migration that a run left part way: an
+    `up` of one that is not applied, a `down` of one that is (steps
+    committed, a step outside a transaction started, or a person's work it
+    stopped at); what `migrate status` shows."""
     if not session.db.table_exists("contractspec_events"):
         return {}
     applied = {row["key"] for row in read_history(session)}
     found = {}
     for row in session.db.select(_PARTLY_SQL):
         key = str(row["migration"])
-        if key not in applied:
-            done, started = _journal(session, key, "up")
-            if done or started:
-                found[key] = sorted(done)
+        command = "down" if key in applied else "up"
+        found_journal = journal(session, key, command)
+        if found_journal.done or found_journal.started or found_journal.waiting:
+            found[key] = (command, found_journal)
     return found
+
+
+def partly_applied(session: Session) -> dict[str, list[int]]:
+    """{key: steps committed} for each migration that an `up` left part way
+    (not atomic, no history row yet)."""
+    return {
+        key: sorted(found.done)
+        for key, (command, found) in in_progress(session).items()
+        if command == "up"
+    }
 
 
 def run_in_parts(
@@ -109,35 +151,90 @@ def run_in_parts(
     """Run a migration that is not atomic (its transaction is open): continue
     after the steps an earlier run committed; return the attempts spent."""
     session, count, attempts = run.session, len(steps), 0
-    done, started = _journal(session, run.key, run.command)
-    run.resumed, run.in_parts = sorted(done), True
-    spec_fp = run.migration.get("spec_fingerprint")
-    other = sorted({str(fp) for fp in done.values() if fp != spec_fp})
-    if other:
-        committed = ", ".join(map(str, sorted(done)))
-        raise MigrationError(
-            f"drift: {run.key} was partly applied (steps {committed}) with spec"
-            f" fingerprint {other[0]}, and {run.migration.get('spec_path')} now has"
-            f" {spec_fp}; finish it with the spec it started with (restore it and"
-            " rerun), or finish it by hand"
-        )
+    found = journal(session, run.key, run.command)
+    run.resumed, run.in_parts = sorted(found.done), True
+    refuse_drift(run, found)
     for index, (step, action) in enumerate(zip(steps, actions, strict=True), 1):
-        if index in done:
-            detail = f"{step_label(step)}: committed by an earlier run"
-            run.emit("step_skipped", index, status="done", detail=detail)
-            run.committed.append(index)
+        if index in found.done:
+            skip_done(run, index, step, found)
             continue
         if not in_parts(step):
             attempts += run_step(run, index, count, step, action, used)
             run.journal_done(index)
             continue
         _flush(run, begin=False, committing=range(1, index))  # the steps before it
+        if manual(step):  # its pre-checks, and the waiting event the caller commits
+            session.db.defer(session.db.begin)
+            stop_for_person(run, index, step, attempts)
+            return attempts
         if step.get("batch_size"):
             attempts += _run_batches(run, index, count, step, action)
         else:
-            attempts += _run_outside(run, index, count, step, action, index in started)
+            attempts += _run_outside(
+                run, index, count, step, action, index in found.started
+            )
         session.db.defer(session.db.begin)  # the next part
     return attempts
+
+
+def refuse_drift(run: Run, found: Journal) -> None:
+    """Refuse to continue a migration that earlier runs left part way with
+    another spec than the one running now."""
+    spec_fp = run.migration.get("spec_fingerprint")
+    other = sorted({str(fp) for fp in found.done.values() if fp != spec_fp})
+    if other:
+        committed = ", ".join(map(str, sorted(found.done)))
+        raise MigrationError(
+            f"drift: {run.key} was partly applied (steps {committed}) with spec"
+            f" fingerprint {other[0]}, and {run.migration.get('spec_path')} now has"
+            f" {spec_fp}; finish it with the spec it started with (restore it and"
+            " rerun), or finish it by hand"
+        )
+
+
+def skip_done(run: Run, index: int, step: Step, found: Journal) -> None:
+    """A step an earlier run committed (or a person's work, confirmed)."""
+    confirmation = found.confirmed.get(index)
+    if confirmation is not None:
+        detail = f"{step_label(step)}: confirmed by {confirmation.get('by')}"
+        run.emit("step_skipped", index, status="confirmed", detail=detail)
+    else:
+        detail = f"{step_label(step)}: committed by an earlier run"
+        run.emit("step_skipped", index, status="done", detail=detail)
+    run.committed.append(index)
+
+
+def stop_for_person(run: Run, index: int, step: Step, attempts: int) -> None:
+    """A person's work: its pre-checks, then the run stops (run.waiting). In
+    a rehearsal nothing is written; otherwise the caller commits the
+    waiting event."""
+    waiting = waiting_at(run.migration, run.command, index)
+    assert waiting is not None
+    try:
+        for check in step.get("pre_checks") or ():
+            run_check(run, index, attempts + 1, "pre-check", check)
+    except CheckFailed as exc:
+        message = f"{waiting['label']}: {exc}"
+        run.emit("failure", index, status="check_failed", error=message)
+        raise MigrationError(message) from exc
+    first = (waiting["instructions"].strip().splitlines() or [""])[0]
+    run.emit("waiting", index, status="waiting", detail=first)
+    run.waiting = waiting
+
+
+def waiting_at(migration: Migration, command: str, index: int) -> Waiting | None:
+    """The person's work that step `index` of a plan is (None: it is not one)."""
+    steps = migration["up"] if command == "up" else migration.get("down") or []
+    if not 1 <= index <= len(steps) or not manual(steps[index - 1]):
+        return None
+    step = steps[index - 1]
+    return {
+        "command": command,
+        "step": index,
+        "label": f"{command} step {index}/{len(steps)} ({step_label(step)})",
+        "instructions": str(step.get("instructions") or ""),
+        "confirm_by": list(step.get("confirm_by") or ()),
+    }
 
 
 def _run_outside(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .shapes import in_parts, step_label
+from .shapes import in_parts, manual, step_label
+from .urls import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,14 +40,20 @@ def _step_mode(step: Step) -> str:
 
 def atomicity(steps: Iterable[Step] | None) -> str | None:
     """None for steps that run in one transaction, else what commits on its own
-    ("step 2 runs outside a transaction, step 3 in batches")."""
+    ("step 2 runs outside a transaction, step 3 in batches, step 4 waits for
+    a person")."""
     parts = [
-        f"step {index} "
-        + ("in batches" if step.get("batch_size") else "runs outside a transaction")
+        f"step {index} {_apart(step)}"
         for index, step in enumerate(steps or (), 1)
         if in_parts(step)
     ]
     return ", ".join(parts) or None
+
+
+def _apart(step: Step) -> str:
+    if manual(step):
+        return "waits for a person"
+    return "in batches" if step.get("batch_size") else "runs outside a transaction"
 
 
 def _on_rerun(statement: Statement) -> str:
@@ -61,18 +68,26 @@ def _on_rerun(statement: Statement) -> str:
 def _step_lines(index: int, step: Step) -> list[str]:
     timeout = f"{step.get('timeout_ms')} ms" if step.get("timeout_ms") else "none"
     limits = f"timeout {timeout}, retries {int(step.get('retries') or 0)}"
+    if manual(step):  # no timeout, no retries: a person's work, done once
+        limits = "a person's work: the run stops here until it is confirmed"
     lines = [f"  {index}. {step_label(step)} [{limits}{_step_mode(step)}]"]
     for check in step.get("pre_checks") or ():
         name = f"pre-check {check.get('description')!r}{_expecting(check)}"
         lines += _block(name, check["expression"])
-    if step["kind"] == "schema" and "sql" in step:
+    if manual(step):
+        lines += _block("instructions", step.get("instructions"))
+        if step.get("confirm_by"):
+            lines.append(
+                f"     confirmed by: {', '.join(step.get('confirm_by') or ())}"
+            )
+    elif step["kind"] == "schema" and "sql" in step:
         lines += _block("sql", step.get("sql"))
     elif step["kind"] == "validation":
         lines += _block("assertion" + _expecting(step), step.get("assertion"))
     elif "script" in step:
         kind = step.get("script_type") or "inline_sql"
         pin = f", {step.get('script_sha256')}" if step.get("script_sha256") else ""
-        lines += _block(f"script ({kind}{pin})", step.get("script"))
+        lines += _block(f"script ({kind}{pin})", redact_url(step.get("script")))
     for number, statement in enumerate(step.get("statements") or (), 1):
         lines += _block(f"statement {number}{_on_rerun(statement)}", statement["sql"])
     for number, sql in enumerate(step.get("reconcile") or (), 1):

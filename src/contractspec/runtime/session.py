@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS, reading
 from .exits import EXIT_SPEC, EXIT_USAGE, MigrationError
+from .pointers import Pointers
 from .postgres import PostgreSQL
 from .signals import unwatch, watch
 from .sqlite import SQLite
@@ -77,6 +78,7 @@ class Session:
         self.applied_inside: list[Run] = []
         self.failed_inside: Run | None = None
         self.notes: Callable[[str], None] | None = None  # a long step's progress
+        self.pointers = Pointers()  # where pointers' SQL comes from
         self.audit, self._own_audit = _open_audit(audit_log)
         try:
             self.db: Database = DATABASES[self.dialect].open(

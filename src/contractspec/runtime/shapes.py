@@ -62,6 +62,17 @@ if TYPE_CHECKING:
         script_type: str | None
         script_path: str | None
         script_sha256: str | None
+        instructions: str  # a data step that is a person's work, instead of script
+        confirm_by: list[str]
+
+    class Waiting(TypedDict):
+        """Where a run stopped for a person: the instructions step of a plan."""
+
+        command: str  # the plan: up or down
+        step: int  # 1-based
+        label: str  # the step as messages name it
+        instructions: str
+        confirm_by: list[str]
 
     class Migration(TypedDict, total=False):
         """A harness's MIGRATION; spec_fingerprint is added from its header to
@@ -99,6 +110,10 @@ if TYPE_CHECKING:
         applied_at: object
         not_rehearsed: list[str]
         plan: str
+        waiting: Waiting  # status "waiting" (or a rehearsal that would stop there)
+        step: int  # confirm: the step confirmed
+        direction: str  # confirm: the plan it is in, up or down
+        by: str  # confirm: who did the work
 
     class HistoryRow(TypedDict):
         """A row of contractspec_history: one applied migration."""
@@ -135,6 +150,7 @@ if TYPE_CHECKING:
 
 else:
     Check = Statement = Step = Migration = Result = HistoryRow = Event = Timing = dict
+    Waiting = dict
 
 
 def step_label(step: Step) -> str:
@@ -143,6 +159,16 @@ def step_label(step: Step) -> str:
     return f"{step.get('kind')} {text!r}" if text else str(step.get("kind"))
 
 
+def manual(step: Step) -> bool:
+    """Whether a step is a person's work (instructions), not the runtime's."""
+    return "instructions" in step
+
+
 def in_parts(step: Step) -> bool:
-    """Whether a step commits on its own: outside the transaction or batched."""
-    return step.get("transactional") is False or bool(step.get("batch_size"))
+    """Whether a step commits on its own (outside the transaction, batched), or
+    is a person's work: what comes before it commits first, in each case."""
+    return (
+        step.get("transactional") is False
+        or bool(step.get("batch_size"))
+        or manual(step)
+    )

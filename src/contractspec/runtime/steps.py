@@ -18,12 +18,12 @@ from .clock import ms, utcnow
 from .dialect import LOCK_TIMEOUT, RETRIED, TIMEOUT
 from .exits import CheckFailed, MigrationError, Restart
 from .loader import NotReadable, read_regular_file
-from .shapes import step_label
+from .shapes import manual, step_label
 from .urls import first_line
 from .watchdog import Guard, Watchdog
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from .dialect import Connection, Database
     from .events import Run
@@ -38,9 +38,10 @@ _BACKOFF_BASE_S, _BACKOFF_CAP_S = 0.05, 2.0
 
 class Action:
     """A step's payload, ready to run: SQL (kind "sql", or "assert" for an
-    assertion), a Python function of the connection (kind "call"), or the
+    assertion), a Python function of the connection (kind "call"), the
     statements of a step outside the transaction, one by one (kind
-    "statements": split at build time, the harness's data)."""
+    "statements": split at build time, the harness's data), or nothing: a
+    person's work (kind "manual")."""
 
     __slots__ = ("kind", "sql", "call", "statements")
 
@@ -198,19 +199,27 @@ def _verified_bytes(step: Step, base_dir: Path) -> tuple[Path, bytes]:
     return path, data
 
 
-def prepare(step: Step, base_dir: Path) -> Action:
+def prepare(
+    step: Step, base_dir: Path, fetched: Mapping[str, bytes] | None = None
+) -> Action:
     """A step's payload, ready to run; referenced files are verified against
-    their pinned sha256 first."""
+    their pinned sha256 first. fetched: pointers' SQL by URL, verified already."""
+    if manual(step):
+        return Action("manual", "")
     script_type = step.get("script_type")
     if script_type == "sql_file":  # the SQL lives in a pinned file
         sql = _verified_bytes(step, base_dir)[1].decode("utf-8")
+    elif script_type == "url":  # a pointer: fetched and verified before the run
+        if fetched is None or step["script"] not in fetched:
+            raise RuntimeError("its pointer was not fetched")
+        sql = fetched[step["script"]].decode("utf-8")
     else:
         sql = str(step.get(PAYLOADS[step["kind"]], ""))
     if "statements" in step:  # outside the transaction: split at build time
         return Action("statements", sql, statements=step["statements"])
     if step["kind"] == "validation":
         return Action("assert", sql)
-    if script_type in (None, "inline_sql", "sql_file"):
+    if script_type in (None, "inline_sql", "sql_file", "url"):
         return Action("sql", sql)
     script = step["script"]
     name, _, func = script.rpartition(":")

@@ -1,5 +1,6 @@
-"""Database URLs: reading one, and keeping its password out of every text the
-runtime writes (messages, events, the audit log)."""
+"""Database URLs: reading one, and keeping its password (and a pointer's
+token) out of every text the runtime writes (messages, events, the audit
+log)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ _URL_HINT = (
     "use sqlite:///relative.db, sqlite:////absolute/path.db, sqlite:///:memory:"
     " or postgresql://user@host:port/dbname"
 )
+_QUERY_SECRET = (
+    r"([?&](?:[\w.-]*[_.-])?(?:token|secret|signature|sig|credential|key|apikey|auth)=)"
+    r"(?!\*\*\*)[^&#\s'\"]*"
+)
 # Passwords in every form libpq reads, wherever they appear in a text: URL
 # userinfo up to the last "@" (any scheme, any case), a `password=` query
 # parameter, and the keyword/value `password = value` or `password='v a l'`.
@@ -30,6 +35,11 @@ _SECRET_PATTERNS = (
         ),
         r"\1***",
     ),
+    # A pointer's URL (runtime/pointers.py): a token as its user name, and
+    # the query parameters that carry credentials (token, access_token,
+    # X-Amz-Signature, sig, api_key, key, client_secret...).
+    (re.compile(r"(?i)\b(https?://)[^\s/?#@'\"]+@"), r"\1***@"),
+    (re.compile(_QUERY_SECRET, re.IGNORECASE), r"\1***"),
 )
 _KEYWORD = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:\\.|[^'\\])*'|[^\s']*)")
 # A whole keyword/value string, as libpq reads one: nothing but `key=value`
@@ -91,6 +101,17 @@ def database_secrets(url: str, used: str | None = None) -> list[str]:
         secret = secret.strip("'")
         variants.update((secret, unquote(secret), quote(secret, safe="")))
     # Shorter ones would mask ordinary words; the patterns still cover them.
+    return sorted((v for v in variants if len(v) >= 4), key=len, reverse=True)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secrets of a pointer's URL (for redact_url): its user information
+    and the values of its credential query parameters; longest first."""
+    userinfo = urlsplit(url).netloc.rpartition("@")[0]
+    found = set(userinfo.split(":", 1))
+    for match in re.finditer(_QUERY_SECRET, url, re.IGNORECASE):
+        found.add(url[match.end(1) :].split("&", 1)[0].split("#", 1)[0])
+    variants = {v for secret in found for v in (secret, unquote(secret))}
     return sorted((v for v in variants if len(v) >= 4), key=len, reverse=True)
 
 

@@ -1,5 +1,6 @@
 # Accounts own users and orders: the root of the schema.
 from contractspec import (
+    DataStep,
     MigrationCheck,
     MigrationMeta,
     MigrationPlan,
@@ -38,6 +39,23 @@ add_accounts = MigrationSpec(
                 ],
             ),
         ],
-        down=[SchemaStep(sql="DROP TABLE accounts", description="Drop accounts")],
+        down=[
+            DataStep(
+                instructions="""
+Close every account with the payment provider before the table goes:
+  shop-admin accounts close --all
+It deletes each account once the provider has closed it.
+""",
+                description="Close the accounts with the payment provider",
+                post_checks=[
+                    MigrationCheck(
+                        description="every account is closed",
+                        expression="SELECT COUNT(*) = 0 FROM accounts",
+                    )
+                ],
+                confirm_by=["team-billing"],
+            ),
+            SchemaStep(sql="DROP TABLE accounts", description="Drop accounts"),
+        ],
     ),
 )

@@ -10,7 +10,7 @@ machine, `--shard i/N` runs one share of the fleet (targets.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -112,6 +112,7 @@ def run_fleet(
     report: str | None = None,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
+    scripts_dirs: Sequence[Path] = (),
     on_outcome: OnOutcome | None = None,
     on_locked: Callable[[Outcome], None] | None = None,
     notice: Callable[[str], None] | None = None,
@@ -164,7 +165,9 @@ def run_fleet(
             if on_outcome is not None:
                 on_outcome(outcome, totals)
 
-        control = Control(lock_timeout, cast("IO[str] | None", audit), config)
+        control = Control(
+            lock_timeout, cast("IO[str] | None", audit), config, scripts_dirs
+        )
         engine = Engine(
             lambda target, control: run_target(context, target, control),
             control,

@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from ... import runtime
 from ...config import Config
+from ..migrate.session import pointers
 from .targets import Target, Wave
 
 # What a target can end as (a run's): ok, failed, unreachable, locked,
@@ -27,6 +29,7 @@ from .targets import Target, Wave
 # status's: synced, pending, failed, drifted, locked, unreachable, unknown.
 OK_STATES = frozenset({"ok", "synced", "pending"})
 LOCKED, NOT_STARTED, STOPPED = "locked", "not started", "stopped"
+WAITING = "waiting"  # stopped at a person's work: `migrate confirm` on the target
 _STATUS_ONLY = ("head", "drifted", "unknown")
 
 
@@ -85,7 +88,11 @@ class Control:
     waited for in this pass, and the sessions open now (to interrupt)."""
 
     def __init__(
-        self, lock_timeout: float, audit: IO[str] | None, config: Config
+        self,
+        lock_timeout: float,
+        audit: IO[str] | None,
+        config: Config,
+        scripts_dirs: Sequence[Path] = (),
     ) -> None:
         self.stopping = threading.Event()
         self.interrupted = False
@@ -96,6 +103,7 @@ class Control:
             config.lock_timeout_ms,
             config.lock_retries,
         )
+        self.pointers = pointers(config, scripts_dirs)  # shared: a fetch once
         self._open: set[runtime.Session] = set()
         self._guard = threading.Lock()
 
@@ -114,6 +122,7 @@ class Control:
             lock_timeout_ms=self.lock_timeout_ms,
             lock_retries=self.lock_retries,
         ) as session:
+            session.pointers = self.pointers
             with self._guard:
                 self._open.add(session)
             try:

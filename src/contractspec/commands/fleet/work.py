@@ -17,7 +17,7 @@ from ...project import Project
 from ..migrate.harnesses import CommittedHarness
 from ..migrate.runs import baseline_session, down_session, new_run, up_session
 from ..results import RunResult
-from .engine import LOCKED, STOPPED, Control, Outcome
+from .engine import LOCKED, STOPPED, WAITING, Control, Outcome
 from .targets import Target
 
 
@@ -126,6 +126,11 @@ def _outcome(target: Target, run: RunResult, dry_run: bool) -> Outcome:
     if run.failed:
         error = runtime.redact_url(str(run.error), target.secrets)
         return Outcome(target.name, "failed", done=done, error=error)
+    if run.waiting:  # a person's work, confirmed on this target alone
+        waits = run.waiting
+        why = f"{waits.key} {waits.label}: {waits.first_line}"
+        pending = [waits.key, *pending]  # not applied until confirmed
+        return Outcome(target.name, WAITING, done=done, pending=pending, error=why)
     if dry_run:
         return Outcome(target.name, "pending" if pending else "ok", pending=pending)
     if pending:  # stopped at a clean boundary
@@ -166,11 +171,21 @@ def status_of(
             outcome.state, outcome.error = "failed", failed
         elif holder:
             outcome.state, outcome.error = LOCKED, f"held by {holder}"
+        elif waits := _waiting(session, pending):
+            outcome.state, outcome.error = WAITING, waits
     elif unknown:
         outcome.state = "unknown"  # ahead: applied what this project does not know
     if outcome.error:
         outcome.error = runtime.redact_url(outcome.error, target.secrets)
     return outcome
+
+
+def _waiting(session: runtime.Session, pending: list[str]) -> str | None:
+    """The pending migration whose run stopped at a person's work, if one did."""
+    for key, (_plan, journal) in runtime.in_progress(session).items():
+        if journal.waiting is not None and key in pending:
+            return f"{key}: a person's work at step {journal.waiting}"
+    return None
 
 
 def _last_failure(session: runtime.Session, pending: list[str]) -> str | None:

@@ -12,10 +12,12 @@ run. By concern:
     runs       up, down, baseline: the migrations a run takes, run in order
     reverting  which applied migrations `down` reverts, in which order
     status     a row per migration: its state, its harness, its last failure
+    confirm    a person's work that a run stopped at is done: checked, recorded
 """
 
+from .confirm import confirm
 from .runs import Progress, baseline, down, up
 from .session import Notice
 from .status import status
 
-__all__ = ["Notice", "Progress", "baseline", "down", "status", "up"]
+__all__ = ["Notice", "Progress", "baseline", "confirm", "down", "status", "up"]

@@ -14,7 +14,7 @@ from ...config import load_config
 from ...errors import MigrationFailed, UsageError
 from ...lint.risk import Risk, assess
 from ...project import Project, open_project
-from ..results import MigrationResult, RunResult
+from ..results import MigrationResult, RunResult, WaitingStep
 from .gates import gate, has_gates, refuse_accepting_without_gates
 from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
 from .reverting import to_revert
@@ -50,8 +50,9 @@ def run_harnesses(
     progress: Progress | None,
     stop: Stop | None = None,
 ) -> RunResult:
-    """Run each harness in order; stop at the first that fails (rolled back),
-    or before the next one when stop() says so (the rest not attempted)."""
+    """Run each harness in order; stop at the first that fails (rolled back)
+    or stops (would stop, in a rehearsal) at a person's work, or before the
+    next one when stop() says so (the rest not attempted)."""
     applied: list[MigrationResult] = []
     skipped, total = list(run.skipped), len(harnesses)
     for index, harness in enumerate(harnesses):
@@ -85,12 +86,21 @@ def run_harnesses(
                 not_attempted=tuple(h.key for h in harnesses[index + 1 :]),
             )
         done = MigrationResult.of(result)
+        if progress:
+            progress(harness.key, index, total, done.message)
+        waiting = result.get("waiting")
+        if waiting is not None:
+            return replace(
+                run,
+                applied=tuple(applied),
+                skipped=tuple(skipped),
+                waiting=WaitingStep.of(harness.key, waiting),
+                not_attempted=tuple(h.key for h in harnesses[index + 1 :]),
+            )
         if done.status in ("skipped", "not_applied"):  # another runner did it
             skipped.append(harness.key)
         else:
             applied.append(done)
-        if progress:
-            progress(harness.key, index, total, done.message)
     return replace(run, applied=tuple(applied), skipped=tuple(skipped))
 
 
@@ -133,6 +143,7 @@ def up(
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
     notice: Notice | None = None,
+    scripts_dirs: Sequence[Path] = (),
 ) -> RunResult:
     """Apply every pending migration (or target and what it depends on), in
     dependency order; with to, only those up to and including it in that order.
@@ -165,7 +176,9 @@ def up(
         return risks, gate(project, keys, risks, accepted, session.applied_by)
 
     locked = not dry_run
-    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
+    with open_session(
+        project, lock_timeout, audit_log, locked, notice, scripts_dirs
+    ) as session:
         return up_session(
             project,
             session,
@@ -266,6 +279,7 @@ def down(
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
     notice: Notice | None = None,
+    scripts_dirs: Sequence[Path] = (),
 ) -> RunResult:
     """Revert target, the last `steps` applied migrations, every one after `to`
     in dependency order, or all of them (all_); in reverse dependency order."""
@@ -273,7 +287,9 @@ def down(
     project = open_project(project_dir, database)
     run = new_run("down", project.config.database, rehearse)
     locked = not dry_run
-    with open_session(project, lock_timeout, audit_log, locked, notice) as session:
+    with open_session(
+        project, lock_timeout, audit_log, locked, notice, scripts_dirs
+    ) as session:
         return down_session(
             project, session, run, target, steps, to, all_, dry_run, progress
         )

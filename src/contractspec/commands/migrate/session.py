@@ -6,11 +6,14 @@ One session (one connection, one lock) serves a whole run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from ... import runtime
+from ...cachedir import scripts_dir
+from ...config import Config
 from ...errors import (
     EXIT_SPEC,
     EXIT_USAGE,
@@ -52,10 +55,12 @@ def open_session(
     audit_log: str | None,
     lock: bool = True,
     notice: Notice | None = None,
+    scripts_dirs: Sequence[Path] = (),
 ) -> Iterator[runtime.Session]:
     """The runtime's session; its failures (connecting, locking, reading the
     history) and signals leave as errors of ours. SIGTERM, like Ctrl-C, rolls
-    back the current migration (the runtime re-raises it once recorded)."""
+    back the current migration (the runtime re-raises it once recorded);
+    pointers' SQL as pointers() says."""
     try:
         with (
             runtime.interruptible(),
@@ -69,12 +74,24 @@ def open_session(
                 lock_retries=project.config.lock_retries,
             ) as session,
         ):
+            session.pointers = pointers(project.config, scripts_dirs)
             yield session
     except runtime.MigrationError as exc:
         raise database_error(exc) from None
     except KeyboardInterrupt as exc:  # outcome: what the interrupted migration left
         message = getattr(exc, "outcome", None) or "interrupted; rolled back"
         raise Interrupted(message, runtime.interrupt_code(exc)) from None
+
+
+def pointers(config: Config, scripts_dirs: Sequence[Path] = ()) -> runtime.Pointers:
+    """Where pointers' SQL is looked for: the project's cache
+    (.contractspec_cache/scripts/), then scripts_dirs, then fetched."""
+    return runtime.Pointers(
+        cache=scripts_dir(config.root),
+        dirs=scripts_dirs,
+        timeout=config.fetch_timeout,
+        max_bytes=config.fetch_max_bytes,
+    )
 
 
 def history(session: runtime.Session) -> dict[str, Applied]:

@@ -1,6 +1,6 @@
 # A step without its payload, one per kind.
 # expect: invalid/missing_payload.py:15:9: SchemaStep() is missing required field 'sql'
-# expect: invalid/missing_payload.py:16:9: DataStep() is missing required field 'script'
+# expect: invalid/missing_payload.py:16:9: DataStep() needs a script (or instructions for a person)
 # expect: invalid/missing_payload.py:17:9: ValidationStep() is missing required field 'assertion'
 from contractspec import DataStep, MigrationCheck, MigrationMeta, MigrationPlan, MigrationSpec, SchemaStep, ValidationStep
 
