@@ -45,6 +45,25 @@ def test_an_edited_spec_cache_entry_changes_nothing(shop, tmp_path, DB):  # noqa
     assert EVIL_SQL.encode() not in specs.read_bytes()
 
 
+def test_an_edited_checked_harness_entry_changes_nothing(
+    shop, tmp_path, DB  # noqa: F811
+):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert cli(shop, "migrate", "status", database=url).exit_code == 0
+    checked = shop / ".contractspec_cache" / "harnesses.json"
+    mac, _, body = checked.read_bytes().partition(b"\n")
+    assert ACCOUNTS_SQL.encode() in body  # the MIGRATION that agreed, to run
+    checked.write_bytes(
+        mac + b"\n" + body.replace(ACCOUNTS_SQL.encode(), EVIL_SQL.encode())
+    )
+    result = cli(shop, "migrate", "up", database=url)
+    assert result.exit_code == 0, result.stderr
+    db = DB(url)
+    assert db.table_exists("accounts") and not db.table_exists("hacked")
+    assert cachedir.unseal(checked.name, checked.read_bytes()) is not None
+    assert EVIL_SQL.encode() not in checked.read_bytes()
+
+
 def test_an_edited_black_cache_entry_changes_nothing(shop, black_formats):  # noqa: F811
     before = _harnesses(shop)
     assert cli(shop, "build", "--all").exit_code == 0  # black's output, cached

@@ -17,10 +17,11 @@ layer, with one rule for every cache in it.
   than the bound is a miss, never a hang.
 - **As large as the project.** A run that saw the whole project keeps only
   the entries it used (`JsonCache.save`, `FileCache.prune`), so the folder
-  never grows past one project's worth.
+  never grows past one project's worth (a run that saw part of it keeps
+  the rest: `JsonCache.save(complete=False)`).
 
 Two storages: `JsonCache`, all entries in one file (small values, all read
-by every command: loaded specs), and `FileCache`, a file per entry (large
+by every command: loaded specs, harnesses checked against them), and `FileCache`, a file per entry (large
 values, read a few at a time: black's output). Everything in the folder is
 derived and safe to delete; it marks itself ignored for git and for backup
 tools.
@@ -146,10 +147,16 @@ class JsonCache:
     def put(self, key: str, value: Any) -> None:
         self.used[key] = value
 
-    def save(self) -> None:
-        """Write if anything changed; a cache that can't be written is only slower."""
-        if self.used.keys() != self.entries.keys():
-            self.write(self.used)
+    def save(self, complete: bool = True) -> None:
+        """Write if anything changed; a cache that can't be written is only slower.
+
+        complete=False: this run saw part of the project, so the entries it did
+        not use are kept (and only new entries cause a write)."""
+        if complete:
+            if self.used.keys() != self.entries.keys():
+                self.write(self.used)
+        elif not self.used.keys() <= self.entries.keys():
+            self.write({**self.entries, **self.used})
 
     def write(self, entries: dict[str, Any]) -> None:
         from .writer import atomic_write
