@@ -126,10 +126,10 @@ def resolve_scripts(
     ]
     if not data_steps and not outside:
         return resolution  # most specs: nothing to read (migrate fingerprints each)
-    root = Path(config.root)
-    harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
+    root = config.root
+    harness_folder = harness_dir if harness_dir is not None else config.harness_dir
     files = config.files
-    spec_dir = Path(os.path.normpath(root / loaded.path)).parent
+    spec_dir: Path | None = None  # once a step names a file (inline SQL names none)
     problems: list[Diagnostic] = []
     sql_files: dict[tuple[str, int], tuple[str, str]] = {}  # (display, text)
     for direction, index, step in data_steps:
@@ -153,6 +153,8 @@ def resolve_scripts(
                 )
             )
             continue
+        if spec_dir is None:
+            spec_dir = Path(os.path.normpath(root / loaded.path)).parent
         target = Path(os.path.normpath(spec_dir / relative))
         shown = relative_posix(target, root, climb=True)
         if not target.exists() and not target.is_symlink():
@@ -183,7 +185,7 @@ def resolve_scripts(
         resolution.pins[f"{direction}.{index}"] = digest
         resolution.steps[(direction, index)] = ResolvedScript(
             script_type,
-            relative_posix(target, harness_dir, climb=True),
+            relative_posix(target, harness_folder, climb=True),
             digest,
         )
     if problems:
