@@ -1,12 +1,12 @@
 """The project's cache folder, `<project>/.contractspec_cache/`: the one cache
 layer, with one rule for every cache in it.
 
-- **Keyed by content.** An entry's key is the sha256 of everything it is
+- **Keyed by content.** An entry's key is a hash of everything it is
   derived from, the version of what derived it included (a spec file's bytes
   and the loader's schema; a source text, black's version and our way of
   calling black). A change to any input is a new key: nothing is ever
   invalidated in place, an entry is only ever missed.
-- **Checked, never trusted.** Every entry is sealed with an HMAC under a key
+- **Checked, never trusted.** Every entry is sealed with a MAC under a key
   kept outside the project (`$XDG_CACHE_HOME/contractspec/cache.key`, made
   on first use, readable by its owner only). An entry edited by hand, or
   restored from another machine (a CI cache), does not verify and is
@@ -82,18 +82,25 @@ def _key() -> bytes:
     return key
 
 
+def _mac(name: str, body: bytes) -> bytes:
+    """Keyed BLAKE2b (a MAC by design, as HMAC is for sha256) of the entry's
+    name and body: under callgrind, half HMAC-SHA256's instructions per byte,
+    and every command reads the whole of specs.json."""
+    mac = hashlib.blake2b(name.encode("utf-8") + b"\0", key=_key(), digest_size=32)
+    mac.update(body)
+    return mac.hexdigest().encode("ascii")
+
+
 def seal(name: str, body: bytes) -> bytes:
-    """`<hmac hex>\\n<body>`: the MAC covers the entry's name too, so an entry
+    """`<mac hex>\\n<body>`: the MAC covers the entry's name too, so an entry
     moved to another name does not verify either."""
-    mac = hmac.new(_key(), name.encode("utf-8") + b"\0" + body, "sha256")
-    return mac.hexdigest().encode("ascii") + b"\n" + body
+    return _mac(name, body) + b"\n" + body
 
 
 def unseal(name: str, data: bytes) -> bytes | None:
     """The body of a sealed entry, or None when it does not verify."""
     head, newline, body = data.partition(b"\n")
-    mac = hmac.new(_key(), name.encode("utf-8") + b"\0" + body, "sha256")
-    if newline and hmac.compare_digest(head, mac.hexdigest().encode("ascii")):
+    if newline and hmac.compare_digest(head, _mac(name, body)):
         return body
     return None
 
@@ -136,7 +143,7 @@ class JsonCache:
 
     @staticmethod
     def key(content: bytes) -> str:
-        return hashlib.sha256(content).hexdigest()
+        return hashlib.blake2b(content, digest_size=32).hexdigest()
 
     def get(self, key: str) -> Any | None:
         value = self.entries.get(key)

@@ -10,7 +10,7 @@ contractspec's runtime. `contractspec build --check` remains the byte-level
 gate in CI.
 
 A harness found to agree is remembered (`CheckedHarnesses`, sealed in
-.contractspec_cache/ like every cache there) by the sha256 of its bytes and
+.contractspec_cache/ like every cache there) by a hash of its bytes and
 of every input of that check, so the next run with the same bytes and the
 same spec reads and hashes the file instead of printing its MIGRATION again.
 """
@@ -18,7 +18,6 @@ same spec reads and hashes the file instead of printing its MIGRATION again.
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import os
 import re
@@ -136,7 +135,7 @@ def read_harness(project: Project, key: str, check: HarnessCheck) -> CommittedHa
 
 class CheckedHarnesses(JsonCache):
     """Harnesses that agreed with their specs: the MIGRATION each holds, by the
-    sha256 of the harness's bytes and of everything its spec's MIGRATION is
+    hash of the harness's bytes and of everything its spec's MIGRATION is
     made of (the spec's fingerprint, which covers the spec and the files it
     pins; its path; its resolved dependencies; its resolved scripts and
     statements). Same bytes and same inputs: the same answer as checking
@@ -151,7 +150,7 @@ class CheckedHarnesses(JsonCache):
 
     def entry(self, project: Project, key: str, data: bytes, fingerprint: str) -> str:
         inputs = [
-            hashlib.blake2b(data).hexdigest(),  # half sha256's instructions per byte
+            self.key(data),
             fingerprint,
             str(project.config.root),
             project.specs[key].path,
