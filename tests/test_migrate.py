@@ -523,8 +523,8 @@ def test_a_hand_edit_of_migration_is_refused_with_its_diff(shop, database_url, d
 def test_a_harness_checked_before_is_checked_again_once_edited(shop, database_url):
     from contractspec.errors import StaleError
 
-    assert _read(shop).state == "ok"  # remembered as checked (harnesses.json)
-    assert (shop / ".contractspec_cache" / "harnesses.json").exists()
+    assert _read(shop).state == "ok"  # remembered as checked (harnesses.marshal)
+    assert (shop / ".contractspec_cache" / "harnesses.marshal").exists()
     harness = shop / ACCOUNTS_HARNESS
     text = harness.read_text()
     harness.write_text(text.replace("CREATE TABLE accounts", "CREATE TABLE hacked"))

@@ -20,8 +20,8 @@ layer, with one rule for every cache in it.
   never grows past one project's worth (a run that saw part of it keeps
   the rest: `JsonCache.save(complete=False)`).
 
-Two storages: `JsonCache`, all entries in one file (small values, all read
-by every command: loaded specs, harnesses checked against them), and `FileCache`, a file per entry (large
+Two storages: `JsonCache`, all entries in one file (small JSON values, all
+read by every command: loaded specs, harnesses checked against them), and `FileCache`, a file per entry (large
 values, read a few at a time: black's output). Everything in the folder is
 derived and safe to delete; it marks itself ignored for git and for backup
 tools.
@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import marshal
 import os
 from functools import cache
 from pathlib import Path
@@ -85,7 +86,7 @@ def _key() -> bytes:
 def _mac(name: str, body: bytes) -> bytes:
     """Keyed BLAKE2b (a MAC by design, as HMAC is for sha256) of the entry's
     name and body: under callgrind, half HMAC-SHA256's instructions per byte,
-    and every command reads the whole of specs.json."""
+    and every command reads the whole of specs.marshal."""
     mac = hashlib.blake2b(name.encode("utf-8") + b"\0", key=_key(), digest_size=32)
     mac.update(body)
     return mac.hexdigest().encode("ascii")
@@ -122,23 +123,28 @@ def prepare(folder: Path) -> None:
 
 
 class JsonCache:
-    """Values by key in one sealed JSON file (see the module's rule).
+    """JSON values by key, all in one sealed file (see the module's rule).
 
-    The schema names what the values are and which contractspec made them; a
-    file with another schema is ignored. Saving keeps exactly the entries this
-    run used: every command that uses it reads the whole project.
+    Stored with marshal, not as JSON text: every command reads the whole of
+    specs.marshal, and marshal reads it in a third of the instructions (the
+    seal is checked first, so only what contractspec wrote is unmarshalled).
+    Values are JSON values, as read back: they go through JSON once when
+    written. The schema names what the values are and which contractspec
+    made them; a file with another schema is ignored. Saving keeps exactly
+    the entries this run used: every command that uses it reads the whole
+    project.
     """
 
     def __init__(self, path: Path, schema: str):
         self.path, self.schema = path, schema
         try:
             body = unseal(path.name, read_project_file(path, _ENTRY))
-            data = json.loads(body) if body is not None else {}
-        except (FileRefused, ValueError):
+            data = marshal.loads(body) if body is not None else {}
+        except (FileRefused, ValueError, EOFError, TypeError):
             data = {}
-        self.entries: dict[str, Any] = (
-            data.get("entries", {}) if data.get("schema") == schema else {}
-        )
+        if not isinstance(data, dict) or data.get("schema") != schema:
+            data = {}
+        self.entries: dict[str, Any] = data.get("entries", {})
         self.used: dict[str, Any] = {}
 
     @staticmethod
@@ -168,12 +174,11 @@ class JsonCache:
     def write(self, entries: dict[str, Any]) -> None:
         from .writer import atomic_write
 
-        text = json.dumps(
-            {"schema": self.schema, "entries": entries}, ensure_ascii=True
-        )
+        values = json.loads(json.dumps(entries))  # JSON's types, as read back
         try:
             prepare(self.path.parent)
-            data = seal(self.path.name, text.encode("ascii"))
+            body = marshal.dumps({"schema": self.schema, "entries": values})
+            data = seal(self.path.name, body)
             atomic_write(self.path, data, durable=False)
         except OSError:
             pass

@@ -145,7 +145,7 @@ class CheckedHarnesses(JsonCache):
     def __init__(self, project: Project):
         from ... import __version__
 
-        path = cache_dir(project.config.root) / "harnesses.json"
+        path = cache_dir(project.config.root) / "harnesses.marshal"
         super().__init__(path, f"contractspec-harnesses-1 {__version__}")
 
     def entry(self, project: Project, key: str, data: bytes, fingerprint: str) -> str:
