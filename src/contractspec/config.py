@@ -26,7 +26,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import runtime
 from .errors import ConfigError, Diagnostic, FileRefused, SpecError, UsageError
@@ -37,7 +37,9 @@ from .files import (
     relative_posix,
 )
 from .runtime.loader import MAX_FILE_BYTES
-from .sql import DIALECTS, Dialect
+
+if TYPE_CHECKING:  # sql (its dataclasses, its regexes) loads when SQL is read
+    from .sql import Dialect
 
 PYPROJECT = "pyproject.toml"
 
@@ -152,6 +154,12 @@ class Config:
         ):
             return "sqlite:///" + (self.root / target).resolve().as_posix()
         return self.database
+
+
+def _dialects() -> tuple[str, ...]:
+    from .sql import DIALECTS
+
+    return DIALECTS
 
 
 def url_dialect(url: str) -> Dialect:
@@ -385,13 +393,13 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
             ):
                 message = f"{key} must be a list of folder paths"
                 problems.append(Diagnostic(display, line, col, message))
-        elif key == "dialect" and value not in DIALECTS:
+        elif key == "dialect" and value not in _dialects():
             problems.append(
                 Diagnostic(
                     display,
                     line,
                     col,
-                    f"dialect must be one of {', '.join(DIALECTS)}, got {value!r}",
+                    f"dialect must be one of {', '.join(_dialects())}, got {value!r}",
                 )
             )
         elif key == "lint_ignore":

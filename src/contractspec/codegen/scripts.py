@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING
 from ..errors import Diagnostic, FileRefused, SpecError
 from ..files import read_project_file, relative_posix
 from ..fingerprint import sha256_bytes
-from .statements import Outside, split_statements, statement_entries
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # statements (and sql below it) load for a step outside a transaction
     from ..config import Config
     from ..loader import LoadedSpec
     from ..spec import MigrationStep
+    from .statements import Outside
 
 INLINE_SQL = "inline_sql"
 SQL_FILE = "sql_file"
@@ -204,6 +204,8 @@ def _split_outside(
     """Each step outside the transaction split into its statements, in the
     project's dialect (codegen.statements); a reconcile that does not parse
     is a spec error at it."""
+    from .statements import Outside, split_statements, statement_entries
+
     texts: dict[tuple[str, int], tuple[str, str]] = {}  # (where, SQL) by place
     reconciles: dict[tuple[str, int], tuple[str, str]] = {}
     for direction, index, step in steps:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from ... import runtime, writer
+from ... import runtime
 from ...cachedir import JsonCache, cache_dir
 from ...errors import FileRefused, MigrationFailed, StaleError
 from ...files import read_project_file
@@ -253,6 +253,7 @@ class HarnessCheck:
 
 def _edit_diff(project: Project, harness: CommittedHarness) -> str:
     """The start of the diff that `contractspec build KEY` would make (for a refusal)."""
+    from ... import writer
     from ...codegen.generate import generate
     from ...format import default_cache
 
