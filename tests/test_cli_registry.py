@@ -564,3 +564,18 @@ def test_console_exit_codes_in_a_real_process(tmp_path):
         text=True,
     )
     assert usage.returncode == 2
+
+
+def test_every_command_module_is_in_the_roots_table():
+    """A command registered by a module of contractspec.cli but missing from
+    Root.MODULES could not be run: the table is how a command line finds it."""
+    import importlib
+    import pkgutil
+
+    import contractspec.cli as cli_package
+
+    for module in pkgutil.iter_modules(cli_package.__path__):
+        importlib.import_module(f"contractspec.cli.{module.name}")
+    assert set(root.commands) == set(root.MODULES)
+    for name, module in root.MODULES.items():
+        assert root.commands[name].callback.__module__ == f"contractspec.cli.{module}"
