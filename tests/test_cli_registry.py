@@ -14,7 +14,7 @@ import pytest
 from support import SHOP, SHOP_ORDER, cli
 
 from contractspec import __version__
-from contractspec.cli import root
+from contractspec.cli import command_names, root
 
 HEAVY = ("black", "libcst", "jinja2")
 
@@ -303,6 +303,7 @@ def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
             yield from _all_commands(command, prefix + (name,))
 
 
+command_names()  # a command's module loads when it is looked up: load them all
 COMMANDS = [()] + list(_all_commands(root))
 
 
