@@ -281,17 +281,19 @@ def _edit_diff(project: Project, harness: CommittedHarness) -> str:
 def check_runtime_module(project: Project) -> str | None:
     """Why the harness folder's runtime package can't run (None: every file of
     it is this contractspec's runtime, byte for byte)."""
-    from ...codegen.generate import runtime_files
+    from ...codegen.runtime_package import runtime_folder, runtime_sources
 
-    for wanted in runtime_files(project.config):
+    folder = runtime_folder(project.config.harness_dir)
+    for name, source in runtime_sources().items():
+        display = project.config.relative(folder / name)
         try:
-            data = _read_generated(project, wanted.path)
+            data = _read_generated(project, folder / name)
         except FileRefused as exc:
-            return f"{wanted.display} {exc}"
+            return f"{display} {exc}"
         if data is None:
-            return f"{wanted.display}: missing (the runtime every harness loads)"
-        if data != wanted.source.encode("utf-8"):
-            return f"{wanted.display}: not this contractspec's runtime (another release, or edited)"
+            return f"{display}: missing (the runtime every harness loads)"
+        if data != source.encode("utf-8"):
+            return f"{display}: not this contractspec's runtime (another release, or edited)"
     return None
 
 
