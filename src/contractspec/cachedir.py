@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import marshal
 import os
 from functools import cache
@@ -128,8 +127,8 @@ class JsonCache:
     Stored with marshal, not as JSON text: every command reads the whole of
     specs.marshal, and marshal reads it in a third of the instructions (the
     seal is checked first, so only what contractspec wrote is unmarshalled).
-    Values are JSON values, as read back: they go through JSON once when
-    written. The schema names what the values are and which contractspec
+    Values are JSON's kinds of data (dicts, lists, strings, numbers, None),
+    so they read back as they were put. The schema names what the values are and which contractspec
     made them; a file with another schema is ignored. Saving keeps exactly
     the entries this run used: every command that uses it reads the whole
     project.
@@ -174,10 +173,9 @@ class JsonCache:
     def write(self, entries: dict[str, Any]) -> None:
         from .writer import atomic_write
 
-        values = json.loads(json.dumps(entries))  # JSON's types, as read back
         try:
             prepare(self.path.parent)
-            body = marshal.dumps({"schema": self.schema, "entries": values})
+            body = marshal.dumps({"schema": self.schema, "entries": entries})
             data = seal(self.path.name, body)
             atomic_write(self.path, data, durable=False)
         except OSError:
