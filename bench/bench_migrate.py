@@ -1,6 +1,7 @@
 """Benchmark: `contractspec migrate up` / `migrate status` as whole commands.
 
     python bench/bench_migrate.py --instructions [--count 300] [--steps 3]
+    python bench/bench_migrate.py --single-transaction [--count 500] [--steps 3]
     python bench/bench_migrate.py [--count 500] [--steps 1] [--repeat 7]
                                   [--skip-postgres] [--skip-alembic] [--keep DIR]
                                   [--tmp-dir DIR]
@@ -21,6 +22,16 @@ and the start-up floor: `python -c pass`, `import click`, a click CLI that
 imports sqlite3, json and hashlib, `contractspec --version`. The default
 project is 300 migrations of 3 steps (two SchemaSteps and an inline-SQL
 DataStep); the issue also watches 500 x 1 (`--count 500 --steps 1`).
+
+--single-transaction (issue 24) times `migrate up --single-transaction` of
+500 migrations x 3 steps into a fresh database on disk, fsync on, beside the
+per-transaction sqlite3 baseline script of the same run (target <= 0.5x) and
+on PostgreSQL beside the psycopg one (target <= 0.7x; a throwaway server of
+the bench's own, with fsync on, as the suite's runs without it); the
+baselines' one-transaction form is shown as the floor. Keep --tmp-dir on a
+disk: on tmpfs there is no fsync to save.
+
+    python bench/bench_migrate.py --single-transaction [--repeat 3]
 
 Without --instructions, wall clock, as information: on a disk every COMMIT
 waits for fsync and the same code measured 1.20x and 1.48x in two rounds of
@@ -189,6 +200,8 @@ _COMMON = f"""\
 import datetime, getpass, socket, sys, time
 SQL_TEMPLATES = {SQL_TEMPLATES!r}
 STEPS = int(sys.argv[3])
+# "one": every migration in one transaction (what --single-transaction does)
+ONE = sys.argv[4:] == ["one"]
 
 def statements(i):
     return [template.format(i=i) for template in SQL_TEMPLATES]
@@ -213,15 +226,21 @@ import sqlite3
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)  # autocommit: we BEGIN
 conn.execute(HISTORY_DDL.format(time="TEXT"))
 insert = "INSERT INTO contractspec_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+if ONE:
+    conn.execute("BEGIN")
 for i in range(int(sys.argv[2])):
     t0 = time.monotonic()
     name = f"bench.db.m{i:05d}"
-    conn.execute("BEGIN")
+    if not ONE:
+        conn.execute("BEGIN")
     for sql in statements(i):
         conn.execute(sql)
     applied_at = now().isoformat(timespec="milliseconds")
     ms = int((time.monotonic() - t0) * 1000)
     conn.execute(insert, (name + ".v1", name, 1, "sha256:x", "sha256:y", applied_at, ms, BY))
+    if not ONE:
+        conn.execute("COMMIT")
+if ONE:
     conn.execute("COMMIT")
 conn.close()
 """
@@ -231,14 +250,20 @@ import psycopg
 conn = psycopg.connect(sys.argv[1], autocommit=True)  # autocommit: we BEGIN
 conn.execute(HISTORY_DDL.format(time="TIMESTAMPTZ"))
 insert = "INSERT INTO contractspec_history VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+if ONE:
+    conn.execute("BEGIN")
 for i in range(int(sys.argv[2])):
     t0 = time.monotonic()
     name = f"bench.db.m{i:05d}"
-    conn.execute("BEGIN")
+    if not ONE:
+        conn.execute("BEGIN")
     for sql in payloads(i):  # the same texts the steps send
         conn.execute(sql)
     ms = int((time.monotonic() - t0) * 1000)
     conn.execute(insert, (name + ".v1", name, 1, "sha256:x", "sha256:y", now(), ms, BY))
+    if not ONE:
+        conn.execute("COMMIT")
+if ONE:
     conn.execute("COMMIT")
 conn.close()
 """
@@ -884,6 +909,95 @@ def bench_postgres(args, work: Path, project: Path, cs: list[str], admin: str) -
     row("contractspec migrate up, PostgreSQL", ours, ours / base, TARGET_PG)
 
 
+# --- one transaction (--single-transaction) --------------------------------------------
+
+TARGET_ONE_SQLITE, TARGET_ONE_PG = 0.5, 0.7
+
+
+def bench_single_transaction(args, work: Path, project: Path, cs: list[str]) -> None:
+    """`migrate up --single-transaction` into a fresh database on disk (fsync
+    on), beside the per-transaction baseline script of the same run, and the
+    baseline's own one-transaction form (information: the floor)."""
+    if filesystem(work) == "tmpfs":
+        print("note: files on tmpfs: no fsync to save; give --tmp-dir on a disk")
+    (work / "baseline_sqlite.py").write_text(BASELINE_SQLITE, encoding="utf-8")
+    (work / "baseline_pg.py").write_text(BASELINE_PG, encoding="utf-8")
+    made: list[Path] = []
+
+    def sqlite_file(label: str) -> str:
+        made.append(work / f"one-{label}-{len(made)}.db")
+        return str(made[-1])
+
+    one_transaction_case(
+        args,
+        project,
+        f"SQLite {sqlite3.sqlite_version}, a file on {filesystem(work)}",
+        TARGET_ONE_SQLITE,
+        baseline=[sys.executable, str(work / "baseline_sqlite.py")],
+        ours=cs + ["migrate", "up", "--single-transaction", "--database"],
+        fresh=sqlite_file,
+        url=lambda path: f"sqlite:///{path}",
+        check=lambda path: check_sqlite(Path(path), args.count),
+    )
+    if args.skip_postgres:
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        print("\n== PostgreSQL: skipped (psycopg is not installed)")
+        return
+    # A server of our own with fsync on (the suite's runs without it).
+    args.pg_databases = FreshDatabases(args.pg_server.start())
+    one_transaction_case(
+        args,
+        project,
+        "PostgreSQL 15, a server of the bench's own, fsync on",
+        TARGET_ONE_PG,
+        baseline=[sys.executable, str(work / "baseline_pg.py")],
+        ours=cs + ["migrate", "up", "--single-transaction", "--database"],
+        fresh=args.pg_databases.new,
+        url=lambda url: url,
+        check=lambda url: check_pg(url, args.count),
+    )
+
+
+def one_transaction_case(
+    args, project: Path, title: str, target: float, *, baseline, ours, fresh, url, check
+) -> None:
+    """One dialect: rounds of the three commands, each on a database of its own
+    (fresh(label) makes it, url(it) is what contractspec is given)."""
+    print(
+        f"\n== migrate up --single-transaction: {args.count} migrations x"
+        f" {args.steps} steps, {title}; median of {args.repeat}"
+    )
+    size = [str(args.count), str(args.steps)]
+    commands = {
+        "baseline": lambda db: baseline + [db, *size],
+        "baseline, one transaction": lambda db: baseline + [db, *size, "one"],
+        "contractspec --single-transaction": lambda db: ours + [url(db)],
+    }
+    times: dict[str, list[float]] = {who: [] for who in commands}
+    for rep in range(args.repeat):
+        order = list(commands) if rep % 2 == 0 else list(commands)[::-1]
+        for who in order:
+            db = fresh(who.split(",")[0].split()[0])
+            elapsed, _, _ = run(commands[who](db), cwd=project)
+            check(db)
+            times[who].append(elapsed)
+    base = median(times["baseline"])
+    for who, runs in times.items():
+        ratio = median(runs) / base
+        verdict = ""
+        if who.startswith("contractspec"):
+            verdict = (
+                f"  (target <= {target}x: {'pass' if ratio <= target else 'MISSED'})"
+            )
+        print(
+            f"  {who:<36} {median(runs):7.3f} s  {ratio:5.2f}x{verdict}"
+            f"   runs: {fmt_runs(runs)}"
+        )
+
+
 # --- CPU instructions (--instructions) ------------------------------------------------
 
 # Issue 24's targets, in instructions over the sqlite3 baseline's.
@@ -1016,6 +1130,12 @@ def main(argv: list[str] | None = None) -> int:
         default=7,
         help="runs per timed command (median; this disk is noisy)",
     )
+    parser.add_argument(
+        "--single-transaction",
+        action="store_true",
+        help="time migrate up --single-transaction on disk (fsync on) against the"
+        " per-transaction baseline script (default 500 migrations x 3 steps)",
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-alembic", action="store_true")
     parser.add_argument("--alembic-venv", default="/tmp/bench-alembic")
@@ -1045,7 +1165,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.count is None:
         args.count = 300 if args.instructions else 500
     if args.steps is None:
-        args.steps = 3 if args.instructions else 1
+        args.steps = 3 if args.instructions or args.single_transaction else 1
     if args.count < 2:
         parser.error("--count must be at least 2")
     if os.environ.get("PYTHONDONTWRITEBYTECODE") and not args.no_bytecode:
@@ -1082,6 +1202,10 @@ def main(argv: list[str] | None = None) -> int:
         elapsed, out, err = run(cs + ["build", "--all"], cwd=project)
         if args.instructions:
             bench_instructions(args, work, project, cs)
+            return 0
+        if args.single_transaction:
+            args.pg_server = pg_server
+            bench_single_transaction(args, work, project, cs)
             return 0
         built = len(list((project / "harnesses").glob("*__v1.py")))
         print(

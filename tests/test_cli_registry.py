@@ -109,6 +109,7 @@ def test_show_name_is_the_highest_version():
         "  owners:      team-billing\n"
         "  tags:        schema, orders\n"
         "  stability:   beta\n"
+        "  risk:        low\n"
         "  depends on:  billing.db.2025_02_add_orders.v1\n"
         "  needed by:   billing.db.2025_04_validate_orders.v1\n"
         "up:\n"
@@ -479,7 +480,7 @@ def test_config_error_exits_3(tmp_path):
     result = run("list", "-C", str(tmp_path))
     assert result.exit_code == 3
     assert result.stderr == (
-        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments\n"
+        "pyproject.toml:2:1: unknown key 'specz' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments, owners\n"
         "1 problem found\n"
     )
 

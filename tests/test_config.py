@@ -79,8 +79,8 @@ def test_unknown_key_is_an_error_with_its_position(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments",
-        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments",
+        "pyproject.toml:6:3: unknown key 'spec' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments, owners",
+        "pyproject.toml:7:1: unknown key 'harness' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments, owners",
     ]
     assert caught.value.exit_code == EXIT_SPEC
 
@@ -93,7 +93,7 @@ def test_unknown_subtable_points_at_its_header(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_config(tmp_path)
     assert diagnostics(caught) == [
-        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments"
+        "pyproject.toml:4:1: unknown key 'extra' in [tool.contractspec]; known keys: specs, harnesses, database, dialect, lint_ignore, max_file_bytes, extra_roots, lock_timeout_ms, lock_retries, environments, owners"
     ]
 
 

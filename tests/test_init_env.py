@@ -430,7 +430,7 @@ def test_environment_table_problems_point_at_the_line(project):
         " without its password) or url_env (the variable that holds the URL)",
         f"pyproject.toml:{header + 3}:1: protected must be true or false",
         f"pyproject.toml:{header + 4}:1: unknown key 'password' in"
-        " [tool.contractspec.environments.prod]; known keys: url, url_env, protected",
+        " [tool.contractspec.environments.prod]; known keys: url, url_env, protected, min_stability, max_risk",
     ]
 
 

@@ -162,7 +162,9 @@ def test_partial_run_by_name(shop, database_url, db):
 def test_dry_run_and_json(shop, database_url, db):
     result = cli(shop, "migrate", "up", "--dry-run", database=database_url)
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == [f"would apply {key}" for key in SHOP_ORDER]
+    lines = [f"would apply {key}" for key in SHOP_ORDER]
+    lines[-1] += "; risk medium (unstable: stability experimental, below beta)"
+    assert result.stdout.splitlines() == lines  # a low risk goes unsaid
     assert db.history() == []
 
     result = cli(shop, "migrate", "up", "--json", database=database_url)

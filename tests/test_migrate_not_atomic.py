@@ -142,10 +142,13 @@ def test_dry_run_rehearse_status_and_resume(tmp_path, database_url, db):
 
     dry = cli(root, "migrate", "up", "--dry-run", database=database_url)
     assert dry.exit_code == 0, dry.stderr
+    unstable = "unstable: stability experimental, below beta"
     assert dry.stdout.splitlines() == [
-        "would apply app.db.m1_items.v1",
+        f"would apply app.db.m1_items.v1; risk medium (irreversible: no down plan; {unstable})",
         "would apply app.db.m2_fill.v1 (NOT atomic: step 2 runs outside a"
-        " transaction, step 3 in batches)",
+        " transaction, step 3 in batches); risk high (irreversible: no down plan;"
+        " outside-transaction: up step 2 commits on its own; batched: up step 3"
+        f" commits in batches; {unstable})",
     ]
 
     rehearsed = cli(root, "migrate", "up", "--rehearse", database=database_url)

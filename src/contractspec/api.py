@@ -33,6 +33,7 @@ from .commands.results import (
     MigrationInfo,
     MigrationResult,
     MigrationStatus,
+    OwnersResult,
     RunResult,
 )
 from .errors import (
@@ -44,6 +45,7 @@ from .errors import (
     StaleError,
     UsageError,
 )
+from .lint.risk import Risk, RiskReason
 from .project import Project, open_project
 from .registry import MigrationRegistry
 
@@ -57,8 +59,11 @@ __all__ = [
     "MigrationRegistry",
     "MigrationResult",
     "MigrationStatus",
+    "OwnersResult",
     "Project",
     "RegistryError",
+    "Risk",
+    "RiskReason",
     "RunResult",
     "SpecError",
     "StaleError",
@@ -69,6 +74,7 @@ __all__ = [
     "migrate_down",
     "migrate_status",
     "migrate_up",
+    "owners",
 ]
 
 ProjectPath = str | PathLike[str] | None
@@ -124,6 +130,20 @@ def build(
     )
 
 
+def owners(
+    project: ProjectPath = None,
+    *,
+    gitlab: bool | None = None,
+    check: bool = False,
+) -> OwnersResult:
+    """Write the CODEOWNERS block that routes each migration's files to its
+    owners (`contractspec owners`); check=True writes nothing and reports
+    staleness (look at `stale`)."""
+    from .commands.owners import owners as write_owners
+
+    return write_owners(_path(project), gitlab=gitlab, check=check)
+
+
 # --- migrate -----------------------------------------------------------------------
 
 
@@ -132,22 +152,31 @@ def migrate_up(
     database: str | None = None,
     target: str | None = None,
     *,
+    environment: str | None = None,
+    accept_risk: Sequence[str] = (),
     rehearse: bool = False,
     dry_run: bool = False,
+    single_transaction: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
 ) -> RunResult:
     """Apply every pending migration, or target and what it depends on
     (`contractspec migrate up`). Raises StaleError before running anything
-    when a harness it would run is missing or stale."""
+    when a harness it would run is missing or stale, and MigrationFailed
+    when one falls outside the gates of `environment` (`--env NAME`) and is
+    not in accept_risk (`--accept-risk NAME`). single_transaction: all in one
+    transaction, committed at the end or not at all."""
     from .commands import migrate
 
     return migrate.up(
         _path(project),
         database,
         target,
+        environment=environment,
+        accept_risk=accept_risk,
         rehearse=rehearse,
         dry_run=dry_run,
+        single_transaction=single_transaction,
         audit_log=audit_log,
         lock_timeout=lock_timeout,
     )

@@ -23,8 +23,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -37,6 +37,7 @@ from .files import (
     relative_posix,
 )
 from .runtime.loader import MAX_FILE_BYTES
+from .spec import STABILITIES
 
 if TYPE_CHECKING:  # sql (its dataclasses, its regexes) loads when SQL is read
     from .sql import Dialect
@@ -66,7 +67,14 @@ LOCKS: dict[str, int] = {
 OPTIONAL = ("dialect", "lint_ignore")
 ENV_DATABASE_FALLBACK = "DATABASE_URL"
 ENVIRONMENTS = "environments"  # [tool.contractspec.environments.<name>]
-ENVIRONMENT_KEYS = ("url", "url_env", "protected")
+ENVIRONMENT_KEYS = ("url", "url_env", "protected", "min_stability", "max_risk")
+# A migration's computed risk (lint/risk.py), lowest first: max_risk is one.
+RISK_LEVELS = ("low", "medium", "high")
+OWNERS = "owners"  # [tool.contractspec.owners]: owner name -> code-host handles
+# A code host's handle: @user, @org/team (GitLab: @group/subgroup, @@role), or an
+# email address, which is one as it is (an owner named by one needs no mapping).
+EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
+HANDLE = re.compile(r"@@?[^\s@]+|" + EMAIL.pattern)
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,14 @@ class Config:
     files: FileLimits = FileLimits((Path("/"),))  # set by load_config
     environment: str | None = None  # the --env name the database came from
     protected: bool = False  # that environment asks before reverting anything
+    # That environment's gates: what `migrate up --env` refuses to apply
+    min_stability: str | None = None
+    max_risk: str | None = None
     # Every environment marked protected (what `lint` without --env guards)
     protected_environments: tuple[str, ...] = ()
     black_line_length: int | None = None  # [tool.black] line-length: edits follow it
+    # [tool.contractspec.owners]: each owner name's code-host handles, as written
+    owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lock_timeout_ms: int = runtime.DEFAULT_LOCK_TIMEOUT_MS  # LOCKS
     lock_retries: int = runtime.DEFAULT_LOCK_RETRIES
 
@@ -130,6 +143,13 @@ class Config:
                     f" or run: contractspec init --dialect {dialect}"
                 )
         return "sqlite"
+
+    def handles(self, owner: str) -> tuple[str, ...] | None:
+        """An owner's code-host handles: as [tool.contractspec.owners] maps
+        the name, an email address as it is; None for a name the map lacks."""
+        if owner in self.owners:
+            return self.owners[owner]
+        return (owner,) if EMAIL.fullmatch(owner) else None
 
     def relative(self, path: Path) -> str:
         """A path as shown to people and written into generated files: root-relative, posix."""
@@ -273,10 +293,13 @@ def load_config(
         )
     if database and environment:
         raise UsageError("give --database or --env, not both")
-    protected, url = False, None
+    url: str | None = None
+    chosen_environment: dict[str, Any] = {}  # the --env table: its gates
     environments = settings.get(ENVIRONMENTS, {})
     if environment:
-        url, protected = _environment_url(environments, environment, connecting)
+        url, chosen_environment = _environment_url(
+            environments, environment, connecting
+        )
     # An environment without its URL (to lint) leaves a fallback that tells nothing.
     chosen = url is not None or not environment
     if url is None:
@@ -293,7 +316,9 @@ def load_config(
         harness_dir=root / settings["harnesses"],
         database=url,
         environment=environment,
-        protected=protected,
+        protected=bool(chosen_environment.get("protected", False)),
+        min_stability=chosen_environment.get("min_stability"),
+        max_risk=chosen_environment.get("max_risk"),
         protected_environments=tuple(
             sorted(
                 name for name, table in environments.items() if table.get("protected")
@@ -307,14 +332,17 @@ def load_config(
         black_line_length=pyproject.black_line_length if pyproject else None,
         lock_timeout_ms=settings["lock_timeout_ms"],
         lock_retries=settings["lock_retries"],
+        owners={
+            name: tuple(handles) for name, handles in settings.get(OWNERS, {}).items()
+        },
     )
 
 
 def _environment_url(
     environments: dict[str, dict[str, Any]], name: str, connecting: bool = True
-) -> tuple[str | None, bool]:
-    """The URL and protected flag of a named environment (no URL: an unset
-    url_env when not connecting)."""
+) -> tuple[str | None, dict[str, Any]]:
+    """The URL and table of a named environment (no URL: an unset url_env
+    when not connecting)."""
     if name not in environments:
         known = ", ".join(sorted(environments)) or "none configured"
         raise ConfigError(
@@ -322,18 +350,17 @@ def _environment_url(
             f" [tool.contractspec.environments.{name}] to pyproject.toml"
         )
     table = environments[name]
-    protected = bool(table.get("protected", False))
     if "url" in table:
-        return str(table["url"]), protected
+        return str(table["url"]), table
     variable = str(table["url_env"])
     url = os.environ.get(variable)
     if not url and not connecting:
-        return None, protected
+        return None, table
     if not url:
         raise ConfigError(
             f"environment {name!r} reads its URL from ${variable}, which is not set"
         )
-    return url, protected
+    return url, table
 
 
 def inside_project(root: Path, folder: str) -> bool:
@@ -366,8 +393,12 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
         line, col = _locate(text, key)
         if key == ENVIRONMENTS:
             problems += _environment_problems(text, display, value)
+        elif key == OWNERS:
+            problems += _owners_problems(text, display, value)
         elif key not in (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS):
-            known = ", ".join((*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS, ENVIRONMENTS))
+            known = ", ".join(
+                (*DEFAULTS, *OPTIONAL, *LIMITS, *LOCKS, ENVIRONMENTS, OWNERS)
+            )
             problems.append(
                 Diagnostic(
                     display,
@@ -446,7 +477,15 @@ def _environment_problems(text: str, display: str, value: object) -> list[Diagno
                 message = f"unknown key {key!r} in {header}; known keys: {', '.join(ENVIRONMENT_KEYS)}"
             elif key == "protected" and not isinstance(item, bool):
                 message = "protected must be true or false"
-            elif key != "protected" and (not isinstance(item, str) or not item.strip()):
+            elif key == "min_stability" and item not in STABILITIES:
+                message = f"min_stability must be one of {', '.join(STABILITIES)}, got {item!r}"
+            elif key == "max_risk" and item not in RISK_LEVELS:
+                message = (
+                    f"max_risk must be one of {', '.join(RISK_LEVELS)}, got {item!r}"
+                )
+            elif key in ("url", "url_env") and (
+                not isinstance(item, str) or not item.strip()
+            ):
                 message = f"{key} must be a non-empty string"
             else:
                 continue
@@ -460,6 +499,32 @@ def _environment_problems(text: str, display: str, value: object) -> list[Diagno
                     " its password) or url_env (the variable that holds the URL)",
                 )
             )
+    return problems
+
+
+def _owners_problems(text: str, display: str, value: object) -> list[Diagnostic]:
+    """[tool.contractspec.owners]: each owner name maps to a list of handles."""
+    header = f"[tool.contractspec.{OWNERS}]"
+    if not isinstance(value, dict):
+        line, col = _locate(text, OWNERS)
+        return [Diagnostic(display, line, col, f"{OWNERS} must be a table")]
+    problems = []
+    for name, handles in value.items():
+        line, col = _locate(text, name, header)
+        if not isinstance(handles, list) or not handles:
+            message = (
+                f"owner {name!r} must map to a list of code-host handles,"
+                f' e.g. {name} = ["@org/team"] (an email is a handle too)'
+            )
+            problems.append(Diagnostic(display, line, col, message))
+            continue
+        for handle in handles:
+            if not isinstance(handle, str) or not HANDLE.fullmatch(handle):
+                message = (
+                    f"owner {name!r}: {handle!r} is not a code-host handle:"
+                    " give @user, @org/team or an email address"
+                )
+                problems.append(Diagnostic(display, line, col, message))
     return problems
 
 

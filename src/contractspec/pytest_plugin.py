@@ -35,7 +35,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -62,8 +62,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Test on new databases on this PostgreSQL server (a user that may"
         f" CREATE DATABASE) instead of SQLite files; also ${ENV_POSTGRES}.",
     )
+    group.addoption(
+        "--contractspec-reuse-db",
+        action="store_true",
+        default=None,
+        help="Keep the migrated template databases between sessions (keyed by the"
+        " harness folder's fingerprint; stale ones are dropped): the next session"
+        " copies them without migrating.",
+    )
     parser.addini(
         "contractspec", "Always run the built-in migration tests.", type="bool"
+    )
+    parser.addini(
+        "contractspec_reuse_db",
+        "Keep migrated template databases between sessions.",
+        type="bool",
     )
     parser.addini("contractspec_project", "The contractspec project folder.")
     parser.addini("contractspec_postgres", "A PostgreSQL server URL to test on.")
@@ -125,7 +138,7 @@ def contractspec_server(pytestconfig: pytest.Config) -> str | None:
 
 
 @pytest.fixture
-def contractspec_database(
+def contractspec_empty_database(
     contractspec_server: str | None, tmp_path: Path
 ) -> Iterator[str]:
     """A fresh, empty database URL for one test: a SQLite file in tmp_path, or
@@ -136,20 +149,105 @@ def contractspec_database(
     try:
         databases = Databases(tmp_path / "contractspec", contractspec_server)
     except ContractspecError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        _fail(str(exc))
     try:
         yield databases.create()
     finally:
-        databases.drop_all()
+        databases.close()
+
+
+@pytest.fixture(scope="session")
+def contractspec_templates(
+    pytestconfig: pytest.Config,
+    contractspec_project: Any,
+    contractspec_server: str | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Any]:
+    """The session's `contractspec.testing.Templates`: migrated template
+    databases, each made on first use, and fresh copies of them. With
+    --contractspec-reuse-db they outlive the session (SQLite: in pytest's
+    cache folder; PostgreSQL: on the server), keyed by the harness folder's
+    fingerprint."""
+    from .errors import ContractspecError
+    from .testing import Databases, Templates
+
+    keep = None
+    if _setting(pytestconfig, "contractspec_reuse_db"):
+        cache = getattr(pytestconfig, "cache", None)
+        if cache is None:
+            _fail(
+                "contractspec: --contractspec-reuse-db keeps the templates in"
+                " pytest's cache folder, but the cacheprovider plugin is off"
+                " (-p no:cacheprovider): turn it on, or leave the option out"
+            )
+        keep = cache.mkdir("contractspec-templates")
+    folder = tmp_path_factory.mktemp("contractspec")
+    try:
+        databases = Databases(folder, contractspec_server)
+        templates = Templates(contractspec_project, databases, keep)
+    except ContractspecError as exc:
+        _fail(str(exc))
+    try:
+        yield templates
+    finally:
+        databases.close()
+
+
+def _fail(message: str) -> NoReturn:
+    """Fail the test with message alone (no traceback, no chained exception)."""
+    __tracebackhide__ = True
+    raise pytest.fail.Exception(message, pytrace=False) from None
+
+
+def _copy(templates: Any, reference: str | None) -> str:
+    from .errors import ContractspecError
+
+    try:
+        return str(templates.copy(reference))
+    except ContractspecError as exc:
+        _fail(f"contractspec: cannot migrate a template: {exc}")
 
 
 @pytest.fixture
-def contractspec_runner(contractspec_project: Any, contractspec_database: str) -> Any:
-    """A `contractspec.testing.Runner` on the fresh database: `up`, `down`,
-    `up_to`, `applied`, `catalogue`."""
+def contractspec_database(contractspec_templates: Any) -> Iterator[str]:
+    """The URL of a fresh, fully migrated database for one test: a copy of the
+    session's template (migrated once), dropped afterwards."""
+    url = _copy(contractspec_templates, None)
+    try:
+        yield url
+    finally:
+        contractspec_templates.databases.drop(url)
+
+
+@pytest.fixture
+def contractspec_database_at(
+    contractspec_templates: Any,
+) -> Iterator[Callable[[str], str]]:
+    """at(NAME): the URL of a fresh database migrated up to and including
+    NAME in dependency order (the state a later migration starts from), a
+    copy of a template made once per NAME; dropped after the test."""
+    made: list[str] = []
+
+    def at(reference: str) -> str:
+        made.append(_copy(contractspec_templates, reference))
+        return made[-1]
+
+    try:
+        yield at
+    finally:
+        for url in made:
+            contractspec_templates.databases.drop(url)
+
+
+@pytest.fixture
+def contractspec_runner(
+    contractspec_project: Any, contractspec_empty_database: str
+) -> Any:
+    """A `contractspec.testing.Runner` on a fresh, empty database: `up`,
+    `down`, `up_to`, `applied`, `catalogue`."""
     from .testing import Runner
 
-    with Runner(contractspec_project, contractspec_database) as runner:
+    with Runner(contractspec_project, contractspec_empty_database) as runner:
         yield runner
 
 
@@ -215,7 +313,7 @@ class _State:
     def close(self) -> None:
         if self.walk is not None:
             self.walk.close()
-        self.databases.drop_all()
+        self.databases.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def keep_alone(self, key: str, database: str) -> None:

@@ -9,6 +9,8 @@ run from their committed harnesses, as `contractspec migrate` runs them.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
 import shutil
 import uuid
@@ -20,7 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from . import runtime
 from .commands.migrate.harnesses import CommittedHarness, committed_harnesses
+from .commands.migrate.runs import not_atomic, up, up_order
 from .errors import ConfigError, MigrationFailed, StaleError
+from .files import read_project_file, relative_posix
 from .project import Project
 from .spec import MigrationSpec
 
@@ -32,11 +36,13 @@ class Databases:
     """Fresh, empty databases: SQLite files in a folder, or new databases on a
     PostgreSQL server (`server`: a URL whose user may CREATE DATABASE).
 
-    Every database made here is removed by `drop_all`."""
+    Every database made here is removed by `drop_all` (and `close`, which
+    also closes the one server connection)."""
 
     def __init__(self, folder: Path, server: str | None = None) -> None:
         self.folder, self.server = folder, server
         self.made: list[str] = []
+        self._conn: Any = None
         if server is not None:
             _psycopg()  # missing: say so now, once, not in every test
 
@@ -50,22 +56,30 @@ class Databases:
             self.folder.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{(self.folder / f'{name}.db').as_posix()}"
         else:
-            self._admin(f'CREATE DATABASE "{name}"')
-            url = urlunsplit(urlsplit(self.server)._replace(path="/" + name))
+            self.admin(f'CREATE DATABASE "{name}"')
+            url = self.url_of(name)
         self.made.append(url)
         return url
 
     def clone(self, url: str) -> str:
-        """A new database holding a copy of url's (which nobody may be using)."""
-        copy = self.create()
+        """A new database holding a copy of url's (which nobody may be using):
+        a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL."""
+        name = "cs_" + uuid.uuid4().hex[:16]
         if self.server is None:
-            shutil.copyfile(_sqlite_path(url), _sqlite_path(copy))
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{name}.db"
+            shutil.copyfile(_sqlite_path(url), path)
+            copy = f"sqlite:///{path.as_posix()}"
         else:
-            self._admin(f'DROP DATABASE "{_pg_name(copy)}"')
-            self._admin(
-                f'CREATE DATABASE "{_pg_name(copy)}" TEMPLATE "{_pg_name(url)}"'
-            )
+            self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_name(url)}"')
+            copy = self.url_of(name)
+        self.made.append(copy)
         return copy
+
+    def url_of(self, name: str) -> str:
+        """The URL of database `name` on the server."""
+        assert self.server is not None
+        return urlunsplit(urlsplit(self.server)._replace(path="/" + name))
 
     def drop(self, url: str) -> None:
         if url in self.made:
@@ -73,16 +87,167 @@ class Databases:
         if self.server is None:
             Path(_sqlite_path(url)).unlink(missing_ok=True)
         else:
-            self._admin(f'DROP DATABASE IF EXISTS "{_pg_name(url)}" WITH (FORCE)')
+            self.admin(f'DROP DATABASE IF EXISTS "{_pg_name(url)}" WITH (FORCE)')
 
     def drop_all(self) -> None:
         for url in list(self.made):
             self.drop(url)
 
-    def _admin(self, statement: Any) -> None:  # names made here, never user input
+    def admin(self, statement: Any) -> list[tuple[Any, ...]]:
+        """Run one statement on the server (names made here, never user input);
+        its rows. One connection for the session's statements: connecting is
+        most of what a copy of a small template costs."""
         assert self.server is not None
-        with _psycopg().connect(self.server, autocommit=True) as conn:
-            conn.execute(statement)
+        if self._conn is None or self._conn.closed:
+            self._conn = _psycopg().connect(self.server, autocommit=True)
+        cursor = self._conn.execute(statement)
+        return cursor.fetchall() if cursor.description else []
+
+    def close(self) -> None:
+        """Drop every database made here; close the server connection."""
+        self.drop_all()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class Templates:
+    """Migrated databases in milliseconds: a **template** migrated once per
+    harness-folder fingerprint (and target), then a fresh copy of it per
+    test (`Databases.clone`: a file copy on SQLite, `CREATE DATABASE ...
+    TEMPLATE` on PostgreSQL).
+
+    Migrated as `contractspec migrate up [--to NAME]` migrates (the committed
+    harnesses, checked; in one transaction unless a step commits on its
+    own), and checked as it checks them before a kept one is reused: a stale
+    or edited harness is refused, not copied from before.
+
+    A template belongs to this process and is dropped with its databases,
+    unless `keep` names where templates outlive the session (SQLite: that
+    folder; PostgreSQL: the server): then they are found again by name in a
+    later session, and those of the same project made from other harness
+    bytes are dropped as stale. A kept template appears under its name only
+    once fully migrated (a rename), so concurrent sessions (pytest-xdist's
+    workers) never copy a half-made one, and names never clash: a template in
+    the making carries this process's own tag."""
+
+    PREFIX = "cs_tpl_"
+
+    def __init__(
+        self, project: Project, databases: Databases, keep: Path | None = None
+    ) -> None:
+        self.project, self.databases, self.keep = project, databases, keep
+        self.fingerprint = harness_folder_fingerprint(project)
+        root = str(project.config.root.resolve()).encode("utf-8")
+        self.project_tag = hashlib.sha256(root).hexdigest()[:8]
+        self.own_tag = uuid.uuid4().hex[:8]  # this process's
+        self.templates: dict[str | None, str] = {}  # by target key (None: all)
+        self._dropped_stale = False
+
+    def copy(self, reference: str | None = None) -> str:
+        """A fresh database migrated up to and including reference in
+        dependency order (None: every migration); remove it with
+        `databases.drop(url)`."""
+        key = None if reference is None else self.project.registry.lookup(reference).key
+        if key not in self.templates:
+            self.templates[key] = self._template(key)
+        return self.databases.clone(self.templates[key])
+
+    def name(self, key: str | None) -> str:
+        """A template's name: this project's, these harnesses', this target's."""
+        target = "all" if key is None else hashlib.sha256(key.encode()).hexdigest()[:8]
+        return f"{self.PREFIX}{self.project_tag}_{self.fingerprint[:16]}_{target}"
+
+    def _template(self, key: str | None) -> str:
+        # What `migrate up --to key` runs, checked as it checks it.
+        harnesses = committed_harnesses(
+            self.project, up_order(self.project.registry, to=key)
+        )
+        migrate = functools.partial(
+            self._migrate, key=key, single=not not_atomic(harnesses, "up")
+        )
+        if self.keep is None:
+            url = self.databases.create()
+            migrate(url)
+            return url
+        self._drop_stale()
+        name = self.name(key)
+        if self.databases.server is None:
+            return self._kept_file(name, migrate)
+        return self._kept_database(name, migrate)
+
+    def _migrate(self, url: str, key: str | None, single: bool) -> None:
+        root = self.project.config.root
+        up(root, url, to=key, single_transaction=single).raise_for_failure()
+
+    def _kept_file(self, name: str, migrate: Callable[[str], None]) -> str:
+        assert self.keep is not None
+        path = self.keep / f"{name}.db"
+        if not path.exists():
+            making = self.keep / f"{name}.{self.own_tag}.making"
+            self.keep.mkdir(parents=True, exist_ok=True)
+            try:
+                migrate(f"sqlite:///{making.as_posix()}")
+                os.link(making, path)  # atomic: whole, or not there
+            except FileExistsError:
+                pass  # another session made it first: theirs is the same
+            finally:
+                making.unlink(missing_ok=True)
+                Path(f"{making}.lock").unlink(missing_ok=True)
+        return f"sqlite:///{path.as_posix()}"
+
+    def _kept_database(self, name: str, migrate: Callable[[str], None]) -> str:
+        databases, errors = self.databases, _psycopg().errors
+        exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        if not databases.admin(exists):
+            making = f"{name}_{self.own_tag}"
+            databases.admin(f'CREATE DATABASE "{making}"')
+            try:
+                migrate(databases.url_of(making))
+                databases.admin(f'ALTER DATABASE "{making}" RENAME TO "{name}"')
+            except (errors.DuplicateDatabase, errors.UniqueViolation):
+                pass  # another session made it first (or at once): theirs is the same
+            finally:
+                databases.admin(f'DROP DATABASE IF EXISTS "{making}" WITH (FORCE)')
+        return databases.url_of(name)
+
+    def _drop_stale(self) -> None:
+        """Kept templates of this project made from other harness bytes."""
+        if self._dropped_stale:
+            return
+        self._dropped_stale = True
+        ours = f"{self.PREFIX}{self.project_tag}_"
+        current = f"{ours}{self.fingerprint[:16]}_"
+        if self.databases.server is None:
+            assert self.keep is not None
+            for path in self.keep.glob(f"{ours}*"):
+                if not path.name.startswith(current):
+                    path.unlink(missing_ok=True)
+            return
+        rows = self.databases.admin(
+            f"SELECT datname FROM pg_database WHERE datname LIKE '{ours}%'"
+        )
+        for (name,) in rows:
+            if not name.startswith(current):
+                self.databases.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def harness_folder_fingerprint(project: Project) -> str:
+    """sha256 over every file of the harness folder, paths and bytes: the
+    harnesses and the runtime that a template database was migrated with."""
+    folder = project.config.harness_dir
+    paths = sorted(
+        Path(directory) / name
+        for directory, _, files in os.walk(folder)
+        if "__pycache__" not in Path(directory).parts
+        for name in files
+    )
+    digest = hashlib.sha256()
+    for path in paths:
+        data = read_project_file(path, project.config.files)
+        digest.update(relative_posix(path, folder).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
 
 
 def _psycopg() -> Any:

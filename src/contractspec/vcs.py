@@ -1,4 +1,5 @@
-"""What git says changed: for `lint --changed-since REF` (a pull request's base)."""
+"""git: what changed (for `lint --changed-since REF`, a pull request's base),
+and where the repository's root is (where a code host reads CODEOWNERS)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,14 @@ def changed_files(root: Path, ref: str) -> set[str]:
     changed = _git(root, "diff", "--name-only", "--relative", ref, "--")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard")
     return set(changed) | set(untracked)
+
+
+def repository_root(start: Path) -> Path | None:
+    """The nearest folder at or above start that holds `.git` (a folder, or the
+    file of a worktree or submodule): where git, and so a code host, has the
+    repository's root. None outside a repository. Found without running git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None

@@ -12,6 +12,10 @@
   that no spec produces any more; a full build removes it, `--check` reports it.
 - Diffs are unified, with git-style `a/` and `b/` paths relative to the
   project root (`/dev/null` for created and removed files).
+- A user's file may hold a *marked block* of ours (CODEOWNERS): the lines
+  from its begin marker to its end marker are ours to rewrite, every other
+  byte is left as it is (`block_change`), and the file is written only if it
+  still holds what was read.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ class Change:
     status: str  # created | updated | unchanged | removed
     old: bytes | None  # None: created (and, to save memory, unchanged)
     new: bytes | None  # None: removed (and unchanged)
+    # A user's file with a block of ours: never written over a change made meanwhile
+    guarded: bool = False
 
     @property
     def pending(self) -> bool:
@@ -189,13 +195,91 @@ def _umask() -> int:
 
 def apply(changes: Iterable[Change]) -> None:
     for change in changes:
-        if change.status in (CREATED, UPDATED):
+        if change.guarded and change.status in (CREATED, UPDATED):
+            assert change.new is not None
+            atomic_write(
+                change.path,
+                change.new,
+                unless_changed_from=change.old,
+                display=change.display,
+                exclusive=change.status == CREATED,
+            )
+        elif change.status in (CREATED, UPDATED):
             assert change.new is not None
             atomic_write(change.path, change.new)
         elif change.status == REMOVED:
             # Checked again right before: never delete a file changed meanwhile.
             if change.old is not None and holds(change.path, change.old):
                 change.path.unlink()
+
+
+def block_change(
+    path: Path, display: str, block: list[str], begin: str, end: str
+) -> Change:
+    """What putting a marked block into a user's file changes.
+
+    block: its lines without line ends, the first starting with `begin`, the
+    last equal to `end`. The file's lines from its begin marker through its
+    end marker are replaced; a file without the block gets it at its end
+    (after a line end, added when its last line has none), a missing file is
+    created. Line ends follow the file's (CRLF stays CRLF). A marker without
+    its partner, or a second block, is a ConfigError naming the line."""
+    try:
+        data = read_project_file(path, FileLimits.unconfined())
+    except FileRefused as exc:
+        if path.exists() or path.is_symlink():
+            raise ConfigError(f"{display} {exc}") from None
+        data = None
+    try:
+        old = None if data is None else data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{display} is not UTF-8 text ({exc.reason})") from None
+    lines = _lines(old)
+    found = _block_at(lines, display, begin, end)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    if found is None:
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += newline
+        first, last, after = len(lines), len(lines), newline
+    else:
+        first, last = found
+        ending = lines[last][len(lines[last].rstrip("\r\n")) :]
+        after, last = ending, last + 1
+    body = newline.join(block) + after
+    text = "".join(lines[:first]) + body + "".join(lines[last:])
+    new = text.encode("utf-8")
+    if data is None:
+        return Change(path, display, CREATED, None, new, guarded=True)
+    if new == data:
+        return Change(path, display, UNCHANGED, None, None, guarded=True)
+    return Change(path, display, UPDATED, data, new, guarded=True)
+
+
+def _block_at(
+    lines: list[str], display: str, begin: str, end: str
+) -> tuple[int, int] | None:
+    """The indexes of the block's begin and end marker lines, or None."""
+    begins = [i for i, line in enumerate(lines) if line.strip().startswith(begin)]
+    ends = [i for i, line in enumerate(lines) if line.strip() == end]
+    if len(begins) > 1 or len(ends) > 1:
+        where = (begins if len(begins) > 1 else ends)[1] + 1
+        raise ConfigError(
+            f"{display}:{where}: a second contractspec block; keep one (delete the other's lines)"
+        )
+    if not begins and not ends:
+        return None
+    if not ends:
+        problem, where = f"begins here and never ends (no line {end!r})", begins[0]
+    elif not begins:
+        problem, where = f"ends here and never begins (no line {begin!r}...)", ends[0]
+    elif ends[0] < begins[0]:
+        problem, where = "ends here, before it begins", ends[0]
+    else:
+        return begins[0], ends[0]
+    raise ConfigError(
+        f"{display}:{where + 1}: the contractspec block {problem}; restore the"
+        " marker line, or delete the block's lines and run the command again"
+    )
 
 
 def _lines(text: str | None) -> list[str]:

@@ -55,6 +55,7 @@ class Root(click.Group):
         "lint": "lint",
         "list": "registry",
         "migrate": "migrate",
+        "owners": "owners",
         "show": "registry",
         "spec": "spec",
     }
@@ -161,6 +162,7 @@ def root(project: Path | None, database: str | None, environment: str | None) ->
       contractspec build --all               # write harnesses for every spec
       contractspec build --check             # CI: exit 1 when a harness is stale
       contractspec lint                      # review: dangerous or broken SQL
+      contractspec owners                    # route reviews: the CODEOWNERS block
       contractspec migrate up                # apply what is pending
       contractspec migrate status            # what is applied, pending, drifted
 

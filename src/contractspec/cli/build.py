@@ -55,6 +55,7 @@ def build_command(
     version. --all builds every spec. With --check or --diff and no NAME,
     the whole project is compared. One file per migration is written under
     the harness folder ([tool.contractspec] harnesses), only when it changed.
+    A CODEOWNERS block that `contractspec owners` wrote is kept current too.
 
     \b
     Exit codes: 0 ok (and --diff), 1 stale with --check, 2 usage,
@@ -77,6 +78,7 @@ def build_command(
         click.echo(output, nl=False)
     click.echo(result.summary, err=True)
     if check and result.stale:
-        raise StaleError(
-            f"generated harnesses are out of date; run: {result.rebuild_command}"
-        )
+        what = "generated harnesses are"
+        if not any(change.status != "unchanged" for change in result.changes):
+            what = "the CODEOWNERS block is"  # only it
+        raise StaleError(f"{what} out of date; run: {result.rebuild_command}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,54 @@ def _github(value: str, property_: bool = False) -> str:
     """Escaped for a workflow command (GitHub's own escaping rules)."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return value.replace(":", "%3A").replace(",", "%2C") if property_ else value
+
+
+def _markdown(text: str) -> str:
+    """Text for one cell of a Markdown table."""
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def review_table(report: LintReport) -> str:
+    """The linted migrations as a Markdown table for the pull request: each
+    one's risk and why, its stability, and whose review it asks for."""
+    lines = [
+        "### contractspec: migrations to review",
+        "",
+        "| migration | risk | why | stability | owners |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in report.reviewed:
+        why = "<br>".join(
+            _markdown(f"{r.reason}: {r.detail}") for r in row.risk.reasons
+        )
+        owners = ", ".join(_markdown(owner) for owner in row.owners)
+        handles = [h for h in row.handles if h not in row.owners]  # not emails again
+        if handles:
+            owners += " (" + ", ".join(f"`{h}`" for h in handles) + ")"
+        lines.append(
+            f"| `{row.key}` | **{row.risk.level}** | {why or '-'} |"
+            f" {row.stability} | {owners} |"
+        )
+    if not report.reviewed:
+        lines.append("| (none) | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def _github_summary(report: LintReport) -> None:
+    """In a GitHub Actions job: the review table into the step summary, and
+    the highest risk as the step's output `risk` (low, medium or high)."""
+    from ..config import RISK_LEVELS
+
+    summary, output = os.environ.get("GITHUB_STEP_SUMMARY"), os.environ.get(
+        "GITHUB_OUTPUT"
+    )
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(review_table(report))
+    if output:
+        levels = [RISK_LEVELS.index(row.risk.level) for row in report.reviewed]
+        with open(output, "a", encoding="utf-8") as handle:
+            handle.write(f"risk={RISK_LEVELS[max(levels, default=0)]}\n")
 
 
 def _print(report: LintReport, format_: str) -> None:
@@ -90,6 +140,11 @@ def lint_command(
     squawk's rules run too (pip install 'contractspec[lint]'). Rules are
     listed in docs/lint.md.
 
+    Each linted migration's risk (low, medium, high, with the reasons) is in
+    --format json; --format github also writes a review table (risk, why,
+    owners) to the job's step summary ($GITHUB_STEP_SUMMARY) and the highest
+    risk to the step output `risk` ($GITHUB_OUTPUT).
+
     \b
     Exit codes: 0 no error, 1 an error (or a warning with --strict),
     2 usage, 3 spec or configuration error.
@@ -114,9 +169,12 @@ def lint_command(
                 "errors": report.count("error"),
                 "warnings": report.count("warning"),
                 "specs": report.specs,
+                "migrations": [dataclasses.asdict(row) for row in report.reviewed],
             }
         )
     _print(report, format_)
+    if format_ == "github":
+        _github_summary(report)
     errors, warnings = report.count("error"), report.count("warning")
     summary = (
         f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"

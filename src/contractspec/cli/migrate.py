@@ -151,6 +151,8 @@ def _summary(run: RunResult) -> None:
         parts.append(f"{len(run.skipped)} {done}")
     if run.failed:
         parts.append(f"1 failed ({run.failed})")
+    if run.rolled_back:
+        parts.append(f"{len(run.rolled_back)} rolled back with it")
     if run.not_attempted:
         parts.append(f"{len(run.not_attempted)} not attempted")
     click.echo(", ".join(parts), err=True)
@@ -171,7 +173,12 @@ def _dry_run(run: RunResult, as_json: bool) -> None:
         click.echo(f"nothing to {verb}", err=True)
     for key in run.not_attempted:
         apart = run.not_atomic.get(key)
-        click.echo(f"would {verb} {key}" + (f" (NOT atomic: {apart})" if apart else ""))
+        risk = run.risk.get(key)
+        click.echo(
+            f"would {verb} {key}"
+            + (f" (NOT atomic: {apart})" if apart else "")
+            + (f"; risk {risk}" if risk and risk.reasons else "")
+        )
 
 
 def _stack(*decorators: Decorator) -> Decorator:
@@ -244,8 +251,11 @@ def _run(
     **options: Any,
 ) -> RunResult:
     """Call commands.migrate.up or .down with a progress reporter; return its result."""
-    reverting = run.__name__ == "down" and not dry_run and not options["rehearse"]
-    database = _database(project, database, environment, reverting, yes)
+    if run.__name__ == "up":  # its environment's gates are the command's to apply
+        options["environment"] = environment
+    else:
+        reverting = not dry_run and not options["rehearse"]
+        database = _database(project, database, environment, reverting, yes)
     with _Progress(enabled=not as_json and not dry_run) as progress:
 
         def notice(line: str) -> None:
@@ -264,14 +274,34 @@ def _run(
 
 @migrate.command("up")
 @_run_options
+@click.option(
+    "--accept-risk",
+    "accept_risk",
+    multiple=True,
+    metavar="NAME[.vN]",
+    help="Apply NAME although --env's gates (min_stability, max_risk) refuse it;"
+    " recorded in its run_start event with who ran it (repeatable).",
+)
+@click.option(
+    "--single-transaction",
+    is_flag=True,
+    help="Run every pending migration in one transaction (a savepoint each):"
+    " all committed at the end, or none. For fresh databases (CI, tests), where"
+    " a commit per migration costs the most. Refused when a pending migration"
+    " has a step that commits on its own (outside a transaction, in batches).",
+)
 def up_command(as_json: bool, dry_run: bool, **options: Any) -> None:
     """Apply pending migrations (all, or NAME and what it depends on).
 
     Runs the committed harnesses in dependency order, one transaction per
     migration, under one lock for the whole run. Refuses to start if a
-    harness it would run is missing or stale. Stops at the first failure:
-    that migration is rolled back, the ones before it stay applied, the
-    rest are not attempted.
+    harness it would run is missing or stale, or (with --env NAME) falls
+    outside the environment's gates: a stability below its min_stability
+    or a risk above its max_risk (--accept-risk NAME lets one through).
+    Stops at the first failure: that migration is rolled back, the ones
+    before it stay applied, the rest are not attempted. With
+    --single-transaction the ones before it are rolled back too: nothing is
+    applied.
     """
     from ..commands import migrate as command
 
@@ -378,6 +408,8 @@ def status_command(
     missing, unreadable (not a regular file, or over max_file_bytes), stale
     (its spec, its format or the shared runtime module changed: rebuild) or
     edited (by hand: its MIGRATION is not what the spec generates).
+    RISK is computed from the spec: low, medium or high (the reasons are in
+    --json and `contractspec show NAME`; docs/review.md has the rule).
     LAST FAILURE shows the error of a migration whose latest run failed.
     """
     from ..commands import migrate as command
@@ -398,6 +430,7 @@ STATUS_HEADERS = [
     "KEY",
     "STATE",
     "HARNESS",
+    "RISK",
     "APPLIED AT (UTC)",
     "BY",
     "TOOK",
@@ -411,6 +444,7 @@ def _status_cells(row: MigrationStatus) -> list[str]:
         row.key,
         state + (" (baseline)" if row.baseline else ""),
         row.harness,
+        row.risk.level if row.risk else "-",
         (row.applied_at or "-")[:19].replace("T", " "),
         row.applied_by or "-",
         "-" if row.duration_ms is None else f"{row.duration_ms} ms",

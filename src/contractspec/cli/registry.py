@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -62,7 +63,7 @@ def show_command(
 
     data = show_migration(reference, project, typescript=typescript)
     if as_json:
-        echo_json(data)
+        echo_json({**data, "risk": dataclasses.asdict(data["risk"])})
         return
     meta = data["meta"]
     lines = [
@@ -72,6 +73,7 @@ def show_command(
         f"  owners:      {', '.join(meta['owners'])}",
         f"  tags:        {', '.join(meta['tags']) or '-'}",
         f"  stability:   {meta['stability']}",
+        f"  risk:        {data['risk']}",
         f"  depends on:  {', '.join(data['resolved_dependencies']) or '-'}",
         f"  needed by:   {', '.join(data['dependents']) or '-'}",
     ]

@@ -9,6 +9,8 @@ Modes (black's `--check`/`--diff` semantics):
 - `stdout`: one harness's text, nothing written.
 
 Without NAMEs, `check` and `diff` look at the whole project, as `--all` does.
+A CODEOWNERS file with contractspec's block (`contractspec owners`) is kept
+current the same way: written, checked or diffed with the harnesses.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .. import writer
 from ..config import Config, load_config
 from ..errors import ConfigError, Diagnostic, SpecError, UsageError
 from ..project import Project, open_project
+from .owners import block_change
 from .results import BuildResult, HarnessChange
 
 if TYPE_CHECKING:
@@ -154,13 +157,24 @@ def build(
     _refuse_unrunnable_sql(
         proj, [h.key for h in harnesses if h.key is not None and h.path in pending]
     )
-    stale = any(c.pending for c in changes)
+    block = block_change(proj)  # before writing anything: an unmapped owner stops it
+    owned = [] if block is None else [block.change]
+    stale = any(c.pending for c in [*changes, *owned])
     shown = tuple(HarnessChange(c.display, c.status) for c in changes)
+    codeowners = next((HarnessChange(c.display, c.status) for c in owned), None)
+    summary = _summary(changes, check or diff) + _block_summary(owned, check or diff)
     if check or diff:
-        output = "".join(writer.unified_diff(c) for c in changes)
-        return BuildResult(shown, stale, _summary(changes, True), output, command)
-    writer.apply(changes)
-    return BuildResult(shown, stale, _summary(changes, False), "", command)
+        output = "".join(writer.unified_diff(c) for c in [*changes, *owned])
+        return BuildResult(shown, stale, summary, output, command, "", codeowners)
+    writer.apply([*changes, *owned])
+    return BuildResult(shown, stale, summary, "", command, "", codeowners)
+
+
+def _block_summary(owned: list[writer.Change], dry_run: bool) -> str:
+    """`, CODEOWNERS block updated`, when the block changes."""
+    if not owned or not owned[0].pending:
+        return ""
+    return f", {owned[0].display} block {'would be ' if dry_run else ''}updated"
 
 
 def _whole_project(

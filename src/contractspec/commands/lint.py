@@ -9,7 +9,8 @@ from pathlib import Path
 from .. import runtime
 from ..config import load_config
 from ..errors import UsageError
-from ..lint import ERROR, WARNING, LintReport, lint_specs
+from ..lint import ERROR, WARNING, LintReport, Reviewed, lint_specs
+from ..lint.risk import assess
 from ..loader import LoadedSpec
 from ..project import Project, open_project
 
@@ -62,6 +63,23 @@ def lint(
     ordered = [proj.specs[spec.key] for spec in proj.registry.order(chosen)]
     with runtime.interruptible():  # SIGTERM, like Ctrl-C, stops squawk too
         report = lint_specs(ordered, config, use_squawk=use_squawk, reported=chosen)
+    linted = [loaded for loaded in ordered if loaded.key in chosen]
+    risks = assess(linted, config)
+    report.reviewed = [
+        Reviewed(
+            loaded.key,
+            loaded.path,
+            loaded.spec.meta.stability,
+            tuple(loaded.spec.meta.owners),
+            tuple(
+                handle
+                for owner in loaded.spec.meta.owners
+                for handle in config.handles(owner) or ()
+            ),
+            risks[loaded.key],
+        )
+        for loaded in linted
+    ]
     if strict:  # every warning counts as an error
         report.findings = [
             dataclasses.replace(f, severity=ERROR) if f.severity == WARNING else f

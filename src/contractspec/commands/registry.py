@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..lint.risk import assess
 from ..project import Project, open_project
 from ..spec import to_dict
 from .results import MigrationInfo
@@ -36,7 +37,8 @@ def _info(project: Project, key: str) -> MigrationInfo:
 def show_migration(
     reference: str, project_dir: Path | None = None, typescript: bool = False
 ) -> dict[str, Any]:
-    """One spec as plain data (TypeScript field names on request), with its source and edges."""
+    """One spec as plain data (TypeScript field names on request), with its
+    source, its edges and its risk (a lint.risk.Risk)."""
     project = open_project(project_dir)
     spec = project.registry.lookup(reference)
     data = to_dict(spec, typescript=typescript)
@@ -44,6 +46,7 @@ def show_migration(
     data["path"] = project.specs[spec.key].path
     data["resolved_dependencies"] = project.registry.dependencies(spec.key)
     data["dependents"] = project.registry.dependents(spec.key)
+    data["risk"] = assess([project.specs[spec.key]], project.config)[spec.key]
     return data
 
 

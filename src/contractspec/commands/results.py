@@ -19,6 +19,7 @@ from ..errors import MigrationFailed
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
+    from ..lint.risk import Risk
     from ..runtime import Result
 
 JSON = dict[str, object]
@@ -41,7 +42,7 @@ def _plain(value: object) -> object:
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
     if isinstance(value, Mapping):
-        return dict(value)
+        return {key: _plain(item) for key, item in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return json_value(value)
     return value
@@ -60,8 +61,10 @@ def _run_json(run: RunResult) -> JSON:
         "skipped": _plain(run.skipped),
         "failed": failed,
         "not_attempted": _plain(run.not_attempted),
+        "rolled_back": _plain(run.rolled_back),
         "not_atomic": _plain(run.not_atomic),
         "not_rehearsed": _plain(run.not_rehearsed),
+        **({"risk": _plain(run.risk)} if run.risk else {}),
     }
 
 
@@ -105,6 +108,22 @@ class BuildResult:
     diff: str  # the unified diff (check and diff modes)
     rebuild_command: str
     harness: str = ""  # stdout mode: the one harness's text, written nowhere
+    # The CODEOWNERS block's file, when it has one (build keeps it current)
+    codeowners: HarnessChange | None = None
+
+
+@dataclass(frozen=True)
+class OwnersResult:
+    """What `contractspec owners` did to the CODEOWNERS block (or, with check
+    or diff, would do)."""
+
+    path: str  # the CODEOWNERS file, relative to the project
+    status: str  # created | updated | unchanged
+    host: str  # github | gitlab: the form the block is in
+    files: int  # the files it gives owners
+    stale: bool  # the block would change
+    diff: str  # check and diff modes: the unified diff
+    notes: tuple[str, ...] = ()  # what may keep the block from deciding
 
 
 # --- migrate -------------------------------------------------------------------
@@ -156,8 +175,13 @@ class RunResult:
     failed: str | None = None  # the key of the migration that failed
     error: str | None = None  # why it failed; it was rolled back
     not_attempted: tuple[str, ...] = ()  # after a failure; or what a dry run would run
+    # --single-transaction after a failure: the migrations that had run
+    # before it, rolled back with it (nothing was applied)
+    rolled_back: tuple[str, ...] = ()
     # key -> what commits on its own ("step 2 runs outside a transaction")
     not_atomic: Mapping[str, str] = field(default_factory=dict)
+    # a dry run: the risk of each migration it would apply
+    risk: Mapping[str, Risk] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -188,6 +212,7 @@ class MigrationStatus:
     harness: str  # ok | missing | stale | edited | - (unknown)
     path: str | None  # the spec file; None for unknown
     harness_problem: str | None = None  # why the harness cannot run
+    risk: Risk | None = None  # computed from the spec (lint/risk.py); None: unknown
     not_atomic: str | None = None  # what commits on its own, when anything does
     steps_done: tuple[int, ...] | None = None  # partly applied: the committed steps
     applied_at: str | None = None

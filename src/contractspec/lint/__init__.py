@@ -8,7 +8,8 @@ weighed in its context (`context.py`: a table this migration created is not
 live). A step accepts a rule with `lint_ignore={"rule": "reason"}`;
 `[tool.contractspec] lint_ignore` lists rules the project never wants.
 `build` runs BUILD_RULES through `build_findings`: the same parser and
-rules, no second opinion.
+rules, no second opinion. Each migration's risk is computed here too
+(`risk.py`), from the same SQL texts and parser.
 """
 
 from __future__ import annotations
@@ -26,10 +27,31 @@ from ..sql import Parsed, parse
 from .context import Candidate, Migration, live_findings
 from .findings import ERROR, RULES, SQUAWK_DROPPED, WARNING, Finding, squawk_rule
 from .positions import SourceMap
+from .risk import Risk
 from .rules import BUILD_RULES, spec_findings, sql_findings
 from .sources import STATEMENTS, SqlText, sql_texts
 
-__all__ = ["ERROR", "WARNING", "Finding", "LintReport", "RULES", "lint_specs"]
+__all__ = [
+    "ERROR",
+    "WARNING",
+    "Finding",
+    "LintReport",
+    "RULES",
+    "Reviewed",
+    "lint_specs",
+]
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A linted migration as its reviewers see it: whom it asks, how risky it is."""
+
+    key: str
+    path: str  # the spec file
+    stability: str
+    owners: tuple[str, ...]  # as the spec names them
+    handles: tuple[str, ...]  # what [tool.contractspec.owners] maps them to
+    risk: Risk
 
 
 @dataclass
@@ -37,6 +59,7 @@ class LintReport:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. squawk missing
     specs: int = 0
+    reviewed: list[Reviewed] = field(default_factory=list)  # the specs linted
 
     def count(self, severity: str) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

@@ -33,6 +33,7 @@ from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
+from ..runtime import signals
 from ..sql import sendable
 from .sources import STATEMENTS, SqlText, transactional
 
@@ -140,11 +141,13 @@ class Squawk:
                 file.name = os.path.join(self.folder.name, f"{index}.sql")
                 with open(file.name, "xb") as out:  # bytes: a text file costs more
                     out.write(file.text.encode("utf-8"))
-            self.batches = [
-                (self._start(batch), batch)
+            batches = [
+                batch
                 for in_transaction in (True, False)
                 if (batch := [f for f in files if f.in_transaction == in_transaction])
             ]
+            with signals.interruptible():  # for _start's hold
+                self.batches = [(self._start(batch), batch) for batch in batches]
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -167,16 +170,22 @@ class Squawk:
         command = [self.binary, "--reporter", "json", *(f.name for f in batch)]
         if batch[0].in_transaction:
             command.insert(1, "--assume-in-transaction")
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=True,  # its own process group: killed as one
-        )
-        self.running.append(process)
+        # A signal raised inside Popen (after the fork, before the process is
+        # in self.running) would leave this squawk behind: held until it is in.
+        signals.hold()
+        try:
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=True,  # its own process group: killed as one
+            )
+            self.running.append(process)
+        finally:
+            signals.release()
         return process
 
     def violations(self) -> Iterator[Violation]:

@@ -145,10 +145,17 @@ class Run:
         """The events to write as the run commits. A clean run (one transaction,
         every step right at its first attempt) keeps only its step_end and
         run_end rows: they carry the start times and attempt counts that its
-        run_start, step_start and attempt rows repeat. Anything else keeps all."""
+        run_start, step_start and attempt rows repeat (a run_start with a
+        detail, such as who accepted the run's risk, says more: it stays).
+        Anything else keeps all."""
         clean = not self.in_parts and all(
             e["event"] in _CLEAN_RUN and e["attempt"] in (None, 1) for e in self.events
         )
         if not clean:
             return self.events
-        return [e for e in self.events if e["event"] not in _REPEATED_BY_END]
+        return [
+            e
+            for e in self.events
+            if e["event"] not in _REPEATED_BY_END
+            or (e["event"] == "run_start" and e["detail"] is not None)
+        ]

@@ -74,10 +74,13 @@ def result(
     return outcome
 
 
-def _history_of(session: Session, keys: list[str]) -> dict[str, HistoryRow]:
+def _history_of(
+    session: Session, keys: list[str], rehearse: bool
+) -> dict[str, HistoryRow]:
     """{key: history row} of those keys that are applied: from the session's
-    own record while it holds the lock (no query), else from the table."""
-    if session.applied is not None and not session.outer:
+    own record while it holds the lock (no query), else from the table (a
+    rehearsal's outer transaction: what it rehearsed is only there)."""
+    if session.applied is not None and not (session.outer and rehearse):
         return {key: session.applied[key] for key in keys if key in session.applied}
     query = f"SELECT {', '.join(HISTORY_COLUMNS)} FROM contractspec_history"
     query += f" WHERE key IN ({', '.join('?' * len(keys))})"
@@ -124,7 +127,7 @@ def _transaction(
     spec_fp, spec = migration.get("spec_fingerprint"), migration.get("spec_path")
     dependencies = list(migration.get("dependencies") or ())
     session.ensure_tables()
-    history = _history_of(session, [key, *dependencies])
+    history = _history_of(session, [key, *dependencies], run.rehearse)
     row = history.get(key)
     if row is not None and row["spec_fingerprint"] != spec_fp:
         raise MigrationError(
@@ -194,6 +197,8 @@ def _transaction(
     hold()  # the commit is the outcome: a signal now waits for the next migration
     session.write_and_commit([write], run.to_store())
     session.tables_ready = True
+    if session.outer and not run.rehearse:  # --single-transaction
+        session.applied_inside.append(run)
     if session.applied is not None and not run.rehearse:
         if status == "applied":
             applied = dict(zip(HISTORY_COLUMNS, values, strict=True))
@@ -223,16 +228,11 @@ def record_failure(run: Run) -> str | None:
     session = run.session
     if run.rehearse:
         return None
+    if session.outer:  # --single-transaction: recorded once all of it is rolled back
+        session.failed_inside = run
+        return None
     run.forget_uncommitted()
-    try:
-        session.db.defer(session.begin())
-        session.ensure_tables()
-        session.write_and_commit([], run.events)
-        session.tables_ready = True
-    except Exception as exc:
-        session.rollback()
-        return first_line(exc)
-    return None
+    return session.record_events(run.events)
 
 
 def _outside_ok(step: Step) -> bool:
@@ -343,6 +343,7 @@ def _apply(
     command: str,
     rehearse: bool,
     base_dir: PathArg | None,
+    note: str | None = None,
 ) -> Result:
     check_migration(migration)
     steps = migration["up"] if command == "up" else migration.get("down")
@@ -350,7 +351,7 @@ def _apply(
         raise irreversible(migration)
     base = Path.cwd() if base_dir is None else Path(base_dir)
     run = Run(session, migration, command, rehearse)
-    run.emit("run_start", status=command, detail="rehearse" if rehearse else None)
+    run.emit("run_start", status=command, detail="rehearse" if rehearse else note)
     used: dict[int, int] = {}  # step index -> attempts spent before a restart
     while True:
         try:
@@ -374,9 +375,13 @@ def apply_up(
     migration: Migration,
     rehearse: bool = False,
     base_dir: PathArg | None = None,
+    note: str | None = None,
 ) -> Result:
-    """Apply one migration through an open Session; return its result."""
-    return _apply(session, migration, "up", rehearse, base_dir)
+    """Apply one migration through an open Session; return its result.
+
+    note: why this run may go ahead (say, who accepted its risk): the
+    run_start event's detail, kept with the run's events."""
+    return _apply(session, migration, "up", rehearse, base_dir, note)
 
 
 def apply_down(

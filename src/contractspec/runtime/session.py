@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from .dialect import Connection, Database, Notice, Params
+    from .events import Run
     from .shapes import Event, HistoryRow, Row
 
     # An audit log: a file to append JSON lines to, or an open text stream.
@@ -66,7 +67,12 @@ class Session:
         # {key: history row}, once read under the lock: only this session can
         # change the history then, and it keeps this current as it commits.
         self.applied: dict[str, HistoryRow] | None = None
-        self.outer = False  # inside rehearsal(): a migration is a savepoint
+        self.outer = False  # inside outer_transaction(): a migration is a savepoint
+        # --single-transaction: the runs applied inside the outer transaction
+        # and the one that failed there, whose events are written once it is
+        # rolled back (the applied ones' went with it).
+        self.applied_inside: list[Run] = []
+        self.failed_inside: Run | None = None
         self.notes: Callable[[str], None] | None = None  # a long step's progress
         self.audit, self._own_audit = _open_audit(audit_log)
         try:
@@ -145,6 +151,19 @@ class Session:
         migration: release its savepoint)."""
         commit = f"RELEASE SAVEPOINT {_MIGRATION_SAVEPOINT}" if self.outer else "COMMIT"
         self.db.write_and_commit(writes, [tuple(e.values()) for e in events], commit)
+
+    def record_events(self, events: list[Event]) -> str | None:
+        """Insert events in a transaction of their own (after a rollback, so
+        that they survive it); an error text if that failed too."""
+        try:
+            self.db.defer(self.begin())
+            self.ensure_tables()
+            self.write_and_commit([], events)
+            self.tables_ready = True
+        except Exception as exc:
+            self.rollback()
+            return first_line(exc)
+        return None
 
 
 LOCK_SETTINGS = {  # name: (lowest, highest)
@@ -252,17 +271,64 @@ def read_events(
 
 
 @contextlib.contextmanager
-def rehearsal(session: Session) -> Iterator[Session]:
-    """Rehearse a chain of migrations: one outer transaction, a savepoint per
-    migration (each sees what the earlier ones did), all rolled back at the end."""
+def outer_transaction(session: Session, commit: bool) -> Iterator[Session]:
+    """Run a chain of migrations in one outer transaction, a savepoint per
+    migration (each sees what the earlier ones did).
+
+    commit=False (a rehearsal): all rolled back at the end. commit=True
+    (`migrate up --single-transaction`): committed at the end when every
+    migration applied, else all rolled back; then the events of the one that
+    failed are written, and a `rollback` event for each one applied before
+    it (the audit log said `applied`), in a transaction of their own."""
     session.db.send_deferred()
     session.db.conn.execute(session.db.begin)
     session.outer = True
+    problem, committed = None, False
     try:
         yield session
+        if commit and session.failed_inside is None:
+            try:
+                session.db.execute("COMMIT")
+                committed = True
+            except Exception as exc:  # a deferred constraint, the disk, the server
+                problem = f"could not commit the single transaction: {first_line(exc)}"
     finally:
         session.outer = False
-        problem = session.rollback()
-        session.tables_ready = False  # created in the rehearsal: gone again
+        applied, session.applied_inside = session.applied_inside, []
+        failed, session.failed_inside = session.failed_inside, None
+        if not committed:  # none of it stays
+            undone = session.rollback()
+            if undone:
+                what = "single transaction" if commit else "rehearsal"
+                problem = f"could not roll the {what} back: {undone}"
+            session.tables_ready = False
+            if commit:  # what it recorded as applied is gone: read it again
+                session.applied = None
+                _record_rolled_back(session, applied, failed)
     if problem:
-        raise MigrationError(f"could not roll the rehearsal back: {problem}")
+        raise MigrationError(problem + ("; nothing was applied" if commit else ""))
+
+
+def _record_rolled_back(
+    session: Session, applied: list[Run], failed: Run | None
+) -> None:
+    """The single transaction is rolled back: write the failed run's events
+    and a rollback event for each run applied inside it."""
+    events = []
+    if failed is not None:
+        failed.forget_uncommitted()
+        events += failed.events
+    cause = f"{failed.key} failed" if failed else "the commit failed"
+    for run in applied:
+        detail = f"the single transaction was rolled back: {cause}"
+        events.append(run.emit("rollback", status="ok", detail=detail))
+    lost = session.record_events(events) if events else None
+    if lost:  # the run's error is said already; the audit log has the events
+        last = failed or applied[-1]
+        last.emit("failure", status="error", error=f"could not record it: {lost}")
+
+
+def rehearsal(session: Session) -> contextlib.AbstractContextManager[Session]:
+    """Rehearse a chain of migrations: one outer transaction, a savepoint per
+    migration (each sees what the earlier ones did), all rolled back at the end."""
+    return outer_transaction(session, commit=False)

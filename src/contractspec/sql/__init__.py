@@ -52,6 +52,31 @@ class Objects:
 
 NO_OBJECTS = Objects()
 
+# What a statement can do to stored data: no later statement brings it back.
+DROP_TABLE, DROP_COLUMN, TRUNCATE, DELETE_ALL = (
+    "DROP TABLE",
+    "DROP COLUMN",
+    "TRUNCATE",
+    "DELETE without WHERE",
+)
+
+
+@dataclass(frozen=True)
+class DataLoss:
+    """Stored data a statement destroys: a table's rows (DROP TABLE, TRUNCATE,
+    DELETE without WHERE) or a column of them (ALTER TABLE ... DROP COLUMN)."""
+
+    action: str  # DROP_TABLE, DROP_COLUMN, TRUNCATE or DELETE_ALL
+    table: Relation
+    column: str | None = None  # DROP COLUMN: the column
+
+    def __str__(self) -> str:
+        if self.action == DROP_COLUMN:
+            return f"ALTER TABLE {self.table} DROP COLUMN {self.column}"
+        if self.action == DELETE_ALL:
+            return f"DELETE FROM {self.table} without WHERE"
+        return f"{self.action} {self.table}"
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -79,6 +104,8 @@ class Statement:
     builds_index: str | None = None
     # REINDEX INDEX|TABLE CONCURRENTLY: ("index" or "table", its SQL name)
     reindexes: tuple[str, str] | None = None
+    # The stored data it destroys (both dialects; risk reads it)
+    destroys: tuple[DataLoss, ...] = ()
 
     @property
     def sent(self) -> str:

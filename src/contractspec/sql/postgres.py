@@ -8,11 +8,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pglast.parser import ParseError, parse_sql_json, split
 
-from . import NO_OBJECTS, Objects, Parsed, Part, Relation, Statement, SyntaxProblem
+from . import (
+    DELETE_ALL,
+    DROP_COLUMN,
+    DROP_TABLE,
+    NO_OBJECTS,
+    TRUNCATE,
+    DataLoss,
+    Objects,
+    Parsed,
+    Part,
+    Relation,
+    Statement,
+    SyntaxProblem,
+)
 
 # Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock),
 # by parse-tree node: a name, or a test on the node and the name.
@@ -97,6 +111,7 @@ def _statement(
         safe_to_rerun=_safe_to_rerun(kind, node),
         builds_index=builds_index,
         reindexes=reindexes,
+        destroys=tuple(_destroys(kind, node)),
     )
 
 
@@ -518,3 +533,24 @@ def _altered(table: Relation, commands: Any) -> Objects:
         not_null_checks=tuple(checks),
         validates=tuple(validates),
     )
+
+
+def _destroys(kind: str, node: dict[str, Any]) -> Iterator[DataLoss]:
+    """The stored data a statement destroys, its data-modifying CTEs' included."""
+    for cte in node.get("withClause", {}).get("ctes", ()):
+        ((inner, query),) = cte["CommonTableExpr"]["ctequery"].items()
+        yield from _destroys(inner, query)
+    if kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
+        for dropped in node.get("objects", ()):
+            yield DataLoss(DROP_TABLE, _named(dropped["List"]["items"]))
+    elif kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE":
+        table = _relation(node["relation"])
+        for command in node.get("cmds", ()):
+            command = command["AlterTableCmd"]
+            if command.get("subtype") == "AT_DropColumn":
+                yield DataLoss(DROP_COLUMN, table, command.get("name", ""))
+    elif kind == "TruncateStmt":
+        for relation in node["relations"]:
+            yield DataLoss(TRUNCATE, _relation(relation["RangeVar"]))
+    elif kind == "DeleteStmt" and "whereClause" not in node:
+        yield DataLoss(DELETE_ALL, _relation(node["relation"]))

@@ -13,7 +13,15 @@ import re
 import sqlite3
 from functools import cache
 
-from . import Parsed, Statement, SyntaxProblem
+from . import (
+    DELETE_ALL,
+    DROP_COLUMN,
+    DROP_TABLE,
+    DataLoss,
+    Parsed,
+    Statement,
+    SyntaxProblem,
+)
 
 # SQLite's messages for text its parser rejects (everything else is about names).
 _SYNTAX = re.compile(
@@ -23,6 +31,13 @@ _SYNTAX = re.compile(
 # Strings, quoted identifiers and comments, skipped when reading keywords.
 _NOISE = re.compile(
     r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?(?:\*/|$)",
+    re.S,
+)
+# A token: a comment or string (skipped), a quoted name, a bare word, anything else.
+_TOKEN = re.compile(
+    r"(?P<skip>--[^\n]*|/\*.*?(?:\*/|$)|'(?:[^']|'')*')"
+    r"|\"(?P<double>(?:[^\"]|\"\")*)\"|`(?P<back>[^`]*)`|\[(?P<square>[^\]]*)\]"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_$]*)|(?P<other>\S)",
     re.S,
 )
 _MISSING_TABLE = re.compile(r"no such table: (.+)$")
@@ -91,6 +106,7 @@ def parse(text: str) -> Parsed:
                 outside_transaction=_outside_transaction(keys, body),
                 read_only=_read_only(keys),
                 safe_to_rerun=_safe_to_rerun(keys),
+                destroys=_destroys(body) if first in _DESTROYING else (),
             )
         )
     return Parsed(statements)
@@ -179,3 +195,64 @@ def _read_only(keys: list[str]) -> bool:
         and keys[0] in {"SELECT", "VALUES", "WITH"}
         and not WRITES & set(keys)
     )
+
+
+# The statements that can destroy stored data (SQLite has no TRUNCATE: its
+# DELETE without WHERE is one, https://sqlite.org/lang_delete.html).
+_DESTROYING = {"DROP", "ALTER", "DELETE", "WITH"}
+
+
+def _top_level(text: str) -> list[tuple[str, str]]:
+    """(keyword, name) of each token outside parentheses: a bare word is both
+    (upper-cased; as written), a quoted name only a name, punctuation itself."""
+    tokens, depth = [], 0
+    for match in _TOKEN.finditer(text):
+        other = match["other"]
+        depth += (other == "(") - (other == ")")
+        if match["skip"] is not None or depth or other in ("(", ")"):
+            continue
+        word = match["word"]
+        if word is not None:
+            tokens.append((word.upper(), word))
+        elif other is not None:
+            tokens.append((other, ""))
+        else:
+            quote = next(
+                q for q in ("double", "back", "square") if match[q] is not None
+            )
+            name = match[quote]
+            tokens.append(("", name.replace('""', '"') if quote == "double" else name))
+    return tokens
+
+
+def _destroys(body: str) -> tuple[DataLoss, ...]:
+    """DROP TABLE, ALTER TABLE ... DROP [COLUMN], DELETE without a WHERE of its
+    own (after any WITH clause), read from the statement's top-level tokens."""
+    tokens = _top_level(body)
+    keys = [key for key, _ in tokens]
+    verb = 0
+    if keys[:1] == ["WITH"]:  # the CTEs' bodies are inside parentheses
+        verbs = ("DELETE", "INSERT", "REPLACE", "SELECT", "UPDATE", "VALUES")
+        verb = next((i for i, key in enumerate(keys) if key in verbs), len(keys))
+
+    def name(at: int) -> tuple[str, int]:
+        """The (schema-qualified) name at tokens[at], and the index after it."""
+        if keys[at + 1 : at + 2] == ["."] and at + 2 < len(tokens):
+            return f"{tokens[at][1]}.{tokens[at + 2][1]}", at + 3
+        return tokens[at][1], at + 1
+
+    head = keys[verb : verb + 2]
+    try:
+        if head == ["DELETE", "FROM"] and "WHERE" not in keys[verb:]:
+            return (DataLoss(DELETE_ALL, name(verb + 2)[0]),)
+        if head == ["DROP", "TABLE"]:
+            at = verb + 4 if keys[verb + 2 : verb + 4] == ["IF", "EXISTS"] else verb + 2
+            return (DataLoss(DROP_TABLE, name(at)[0]),)
+        if head == ["ALTER", "TABLE"]:
+            table, at = name(verb + 2)
+            if keys[at : at + 1] == ["DROP"]:
+                at += 2 if keys[at + 1 : at + 2] == ["COLUMN"] else 1
+                return (DataLoss(DROP_COLUMN, table, tokens[at][1]),)
+    except IndexError:  # cut short: it did not parse, and says so elsewhere
+        pass
+    return ()

@@ -4,17 +4,24 @@ RunResult. A dry run stops before running and says what would run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ... import runtime
+from ...config import load_config
 from ...errors import MigrationFailed, UsageError
+from ...lint.risk import assess
 from ...project import open_project
 from ..results import MigrationResult, RunResult
+from .gates import gate, has_gates, refuse_accepting_without_gates
 from .harnesses import CommittedHarness, committed_harnesses, harness_of_applied
 from .reverting import to_revert
 from .session import Notice, history, open_session, refuse_drift
+
+if TYPE_CHECKING:
+    from ...registry import MigrationRegistry
 
 # (key, index, total, a line for people): each migration's outcome, and
 # while a batched step runs, its rows and rows/s
@@ -83,29 +90,56 @@ def not_atomic(harnesses: list[CommittedHarness], command: str) -> dict[str, str
     return found
 
 
+def up_order(
+    registry: MigrationRegistry, target: str | None = None, to: str | None = None
+) -> list[str]:
+    """The keys `up` takes, in the order it applies them: every migration, or
+    target and what it depends on, or with to those up to and including it."""
+    targets = [registry.lookup(target).key] if target else None
+    order = [spec.key for spec in registry.order(targets)]
+    if to:
+        order = order[: order.index(registry.lookup(to).key) + 1]
+    return order
+
+
 def up(
     project_dir: Path | None = None,
     database: str | None = None,
     target: str | None = None,
     *,
+    environment: str | None = None,
+    accept_risk: Sequence[str] = (),
     to: str | None = None,
     rehearse: bool = False,
     dry_run: bool = False,
+    single_transaction: bool = False,
     audit_log: str | None = None,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
     notice: Notice | None = None,
 ) -> RunResult:
     """Apply every pending migration (or target and what it depends on), in
-    dependency order; with to, only those up to and including it in that order."""
+    dependency order; with to, only those up to and including it in that order.
+
+    environment: a named environment, its URL and its gates (gates.py), which
+    refuse before anything runs; accept_risk: migrations (NAME or NAME.vN)
+    let through them, each recorded in its run_start event with who ran it.
+    single_transaction: all of them in one transaction (a savepoint each),
+    committed at the end or not at all; refused when any of them has a step
+    that commits on its own."""
     if target and to:
         raise UsageError("give a migration NAME or --to NAME, not both")
-    project = open_project(project_dir, database)
+    if single_transaction and rehearse:
+        raise UsageError(
+            "--single-transaction and --rehearse: a rehearsal is one transaction"
+            " already (and rolled back); give one of them"
+        )
+    config = load_config(project_dir, database, environment)
+    refuse_accepting_without_gates(config, accept_risk)
+    project = open_project(config=config)
     registry = project.registry
-    targets = [registry.lookup(target).key] if target else None
-    order = [spec.key for spec in registry.order(targets)]
-    if to:
-        order = order[: order.index(registry.lookup(to).key) + 1]
+    accepted = {registry.lookup(name).key for name in accept_risk}
+    order = up_order(registry, target, to)
     run = new_run("up", project.config.database, rehearse)
     locked = not dry_run
     with open_session(project, lock_timeout, audit_log, locked, notice) as session:
@@ -113,22 +147,62 @@ def up(
         applied = history(session)
         refuse_drift(project, order, applied)
         pending = committed_harnesses(project, [k for k in order if k not in applied])
+        keys = [h.key for h in pending]
+        risks = {}
+        if dry_run or has_gates(config):
+            risks = assess([project.specs[key] for key in keys], config)
+        notes = gate(project, keys, risks, accepted, session.applied_by)
         run = replace(
             run,
             skipped=tuple(key for key in order if key in applied),
             not_atomic=not_atomic(pending, "up"),
         )
+        if single_transaction:
+            _refuse_apart(run.not_atomic)
         if dry_run:
-            return replace(run, not_attempted=tuple(h.key for h in pending))
-        if not rehearse:
-            return run_harnesses(session, run, pending, runtime.apply_up, progress)
+            return replace(run, not_attempted=tuple(keys), risk=risks)
+
+        def apply_noted(
+            session: runtime.Session, migration: runtime.Migration, **options: Any
+        ) -> runtime.Result:
+            note = notes.get(migration["key"])  # passed a gate by --accept-risk
+            return runtime.apply_up(session, migration, note=note, **options)
+
+        if not (rehearse or single_transaction):
+            return run_harnesses(session, run, pending, apply_noted, progress)
         # The whole chain in one outer transaction, a savepoint per migration:
-        # each sees what the ones before it did; then all of it is rolled back.
+        # each sees what the ones before it did; then all of it is rolled back
+        # (a rehearsal), or committed (--single-transaction: unless one failed).
         try:
-            with runtime.rehearsal(session):
-                return run_harnesses(session, run, pending, runtime.apply_up, progress)
+            with runtime.outer_transaction(session, commit=single_transaction):
+                run = run_harnesses(session, run, pending, apply_noted, progress)
         except runtime.MigrationError as exc:
             raise MigrationFailed(str(exc)) from None
+        if single_transaction and run.failed:
+            return _all_rolled_back(run)
+        return run
+
+
+def _refuse_apart(not_atomic: Mapping[str, str]) -> None:
+    """--single-transaction: refuse, before anything runs, every migration
+    with a step that commits on its own (outside a transaction, in batches)."""
+    if not_atomic:
+        named = "\n  ".join(f"{key}: {apart}" for key, apart in not_atomic.items())
+        raise UsageError(
+            "--single-transaction runs every pending migration in one transaction,"
+            f" but these have steps that commit on their own:\n  {named}\n"
+            "run them without --single-transaction (each then commits as it goes)"
+        )
+
+
+def _all_rolled_back(run: RunResult) -> RunResult:
+    """A failure in one transaction: the migrations before it are undone too."""
+    undone = tuple(result.key for result in run.applied)
+    error = f"{run.error}; --single-transaction: nothing was applied"
+    if undone:
+        count = f"{len(undone)} migration{'s' if len(undone) != 1 else ''}"
+        error += f" ({count} before it rolled back with it)"
+    return replace(run, applied=(), rolled_back=undone, error=error)
 
 
 def down(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ... import runtime
+from ...lint.risk import assess
 from ...project import Project, open_project
 from ..results import MigrationStatus
 from .harnesses import CommittedHarness, check_runtime_module, read_harnesses
@@ -32,8 +33,9 @@ def status(
     state: applied, pending, partly applied (a migration that is not atomic
     stopped part way; `steps_done` lists its committed steps), drifted
     (applied from another spec fingerprint), unknown (in the database, not
-    in the registry); plus `harness` (ok, missing, stale...) and
-    `last_failure` when the latest run of it failed.
+    in the registry); plus `harness` (ok, missing, stale...), `risk`
+    (computed from the spec) and `last_failure` when the latest run of it
+    failed.
     """
     project = open_project(project_dir, database)
     order = [spec.key for spec in project.registry.order()]
@@ -43,8 +45,12 @@ def status(
         partly = runtime.partly_applied(session)
     harnesses = read_harnesses(project, order)
     runtime_problem = check_runtime_module(project) if order else None
+    risks = assess([project.specs[key] for key in order], project.config)
     rows = [
-        _known(project, harness, runtime_problem, applied, latest, partly)
+        replace(
+            _known(project, harness, runtime_problem, applied, latest, partly),
+            risk=risks[harness.key],
+        )
         for harness in harnesses
     ]
     return rows + [_unknown(applied[key]) for key in sorted(set(applied) - set(order))]
