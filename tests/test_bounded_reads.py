@@ -167,7 +167,7 @@ def test_a_harness_run_directly_refuses_a_pinned_file_it_cannot_read(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_spec_cache_is_a_miss_when_it_cannot_be_read(project, kind):
-    specs = project / ".contractspec_cache" / "specs.json"
+    specs = project / ".contractspec_cache" / "specs.marshal"
     assert specs.is_file()  # the build wrote it
     replace(specs, kind, MAX_FILE_BYTES)
     done = contractspec(project, "list")

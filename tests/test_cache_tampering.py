@@ -21,7 +21,7 @@ def _harnesses(project) -> dict[str, bytes]:
 
 
 def test_an_edited_spec_cache_entry_changes_nothing(shop, tmp_path, DB):  # noqa: F811
-    specs = shop / ".contractspec_cache" / "specs.json"
+    specs = shop / ".contractspec_cache" / "specs.marshal"
     assert cli(shop, "list").exit_code == 0  # the cache holds every spec now
     mac, _, body = specs.read_bytes().partition(b"\n")
     assert ACCOUNTS_SQL.encode() in body
@@ -43,6 +43,25 @@ def test_an_edited_spec_cache_entry_changes_nothing(shop, tmp_path, DB):  # noqa
     # Rebuilt: the file verifies again and holds the real SQL.
     assert cachedir.unseal(specs.name, specs.read_bytes()) is not None
     assert EVIL_SQL.encode() not in specs.read_bytes()
+
+
+def test_an_edited_checked_harness_entry_changes_nothing(
+    shop, tmp_path, DB  # noqa: F811
+):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert cli(shop, "migrate", "status", database=url).exit_code == 0
+    checked = shop / ".contractspec_cache" / "harnesses.marshal"
+    mac, _, body = checked.read_bytes().partition(b"\n")
+    assert ACCOUNTS_SQL.encode() in body  # the MIGRATION that agreed, to run
+    checked.write_bytes(
+        mac + b"\n" + body.replace(ACCOUNTS_SQL.encode(), EVIL_SQL.encode())
+    )
+    result = cli(shop, "migrate", "up", database=url)
+    assert result.exit_code == 0, result.stderr
+    db = DB(url)
+    assert db.table_exists("accounts") and not db.table_exists("hacked")
+    assert cachedir.unseal(checked.name, checked.read_bytes()) is not None
+    assert EVIL_SQL.encode() not in checked.read_bytes()
 
 
 def test_an_edited_black_cache_entry_changes_nothing(shop, black_formats):  # noqa: F811
@@ -68,8 +87,8 @@ def test_an_edited_black_cache_entry_changes_nothing(shop, black_formats):  # no
 
 def test_a_cache_sealed_with_another_key_is_not_used(tmp_path):
     body = b'{"schema": "x", "entries": {}}'
-    sealed = cachedir.seal("specs.json", body)
-    assert cachedir.unseal("specs.json", sealed) == body
+    sealed = cachedir.seal("specs.marshal", body)
+    assert cachedir.unseal("specs.marshal", sealed) == body
     assert cachedir.unseal("other.json", sealed) is None  # bound to its name
     other_machine = bytes(64) + sealed[64:]  # another key's MAC
-    assert cachedir.unseal("specs.json", other_machine) is None
+    assert cachedir.unseal("specs.marshal", other_machine) is None

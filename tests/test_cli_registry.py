@@ -14,7 +14,7 @@ import pytest
 from support import SHOP, SHOP_ORDER, cli
 
 from contractspec import __version__
-from contractspec.cli import root
+from contractspec.cli import command_names, root
 
 HEAVY = ("black", "libcst", "jinja2")
 
@@ -304,6 +304,7 @@ def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
             yield from _all_commands(command, prefix + (name,))
 
 
+command_names()  # a command's module loads when it is looked up: load them all
 COMMANDS = [()] + list(_all_commands(root))
 
 
@@ -567,3 +568,18 @@ def test_console_exit_codes_in_a_real_process(tmp_path):
         text=True,
     )
     assert usage.returncode == 2
+
+
+def test_every_command_module_is_in_the_roots_table():
+    """A command registered by a module of contractspec.cli but missing from
+    Root.MODULES could not be run: the table is how a command line finds it."""
+    import importlib
+    import pkgutil
+
+    import contractspec.cli as cli_package
+
+    for module in pkgutil.iter_modules(cli_package.__path__):
+        importlib.import_module(f"contractspec.cli.{module.name}")
+    assert set(root.commands) == set(root.MODULES)
+    for name, module in root.MODULES.items():
+        assert root.commands[name].callback.__module__ == f"contractspec.cli.{module}"

@@ -529,6 +529,25 @@ def test_a_hand_edit_of_migration_is_refused_with_its_diff(shop, database_url, d
     assert cli(shop, "migrate", "up", database=database_url).exit_code == 0
 
 
+def test_a_harness_checked_before_is_checked_again_once_edited(shop, database_url):
+    from contractspec.errors import StaleError
+
+    assert _read(shop).state == "ok"  # remembered as checked (harnesses.marshal)
+    assert (shop / ".contractspec_cache" / "harnesses.marshal").exists()
+    harness = shop / ACCOUNTS_HARNESS
+    text = harness.read_text()
+    harness.write_text(text.replace("CREATE TABLE accounts", "CREATE TABLE hacked"))
+    with pytest.raises(StaleError, match="1 edited"):
+        _read(shop)
+    # A header naming another spec fingerprint: stale, even with the cache warm.
+    harness.write_text(text)
+    assert _read(shop).state == "ok"
+    fingerprint = text.split("contractspec-fingerprint: sha256:")[1][:64]
+    harness.write_text(text.replace(fingerprint, "0" * 64, 1))
+    with pytest.raises(StaleError, match="1 stale"):
+        _read(shop)
+
+
 @pytest.mark.parametrize(
     "old, new",
     [

@@ -25,7 +25,7 @@ def _load(project: Path, cache: SpecCache | None):
 
 
 def test_a_cache_hit_equals_a_fresh_parse(project, monkeypatch):
-    path = project / "cache" / "specs.json"
+    path = project / "cache" / "specs.marshal"
     fresh = _load(project, None)
     _load(project, SpecCache(path))  # fills the cache
 
@@ -51,7 +51,7 @@ def test_cached_fingerprints_are_the_specs_own_and_pinned_files_still_count(proj
     from contractspec.fingerprint import spec_fingerprint
     from contractspec.project import fingerprint_loaded
 
-    path = project / "cache" / "specs.json"
+    path = project / "cache" / "specs.marshal"
     (project / "pyproject.toml").write_text("[tool.contractspec]\n")
     config = load_config(project)
     _load(project, SpecCache(path))
@@ -71,7 +71,7 @@ def test_cached_fingerprints_are_the_specs_own_and_pinned_files_still_count(proj
 
 
 def test_a_changed_file_is_parsed_again_and_errors_are_never_cached(project):
-    path = project / "cache" / "specs.json"
+    path = project / "cache" / "specs.marshal"
     _load(project, SpecCache(path))
     spec = project / "migrations" / "core" / "2025_01_add_accounts.py"
     spec.write_text(
@@ -89,8 +89,8 @@ def test_a_changed_file_is_parsed_again_and_errors_are_never_cached(project):
 
 
 def test_a_corrupt_or_foreign_cache_is_ignored(project):
-    path = project / "cache" / "specs.json"
+    path = project / "cache" / "specs.marshal"
     path.parent.mkdir()
-    for text in ("not json", '{"schema": "someone else", "specs": {"x": 1}}'):
+    for text in ("not marshal", '{"schema": "someone else", "specs": {"x": 1}}'):
         path.write_text(text)
         assert len(_load(project, SpecCache(path))) == 6

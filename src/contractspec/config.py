@@ -26,7 +26,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import runtime
 from .errors import ConfigError, Diagnostic, FileRefused, SpecError, UsageError
@@ -43,7 +43,9 @@ from .runtime.pointers import DEFAULT_MAX_BYTES as FETCH_MAX_BYTES
 from .runtime.pointers import DEFAULT_TIMEOUT_S as FETCH_TIMEOUT_S
 from .runtime.pointers import MAX_TIMEOUT_S as FETCH_TIMEOUT_MAX_S
 from .spec import STABILITIES
-from .sql import DIALECTS, Dialect
+
+if TYPE_CHECKING:  # sql (its dataclasses, its regexes) loads when SQL is read
+    from .sql import Dialect
 
 PYPROJECT = "pyproject.toml"
 
@@ -185,6 +187,12 @@ class Config:
             path = real_path(os.path.join(self.root, target))
             return "sqlite:///" + path.replace(os.sep, "/")
         return url
+
+
+def _dialects() -> tuple[str, ...]:
+    from .sql import DIALECTS
+
+    return DIALECTS
 
 
 def url_dialect(url: str) -> Dialect:
@@ -441,13 +449,13 @@ def _checked_table(pyproject: _Pyproject, root: Path) -> dict[str, Any]:
             ):
                 message = f"{key} must be a list of folder paths"
                 problems.append(Diagnostic(display, line, col, message))
-        elif key == "dialect" and value not in DIALECTS:
+        elif key == "dialect" and value not in _dialects():
             problems.append(
                 Diagnostic(
                     display,
                     line,
                     col,
-                    f"dialect must be one of {', '.join(DIALECTS)}, got {value!r}",
+                    f"dialect must be one of {', '.join(_dialects())}, got {value!r}",
                 )
             )
         elif key == "lint_ignore":

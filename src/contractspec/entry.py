@@ -13,6 +13,7 @@ ignored to the end, so none turns it into a traceback or a death by signal.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -41,8 +42,15 @@ def main() -> NoReturn:
     ]
     for signum in ours:
         signal.signal(signum, _stop)
+    # Importing makes tens of thousands of objects that live as long as the
+    # process: no collection while they are made, then none ever walks them
+    # again (gc.freeze); garbage the command makes is collected as usual.
+    gc.disable()
     from . import runtime
     from .cli import root
+
+    gc.freeze()
+    gc.enable()
 
     try:
         with runtime.interruptible():

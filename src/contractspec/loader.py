@@ -564,7 +564,7 @@ class _CachedPositions(Mapping[model.FieldPath, tuple[int, int]]):
 
 
 class SpecCache(JsonCache):
-    """Valid specs, with their own fingerprints, by the sha256 of their file's bytes.
+    """Valid specs, with their own fingerprints, by the hash of their file's bytes.
 
     Parsing dominates loading (ast, then the walk); a spec whose bytes are
     unchanged loads the same, so `list`, `build` and `migrate` skip both (and

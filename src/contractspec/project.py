@@ -115,7 +115,7 @@ def open_project(
     registry = MigrationRegistry()
     specs: dict[str, LoadedSpec] = {}
     duplicates: list[Diagnostic] = []
-    cache = SpecCache(cache_dir(config.root) / "specs.json") if use_cache else None
+    cache = SpecCache(cache_dir(config.root) / "specs.marshal") if use_cache else None
     for loaded in load_specs(config.specs_dir, config.root, cache, config.files):
         try:
             registry.register(loaded.spec, loaded)

@@ -431,9 +431,9 @@ class HarnessItem(_Item):
 
 
 def _has_lint() -> bool:
-    from .cli import root
+    from .cli import command_names
 
-    return "lint" in root.commands
+    return "lint" in command_names()
 
 
 class LintItem(_Item):

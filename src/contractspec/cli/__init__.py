@@ -1,7 +1,8 @@
 """The `contractspec` command line: parse → one command function → print → exit code.
 
 Subcommands live in sibling modules, one per area; each registers itself on
-`root`. Errors become messages and exit codes in exactly one place:
+`root` when imported, and `Root.MODULES` says which module has which command,
+so that a command line imports only its own command's module. Errors become messages and exit codes in exactly one place:
 `Root.main`. Heavy libraries (black, libcst, jinja2) load only inside the
 commands that need them, so `contractspec --help` stays fast.
 """
@@ -9,6 +10,7 @@ commands that need them, so `contractspec --help` stays fast.
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -38,6 +40,36 @@ from .options import (
 
 
 class Root(click.Group):
+    """The root group. A subcommand's module is imported when that command is
+    looked up (`contractspec migrate status` imports cli.migrate alone, and
+    none of what the other commands need); --help and completion, which list
+    them all, import every one."""
+
+    # Command name -> the module of this package that registers it on `root`.
+    MODULES = {
+        "build": "build",
+        "create": "migrate",
+        "graph": "registry",
+        "import": "importers",
+        "init": "init",
+        "lint": "lint",
+        "list": "registry",
+        "migrate": "migrate",
+        "owners": "owners",
+        "show": "registry",
+        "spec": "spec",
+    }
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.MODULES:
+            importlib.import_module(f"{__name__}.{self.MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in sorted(set(self.MODULES.values())):
+            importlib.import_module(f"{__name__}.{module}")
+        return super().list_commands(ctx)
+
     def main(
         self,
         args: Sequence[str] | None = None,
@@ -146,12 +178,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
     raise AssertionError("unreachable: Root.main exits")
 
 
-# Subcommands register themselves on `root` when imported.
-from . import build as _build  # noqa: E402,F401
-from . import importers as _importers  # noqa: E402,F401
-from . import init as _init  # noqa: E402,F401
-from . import lint as _lint  # noqa: E402,F401
-from . import migrate as _migrate  # noqa: E402,F401
-from . import owners as _owners  # noqa: E402,F401
-from . import registry as _registry  # noqa: E402,F401
-from . import spec as _spec  # noqa: E402,F401
+def command_names() -> list[str]:
+    """Every subcommand's name (imports every subcommand's module)."""
+    return root.list_commands(click.Context(root))

@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Diagnostic, SpecError
 from ..files import relative_posix
-from ..fingerprint import sha256_bytes, spec_fingerprint
+from ..fingerprint import spec_fingerprint
 from ..format import FormatCache, black_form
 from ..runtime import HARNESS_FORMAT, fingerprint_value
 from ..spec import PLACEHOLDER_MARKER, MigrationSpec
-from ..writer import MARKER_PREFIX
 from .naming import check_collisions, harness_path
-from .render import RUNTIME_NAME, render_head, templates_dir
+from .render import render_head, templates_dir
+from .runtime_package import runtime_folder, runtime_sources
 from .scripts import Resolution, resolve_scripts
 from .view import harness_view, spec_path_of
 
@@ -60,26 +60,9 @@ def tail_source() -> str:
     return (templates_dir() / "harness_tail.py").read_text(encoding="utf-8")
 
 
-@functools.cache
-def runtime_sources() -> dict[str, str]:
-    """The runtime package's files (name → source), as build writes them: each
-    under the marker and the fingerprint of the rest, which a harness's loader
-    checks before it runs the file."""
-    folder = Path(__file__).resolve().parents[1] / "runtime"
-    sources = {}
-    for path in sorted(folder.glob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        fingerprint = sha256_bytes(source.encode("utf-8"))
-        sources[path.name] = (
-            f"{MARKER_PREFIX}contractspec/runtime/{path.name}. DO NOT EDIT.\n"
-            f"# contractspec-fingerprint: sha256:{fingerprint}\n{source}"
-        )
-    return sources
-
-
 def runtime_files(config: Config) -> list[Generated]:
     """The runtime package beside the harnesses, a file each."""
-    folder = config.harness_dir / RUNTIME_NAME
+    folder = runtime_folder(config.harness_dir)
     return [
         Generated(folder / name, config.relative(folder / name), source)
         for name, source in runtime_sources().items()

@@ -38,12 +38,12 @@ from ..errors import Diagnostic, FileRefused, SpecError
 from ..files import read_project_file, relative_posix
 from ..fingerprint import sha256_bytes
 from ..spec import is_pointer
-from .statements import Outside, split_statements, statement_entries
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # statements (and sql below it) load for a step outside a transaction
     from ..config import Config
     from ..loader import LoadedSpec
     from ..spec import MigrationStep
+    from .statements import Outside
 
 INLINE_SQL = "inline_sql"
 SQL_FILE = "sql_file"
@@ -136,10 +136,10 @@ def resolve_scripts(
     ]
     if not data_steps and not outside:
         return resolution  # most specs: nothing to read (migrate fingerprints each)
-    root = Path(config.root)
-    harness_dir = Path(harness_dir if harness_dir is not None else config.harness_dir)
+    root = config.root
+    harness_folder = harness_dir if harness_dir is not None else config.harness_dir
     files = config.files
-    spec_dir = Path(os.path.normpath(root / loaded.path)).parent
+    spec_dir: Path | None = None  # once a step names a file (inline SQL names none)
     problems: list[Diagnostic] = []
     sql_files: dict[tuple[str, int], tuple[str, str]] = {}  # (display, text)
     for direction, index, step in data_steps:
@@ -164,6 +164,8 @@ def resolve_scripts(
                 )
             )
             continue
+        if spec_dir is None:
+            spec_dir = Path(os.path.normpath(root / loaded.path)).parent
         target = Path(os.path.normpath(spec_dir / relative))
         shown = relative_posix(target, root, climb=True)
         if not target.exists() and not target.is_symlink():
@@ -194,7 +196,7 @@ def resolve_scripts(
         resolution.pins[f"{direction}.{index}"] = digest
         resolution.steps[(direction, index)] = ResolvedScript(
             script_type,
-            relative_posix(target, harness_dir, climb=True),
+            relative_posix(target, harness_folder, climb=True),
             digest,
         )
     if problems:
@@ -213,6 +215,8 @@ def _split_outside(
     """Each step outside the transaction split into its statements, in the
     project's dialect (codegen.statements); a reconcile that does not parse
     is a spec error at it."""
+    from .statements import Outside, split_statements, statement_entries
+
     texts: dict[tuple[str, int], tuple[str, str]] = {}  # (where, SQL) by place
     reconciles: dict[tuple[str, int], tuple[str, str]] = {}
     for direction, index, step in steps:

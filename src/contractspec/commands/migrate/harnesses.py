@@ -8,11 +8,17 @@ differs from what the spec generates) is refused, with the fix; so is a
 runtime package with a file missing or not byte-identical to this
 contractspec's runtime. `contractspec build --check` remains the byte-level
 gate in CI.
+
+A harness found to agree is remembered (`CheckedHarnesses`, sealed in
+.contractspec_cache/ like every cache there) by a hash of its bytes and
+of every input of that check, so the next run with the same bytes and the
+same spec reads and hashes the file instead of printing its MIGRATION again.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -20,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from ... import runtime, writer
+from ... import runtime
+from ...cachedir import JsonCache, cache_dir
 from ...errors import FileRefused, MigrationFailed, StaleError
 from ...files import read_project_file
 from ...project import Project, gc_paused
@@ -99,11 +106,16 @@ def read_harness(project: Project, key: str, check: HarnessCheck) -> CommittedHa
         return harness.refuse("unreadable", str(exc))
     if data is None:
         return harness.refuse("missing", "missing")
+    fingerprint = project.fingerprint(key)
+    entry = check.cache.entry(project, key, data, fingerprint)
+    agreed = check.cache.get(entry)
+    if agreed is not None:  # these bytes passed every check below, with these inputs
+        harness.migration = _runnable(agreed, fingerprint)
+        return harness
     found, line = _header(data)
     other_format = _other_format(found)
     if other_format:
         return harness.refuse("stale", f"stale: {other_format}")
-    fingerprint = project.fingerprint(key)
     if runtime.spec_fingerprint_of(line) != fingerprint:
         return harness.refuse(
             "stale",
@@ -116,8 +128,36 @@ def read_harness(project: Project, key: str, check: HarnessCheck) -> CommittedHa
             "edited: it is not what its spec generates (changed by hand?);"
             f" restore it with: contractspec build {key}, then review",
         )
+    check.cache.put(entry, expected)
     harness.migration = _runnable(expected, fingerprint)
     return harness
+
+
+class CheckedHarnesses(JsonCache):
+    """Harnesses that agreed with their specs: the MIGRATION each holds, by the
+    hash of the harness's bytes and of everything its spec's MIGRATION is
+    made of (the spec's fingerprint, which covers the spec and the files it
+    pins; its path; its resolved dependencies; its resolved scripts and
+    statements). Same bytes and same inputs: the same answer as checking
+    again. The schema includes the contractspec version (the generated
+    preamble, the entry points and the harness format are that version's)."""
+
+    def __init__(self, project: Project):
+        from ... import __version__
+
+        path = cache_dir(project.config.root) / "harnesses.marshal"
+        super().__init__(path, f"contractspec-harnesses-1 {__version__}")
+
+    def entry(self, project: Project, key: str, data: bytes, fingerprint: str) -> str:
+        inputs = [
+            self.key(data),
+            fingerprint,
+            str(project.config.root),
+            project.specs[key].path,
+            project.registry.dependencies(key),
+            repr(project.resolution(key)),
+        ]
+        return self.key(json.dumps(inputs).encode("utf-8"))
 
 
 ENTRY_POINT_IMPORTS = [["os"], ["sys"]]
@@ -188,20 +228,19 @@ class HarnessCheck:
     """
 
     def __init__(self, project: Project):
-        from ...codegen.generate import tail_source
-        from ...codegen.literals import migration_literal
-
-        self.print = migration_literal
         folder = project.config.relative(project.config.harness_dir)
         self.prefix = "" if folder == "." else folder + "/"  # of harness paths shown
-        self.tail = tail_source().encode("utf-8")
+        self.cache = CheckedHarnesses(project)
 
     def agrees(self, data: bytes, expected: runtime.Migration) -> bool:
         """Whether a harness is the preamble, `expected` as MIGRATION, the tail."""
-        tail = self.tail
+        from ...codegen.generate import tail_source
+        from ...codegen.literals import migration_literal
+
+        tail = tail_source().encode("utf-8")
         head = data[: len(data) - len(tail)]
         start = head.find(b"\nMIGRATION = ") + 1
-        printed = f"MIGRATION = {self.print(expected)}\n"
+        printed = f"MIGRATION = {migration_literal(expected)}\n"
         if (
             start
             and data.endswith(tail)
@@ -214,6 +253,7 @@ class HarnessCheck:
 
 def _edit_diff(project: Project, harness: CommittedHarness) -> str:
     """The start of the diff that `contractspec build KEY` would make (for a refusal)."""
+    from ... import writer
     from ...codegen.generate import generate
     from ...format import default_cache
 
@@ -241,25 +281,31 @@ def _edit_diff(project: Project, harness: CommittedHarness) -> str:
 def check_runtime_module(project: Project) -> str | None:
     """Why the harness folder's runtime package can't run (None: every file of
     it is this contractspec's runtime, byte for byte)."""
-    from ...codegen.generate import runtime_files
+    from ...codegen.runtime_package import runtime_folder, runtime_sources
 
-    for wanted in runtime_files(project.config):
+    folder = runtime_folder(project.config.harness_dir)
+    for name, source in runtime_sources().items():
+        display = project.config.relative(folder / name)
         try:
-            data = _read_generated(project, wanted.path)
+            data = _read_generated(project, folder / name)
         except FileRefused as exc:
-            return f"{wanted.display} {exc}"
+            return f"{display} {exc}"
         if data is None:
-            return f"{wanted.display}: missing (the runtime every harness loads)"
-        if data != wanted.source.encode("utf-8"):
-            return f"{wanted.display}: not this contractspec's runtime (another release, or edited)"
+            return f"{display}: missing (the runtime every harness loads)"
+        if data != source.encode("utf-8"):
+            return f"{display}: not this contractspec's runtime (another release, or edited)"
     return None
 
 
 def read_harnesses(project: Project, keys: list[str]) -> list[CommittedHarness]:
     """The harnesses of keys, each checked (one that cannot run says why)."""
+    if not keys:
+        return []  # nothing pending: not even the cache is read
     check = HarnessCheck(project)
     with gc_paused():
-        return [read_harness(project, key, check) for key in keys]
+        harnesses = [read_harness(project, key, check) for key in keys]
+    check.cache.save(complete=set(keys) >= set(project.specs))
+    return harnesses
 
 
 def committed_harnesses(project: Project, keys: list[str]) -> list[CommittedHarness]:
