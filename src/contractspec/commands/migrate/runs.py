@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ... import runtime
 from ...config import load_config
 from ...errors import MigrationFailed, UsageError
-from ...lint.risk import Risk, assess
+from ...lint.risk import Risk
 from ...project import Project, open_project
 from ..results import MigrationResult, RunResult, WaitingStep
 from .gates import gate, has_gates, refuse_accepting_without_gates
@@ -172,7 +172,7 @@ def up(
     def screen(keys: list[str], session: runtime.Session) -> Screened:
         risks: Mapping[str, Risk] = {}
         if dry_run or has_gates(config):
-            risks = assess([project.specs[key] for key in keys], config)
+            risks = project.risks(keys)
         return risks, gate(project, keys, risks, accepted, session.applied_by)
 
     locked = not dry_run

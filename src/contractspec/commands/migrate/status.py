@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ... import runtime
-from ...lint.risk import assess
 from ...project import Project, open_project
 from ..results import MigrationStatus, WaitingStep
 from .harnesses import CommittedHarness, check_runtime_module, read_harnesses
@@ -47,7 +46,7 @@ def status(
         progress = runtime.in_progress(session)
     harnesses = read_harnesses(project, order)
     runtime_problem = check_runtime_module(project) if order else None
-    risks = assess([project.specs[key] for key in order], project.config)
+    risks = project.risks(order)
     rows = [
         _in_progress(
             replace(
