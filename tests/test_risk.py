@@ -416,18 +416,20 @@ def test_a_risk_is_remembered_by_everything_it_is_computed_from(tmp_path):
     project = open_project(tmp_path)
     config, key = project.config, project.registry.lookup("shop.db.m1").key
     loaded, fingerprint = project.specs[key], project.fingerprint(key)
-    limits = replace(config.files, max_bytes=config.files.max_bytes + 1)
-    cache = KnownRisks(config)
+
+    def entry(loaded=loaded, fingerprint=fingerprint, **changes) -> str:
+        return KnownRisks(replace(config, **changes)).entry(loaded, fingerprint)
+
     entries = [
-        cache.entry(loaded, fingerprint, config),
-        cache.entry(loaded, "sha256:" + "0" * 64, config),
-        cache.entry(replace(loaded, path="migrations/m2.py"), fingerprint, config),
-        cache.entry(loaded, fingerprint, replace(config, root=tmp_path / "x")),
-        cache.entry(loaded, fingerprint, replace(config, dialect_setting="postgresql")),
-        cache.entry(loaded, fingerprint, replace(config, files=limits)),
+        entry(),
+        entry(fingerprint="sha256:" + "0" * 64),
+        entry(loaded=replace(loaded, path="migrations/m2.py")),
+        entry(root=tmp_path / "x"),
+        entry(dialect_setting="postgresql"),
+        entry(files=replace(config.files, max_bytes=config.files.max_bytes + 1)),
     ]
     assert len(set(entries)) == len(entries)
-    assert cache.entry(loaded, fingerprint, config) == entries[0]
+    assert entry() == entries[0]
 
 
 # -- where risk shows ----------------------------------------------------------------

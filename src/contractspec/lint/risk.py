@@ -137,15 +137,11 @@ class KnownRisks(JsonCache):
 
         path = cache_dir(config.root) / "risks.marshal"
         super().__init__(path, f"contractspec-risks-1 {__version__}")
+        # The project's part of every key, once (repr(FileLimits) is not cheap).
+        self.project = [str(config.root), config.declared_dialect, repr(config.files)]
 
-    def entry(self, loaded: LoadedSpec, fingerprint: str, config: Config) -> str:
-        inputs = [
-            fingerprint,
-            loaded.path,
-            str(config.root),
-            config.declared_dialect,
-            repr(config.files),
-        ]
+    def entry(self, loaded: LoadedSpec, fingerprint: str) -> str:
+        inputs = [fingerprint, loaded.path, self.project]
         return self.key(json.dumps(inputs).encode("utf-8"))
 
 
@@ -162,7 +158,7 @@ def remembered(
     specs = list(specs)
     cache = KnownRisks(config)
     entries = {
-        loaded.key: cache.entry(loaded, fingerprints[loaded.key], config)
+        loaded.key: cache.entry(loaded, fingerprints[loaded.key])
         for loaded in specs
         if loaded.key in fingerprints
     }
