@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import ContractspecError, Shown, UsageError
-from .options import Decorator, F, echo_json, table
+from ..errors import Shown, UsageError
+from .options import Decorator, F, ask_or_refuse, echo_json, table
 
 if TYPE_CHECKING:
     from ..commands.fleet import FleetResult, Outcome, Totals, Wave
@@ -127,7 +127,11 @@ def _run(command: str, fleet: dict[str, Any], options: dict[str, Any]) -> None:
     as_json = options.pop("as_json")
     options.pop("check", None)  # status --fleet exits 1 unless every target is synced
     if command == "down" and not options.pop("yes") and not options["dry_run"]:
-        _confirm_down(fleet["fleet"])
+        name = fleet["fleet"]
+        ask_or_refuse(
+            f"revert migrations on every target of fleet {name!r}?",
+            f"nothing reverted on fleet {name!r} (answer yes, or pass --yes)",
+        )
     output = _Output(command, enabled=not as_json)
     try:
         result = run_fleet(
@@ -159,18 +163,6 @@ def _run(command: str, fleet: dict[str, Any], options: dict[str, Any]) -> None:
         bad = result.not_ok
         what = "not synced" if command == "status" else "not done"
         raise Shown(f"{len(bad)} target{'s' if len(bad) != 1 else ''} {what}")
-
-
-def _confirm_down(fleet: str) -> None:
-    question = f"revert migrations on every target of fleet {fleet!r}?"
-    try:
-        answer = click.confirm(question, err=True)
-    except click.Abort:  # no answer (end of input): no
-        answer = False
-    if not answer:
-        raise ContractspecError(
-            f"nothing reverted on fleet {fleet!r} (answer yes, or pass --yes)"
-        )
 
 
 class _Output:

@@ -11,13 +11,14 @@ from typing import Any
 import click
 
 from ..commands.results import MigrationStatus, RunResult, WaitingStep, json_value
-from ..errors import EXIT_PARTIAL, EXIT_WAITING, ContractspecError, Shown
+from ..errors import EXIT_PARTIAL, EXIT_WAITING, Shown
 from ..spec import STABILITIES
 from . import root
 from .fleet import fleet_options
 from .options import (
     Decorator,
     F,
+    ask_or_refuse,
     database_option,
     echo_json,
     env_option,
@@ -284,16 +285,11 @@ def _database(
 
     config = load_config(project, database, environment)
     if reverting and config.protected and not yes:
-        question = f"environment {environment!r} is protected; revert migrations in it?"
-        try:
-            answer = click.confirm(question, err=True)
-        except click.Abort:  # no answer (end of input): no
-            answer = False
-        if not answer:
-            raise ContractspecError(
-                f"nothing reverted: environment {environment!r} is protected"
-                " (answer yes, or pass --yes)"
-            )
+        ask_or_refuse(
+            f"environment {environment!r} is protected; revert migrations in it?",
+            f"nothing reverted: environment {environment!r} is protected"
+            " (answer yes, or pass --yes)",
+        )
     return config.database
 
 

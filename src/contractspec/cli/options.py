@@ -9,6 +9,8 @@ from typing import Any, Protocol, TypeVar
 
 import click
 
+from ..errors import ContractspecError
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -85,6 +87,17 @@ json_option = click.option(
     callback=_note_json,
     help="Print JSON for machines instead of a table.",
 )
+
+
+def ask_or_refuse(question: str, refusal: str) -> None:
+    """A yes/no question on stderr; no (or no answer: end of input) stops the
+    command with refusal."""
+    try:
+        answer = click.confirm(question, err=True)
+    except click.Abort:
+        answer = False
+    if not answer:
+        raise ContractspecError(refusal)
 
 
 def echo_json(data: Any) -> None:

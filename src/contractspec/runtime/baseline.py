@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from .clock import utcnow
-from .events import Run
+from .events import Run, result
 from .exits import EXIT_FAILED, CheckFailed, MigrationError
-from .harness import harness_fingerprint
-from .migration import check_migration, record_failure, result
+from .harness import check_migration, harness_fingerprint
+from .migration import record_failure
 from .signals import hold, start
 from .steps import assertion_check, run_check
 from .tables import HISTORY_COLUMNS, insert_sql

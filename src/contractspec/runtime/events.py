@@ -1,5 +1,6 @@
 """The events of one run of one migration: buffered for contractspec_events,
-written to the audit log and the standard logging module at once."""
+written to the audit log and the standard logging module at once; and the
+result dict the run returns."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     import types
 
     from .session import Session
-    from .shapes import Event, Migration, Waiting
+    from .shapes import Event, Migration, Result, Waiting
 
 # Every event also goes to the standard logging module, for applications'
 # own logs: failures as warnings or errors, runs as info, the rest as debug
@@ -160,3 +161,36 @@ class Run:
             if e["event"] not in _REPEATED_BY_END
             or (e["event"] == "run_start" and e["detail"] is not None)
         ]
+
+
+def result(
+    run: Run,
+    status: str,
+    steps: int,
+    attempts: int = 0,
+    *,
+    message: str,
+    error: str | None = None,
+    applied_at: object = None,
+    not_rehearsed: list[str] | None = None,
+) -> Result:
+    """What running one migration returns (docs/runtime.md, "the result dict")."""
+    outcome: Result = {
+        "key": run.key,
+        "command": run.command,
+        "status": status,
+        "duration_ms": run.elapsed_ms(),
+        "steps": steps,
+        "attempts": attempts,
+        "run_id": run.session.run_id,
+        "database": run.session.database,
+        "rehearse": run.rehearse,
+    }
+    if applied_at is not None:
+        outcome["applied_at"] = applied_at
+    if error is not None:
+        outcome["error"] = error
+    outcome["message"] = message
+    if not_rehearsed:
+        outcome["not_rehearsed"] = not_rehearsed
+    return outcome

@@ -1,6 +1,7 @@
 """What the runtime reads from a harness file: its header lines, and its
 MIGRATION checked against the fingerprint line (so that a hand edit of a
-harness run directly is refused, as `contractspec migrate` refuses one)."""
+harness run directly is refused, as `contractspec migrate` refuses one) and
+against the shape a harness holds (check_migration)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import TYPE_CHECKING
 
 from .exits import EXIT_SPEC, MigrationError
 from .loader import NotReadable, read_regular_file
+from .shapes import manual
+from .steps import PAYLOADS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from .shapes import Migration
+    from .shapes import Migration, Step
 
 # The shape of a harness this runtime can run: its header says `# contractspec-format: N`.
 # Bump it only when what a harness holds or calls changes; a bump rewrites every harness.
@@ -80,3 +83,67 @@ def harness_migration(path: str, migration: Migration) -> Migration:
             EXIT_SPEC,
         )
     return {**migration, "spec_fingerprint": spec}
+
+
+_EXPECT = ("truthy", "no_error")
+
+
+def _outside_ok(step: Step) -> bool:
+    """A step outside the transaction carries the SQL it sends as statements,
+    and its reconcile as a list, both split at build time (the runtime splits
+    nothing); no other step has them."""
+    statements, reconcile = step.get("statements"), step.get("reconcile")
+    if reconcile is not None and not (
+        isinstance(reconcile, list) and all(isinstance(s, str) for s in reconcile)
+    ):
+        return False
+    calls = step.get("script_type") in ("python_file", "python_module")
+    if step.get("transactional") is not False or calls:
+        return statements is None
+    return isinstance(statements, list) and all(
+        isinstance(s, dict) and isinstance(s.get("sql"), str) for s in statements
+    )
+
+
+def check_migration(migration: object) -> None:
+    """Refuse MIGRATION data that is not of the shape a harness holds (exit 3)."""
+    problem = None
+    if not isinstance(migration, dict) or not isinstance(migration.get("key"), str):
+        problem = "it has no 'key'"
+    elif not isinstance(migration.get("up"), list):
+        problem = "'up' is not a list of steps"
+    else:
+        for step in migration["up"] + list(migration.get("down") or ()):
+            kind = step.get("kind") if isinstance(step, dict) else None
+            payload = "instructions" if kind == "data" and manual(step) else None
+            payload = payload or PAYLOADS.get(str(kind))
+            if payload is None or not (
+                isinstance(step.get(payload), str) or "statements" in step
+            ):
+                problem = f"bad step {step!r}"
+            elif not _outside_ok(step):
+                problem = (
+                    f"bad step {step!r}: a step outside the transaction carries its"
+                    " statements (and its reconcile) as lists; rebuild the harness"
+                )
+            elif "pre_checks" in step or "post_checks" in step or "expect" in step:
+                checks = [
+                    step,
+                    *(step.get("pre_checks") or ()),
+                    *(step.get("post_checks") or ()),
+                ]
+                if any(
+                    not isinstance(c, dict) or c.get("expect", "truthy") not in _EXPECT
+                    for c in checks
+                ):
+                    problem = f"bad check expectation in step {step!r}"
+    if problem:
+        raise MigrationError(f"malformed MIGRATION data: {problem}", EXIT_SPEC)
+
+
+def irreversible(migration: Migration) -> MigrationError:
+    spec = migration.get("spec_path") or "its spec"
+    return MigrationError(
+        f"{migration['key']} is irreversible: {spec} has no down plan; write a new "
+        "migration that undoes it"
+    )

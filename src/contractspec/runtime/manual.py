@@ -5,17 +5,17 @@ A run that reaches such a step commits what came before it, records a
 the person says it is done: the step's post-checks run read-only, and only
 if they pass is the confirmation recorded (a `confirmed` event: who, when,
 their note, the fingerprints of what was confirmed), in one transaction,
-under the migration lock. The next run of that plan skips the step."""
+under the migration lock. The next run of that plan skips the step.
+`stopped` is the outcome of the run that reached the step."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
 
-from .events import Run
+from .events import Run, result
 from .exits import EXIT_USAGE, CheckFailed, MigrationError
-from .harness import harness_fingerprint
-from .migration import check_migration, result
+from .harness import check_migration, harness_fingerprint
 from .outside import journal, refuse_drift, waiting_at
 from .shapes import step_label
 from .signals import hold
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from .session import Session
-    from .shapes import Migration, Result, Step
+    from .shapes import Migration, Result, Step, Timing
 
 
 def may_confirm(
@@ -146,3 +146,30 @@ def _verify(run: Run, index: int, step: Step) -> None:
     finally:
         session.rollback()
         session.db.end_read_only()
+
+
+def stopped(run: Run, count: int, attempts: int) -> Result:
+    """A run that reached a person's work: what came before it is committed
+    with the waiting event (a rehearsal: all rolled back)."""
+    session, key, waiting = run.session, run.key, run.waiting
+    assert waiting is not None
+    timing: Timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
+    if run.rehearse:
+        session.rollback()
+        run.emit("run_end", status="rehearsed", **timing)
+        line = (
+            f"rehearsed {key}: stops at {waiting['label']}, a person's work; the"
+            " steps after it were not rehearsed; rolled back"
+        )
+        outcome = result(run, "rehearsed", count, attempts, message=line)
+    else:
+        end = run.emit("run_end", status="waiting", audit=False, **timing)
+        hold()  # the commit is the outcome: a signal now waits for the next migration
+        session.write_and_commit([], run.to_store())
+        session.tables_ready = True
+        run.audit(end)
+        done = ", ".join(map(str, run.committed)) or "none"
+        line = f"waiting {key} at {waiting['label']}: a person's work (steps committed: {done})"
+        outcome = result(run, "waiting", count, attempts, message=line)
+    outcome["waiting"] = waiting
+    return outcome

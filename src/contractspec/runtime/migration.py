@@ -11,17 +11,22 @@ from typing import IO, TYPE_CHECKING, cast
 
 from .clock import utcnow
 from .dialect import DEFAULT_LOCK_RETRIES, DEFAULT_LOCK_TIMEOUT_MS
-from .events import Run
+from .events import Run, result
 from .exits import (
     EXIT_FAILED,
-    EXIT_SPEC,
     EXIT_USAGE,
     MigrationError,
     Restart,
     interrupt_code,
     signal_name,
 )
-from .harness import harness_fingerprint, harness_migration
+from .harness import (
+    check_migration,
+    harness_fingerprint,
+    harness_migration,
+    irreversible,
+)
+from .manual import confirm_step, stopped
 from .outside import (
     Journal,
     journal,
@@ -35,7 +40,7 @@ from .preview import plan_text
 from .session import Session, open_session
 from .shapes import in_parts, manual, step_label
 from .signals import hold, interruptible, start
-from .steps import PAYLOADS, prepare, run_step
+from .steps import prepare, run_step
 from .tables import HISTORY_COLUMNS, insert_sql
 from .urls import first_line, redact_url
 
@@ -46,40 +51,6 @@ if TYPE_CHECKING:
     from .steps import Action
 
 PathArg = str | os.PathLike[str]
-_EXPECT = ("truthy", "no_error")
-
-
-def result(
-    run: Run,
-    status: str,
-    steps: int,
-    attempts: int = 0,
-    *,
-    message: str,
-    error: str | None = None,
-    applied_at: object = None,
-    not_rehearsed: list[str] | None = None,
-) -> Result:
-    """What running one migration returns (docs/runtime.md, "the result dict")."""
-    outcome: Result = {
-        "key": run.key,
-        "command": run.command,
-        "status": status,
-        "duration_ms": run.elapsed_ms(),
-        "steps": steps,
-        "attempts": attempts,
-        "run_id": run.session.run_id,
-        "database": run.session.database,
-        "rehearse": run.rehearse,
-    }
-    if applied_at is not None:
-        outcome["applied_at"] = applied_at
-    if error is not None:
-        outcome["error"] = error
-    outcome["message"] = message
-    if not_rehearsed:
-        outcome["not_rehearsed"] = not_rehearsed
-    return outcome
 
 
 def _history_of(
@@ -172,33 +143,6 @@ def _fetch_pointers(run: Run, steps: list[Step]) -> dict[str, bytes]:
     return fetched
 
 
-def _stopped(run: Run, count: int, attempts: int) -> Result:
-    """A run that reached a person's work: what came before it is committed
-    with the waiting event (a rehearsal: all rolled back)."""
-    session, key, waiting = run.session, run.key, run.waiting
-    assert waiting is not None
-    timing: Timing = {"started_at": run.started_at, "duration_ms": run.elapsed_ms()}
-    if run.rehearse:
-        session.rollback()
-        run.emit("run_end", status="rehearsed", **timing)
-        line = (
-            f"rehearsed {key}: stops at {waiting['label']}, a person's work; the"
-            " steps after it were not rehearsed; rolled back"
-        )
-        outcome = result(run, "rehearsed", count, attempts, message=line)
-    else:
-        end = run.emit("run_end", status="waiting", audit=False, **timing)
-        hold()  # the commit is the outcome: a signal now waits for the next migration
-        session.write_and_commit([], run.to_store())
-        session.tables_ready = True
-        run.audit(end)
-        done = ", ".join(map(str, run.committed)) or "none"
-        line = f"waiting {key} at {waiting['label']}: a person's work (steps committed: {done})"
-        outcome = result(run, "waiting", count, attempts, message=line)
-    outcome["waiting"] = waiting
-    return outcome
-
-
 def _transaction(
     run: Run,
     steps: list[Step],
@@ -238,7 +182,7 @@ def _transaction(
     else:
         attempts, skipped = run_in_parts(run, steps, actions, used), []
     if run.waiting is not None:
-        return _stopped(run, len(steps), attempts)
+        return stopped(run, len(steps), attempts)
     duration, count = run.elapsed_ms(), len(steps)
     noun = "step" if count == 1 else "steps"
     timing: Timing = {"started_at": run.started_at, "duration_ms": duration}
@@ -319,67 +263,6 @@ def record_failure(run: Run) -> str | None:
         return None
     run.forget_uncommitted()
     return session.record_events(run.events)
-
-
-def _outside_ok(step: Step) -> bool:
-    """A step outside the transaction carries the SQL it sends as statements,
-    and its reconcile as a list, both split at build time (the runtime splits
-    nothing); no other step has them."""
-    statements, reconcile = step.get("statements"), step.get("reconcile")
-    if reconcile is not None and not (
-        isinstance(reconcile, list) and all(isinstance(s, str) for s in reconcile)
-    ):
-        return False
-    calls = step.get("script_type") in ("python_file", "python_module")
-    if step.get("transactional") is not False or calls:
-        return statements is None
-    return isinstance(statements, list) and all(
-        isinstance(s, dict) and isinstance(s.get("sql"), str) for s in statements
-    )
-
-
-def check_migration(migration: object) -> None:
-    """Refuse MIGRATION data that is not of the shape a harness holds (exit 3)."""
-    problem = None
-    if not isinstance(migration, dict) or not isinstance(migration.get("key"), str):
-        problem = "it has no 'key'"
-    elif not isinstance(migration.get("up"), list):
-        problem = "'up' is not a list of steps"
-    else:
-        for step in migration["up"] + list(migration.get("down") or ()):
-            kind = step.get("kind") if isinstance(step, dict) else None
-            payload = "instructions" if kind == "data" and manual(step) else None
-            payload = payload or PAYLOADS.get(str(kind))
-            if payload is None or not (
-                isinstance(step.get(payload), str) or "statements" in step
-            ):
-                problem = f"bad step {step!r}"
-            elif not _outside_ok(step):
-                problem = (
-                    f"bad step {step!r}: a step outside the transaction carries its"
-                    " statements (and its reconcile) as lists; rebuild the harness"
-                )
-            elif "pre_checks" in step or "post_checks" in step or "expect" in step:
-                checks = [
-                    step,
-                    *(step.get("pre_checks") or ()),
-                    *(step.get("post_checks") or ()),
-                ]
-                if any(
-                    not isinstance(c, dict) or c.get("expect", "truthy") not in _EXPECT
-                    for c in checks
-                ):
-                    problem = f"bad check expectation in step {step!r}"
-    if problem:
-        raise MigrationError(f"malformed MIGRATION data: {problem}", EXIT_SPEC)
-
-
-def irreversible(migration: Migration) -> MigrationError:
-    spec = migration.get("spec_path") or "its spec"
-    return MigrationError(
-        f"{migration['key']} is irreversible: {spec} has no down plan; write a new "
-        "migration that undoes it"
-    )
 
 
 def _failed(run: Run, steps: list[Step], exc: BaseException) -> MigrationError:
@@ -540,7 +423,5 @@ def run_migration(
         if pointers is not None:
             session.pointers = pointers
         if command == "confirm":
-            from .manual import confirm_step
-
             return confirm_step(session, migration, by or "", step=step, note=note)
         return _apply(session, migration, command, rehearse, base_dir)
