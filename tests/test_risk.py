@@ -406,6 +406,21 @@ def test_a_remembered_risk_is_what_the_next_run_shows(tmp_path):
     assert _show_risk(tmp_path)["level"] == "LOW"
 
 
+def test_a_spec_without_a_fingerprint_yet_is_assessed_not_remembered(tmp_path):
+    """No dialect, and a step outside the transaction in SQLite-only SQL: its
+    fingerprint waits for the project to name a dialect; show and status don't."""
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.contractspec]\n")
+    up = f'{CREATE}, SchemaStep("PRAGMA foreign_keys = OFF", transactional=False)'
+    (tmp_path / "migrations" / "m1.py").write_text(
+        SPEC.format(up=up, down=UNDO, stability="stable")
+    )
+    for _ in range(2):
+        assert reasons(_show_risk(tmp_path)) == [
+            ("outside-transaction", "up step 2 commits on its own")
+        ]
+
+
 def test_a_risk_is_remembered_by_everything_it_is_computed_from(tmp_path):
     """Its fingerprint (the spec and the files it runs), its path, the
     project's root, its dialect and its file limits are all in the key."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .cachedir import cache_dir
 from .config import Config, load_config
-from .errors import Diagnostic, RegistryError, SpecError
+from .errors import ContractspecError, Diagnostic, RegistryError, SpecError
 from .fingerprint import spec_fingerprint
 from .loader import LoadedSpec, SpecCache, discover, load_file, load_specs
 from .registry import MigrationRegistry
@@ -65,8 +65,8 @@ class Project:
         for key in keys:
             try:
                 fingerprints[key] = self.fingerprint(key)
-            except SpecError:  # a file it runs can't be read: assess says which
-                continue
+            except ContractspecError:  # e.g. a file it runs can't be read, or
+                continue  # no dialect to read it in: assessed, never remembered
         specs = [self.specs[key] for key in keys]
         complete = set(keys) >= set(self.specs)
         return remembered(specs, self.config, fingerprints, complete)

@@ -171,8 +171,8 @@ def remembered(
     changed = assess([loaded for loaded in specs if loaded.key not in risks], config)
     for key, risk in changed.items():
         if key in entries:
-            reasons = [[r.reason, r.detail, r.points] for r in risk.reasons]
-            cache.put(entries[key], [risk.level, reasons])
+            kept = [[r.reason, r.detail, r.points] for r in risk.reasons]
+            cache.put(entries[key], [risk.level, kept])
     cache.save(complete)
     risks.update(changed)
     return {loaded.key: risks[loaded.key] for loaded in specs}
