@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ... import runtime
-from ...lint.risk import assess
 from ...project import Project, open_project
 from ..results import MigrationStatus, WaitingStep
 from .harnesses import CommittedHarness, check_runtime_module, read_harnesses
@@ -47,6 +46,8 @@ def status(
         progress = runtime.in_progress(session)
     harnesses = read_harnesses(project, order)
     runtime_problem = check_runtime_module(project) if order else None
+    from ...lint.risk import assess  # lint's parser: not for migrate up
+
     risks = assess([project.specs[key] for key in order], project.config)
     rows = [
         _in_progress(
