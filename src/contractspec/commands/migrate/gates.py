@@ -7,12 +7,15 @@ event says which gate it passed that way, and who ran it."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 from ...config import PYPROJECT, Config
 from ...errors import MigrationFailed, UsageError
-from ...lint.risk import Risk, exceeds
 from ...project import Project
 from ...spec import STABILITIES
+
+if TYPE_CHECKING:
+    from ...lint.risk import Risk
 
 
 def has_gates(config: Config) -> bool:
@@ -36,6 +39,8 @@ def outside_gates(config: Config, stability: str, risk: Risk) -> list[str]:
     minimum = config.min_stability
     if minimum and STABILITIES.index(stability) < STABILITIES.index(minimum):
         outside.append(f"stability {stability} is below min_stability = {minimum!r}")
+    from ...lint.risk import exceeds  # only with gates: lint loads its parser
+
     if config.max_risk and exceeds(risk.level, config.max_risk):
         outside.append(f"risk {risk} is above max_risk = {config.max_risk!r}")
     return outside

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ... import runtime
 from ...config import load_config
 from ...errors import MigrationFailed, UsageError
-from ...lint.risk import Risk
 from ...project import Project, open_project
 from ..results import MigrationResult, RunResult, WaitingStep
 from .gates import gate, has_gates, refuse_accepting_without_gates
@@ -21,6 +20,7 @@ from .reverting import to_revert
 from .session import Notice, history, open_session, refuse_drift
 
 if TYPE_CHECKING:
+    from ...lint.risk import Risk
     from ...registry import MigrationRegistry
 
 # (key, index, total, a line for people): each migration's outcome, and
@@ -32,7 +32,7 @@ Stop = Callable[[], bool]  # asked before each migration: True stops the run the
 # every one once, before its first target).
 Checked = Callable[[Project, list[str]], list[CommittedHarness]]
 # up's gates: the pending keys' risks, and the notes of those let through
-Screened = tuple[Mapping[str, Risk], dict[str, str]]
+Screened: TypeAlias = "tuple[Mapping[str, Risk], dict[str, str]]"
 Screen = Callable[[list[str], runtime.Session], Screened]
 
 
