@@ -64,6 +64,26 @@ def test_an_edited_checked_harness_entry_changes_nothing(
     assert EVIL_SQL.encode() not in checked.read_bytes()
 
 
+def test_an_edited_risk_entry_changes_nothing(shop, tmp_path):  # noqa: F811
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    experimental = "billing.db.2025_04_validate_orders.v1"  # medium: unstable
+
+    def risks() -> dict[str, str]:
+        result = cli(shop, "migrate", "status", "--json", database=url)
+        assert result.exit_code == 0, result.stderr
+        return {row["key"]: row["risk"]["level"] for row in json.loads(result.stdout)}
+
+    assert risks()[experimental] == "medium"  # remembered (risks.marshal)
+    known = shop / ".contractspec_cache" / "risks.marshal"
+    mac, _, body = known.read_bytes().partition(b"\n")
+    assert body.count(b"medium") == 1
+    # Lowered by hand, the same length, so it would still unmarshal.
+    known.write_bytes(mac + b"\n" + body.replace(b"medium", b"low\0\0\0"))
+    assert risks()[experimental] == "medium"
+    assert cachedir.unseal(known.name, known.read_bytes()) is not None
+    assert b"low\0\0\0" not in known.read_bytes()
+
+
 def test_an_edited_black_cache_entry_changes_nothing(shop, black_formats):  # noqa: F811
     before = _harnesses(shop)
     assert cli(shop, "build", "--all").exit_code == 0  # black's output, cached

@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -361,6 +362,89 @@ def test_the_documented_rule_is_the_one_that_runs():
     module = risk_module.__doc__ or ""
     for reason, points in POINTS.items():
         assert re.search(rf"\| {reason} +\| {points} ", module), reason
+
+
+# -- remembered: .contractspec_cache/risks.marshal ------------------------------------
+
+
+def _show_risk(folder: Path) -> dict:
+    result = cli(folder, "show", "shop.db.m1", "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["risk"]
+
+
+def test_a_remembered_risk_is_assessed_again_when_the_spec_or_its_sql_file_changes(
+    tmp_path,
+):
+    files = {"fix.sql": "UPDATE t SET a = 0 WHERE a IS NULL;\n"}
+    assert risk_of(tmp_path, up='DataStep("fix.sql")', files=files)["level"] == "low"
+    assert (tmp_path / ".contractspec_cache" / "risks.marshal").exists()
+    # The spec's bytes unchanged, the file it runs edited: a new risk.
+    (tmp_path / "migrations" / "fix.sql").write_text("DELETE FROM t;\n")
+    assert reasons(_show_risk(tmp_path)) == [
+        ("destructive", "up step 1: DELETE FROM t without WHERE")
+    ]
+    # The spec edited (its down plan gone): a new risk again.
+    spec = tmp_path / "migrations" / "m1.py"
+    spec.write_text(spec.read_text().replace(f"down={UNDO}", "down=None"))
+    assert [r for r, _ in reasons(_show_risk(tmp_path))] == [
+        "destructive",
+        "irreversible",
+    ]
+
+
+def test_a_remembered_risk_is_what_the_next_run_shows(tmp_path):
+    """The entry is used (sealed, as contractspec writes it): status and show
+    read it instead of the spec's SQL, which is the time it saves."""
+    from contractspec import cachedir
+
+    assert risk_of(tmp_path)["level"] == "low"
+    path = tmp_path / ".contractspec_cache" / "risks.marshal"
+    body = cachedir.unseal(path.name, path.read_bytes())
+    assert body is not None and b"low" in body
+    path.write_bytes(cachedir.seal(path.name, body.replace(b"low", b"LOW")))
+    assert _show_risk(tmp_path)["level"] == "LOW"
+
+
+def test_a_spec_without_a_fingerprint_yet_is_assessed_not_remembered(tmp_path):
+    """No dialect, and a step outside the transaction in SQLite-only SQL: its
+    fingerprint waits for the project to name a dialect; show and status don't."""
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.contractspec]\n")
+    up = f'{CREATE}, SchemaStep("PRAGMA foreign_keys = OFF", transactional=False)'
+    (tmp_path / "migrations" / "m1.py").write_text(
+        SPEC.format(up=up, down=UNDO, stability="stable")
+    )
+    for _ in range(2):
+        assert reasons(_show_risk(tmp_path)) == [
+            ("outside-transaction", "up step 2 commits on its own")
+        ]
+
+
+def test_a_risk_is_remembered_by_everything_it_is_computed_from(tmp_path):
+    """Its fingerprint (the spec and the files it runs), its path, the
+    project's root, its dialect and its file limits are all in the key."""
+    from contractspec.lint.risk import KnownRisks
+    from contractspec.project import open_project
+
+    risk_of(tmp_path)
+    project = open_project(tmp_path)
+    config, key = project.config, project.registry.lookup("shop.db.m1").key
+    loaded, fingerprint = project.specs[key], project.fingerprint(key)
+
+    def entry(loaded=loaded, fingerprint=fingerprint, **changes) -> str:
+        return KnownRisks(replace(config, **changes)).entry(loaded, fingerprint)
+
+    entries = [
+        entry(),
+        entry(fingerprint="sha256:" + "0" * 64),
+        entry(loaded=replace(loaded, path="migrations/m2.py")),
+        entry(root=tmp_path / "x"),
+        entry(dialect_setting="postgresql"),
+        entry(files=replace(config.files, max_bytes=config.files.max_bytes + 1)),
+    ]
+    assert len(set(entries)) == len(entries)
+    assert entry() == entries[0]
 
 
 # -- where risk shows ----------------------------------------------------------------

@@ -21,7 +21,7 @@ layer, with one rule for every cache in it.
   the rest: `JsonCache.save(complete=False)`).
 
 Two storages: `JsonCache`, all entries in one file (small values, all read
-by every command: loaded specs, harnesses checked against them), and
+by every command: loaded specs, harnesses checked against them, risks), and
 `FileCache`, a file per entry (large values, read a few at a time: black's
 output). A third folder, `scripts/`, holds what pointers point at
 (runtime/pointers.py writes it): each file is named by the sha256 of its

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from .cachedir import cache_dir
 from .config import Config, load_config
-from .errors import Diagnostic, RegistryError, SpecError
+from .errors import ContractspecError, Diagnostic, RegistryError, SpecError
 from .fingerprint import spec_fingerprint
 from .loader import LoadedSpec, SpecCache, discover, load_file, load_specs
 from .registry import MigrationRegistry
 
 if TYPE_CHECKING:
     from .codegen.scripts import Resolution
+    from .lint.risk import Risk
     from .runtime import Migration
 
 
@@ -54,6 +55,21 @@ class Project:
             loaded, pins = self.specs[key], self.resolution(key).pins
             self._fingerprints[key] = fingerprint_loaded(loaded, self.config, pins)
         return self._fingerprints[key]
+
+    def risks(self, keys: list[str]) -> dict[str, Risk]:
+        """The risk of each of keys (lint.risk.assess), read again only for a
+        spec whose inputs changed since a run remembered its risk."""
+        from .lint.risk import remembered
+
+        fingerprints = {}
+        for key in keys:
+            try:
+                fingerprints[key] = self.fingerprint(key)
+            except ContractspecError:  # e.g. a file it runs can't be read, or
+                continue  # no dialect to read it in: assessed, never remembered
+        specs = [self.specs[key] for key in keys]
+        complete = set(keys) >= set(self.specs)
+        return remembered(specs, self.config, fingerprints, complete)
 
     def expected_migration(self, key: str) -> Migration:
         """The MIGRATION data that `key`'s spec generates today (no view, no

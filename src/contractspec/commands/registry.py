@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..lint.risk import assess
 from ..project import Project, open_project
 from ..spec import to_dict
 from .results import MigrationInfo
@@ -46,7 +45,7 @@ def show_migration(
     data["path"] = project.specs[spec.key].path
     data["resolved_dependencies"] = project.registry.dependencies(spec.key)
     data["dependents"] = project.registry.dependents(spec.key)
-    data["risk"] = assess([project.specs[spec.key]], project.config)[spec.key]
+    data["risk"] = project.risks([spec.key])[spec.key]
     return data
 
 

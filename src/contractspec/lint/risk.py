@@ -22,15 +22,23 @@ statements are read by `contractspec.sql`'s parser from the SQL a step runs
 (inline or from its `.sql` file); Python data steps are not read. A table the
 same up plan created before dropping it (PostgreSQL, where the parser names
 what a statement creates) is scratch, not stored data.
+
+`remembered` is `assess` for commands that show every migration's risk on
+every run (`migrate status`, `show`, dry runs): each risk is kept in
+.contractspec_cache/ (`KnownRisks`, sealed like every cache there) by the
+hash of everything assess reads, so only a spec whose inputs changed is
+read again.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..cachedir import JsonCache, cache_dir
 from ..config import RISK_LEVELS, Config
 from ..errors import Diagnostic, SpecError
 from ..loader import LoadedSpec
@@ -115,6 +123,59 @@ def assess(specs: Iterable[LoadedSpec], config: Config) -> dict[str, Risk]:
         )
         for loaded, ups in found
     }
+
+
+class KnownRisks(JsonCache):
+    """Risks, by the hash of everything `assess` reads of a spec: its
+    fingerprint (its canonical data and the sha256 of each `.sql` file it
+    runs), its path, the project's root, the declared dialect and the file
+    limits. The schema includes the contractspec version (the rule, the lint
+    rules' severities and the parser are that version's)."""
+
+    def __init__(self, config: Config):
+        from .. import __version__
+
+        path = cache_dir(config.root) / "risks.marshal"
+        super().__init__(path, f"contractspec-risks-1 {__version__}")
+        # The project's part of every key, once (repr(FileLimits) is not cheap).
+        self.project = [str(config.root), config.declared_dialect, repr(config.files)]
+
+    def entry(self, loaded: LoadedSpec, fingerprint: str) -> str:
+        inputs = [fingerprint, loaded.path, self.project]
+        return self.key(json.dumps(inputs).encode("utf-8"))
+
+
+def remembered(
+    specs: Iterable[LoadedSpec],
+    config: Config,
+    fingerprints: Mapping[str, str],
+    complete: bool,
+) -> dict[str, Risk]:
+    """`assess`, from KnownRisks where a spec's inputs are unchanged since a
+    run remembered its risk. fingerprints: each spec's, with its files (a spec
+    without one is assessed, never remembered); complete: these are every
+    spec of the project (see JsonCache.save)."""
+    specs = list(specs)
+    cache = KnownRisks(config)
+    entries = {
+        loaded.key: cache.entry(loaded, fingerprints[loaded.key])
+        for loaded in specs
+        if loaded.key in fingerprints
+    }
+    risks: dict[str, Risk] = {}
+    for key, entry in entries.items():
+        found = cache.get(entry)
+        if found is not None:
+            level, reasons = found
+            risks[key] = Risk(level, tuple(RiskReason(*r) for r in reasons))
+    changed = assess([loaded for loaded in specs if loaded.key not in risks], config)
+    for key, risk in changed.items():
+        if key in entries:
+            kept = [[r.reason, r.detail, r.points] for r in risk.reasons]
+            cache.put(entries[key], [risk.level, kept])
+    cache.save(complete)
+    risks.update(changed)
+    return {loaded.key: risks[loaded.key] for loaded in specs}
 
 
 def _dialect(text: SqlText, config: Config) -> Dialect:

@@ -172,9 +172,7 @@ def up(
     def screen(keys: list[str], session: runtime.Session) -> Screened:
         risks: Mapping[str, Risk] = {}
         if dry_run or has_gates(config):
-            from ...lint.risk import assess  # lint's parser: only when asked
-
-            risks = assess([project.specs[key] for key in keys], config)
+            risks = project.risks(keys)
         return risks, gate(project, keys, risks, accepted, session.applied_by)
 
     locked = not dry_run

@@ -46,9 +46,7 @@ def status(
         progress = runtime.in_progress(session)
     harnesses = read_harnesses(project, order)
     runtime_problem = check_runtime_module(project) if order else None
-    from ...lint.risk import assess  # lint's parser: not for migrate up
-
-    risks = assess([project.specs[key] for key in order], project.config)
+    risks = project.risks(order)
     rows = [
         _in_progress(
             replace(
